@@ -1,0 +1,49 @@
+# Microblog — the two commands are `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export FLASK_APP := microblog
+
+.PHONY: run test serve translations install clean loadtest bench wheel
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+translations: $(STAMP)
+	$(BIN)/flask translate compile
+
+## make run: serve the app on SQLite with demo data at http://127.0.0.1:5000
+run: translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo-data
+	$(BIN)/flask run --host 127.0.0.1 --port 5000 --debug
+
+## make test: the whole suite (PostgreSQL too when TEST_DATABASE_URL is set; browser tests when Chromium is present)
+test: translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## make serve: production server (gunicorn, several workers) on DATABASE_URL; needs SECRET_KEY
+serve: translations
+	MICROBLOG_ENV=production $(BIN)/flask db upgrade
+	MICROBLOG_ENV=production $(BIN)/gunicorn --workers $${WORKERS:-4} --bind $${BIND:-127.0.0.1:8000} 'microblog:create_app()'
+
+wheel: translations
+	$(BIN)/pip wheel --no-deps --no-build-isolation -w dist .
+
+clean:
+	rm -rf $(VENV) dist build .pytest_cache
+
+## make loadtest: many gunicorn workers under load on PostgreSQL and SQLite; exactness and 5xx check (scripts/loadtest.py)
+loadtest: translations
+	$(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)
+
+## make bench: throughput and latency of the badge poll and every page at three data sizes (bench/run.py)
+BENCH_SIZE ?= full
+bench: translations
+	$(BIN)/python bench/run.py --size $(BENCH_SIZE)

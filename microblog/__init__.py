@@ -1,0 +1,81 @@
+"""Microblog: a Flask + htmx microblog with private messages and a live unread badge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, request
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+
+from . import config as config_module
+from .extensions import babel, csrf, db, login_manager, migrate
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def resource_dir(name: str) -> Path:
+    """`templates/`, `partials/` or `migrations/`: inside the package when installed from a wheel,
+    beside it in a checkout."""
+    installed = PACKAGE_DIR / name
+    return installed if installed.is_dir() else PACKAGE_DIR.parent / name
+
+
+def select_locale() -> str:
+    return request.accept_languages.best_match(["en", "es"]) or "en"
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app: configuration from the environment, then `overrides` (tests use these)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(config_module.load(app.instance_path))
+    if overrides:
+        app.config.update(overrides)
+    config_module.check_production(app.config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    # Pages come from templates/, fragments from partials/ ("partials/<feature>/<noun>.html").
+    app.jinja_loader = ChoiceLoader(
+        [
+            PrefixLoader({"partials": FileSystemLoader(str(resource_dir("partials")))}),
+            FileSystemLoader(str(resource_dir("templates"))),
+        ]
+    )
+
+    db.init_app(app)
+    with app.app_context():
+        from .database import configure_engine
+
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+
+    from . import errors, security, templating
+    from .auth import login as auth_login
+
+    auth_login.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+
+    from .auth.views import bp as auth_bp
+    from .gallery.views import bp as gallery_bp
+    from .messages.views import bp as messages_bp
+    from .notifications.views import bp as notifications_bp
+    from .posts.views import bp as posts_bp
+    from .users.views import bp as users_bp
+
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(posts_bp)
+    app.register_blueprint(users_bp)
+    app.register_blueprint(messages_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(gallery_bp)
+
+    from . import cli, health
+
+    cli.init_app(app)
+    health.init_app(app)
+    return app

@@ -1,0 +1,53 @@
+"""Sign-in and registration forms (field names as in the tutorial)."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from ..extensions import db
+from ..forms import CleanText
+from ..users.models import EMAIL_MAX, USERNAME_MAX, User, username_key
+
+USERNAME_RE = re.compile(r"^\w[\w.-]*$")
+PASSWORD_MIN, PASSWORD_MAX = 8, 128
+
+
+def validate_username_text(field) -> None:
+    if not USERNAME_RE.match(field.data or ""):
+        raise ValidationError(_l("Use letters, digits, dots, dashes and underscores, starting with a letter or digit."))
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[CleanText(USERNAME_MAX)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    remember_me = BooleanField(_l("Remember me"))
+    submit = SubmitField(_l("Sign in"))
+
+
+class RegistrationForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[CleanText(USERNAME_MAX)])
+    email = StringField(_l("Email"), validators=[CleanText(EMAIL_MAX), Email(check_deliverability=False)])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)]
+    )
+    password2 = PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+    submit = SubmitField(_l("Register"))
+
+    def validate_username(self, field):
+        validate_username_text(field)
+        if db.session.scalar(sa.select(User.id).where(User.username_key == username_key(field.data))):
+            raise ValidationError(_l("This username is taken. Please choose another one."))
+
+    def validate_email(self, field):
+        field.data = field.data.lower()
+        if db.session.scalar(sa.select(User.id).where(User.email == field.data)):
+            raise ValidationError(_l("This email address is already registered."))

@@ -1,0 +1,110 @@
+"""Flask-Login wiring: loading the user (with the badge count) and answering anonymous requests."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Flask, current_app, jsonify, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..database import utcnow
+from ..extensions import db, login_manager
+from ..htmx import STOP_POLLING, is_htmx, wants_fragment
+from ..notifications.models import UNREAD_MESSAGE_COUNT, Notification
+from ..users.models import User
+
+
+def parse_session_id(token: str | None) -> tuple[int, str] | None:
+    """Split the "<id>:<session token>" that User.get_id() stores in the session."""
+    if not token:
+        return None
+    user_id, _, session_token = str(token).partition(":")
+    if not user_id.isdigit() or len(user_id) > 18 or not session_token:
+        return None
+    return int(user_id), session_token
+
+
+def load_user(token: str) -> User | None:
+    """The signed-in user and their stored unread count, in one statement."""
+    parsed = parse_session_id(token)
+    if parsed is None:
+        return None
+    user_id, session_token = parsed
+    stmt = (
+        sa.select(User, Notification.payload_json)
+        .outerjoin(
+            Notification,
+            sa.and_(Notification.user_id == User.id, Notification.name == UNREAD_MESSAGE_COUNT),
+        )
+        .where(User.id == user_id)
+    )
+    row = db.session.execute(stmt).first()
+    if row is None or row[0].session_token != session_token:
+        return None
+    user = row[0]
+    user.unread_count = int(json.loads(row[1])) if row[1] is not None else 0
+    return user
+
+
+def safe_next(target: str | None) -> str | None:
+    """A same-site path to go to after signing in, or None (absolute URLs, //host, /\\host refused)."""
+    if not target or len(target) > 2000:
+        return None
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(ch) < 32 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def unauthorized():
+    """Anonymous request to a page that needs a user: JSON 401, htmx 401 + HX-Redirect, else the login page."""
+    from ..errors import error_response, wants_json
+
+    if wants_json():
+        return error_response(401)
+    if request.endpoint == "notifications.badge":
+        from ..notifications.views import stopped_badge
+
+        return stopped_badge()
+    if is_htmx():
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        back = safe_next(current.path + (f"?{current.query}" if current.query else "")) if current.path else None
+        return error_response(401, headers={"HX-Redirect": url_for("auth.login", next=back)})
+    return redirect(url_for("auth.login", next=safe_next(request.full_path.rstrip("?"))))
+
+
+def _touch_last_seen(response):
+    """Refresh last_seen after a full page view, at most once a minute; never for polls or fragments."""
+    if (
+        request.method != "GET"
+        or response.status_code != 200
+        or response.mimetype != "text/html"
+        or wants_fragment()
+        or not current_user.is_authenticated
+    ):
+        return response
+    resolution = timedelta(seconds=current_app.config["LAST_SEEN_RESOLUTION_SECONDS"])
+    now = utcnow()
+    if current_user.last_seen is not None and now - current_user.last_seen < resolution:
+        return response
+    # Its own short transaction, a single UPDATE: it never upgrades the request's read transaction.
+    with db.engine.begin() as conn:
+        conn.execute(sa.update(User).where(User.id == current_user.id).values(last_seen=now))
+    return response
+
+
+def init_app(app: Flask) -> None:
+    login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(unauthorized)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.session_protection = "basic"
+    app.after_request(_touch_last_seen)

@@ -1,0 +1,102 @@
+"""Engine set-up (SQLite pragmas, transaction modes) and the per-user write lock.
+
+Every change to a user's unread count runs under `lock_user(user_id)`: on PostgreSQL a row lock on the
+user (`SELECT ... FOR UPDATE`), on SQLite the database write lock taken at `BEGIN IMMEDIATE`. Writers for
+one recipient are therefore serialised, so message ids to a recipient grow in commit order and the stored
+count is computed from committed data only (SPEC S5, S11 items 3-5).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
+
+_IMMEDIATE = "microblog_begin_immediate"
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every database (SQLite stores naive text; we put the zone back)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def configure_engine(engine: sa.Engine) -> None:
+    """Apply per-database settings to a freshly created engine."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_connect(dbapi_connection, _record):
+        # We emit BEGIN ourselves (below), so pysqlite must not.
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn):
+        # A deferred transaction that reads and later writes can fail at once with SQLITE_BUSY when
+        # another writer committed in between; write paths ask for IMMEDIATE up front instead.
+        immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write() -> None:
+    """Start (or restart) the session's transaction as a write transaction.
+
+    Ends any read-only transaction the request already has open (e.g. the one that loaded
+    `current_user`); on SQLite the new one begins IMMEDIATE, taking the write lock before any read.
+    """
+    session = db.session()  # the real Session: scoped_session does not proxy in_transaction()
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write() called with unflushed changes")
+        session.commit()
+    session.connection(execution_options={_IMMEDIATE: True})
+
+
+def lock_user(user_id: int) -> int | None:
+    """Serialise every change to one user's unread count and notifications until commit.
+
+    Returns the user's read watermark as it is under the lock (None if there is no such user).
+    """
+    from .users.models import User
+
+    session = db.session()  # the real Session: scoped_session does not proxy in_transaction()
+    if session.get_bind().dialect.name == "sqlite":
+        if not (session.in_transaction() and session.connection().get_execution_options().get(_IMMEDIATE)):
+            begin_write()
+    # FOR NO KEY UPDATE (key_share): two users messaging each other at once must not deadlock on the
+    # KEY SHARE locks that the messages' foreign keys take on the sender rows.
+    return session.execute(
+        sa.select(User.last_read_message_id).where(User.id == user_id).with_for_update(key_share=True)
+    ).scalar_one_or_none()

@@ -1,0 +1,49 @@
+"""A small demo data set: what a newcomer sees after `make run`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .cli import DEMO_PASSWORD, DEMO_USERS
+from .database import utcnow
+from .extensions import db
+from .messages.models import send_message
+from .posts.models import Post
+from .users.models import User
+
+POSTS = {
+    "alice": ["Hello, Microblog! My first post.", "htmx swaps HTML, not JSON. Neat.", "Reading chapter 21 today."],
+    "bob": ["Anyone up for a bike ride on Sunday?", "Coffee first, then code."],
+    "carol": ["Trying out private messages.", "The badge updates by itself!", "¡Hola a todos!"],
+    "dave": ["Just joined. Hi everyone."],
+}
+FOLLOWS = [("alice", "bob"), ("alice", "carol"), ("bob", "alice"), ("carol", "alice"), ("carol", "bob"),
+           ("dave", "alice")]
+MESSAGES = [
+    ("bob", "alice", "Hi Alice, are you coming on Sunday?"),
+    ("carol", "alice", "Did you see the new badge? It counts your unread messages."),
+    ("dave", "alice", "Welcome message test from Dave."),
+    ("alice", "bob", "Yes, count me in!"),
+    ("alice", "carol", "I did. It updates without a reload."),
+]
+
+
+def load_demo_data() -> dict[str, User]:
+    users: dict[str, User] = {}
+    start = utcnow() - timedelta(hours=6)
+    for name in DEMO_USERS:
+        user = User(email=f"{name}@example.com", about_me=f"I am {name.capitalize()}, a demo user.")
+        user.set_username(name)
+        user.set_password(DEMO_PASSWORD)
+        db.session.add(user)
+        users[name] = user
+    db.session.flush()
+    for i, (name, bodies) in enumerate(POSTS.items()):
+        for j, body in enumerate(bodies):
+            db.session.add(Post(body=body, user_id=users[name].id, timestamp=start + timedelta(minutes=37 * i + 11 * j)))
+    for follower, followed in FOLLOWS:
+        users[follower].follow(users[followed])
+    db.session.commit()
+    for sender, recipient, body in MESSAGES:
+        send_message(users[sender], users[recipient], body)
+    return users

@@ -1,0 +1,51 @@
+"""Form pieces every feature shares: a CSRF-only form and a validator for user-written text."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SubmitField
+from wtforms.validators import ValidationError
+
+_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
+
+
+def has_forbidden_characters(text: str, multiline: bool = False) -> bool:
+    """True for NUL and other control characters, lone surrogates and non-characters."""
+    for ch in text:
+        if multiline and ch in _ALLOWED_CONTROLS:
+            continue
+        category = unicodedata.category(ch)
+        if category in ("Cc", "Cs", "Co", "Cn"):
+            return True
+    return False
+
+
+class CleanText:
+    """Strip the field, then require 1..max characters with no control characters."""
+
+    def __init__(self, max_length: int, min_length: int = 1, multiline: bool = False):
+        self.max_length = max_length
+        self.min_length = min_length
+        self.multiline = multiline
+        self.field_flags = {"required": True} if min_length else {}
+
+    def __call__(self, form, field):
+        value = (field.data or "").strip()
+        field.data = value
+        if has_forbidden_characters(value, self.multiline):
+            raise ValidationError(_l("Please remove control characters from this text."))
+        if len(value) < self.min_length:
+            raise ValidationError(_l("This field cannot be empty."))
+        if len(value) > self.max_length:
+            raise ValidationError(
+                _l("Please use at most %(max)d characters (you used %(n)d).", max=self.max_length, n=len(value))
+            )
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token and a button (follow, unfollow, sign out)."""
+
+    submit = SubmitField(_l("Submit"))

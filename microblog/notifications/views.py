@@ -1,0 +1,80 @@
+"""The live badge (an HTML fragment that polls itself) and the tutorial's JSON notifications feed."""
+
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, abort, current_app, jsonify, make_response, render_template, request, session
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..auth.login import parse_session_id
+from ..errors import json_errors
+from ..htmx import STOP_POLLING, vary_on_htmx
+from .models import badge_state, notifications_since
+
+bp = Blueprint("notifications", __name__)
+
+MAX_SINCE = 4_102_444_800.0  # 2100-01-01: later cursors are mistakes
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def stopped_badge():
+    """286 and a badge that does not poll: htmx stops polling (signed out, or the session ended)."""
+    response = make_response(render_template("partials/notifications/badge.html", count=0, polling=False),
+                             STOP_POLLING)
+    return _no_store(response)
+
+
+def _session_count() -> int | None:
+    """The unread count for this session's user, or None for no valid session.
+
+    Reads the signed session cookie directly: one query, no user object, nothing written. Only a
+    session restored from a "remember me" cookie goes through Flask-Login.
+    """
+    parsed = parse_session_id(session.get("_user_id"))
+    if parsed is not None:
+        return badge_state(*parsed)
+    if request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
+        if current_user.is_authenticated:
+            return current_user.unread_count
+    return None
+
+
+@bp.get("/notifications/badge")
+def badge():
+    """The badge partial; 204 when the count equals `shown` (what the client shows); 286 when signed out."""
+    count = _session_count()
+    if count is None:
+        return stopped_badge()
+    if request.args.get("shown") == str(count):
+        return _no_store(vary_on_htmx(make_response("", 204)))
+    response = make_response(render_template("partials/notifications/badge.html", count=count))
+    return _no_store(vary_on_htmx(response))
+
+
+def parse_since(raw: str | None) -> float:
+    """The `since` cursor: 0 when absent, 400 unless a finite number from 0 to year 2100."""
+    if raw is None or raw == "":
+        return 0.0
+    try:
+        value = float(raw) if len(raw) <= 40 else math.nan
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not 0 <= value <= MAX_SINCE:
+        abort(400, description=_("'since' must be a number of seconds from 0 to %(max)d.", max=int(MAX_SINCE)))
+    return value
+
+
+@bp.get("/notifications")
+@json_errors
+@login_required
+def notifications():
+    """JSON: the caller's notifications newer than `since`, oldest first."""
+    since = parse_since(request.args.get("since"))
+    rows = notifications_since(current_user.id, since)
+    return _no_store(jsonify([n.as_dict() for n in rows]))

@@ -1,0 +1,47 @@
+"""The Post model and the timeline queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+from ..users.models import User, followers
+
+BODY_MAX = 140
+
+
+class Post(db.Model):
+    __tablename__ = "post"
+    __table_args__ = (sa.Index("ix_post_user_id_id", "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body: Mapped[str] = mapped_column(sa.String(BODY_MAX))
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+
+    author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+    def __repr__(self) -> str:
+        return f"<Post {self.id}>"
+
+    @staticmethod
+    def timeline(user: User) -> sa.Select:
+        """Posts by the people `user` follows and by `user`, newest first."""
+        followed = sa.select(followers.c.followed_id).where(followers.c.follower_id == user.id)
+        return (
+            sa.select(Post)
+            .where(sa.or_(Post.user_id.in_(followed), Post.user_id == user.id))
+            .order_by(Post.id.desc())
+        )
+
+    @staticmethod
+    def everyone() -> sa.Select:
+        return sa.select(Post).order_by(Post.id.desc())
+
+    @staticmethod
+    def by_user(user: User) -> sa.Select:
+        return sa.select(Post).where(Post.user_id == user.id).order_by(Post.id.desc())

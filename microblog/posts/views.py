@@ -1,0 +1,51 @@
+"""The home timeline (with the post form) and explore."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..htmx import redirect_after_post, render, vary_on_htmx, wants_fragment
+from ..pagination import paginate
+from .forms import PostForm
+from .models import Post
+
+bp = Blueprint("posts", __name__)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@bp.route("/index", methods=["GET", "POST"])
+@login_required
+def index():
+    """Home: the post form and the timeline; the post list alone for htmx paging."""
+    form = PostForm()
+    if form.validate_on_submit():
+        post = Post(body=form.post.data, user_id=current_user.id)
+        db.session.add(post)
+        db.session.commit()
+        flash(_("Your post is now live!"), "success")
+        if wants_fragment():
+            # A fresh form, the new post at the top of the list and the flash, without a reload.
+            response = current_app.make_response(
+                render_template("partials/posts/created.html", form=PostForm(formdata=None), post=post)
+            )
+            return vary_on_htmx(response)
+        return redirect_after_post(url_for("posts.index"))
+    status = 422 if form.is_submitted() else 200
+    if status == 422 and wants_fragment():
+        # The htmx form swaps itself with its errors (htmx is configured to swap 422).
+        return vary_on_htmx(current_app.make_response((render_template("partials/posts/form.html", form=form), 422)))
+    page = paginate(Post.timeline(current_user), current_app.config["POSTS_PER_PAGE"])
+    return render("posts/index.html", "partials/posts/list.html", status=status, form=form, posts=page,
+                  endpoint="posts.index", endpoint_args={})
+
+
+@bp.get("/explore")
+@login_required
+def explore():
+    """Everyone's posts, newest first; the list alone for htmx paging."""
+    page = paginate(Post.everyone(), current_app.config["POSTS_PER_PAGE"])
+    return render("posts/explore.html", "partials/posts/list.html", posts=page,
+                  endpoint="posts.explore", endpoint_args={})

@@ -1,0 +1,127 @@
+"""The User model and the follower graph."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+
+USERNAME_MAX = 64
+EMAIL_MAX = 120
+ABOUT_ME_MAX = 140
+
+followers = sa.Table(
+    "followers",
+    db.metadata,
+    sa.Column("follower_id", sa.Integer, sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("followed_id", sa.Integer, sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    sa.Index("ix_followers_followed_id", "followed_id"),
+)
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def username_key(username: str) -> str:
+    """The case-insensitive form under which usernames are unique."""
+    return username.casefold()
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(USERNAME_MAX))
+    username_key: Mapped[str] = mapped_column(sa.String(USERNAME_MAX), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    about_me: Mapped[Optional[str]] = mapped_column(sa.String(ABOUT_ME_MAX))
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Messages with an id up to this one count as read (SPEC S4: a watermark by id, not by clock).
+    last_read_message_id: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    # Part of every session and remember cookie; changing it signs the user out everywhere.
+    session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
+
+    following = relationship(
+        "User",
+        secondary=followers,
+        primaryjoin=lambda: followers.c.follower_id == User.id,
+        secondaryjoin=lambda: followers.c.followed_id == User.id,
+        lazy="dynamic",
+        back_populates="followers",
+    )
+    followers = relationship(
+        "User",
+        secondary=followers,
+        primaryjoin=lambda: followers.c.followed_id == User.id,
+        secondaryjoin=lambda: followers.c.follower_id == User.id,
+        lazy="dynamic",
+        back_populates="following",
+    )
+
+    # Filled by the user loader with the stored unread count, so pages need no extra query for the badge.
+    unread_count: int = 0
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+    def set_username(self, username: str) -> None:
+        self.username = username
+        self.username_key = username_key(username)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+        self.session_token = new_session_token()
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @classmethod
+    def by_username(cls, username: str) -> Optional["User"]:
+        """The user with this name (any case), or None; odd or over-long names simply match nobody."""
+        if not username or len(username) > USERNAME_MAX:
+            return None
+        return db.session.scalar(sa.select(cls).where(cls.username_key == username_key(username)))
+
+    def is_following(self, user: "User") -> bool:
+        stmt = sa.select(followers.c.follower_id).where(
+            followers.c.follower_id == self.id, followers.c.followed_id == user.id
+        )
+        return db.session.scalar(stmt) is not None
+
+    def follow(self, user: "User") -> bool:
+        """Follow `user`; False when already following (nothing written)."""
+        if user.id == self.id or self.is_following(user):
+            return False
+        db.session.execute(sa.insert(followers).values(follower_id=self.id, followed_id=user.id))
+        return True
+
+    def unfollow(self, user: "User") -> bool:
+        """Stop following `user`; False when not following."""
+        result = db.session.execute(
+            sa.delete(followers).where(followers.c.follower_id == self.id, followers.c.followed_id == user.id)
+        )
+        return result.rowcount > 0
+
+    def follow_counts(self) -> tuple[int, int]:
+        """(followers, following) in one statement."""
+        n_followers = (
+            sa.select(sa.func.count()).select_from(followers).where(followers.c.followed_id == self.id)
+        ).scalar_subquery()
+        n_following = (
+            sa.select(sa.func.count()).select_from(followers).where(followers.c.follower_id == self.id)
+        ).scalar_subquery()
+        row = db.session.execute(sa.select(n_followers, n_following)).one()
+        return row[0], row[1]

@@ -1,0 +1,129 @@
+"""Profiles, the profile form, follow/unfollow and avatars."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..forms import EmptyForm, has_forbidden_characters
+from ..htmx import is_htmx, redirect_after_post, render, vary_on_htmx
+from ..pagination import paginate
+from ..posts.models import Post
+from .avatar import avatar_svg
+from .forms import EditProfileForm
+from .models import User
+
+bp = Blueprint("users", __name__)
+
+AVATAR_SIZES = range(16, 257)
+
+
+def get_user_or_404(username: str) -> User:
+    if has_forbidden_characters(username):
+        abort(404, description=_("There is no user with that name."))
+    user = User.by_username(username)
+    if user is None:
+        abort(404, description=_("There is no user with that name."))
+    return user
+
+
+def follow_context(user: User) -> dict:
+    n_followers, n_following = user.follow_counts()
+    return {
+        "user": user,
+        "n_followers": n_followers,
+        "n_following": n_following,
+        "is_following": current_user.is_authenticated and current_user.is_following(user),
+        "form": EmptyForm(),
+    }
+
+
+@bp.get("/user/<username>")
+@login_required
+def user(username):
+    """A profile with the user's posts; the post list alone for htmx paging."""
+    user = get_user_or_404(username)
+    page = paginate(Post.by_user(user), current_app.config["POSTS_PER_PAGE"])
+    return render("users/user.html", "partials/posts/list.html", posts=page,
+                  endpoint="users.user", endpoint_args={"username": user.username}, **follow_context(user))
+
+
+@bp.route("/edit_profile", methods=["GET", "POST"])
+@login_required
+def edit_profile():
+    """The profile form; on success a redirect to the profile."""
+    form = EditProfileForm(current_user.username)
+    if form.validate_on_submit():
+        user = db.session.get(User, current_user.id)
+        user.set_username(form.username.data)
+        user.about_me = form.about_me.data or None
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            form.username.errors.append(_("This username is taken. Please choose another one."))
+        else:
+            flash(_("Your changes have been saved."), "success")
+            return redirect_after_post(url_for("users.user", username=user.username))
+    elif request.method == "GET":
+        form.username.data = current_user.username
+        form.about_me.data = current_user.about_me
+    status = 422 if form.is_submitted() else 200
+    return render_template("users/edit_profile.html", form=form), status
+
+
+def _follow_answer(user: User):
+    """The follow controls for htmx; a redirect to the profile otherwise."""
+    if is_htmx():
+        response = make_response(render_template("partials/users/follow.html", **follow_context(user)))
+        return vary_on_htmx(response)
+    return redirect_after_post(url_for("users.user", username=user.username))
+
+
+@bp.post("/follow/<username>")
+@login_required
+def follow(username):
+    """Follow a user; the follow controls (htmx) or the profile."""
+    user = get_user_or_404(username)
+    if user.id == current_user.id:
+        abort(400, description=_("You cannot follow yourself."))
+    try:
+        if current_user.follow(user):
+            db.session.commit()
+    except IntegrityError:  # a double click raced itself: already following
+        db.session.rollback()
+    if not is_htmx():
+        flash(_("You are following %(username)s.", username=user.username), "success")
+    return _follow_answer(user)
+
+
+@bp.post("/unfollow/<username>")
+@login_required
+def unfollow(username):
+    """Stop following a user; the follow controls (htmx) or the profile."""
+    user = get_user_or_404(username)
+    if user.id == current_user.id:
+        abort(400, description=_("You cannot unfollow yourself."))
+    if current_user.unfollow(user):
+        db.session.commit()
+    if not is_htmx():
+        flash(_("You are not following %(username)s.", username=user.username), "info")
+    return _follow_answer(user)
+
+
+@bp.get("/avatar/<username>.svg")
+def avatar(username):
+    """The user's generated avatar (SVG), cacheable for a day."""
+    size = request.args.get("s", "64")
+    if not size.isdigit() or int(size) not in AVATAR_SIZES:
+        abort(400, description=_("The avatar size must be a whole number from 16 to 256."))
+    user = get_user_or_404(username)
+    response = make_response(avatar_svg(f"user-{user.id}", int(size)))
+    response.mimetype = "image/svg+xml"
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    response.add_etag()
+    return response.make_conditional(request)

@@ -1,0 +1,199 @@
+"""Fixtures: an app per test on SQLite and (when TEST_DATABASE_URL is set) PostgreSQL, clients, factories."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from microblog import create_app
+from microblog.extensions import db
+from microblog.messages.models import send_message
+from microblog.posts.models import Post
+from microblog.users.models import User
+
+PASSWORD = "correct horse battery"
+HTMX = {"HX-Request": "true"}
+
+
+def pg_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url and url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def require(kind: str, reason: str):
+    """Skip for a missing prerequisite, or fail when REQUIRE_<KIND>=1 says it must be there."""
+    if os.environ.get(f"REQUIRE_{kind}") == "1":
+        pytest.fail(f"REQUIRE_{kind}=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def pg_engine():
+    url = pg_url()
+    if not url:
+        require("PG", "TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """Where this test's app keeps its data: a fresh SQLite file, or the shared PostgreSQL test
+    database emptied after the test."""
+    if request.param == "sqlite":
+        yield "sqlite:///" + str(tmp_path / "test.db")
+        return
+    url = request.getfixturevalue("pg_engine")
+    yield url
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text('TRUNCATE "user", post, followers, message, notification RESTART IDENTITY CASCADE'))
+    engine.dispose()
+
+
+def make_app(database_url: str, **overrides):
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "SECRET_KEY": "test-secret",
+        "SERVER_NAME": "localhost",
+    }
+    config.update(overrides)
+    app = create_app(config)
+    with app.app_context():
+        if database_url.startswith("sqlite"):
+            db.create_all()
+    return app
+
+
+@pytest.fixture
+def app(database_url):
+    app = make_app(database_url)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def csrf_app(database_url):
+    """The app with CSRF protection on, as in production."""
+    app = make_app(database_url, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def make_user(username: str, password: str = PASSWORD, email: str | None = None, about_me: str | None = None) -> User:
+    user = User(email=email or f"{username.lower()}@example.com", about_me=about_me)
+    user.set_username(username)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_post(user: User, body: str = "hello") -> Post:
+    post = Post(body=body, user_id=user.id)
+    db.session.add(post)
+    db.session.commit()
+    return post
+
+
+def send(sender: User, recipient: User, body: str = "hi"):
+    return send_message(sender, recipient, body)
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str = "alice", password: str = PASSWORD, **extra):
+        return self.client.post("/auth/login", data={"username": username, "password": password, **extra})
+
+    def logout(self):
+        return self.client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def alice(app):
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(app):
+    return make_user("bob")
+
+
+@pytest.fixture
+def as_alice(client, auth, alice):
+    """A client signed in as alice."""
+    response = auth.login("alice")
+    assert response.status_code == 303
+    return client
+
+
+class StatementLog:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.queries)
+
+    @property
+    def queries(self) -> list[str]:
+        """Statements other than transaction control."""
+        return [s for s in self.statements if not re.match(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)", s, re.I)]
+
+    @property
+    def writes(self) -> list[str]:
+        return [s for s in self.queries if re.match(r"\s*(INSERT|UPDATE|DELETE)", s, re.I)]
+
+
+@pytest.fixture
+def statements(app):
+    """Records the SQL statements the app runs inside `with statements.recording():`."""
+    log = StatementLog()
+    engine = db.engine
+
+    def _record(conn, cursor, statement, parameters, context, executemany):
+        log.statements.append(statement)
+
+    @contextlib.contextmanager
+    def recording():
+        log.statements.clear()
+        sa.event.listen(engine, "before_cursor_execute", _record)
+        try:
+            yield log
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", _record)
+
+    log.recording = recording
+    return log
