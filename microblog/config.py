@@ -7,7 +7,7 @@ DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production, se
 
 # Settings that may come from the environment, and how to read them.
 _ENV_INT = ("POSTS_PER_PAGE", "MESSAGES_PER_PAGE", "USERS_PER_PAGE", "MAX_CONTENT_LENGTH")
-_ENV_BOOL = ("GALLERY_ENABLED", "DEBUG", "SESSION_COOKIE_SECURE")
+_ENV_BOOL = ("GALLERY_ENABLED", "DEBUG", "SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED")
 
 
 def _bool(value: str) -> bool:
@@ -43,6 +43,12 @@ def load(instance_path: str) -> dict:
         # The badge polls every this many seconds; full pages refresh last_seen at most this often.
         "BADGE_POLL_SECONDS": 10,
         "LAST_SEEN_RESOLUTION_SECONDS": 60,
+        # Rate limits, counted in the database (microblog.ratelimit): (hits, per seconds).
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_LOGIN_PER_ACCOUNT": (10, 15 * 60),
+        "RATELIMIT_LOGIN_PER_ADDRESS": (50, 15 * 60),
+        "RATELIMIT_REGISTER_PER_ADDRESS": (10, 60 * 60),
+        "RATELIMIT_MESSAGES_PER_SENDER": (30, 60),
     }
     for key in _ENV_INT:
         if key in env:
@@ -51,6 +57,8 @@ def load(instance_path: str) -> dict:
         if key in env:
             cfg[key] = _bool(env[key])
     if cfg["ENV_NAME"] == "production":
+        # No debugger, no tracebacks in production whatever the environment says.
+        cfg["DEBUG"] = False
         cfg["SESSION_COOKIE_SECURE"] = _bool(env.get("SESSION_COOKIE_SECURE", "1"))
         cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
     return cfg

@@ -51,3 +51,15 @@ class RegistrationForm(FlaskForm):
         field.data = field.data.lower()
         if db.session.scalar(sa.select(User.id).where(User.email == field.data)):
             raise ValidationError(_l("This email address is already registered."))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)]
+    )
+    password2 = PasswordField(
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+    submit = SubmitField(_l("Change password"))

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import ratelimit
 from ..htmx import redirect_after_post, render, wants_fragment
 from ..pagination import paginate
 from ..users.views import get_user_or_404
@@ -23,15 +24,23 @@ def send_message(recipient):
     if user.id == current_user.id:
         abort(400, description=_("You cannot send a private message to yourself."))
     form = MessageForm()
-    if form.validate_on_submit():
+    limit = ("message", str(current_user.id), *ratelimit.limit_of("RATELIMIT_MESSAGES_PER_SENDER"))
+    valid = form.validate_on_submit()
+    retry = valid and ratelimit.hit(*limit)
+    if retry:
+        form.message.errors.append(_("You are sending messages too fast. Please wait a minute and try again."))
+    elif valid:
         store_message(current_user, user, form.message.data)
         flash(_("Your message has been sent."), "success")
         if not wants_fragment():
             return redirect_after_post(url_for("users.user", username=user.username))
         form = MessageForm(formdata=None)
-    elif form.is_submitted():
-        return render("messages/send_message.html", "partials/messages/form.html", status=422,
-                      form=form, recipient=user)
+    if form.is_submitted() and form.errors:
+        response = render("messages/send_message.html", "partials/messages/form.html", status=429 if retry else 422,
+                          form=form, recipient=user)
+        if retry:
+            response.headers["Retry-After"] = str(retry)
+        return response
     return render("messages/send_message.html", "partials/messages/form.html", oob=("partials/shared/flashes.html",),
                   form=form, recipient=user)
 

@@ -1,0 +1,208 @@
+"""Rate limits counted in the database: shared by every worker, exact under concurrency, 429 + Retry-After."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from microblog import ratelimit
+from microblog.extensions import db
+from microblog.messages.models import Message
+from microblog.ratelimit import RateLimitHit
+from microblog.users.models import User
+from tests.conftest import PASSWORD, make_app, make_user
+from tests.html import by_id, fragment, page, text
+
+HTMX = {"HX-Request": "true"}
+
+
+def _clear_hits(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.delete(RateLimitHit.__table__))
+    engine.dispose()
+
+
+@pytest.fixture
+def rl_app(database_url):
+    """The app with rate limits on, small limits, and an empty rate_limit_hit table before and after."""
+    app = make_app(
+        database_url,
+        RATELIMIT_IN_TESTS=True,
+        RATELIMIT_LOGIN_PER_ACCOUNT=(3, 900),
+        RATELIMIT_LOGIN_PER_ADDRESS=(5, 900),
+        RATELIMIT_REGISTER_PER_ADDRESS=(2, 3600),
+        RATELIMIT_MESSAGES_PER_SENDER=(4, 60),
+    )
+    _clear_hits(database_url)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    _clear_hits(database_url)
+
+
+@pytest.fixture
+def rl_client(rl_app):
+    return rl_app.test_client()
+
+
+def _hits() -> dict[tuple[str, str], int]:
+    rows = db.session.execute(sa.select(RateLimitHit.bucket, RateLimitHit.key, RateLimitHit.count)).all()
+    db.session.rollback()
+    return {(bucket, key): count for bucket, key, count in rows}
+
+
+def _login(client, username, password, address="10.0.0.1"):
+    return client.post("/auth/login", data={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_hit_counts_and_answers_retry_after(rl_app):
+    assert [ratelimit.hit("t", "k", 3, 60) for _ in range(3)] == [None, None, None]
+    retry = ratelimit.hit("t", "k", 3, 60)
+    assert retry is not None and 1 <= retry <= 60
+    assert ratelimit.peek("t", "k", 3, 60) is not None
+    # Other keys and buckets are counted apart.
+    assert ratelimit.hit("t", "other", 3, 60) is None
+    assert ratelimit.hit("u", "k", 3, 60) is None
+    assert _hits() == {("t", "k"): 4, ("t", "other"): 1, ("u", "k"): 1}
+
+
+def test_long_and_odd_keys_are_stored_bounded(rl_app):
+    ratelimit.hit("t", "x" * 5000, 3, 60)
+    ratelimit.hit("t", "bad\x00key\ud800", 3, 60)
+    keys = [key for _, key in _hits()]
+    assert len(keys) == 2 and all(len(key) <= ratelimit.KEY_MAX and key.startswith("sha256:") for key in keys)
+
+
+def test_old_windows_are_dropped(rl_app):
+    db.session.add(RateLimitHit(bucket="t", key="k", window_start=60, count=99))
+    db.session.commit()
+    assert ratelimit.hit("t", "k", 3, 60) is None
+    assert list(_hits().values()) == [1]
+
+
+def test_disabled_counts_nothing(database_url):
+    app = make_app(database_url, RATELIMIT_IN_TESTS=True, RATELIMIT_ENABLED=False)
+    with app.app_context():
+        assert all(ratelimit.hit("t", "k", 1, 60) is None for _ in range(5))
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(RateLimitHit)) == 0
+        db.engine.dispose()
+
+
+def test_concurrent_hits_are_all_counted(rl_app):
+    """Eight threads (as eight workers would, each with its own connection) count exactly 80 hits."""
+    results: list[int | None] = []
+    errors: list[BaseException] = []
+
+    def worker():
+        try:
+            with rl_app.app_context():
+                for _ in range(10):
+                    results.append(ratelimit.hit("race", "k", 50, 3600))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert _hits()[("race", "k")] == 80
+    assert sum(r is None for r in results) == 50  # exactly the first 50 went through
+
+
+def test_failed_logins_per_account_get_429(rl_client, rl_app):
+    make_user("alice")
+    make_user("bob")
+    for _ in range(3):
+        response = _login(rl_client, "alice", "wrong password")
+        assert response.status_code == 422
+    # Blocked now, even with the right password, in any case of the name, from another address.
+    response = _login(rl_client, "ALICE", PASSWORD, address="10.0.0.2")
+    assert response.status_code == 429
+    assert 1 <= int(response.headers["Retry-After"]) <= 900
+    assert "Too many failed sign-ins" in text(by_id(page(response), "error"))
+    assert "_user_id" not in (rl_client.get_cookie("session").value if rl_client.get_cookie("session") else "")
+    # Another account is not affected.
+    assert _login(rl_client, "bob", PASSWORD, address="10.0.0.2").status_code == 303
+
+
+def test_failed_logins_per_address_get_429(rl_client):
+    make_user("alice")
+    for n in range(5):
+        assert _login(rl_client, f"nobody{n}", "wrong password").status_code == 422
+    response = _login(rl_client, "alice", PASSWORD)
+    assert response.status_code == 429 and "Retry-After" in response.headers
+    # Another address may still sign in.
+    assert _login(rl_client, "alice", PASSWORD, address="10.0.0.9").status_code == 303
+
+
+def test_login_429_for_htmx_is_a_fragment(rl_client):
+    for _ in range(3):
+        _login(rl_client, "ghost", "wrong password")
+    response = rl_client.post("/auth/login", data={"username": "ghost", "password": "x" * 8}, headers=HTMX,
+                              environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in text(fragment(response, "#error"))
+
+
+def test_successful_logins_are_not_counted(rl_client):
+    make_user("alice")
+    for _ in range(6):
+        assert _login(rl_client, "alice", PASSWORD).status_code == 303
+        rl_client.post("/auth/logout")
+    assert _hits() == {}
+
+
+def test_registrations_per_address(rl_client):
+    def register(n, address="10.0.0.1"):
+        return rl_client.post("/auth/register", environ_base={"REMOTE_ADDR": address}, data={
+            "username": f"user{n}", "email": f"user{n}@example.com", "password": PASSWORD, "password2": PASSWORD})
+
+    assert register(1).status_code == 303
+    assert register(2).status_code == 303
+    response = register(3)
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+    assert "Too many registrations" in text(by_id(page(response), "error"))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 2
+    assert register(4, address="10.0.0.7").status_code == 303
+
+
+def test_message_sending_per_sender(rl_client):
+    alice, bob = make_user("alice"), make_user("bob")
+    assert _login(rl_client, "alice", PASSWORD).status_code == 303
+    for n in range(4):
+        response = rl_client.post("/send_message/bob", data={"message": f"hi {n}"})
+        assert response.status_code == 303
+    response = rl_client.post("/send_message/bob", data={"message": "one too many"})
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
+    assert "sending messages too fast" in text(by_id(page(response), "message-error"))
+    response = rl_client.post("/send_message/bob", data={"message": "again"}, headers=HTMX)
+    assert response.status_code == 429
+    assert "sending messages too fast" in text(fragment(response, "#message-error"))
+    bodies = db.session.scalars(sa.select(Message.body).where(Message.sender_id == alice.id)).all()
+    assert sorted(bodies) == [f"hi {n}" for n in range(4)]
+    assert bob.id
+
+
+def test_rate_limits_are_off_in_other_tests(client, alice):
+    """The shared fixtures do not count: other test files never meet a 429."""
+    for _ in range(15):
+        assert client.post("/auth/login", data={"username": "alice", "password": "wrong password"}).status_code == 422
+    assert client.post("/auth/login", data={"username": "alice", "password": PASSWORD}).status_code == 303
+
+
+def test_rate_limits_are_on_by_default(monkeypatch, tmp_path):
+    monkeypatch.delenv("RATELIMIT_ENABLED", raising=False)
+    from microblog import config
+
+    cfg = config.load(str(tmp_path))
+    assert cfg["RATELIMIT_ENABLED"] is True
+    assert cfg["RATELIMIT_MESSAGES_PER_SENDER"] == (30, 60)
+    monkeypatch.setenv("RATELIMIT_ENABLED", "0")
+    assert config.load(str(tmp_path))["RATELIMIT_ENABLED"] is False
