@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -108,6 +108,7 @@ def init_app(app: Flask) -> None:
     def _database_unavailable(error):
         log.warning("database error: %s", error.__class__.__name__, exc_info=error)
         _safe_rollback()
+        _forget_unloaded_user()
         if isinstance(error, DBAPIError) and not _is_outage(error):
             return error_response(500)
         return error_response(503, headers={"Retry-After": "5"})
@@ -115,6 +116,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(InternalServerError)
     def _internal_error(error):
         _safe_rollback()
+        original = getattr(error, "original_exception", None)
+        if isinstance(original, DBAPIError):
+            # Raised outside the view (e.g. in an after_request hook), so it skipped the handler above.
+            return _database_unavailable(original)
         return error_response(500)
 
 
@@ -123,6 +128,16 @@ def _is_outage(error: DBAPIError) -> bool:
     if error.connection_invalidated or isinstance(error, OperationalError):
         return True
     return type(error.orig).__name__ in {"InterfaceError", "OperationalError", "AdminShutdown"}
+
+
+def _forget_unloaded_user() -> None:
+    """Treat the request as anonymous when loading its user is what failed.
+
+    Flask-Login's template context processor loads `current_user` for every template, the error page
+    included; without this the error page would hit the dead database again and end as a bare 500.
+    """
+    if "_login_user" not in g:
+        g._login_user = current_app.login_manager.anonymous_user()
 
 
 def _safe_rollback() -> None:
