@@ -1,0 +1,56 @@
+"""`flask seed`: the bulk loader used by the benchmark (bench/run.py)."""
+
+import json
+
+import sqlalchemy as sa
+
+from microblog.extensions import db
+from microblog.messages.models import Message, count_unread
+from microblog.notifications.models import UNREAD_MESSAGE_COUNT, Notification
+from microblog.posts.models import Post
+from microblog.users.models import User, followers
+
+
+def test_seed_loads_consistent_data(app, runner):
+    result = runner.invoke(args=["seed", "--users", "50", "--posts", "200", "--messages", "500",
+                                 "--password", "pw-123456"])
+    assert result.exit_code == 0, result.output
+
+    def count(table):
+        return db.session.scalar(sa.select(sa.func.count()).select_from(table))
+
+    assert count(User) == 50
+    assert count(Post) == 200
+    assert count(Message) == 500
+    assert count(followers) == 50 * 49 >= 50 * 40  # ~50 follows each, capped by the other users
+
+    user1 = User.by_username("user1")
+    assert user1.check_password("pw-123456")
+    assert User.by_username("user50") is not None
+    to_user1 = db.session.scalar(sa.select(sa.func.count()).where(Message.recipient_id == user1.id))
+    assert to_user1 >= 5  # at least 1% of 500
+    assert db.session.scalar(sa.select(sa.func.count()).where(Message.sender_id == Message.recipient_id)) == 0
+
+    stored = {n.user_id: n for n in db.session.scalars(
+        sa.select(Notification).where(Notification.name == UNREAD_MESSAGE_COUNT))}
+    assert user1.id in stored  # user1 has some unread
+    for user in db.session.scalars(sa.select(User)):
+        truth = count_unread(user.id, user.last_read_message_id)
+        got = json.loads(stored[user.id].payload_json) if user.id in stored else 0
+        assert got == truth, user.username
+    assert all(json.loads(n.payload_json) > 0 for n in stored.values())
+    # Timestamps come back aware.
+    assert db.session.scalar(sa.select(Post).limit(1)).timestamp.tzinfo is not None
+
+    # New rows after a seed get fresh ids (sequences were moved past the seeded ones).
+    post = Post(body="after", user_id=user1.id)
+    db.session.add(post)
+    db.session.commit()
+    assert post.id == 201
+
+
+def test_seed_refuses_a_non_empty_database(app, runner):
+    assert runner.invoke(args=["seed", "--users", "3", "--posts", "1", "--messages", "2", "--password", "x"]).exit_code == 0
+    again = runner.invoke(args=["seed", "--users", "3", "--posts", "1", "--messages", "2", "--password", "x"])
+    assert again.exit_code != 0
+    assert "not empty" in again.output
