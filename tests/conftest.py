@@ -8,6 +8,8 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 
 from microblog import create_app
 from microblog.extensions import db
@@ -60,6 +62,21 @@ def database_url(request, tmp_path):
     engine.dispose()
 
 
+class FreshContextClient(FlaskClient):
+    """A test client whose every request runs in its own app context (its own `g`, its own database
+    session), as in production, even though the test itself holds an app context open."""
+
+    def open(self, *args, **kwargs):
+        db.session.commit()  # the test's session: make its data visible, end its transaction
+        token = _cv_app.set(None)
+        try:
+            response = super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+        db.session.expire_all()  # the test reads what the request stored, not stale copies
+        return response
+
+
 def make_app(database_url: str, **overrides):
     config = {
         "TESTING": True,
@@ -67,9 +84,11 @@ def make_app(database_url: str, **overrides):
         "WTF_CSRF_ENABLED": False,
         "SECRET_KEY": "test-secret",
         "SERVER_NAME": "localhost",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production keeps scrypt
     }
     config.update(overrides)
     app = create_app(config)
+    app.test_client_class = FreshContextClient
     with app.app_context():
         if database_url.startswith("sqlite"):
             db.create_all()
