@@ -1,0 +1,188 @@
+"""Browser fixtures: Debian's Chromium through pytest-playwright, a real server per test, and a watch on
+every page for console errors, CSP violations and failed requests."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from microblog.extensions import db
+from microblog.messages.models import Message
+from tests.conftest import PASSWORD, make_app, make_post, make_user, require, send
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core-4.14.1.min.js"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+HOME = re.compile(r"^[^?#]*://[^/]+/(index)?$")
+POLL_MS = 10_000  # the badge's `every 10s`
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def chromium_present():
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        require("BROWSER", f"{CHROMIUM} not found (apt-get install chromium): browser tests skipped")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(chromium_present, browser_type_launch_args):
+    """pytest-playwright's launch arguments, pointed at Debian's Chromium (`playwright install` cannot work here)."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+class LiveServer:
+    """A real threaded werkzeug server on a free loopback port, CSRF on, SQLite file database."""
+
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(5)
+        with self.app.app_context():
+            db.engine.dispose()
+
+    # Data set up straight in the database (what the test is about goes through the browser).
+    def user(self, name: str, **kwargs):
+        with self.app.app_context():
+            return make_user(name, **kwargs).id
+
+    def posts(self, name: str, bodies: list[str]):
+        with self.app.app_context():
+            from microblog.users.models import User
+            author = User.by_username(name)
+            for body in bodies:
+                make_post(author, body)
+
+    def message(self, sender: str, recipient: str, body: str):
+        with self.app.app_context():
+            from microblog.users.models import User
+            send(User.by_username(sender), User.by_username(recipient), body)
+
+    def message_count(self, **where) -> int:
+        with self.app.app_context():
+            return db.session.query(Message).filter_by(**where).count()
+
+
+@pytest.fixture
+def live_server(tmp_path, chromium_present):
+    app = make_app(
+        "sqlite:///" + str(tmp_path / "browser.db"),
+        WTF_CSRF_ENABLED=True,
+        SERVER_NAME=None,
+        TESTING=False,  # the app as it runs for real (errors answered by its handlers)
+        POSTS_PER_PAGE=3,
+        MESSAGES_PER_PAGE=3,
+    )
+    server = LiveServer(app)
+    yield server
+    server.stop()
+
+
+class Watch:
+    """Everything a page should never show: console errors, uncaught exceptions, CSP violations,
+    failed requests and server errors."""
+
+    def __init__(self):
+        self.problems: list[str] = []
+        self.pages: list[str] = []
+
+    def attach(self, context, check_csp: bool = True):
+        context.on("console", self._console)
+        context.on("weberror", lambda error: self.problems.append(f"page error: {error.error}"))
+        context.on("requestfailed", lambda request: self.problems.append(
+            f"request failed: {request.method} {request.url} ({request.failure})"))
+        context.on("response", self._response)
+        context.on("framenavigated", lambda frame: self.pages.append(frame.url) if frame.parent_frame is None else None)
+        if check_csp:
+            # Reported by the browser whether or not it also logs them; read back in assert_clean().
+            context.add_init_script(
+                "window.__csp = [];"
+                "document.addEventListener('securitypolicyviolation',"
+                " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+            )
+        return context
+
+    def _console(self, message):
+        if message.type == "error":
+            self.problems.append(f"console error: {message.text} at {message.location.get('url')}")
+
+    def _response(self, response):
+        if response.status >= 500:
+            self.problems.append(f"server error: {response.status} {response.url}")
+
+    def csp(self, page):
+        """CSP violations seen by this page since its last load."""
+        return page.evaluate("window.__csp || []")
+
+    def assert_clean(self):
+        assert not self.problems, "\n".join(self.problems)
+
+
+@pytest.fixture
+def watch():
+    watch = Watch()
+    yield watch
+    watch.assert_clean()
+
+
+@pytest.fixture
+def new_context(browser, live_server, watch):
+    """Make browser contexts against the live server, each watched; closed after the test."""
+    contexts = []
+
+    def _new(locale: str = "en-US", check_csp: bool = True, **kwargs):
+        context = browser.new_context(base_url=live_server.url, locale=locale, **kwargs)
+        context.set_default_timeout(5_000)
+        contexts.append(context)
+        return watch.attach(context, check_csp=check_csp)
+
+    yield _new
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page, username: str, password: str = PASSWORD):
+    """Sign in through the real form; lands on the home page."""
+    page.goto("/auth/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(HOME)
+
+
+def mark_document(page):
+    """Tag the current document; `same_document(page)` is true until a full page load replaces it."""
+    page.evaluate("window.__sameDocument = true")
+
+
+def same_document(page) -> bool:
+    return page.evaluate("window.__sameDocument === true")
+
+
+def screenshot(page, name: str, **kwargs):
+    """With SCREENSHOTS=1, save a screenshot to docs/screenshots/<name>.png."""
+    if os.environ.get("SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), **kwargs)
+
+
