@@ -67,13 +67,16 @@ class FreshContextClient(FlaskClient):
     session), as in production, even though the test itself holds an app context open."""
 
     def open(self, *args, **kwargs):
-        db.session.commit()  # the test's session: make its data visible, end its transaction
+        in_test_context = _cv_app.get(None) is not None  # False in the concurrency tests' threads
+        if in_test_context:
+            db.session.commit()  # the test's session: make its data visible, end its transaction
         token = _cv_app.set(None)
         try:
             response = super().open(*args, **kwargs)
         finally:
             _cv_app.reset(token)
-        db.session.expire_all()  # the test reads what the request stored, not stale copies
+        if in_test_context:
+            db.session.expire_all()  # the test reads what the request stored, not stale copies
         return response
 
 
