@@ -98,41 +98,51 @@ def live_server(tmp_path, chromium_present):
     server.stop()
 
 
+# Console lines that are not problems: Chromium logs every 4xx response, and 422 is how the app
+# answers an invalid form (by design, SPEC/STYLE), with or without htmx.
+EXPECTED = [re.compile(r"Failed to load resource: the server responded with a status of 422\b")]
+
+# Known app bugs, tolerated here so the other assertions keep running; each has its own
+# xfail(strict=True) test that fails once the bug is fixed, so the entry gets removed.
+KNOWN_BUGS = [
+    # test_csp.py::test_invalid_field_icon_respects_the_csp: Bootstrap's .is-invalid icon is a data: SVG,
+    # blocked by the CSP's img-src 'self' (microblog/security.py).
+    re.compile(r"Loading the image 'data:image/svg\+xml.*violates the following Content Security Policy directive: \"img-src 'self'\""),
+]
+
+
 class Watch:
     """Everything a page should never show: console errors, uncaught exceptions, CSP violations,
     failed requests and server errors."""
 
     def __init__(self):
         self.problems: list[str] = []
-        self.pages: list[str] = []
+        self.known: list[str] = []
 
-    def attach(self, context, check_csp: bool = True):
+    def attach(self, context):
+        """Chromium logs every CSP violation as a console error, so the console listener sees those too."""
         context.on("console", self._console)
         context.on("weberror", lambda error: self.problems.append(f"page error: {error.error}"))
-        context.on("requestfailed", lambda request: self.problems.append(
-            f"request failed: {request.method} {request.url} ({request.failure})"))
+        context.on("requestfailed", self._failed)
         context.on("response", self._response)
-        context.on("framenavigated", lambda frame: self.pages.append(frame.url) if frame.parent_frame is None else None)
-        if check_csp:
-            # Reported by the browser whether or not it also logs them; read back in assert_clean().
-            context.add_init_script(
-                "window.__csp = [];"
-                "document.addEventListener('securitypolicyviolation',"
-                " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
-            )
         return context
 
+    def _failed(self, request):
+        # A page's own loads (its favicon, say) are cancelled when the test moves on before they end:
+        # not a failure. A cancelled htmx request (xhr) is one.
+        if request.failure == "net::ERR_ABORTED" and request.resource_type not in ("xhr", "fetch"):
+            return
+        self.problems.append(f"request failed: {request.method} {request.url} ({request.failure})")
+
     def _console(self, message):
-        if message.type == "error":
-            self.problems.append(f"console error: {message.text} at {message.location.get('url')}")
+        if message.type != "error" or any(p.search(message.text) for p in EXPECTED):
+            return
+        line = f"console error: {message.text} at {message.location.get('url')}"
+        (self.known if any(p.search(message.text) for p in KNOWN_BUGS) else self.problems).append(line)
 
     def _response(self, response):
         if response.status >= 500:
             self.problems.append(f"server error: {response.status} {response.url}")
-
-    def csp(self, page):
-        """CSP violations seen by this page since its last load."""
-        return page.evaluate("window.__csp || []")
 
     def assert_clean(self):
         assert not self.problems, "\n".join(self.problems)
@@ -150,11 +160,11 @@ def new_context(browser, live_server, watch):
     """Make browser contexts against the live server, each watched; closed after the test."""
     contexts = []
 
-    def _new(locale: str = "en-US", check_csp: bool = True, **kwargs):
+    def _new(locale: str = "en-US", **kwargs):
         context = browser.new_context(base_url=live_server.url, locale=locale, **kwargs)
         context.set_default_timeout(5_000)
         contexts.append(context)
-        return watch.attach(context, check_csp=check_csp)
+        return watch.attach(context)
 
     yield _new
     for context in contexts:
