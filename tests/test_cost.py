@@ -1,0 +1,64 @@
+"""What requests cost in SQL statements, counted (not timed): fixed whatever the data size (SPEC S5, S11 item 8)."""
+
+import pytest
+
+from microblog.extensions import db
+from microblog.posts.models import Post
+from tests.conftest import HTMX, make_user, send
+
+
+def grow(alice, bob, n):
+    db.session.add_all(Post(body=f"p{i}", user_id=bob.id) for i in range(n))
+    db.session.commit()
+    for i in range(n):
+        send(bob, alice, f"m{i}")
+
+
+@pytest.mark.parametrize("url", ["/index", "/explore", "/user/bob", "/messages", "/messages/sent",
+                                 "/messages?page=2", "/notifications?since=0"])
+def test_statement_count_does_not_grow_with_data(app, client, auth, alice, bob, statements, url):
+    app.config["LAST_SEEN_RESOLUTION_SECONDS"] = 10**9  # keep last_seen out of the count
+    alice.follow(bob)
+    grow(alice, bob, 25)
+    auth.login("alice")
+    client.get("/messages?page=3")  # page 3 marks all read: later visits compare like with like
+    with statements.recording() as small:
+        assert client.get(url).status_code == 200
+    grow(alice, bob, 60)
+    client.get("/messages?page=9")
+    with statements.recording() as large:
+        assert client.get(url).status_code == 200
+    assert large.count == small.count, (small.queries, large.queries)
+    # The inbox also moves the read watermark (new messages arrived): lock, update, count, notification.
+    ceiling = 9 if url.startswith("/messages?") or url == "/messages" else 6
+    assert large.count <= ceiling, large.queries
+
+
+def test_inbox_with_news_runs_a_small_fixed_number_of_statements(app, client, auth, alice, bob, statements):
+    grow(alice, bob, 30)
+    auth.login("alice")
+    with statements.recording() as log:
+        assert client.get("/messages", headers=HTMX).status_code == 200
+    # user+badge, page of messages, lock, watermark update, unread count, previous stamp, notification, upsert
+    assert log.count <= 9, log.queries
+    assert not any("count(*)" in q.lower() and "id >" not in q.lower() for q in log.queries if "message" in q.lower())
+
+
+def test_pages_load_the_badge_with_the_user_in_one_query(app, client, auth, alice, bob, statements):
+    send(bob, alice)
+    app.config["LAST_SEEN_RESOLUTION_SECONDS"] = 10**9
+    auth.login("alice")
+    with statements.recording() as log:
+        assert client.get("/messages/sent").status_code == 200
+    notification_queries = [q for q in log.queries if "notification" in q.lower()]
+    assert len(notification_queries) == 1 and '"user"' in notification_queries[0].replace("user.", '"user".')
+
+
+def test_last_seen_written_at_most_once_a_minute_and_never_by_fragments(app, client, auth, alice, statements):
+    auth.login("alice")
+    client.get("/index")
+    with statements.recording() as log:
+        client.get("/explore")
+        client.get("/index?page=1", headers=HTMX)
+        client.get("/notifications/badge", headers=HTMX)
+    assert log.writes == []
