@@ -20,7 +20,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from microblog.cli import ROOT, TRANSLATIONS
-from tests.conftest import send
+from tests.conftest import HTMX, send
 from tests.html import by_id, fragment, page, text
 
 LANGUAGES = ["es"]
@@ -199,6 +199,21 @@ def test_flash_in_english(as_alice, bob):
     soup = page(response)
     assert soup.html["lang"] == "en"
     assert "Your message has been sent." in text(soup)
+
+
+def test_form_errors_in_spanish(client):
+    """Lazy strings (`_l`) in forms resolve in the request's language, not the one at import time."""
+    data = {"username": "ana", "email": "ana@example.com", "password": "abcdefgh", "password2": "different"}
+    soup = page(client.post("/auth/register", data=data, headers=ES))
+    assert "Las contraseñas no coinciden." in text(soup)
+    soup = page(client.post("/auth/register", data=data, headers=EN))
+    assert "The passwords do not match." in text(soup)
+
+
+def test_htmx_sign_in_prompt_in_spanish(client):
+    response = client.get("/edit_profile", headers={**ES, **HTMX})
+    assert response.status_code == 401
+    assert "Tienes que iniciar sesión para ver esto." in text(fragment(response))
 
 
 def test_error_page_in_spanish(client):
