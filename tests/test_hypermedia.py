@@ -1,0 +1,156 @@
+"""Hypermedia discipline (SPEC S6, S7): every hx-* element has a no-JS twin, no inline script or style,
+every partial declares the variables it uses."""
+
+import re
+from pathlib import Path
+
+import pytest
+from jinja2 import meta
+
+from microblog import resource_dir
+from tests.conftest import make_post, send
+from tests.html import page
+
+MAIN_PAGES = ["/index", "/explore", "/user/alice", "/user/bob", "/messages", "/messages/sent",
+              "/send_message/bob", "/edit_profile"]
+ANON_PAGES = ["/auth/login", "/auth/register"]
+
+
+@pytest.fixture
+def busy(app, client, auth, alice, bob):
+    app.config["POSTS_PER_PAGE"] = 2
+    app.config["MESSAGES_PER_PAGE"] = 2
+    for i in range(5):
+        make_post(alice, f"a{i}")
+        make_post(bob, f"b{i}")
+        send(bob, alice, f"to alice {i}")
+        send(alice, bob, f"to bob {i}")
+    alice.follow(bob)
+    from microblog.extensions import db
+    db.session.commit()
+    auth.login("alice")
+    return client
+
+
+def all_pages(client):
+    for url in MAIN_PAGES + [u + "?page=2" for u in ("/index", "/explore", "/user/bob", "/messages")]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        yield url, page(response)
+
+
+def test_every_hx_get_is_a_link_with_the_same_href(busy):
+    seen = 0
+    for url, soup in all_pages(busy):
+        for element in soup.select("[hx-get]"):
+            if element.get("hx-trigger", "").startswith("every "):
+                continue  # the polled badge: not user-activated; every full page renders its count
+            assert element.name == "a", (url, str(element)[:120])
+            assert element["href"] == element["hx-get"], url
+            seen += 1
+    assert seen > 0
+
+
+def test_every_hx_post_sits_on_a_real_form(busy, app):
+    app.config["WTF_CSRF_ENABLED"] = True  # so that forms render their hidden token
+    seen = 0
+    for url, soup in all_pages(busy):
+        for element in soup.select("[hx-post]"):
+            assert element.name == "form", (url, str(element)[:120])
+            assert element["method"].lower() == "post"
+            assert element["action"] == element["hx-post"]
+            assert element.find("input", attrs={"name": "csrf_token"}) is not None
+            seen += 1
+    assert seen > 0
+
+
+def test_every_htmx_element_says_its_swap_and_target(busy):
+    for url, soup in all_pages(busy):
+        for element in soup.select("[hx-get], [hx-post]"):
+            assert element.has_attr("hx-swap"), (url, str(element)[:120])
+
+
+def test_no_inline_script_style_or_event_handlers(busy, client):
+    for url, soup in all_pages(busy):
+        for script in soup.find_all("script"):
+            assert script.has_attr("src") and script.get_text().strip() == "", url
+            assert script["src"].startswith("/static/vendor/")
+        assert soup.select("[style]") == [], url
+        assert soup.select("[hx-on], [onclick], [onload], [onsubmit]") == [], url
+        for element in soup.select("[hx-trigger]"):
+            assert "[" not in element["hx-trigger"], url
+
+
+def test_body_carries_csrf_token_for_htmx(busy):
+    soup = page(busy.get("/index"))
+    assert re.fullmatch(r'\{"X-CSRFToken": "[^"]+"\}', soup.body["hx-headers"])
+
+
+def test_htmx_is_configured_without_eval(busy):
+    import json
+
+    soup = page(busy.get("/index"))
+    config = json.loads(soup.find("meta", attrs={"name": "htmx-config"})["content"])
+    assert config["allowEval"] is False
+    assert config["includeIndicatorStyles"] is False
+    assert {"code": "422", "swap": True} in config["responseHandling"]
+
+
+def test_aria_current_only_on_the_current_nav_link(busy):
+    for url, expected in [("/index", "/index"), ("/explore", "/explore"), ("/messages", "/messages"),
+                          ("/user/alice", "/user/alice"), ("/user/bob", None)]:
+        soup = page(busy.get(url))
+        current = soup.find("nav").select('[aria-current="page"]')
+        assert [a["href"] for a in current] == ([expected] if expected else []), url
+
+
+def test_anonymous_pages_have_no_htmx_without_twins(client):
+    for url in ANON_PAGES:
+        soup = page(client.get(url))
+        for element in soup.select("[hx-get]"):
+            assert element.name == "a" and element["href"] == element["hx-get"]
+
+
+# --- partials ---------------------------------------------------------------------------------
+
+PARTIALS = sorted(resource_dir("partials").rglob("*.html"))
+# Names every template may use without declaring them (Flask, Flask-Babel, Flask-Login, our globals).
+GLOBALS = {"_", "gettext", "ngettext", "url_for", "current_user", "csrf_token", "get_flashed_messages",
+           "request", "config", "g", "session", "timetag", "badge_label", "locale", "endpoint"}
+
+
+def contract(source: str) -> str:
+    match = re.match(r"\s*\{#(.*?)#\}", source, re.S)
+    assert match, "a partial must start with its contract comment {# ... #}"
+    return match.group(1)
+
+
+def declared_names(comment: str) -> set[str]:
+    names = set()
+    for label in ("Needs", "Optional"):
+        match = re.search(rf"{label}:(.*?)(?:\n\s*[A-Z][a-z]+ ?[a-z]*:|\Z)", comment, re.S)
+        if match:
+            names |= set(re.findall(r"[a-z_][a-z0-9_]*", match.group(1)))
+    return names
+
+
+def assigned_names(source: str) -> set[str]:
+    """Names the template sets itself ({% set x %}, even inside an {% if %}, which jinja2.meta reports)."""
+    return set(re.findall(r"\{%-?\s*set\s+([a-z_][a-z0-9_]*)", source))
+
+
+def test_there_are_partials():
+    assert len(PARTIALS) >= 10
+
+
+@pytest.mark.parametrize("path", PARTIALS, ids=lambda p: str(p.relative_to(resource_dir("partials"))))
+def test_partial_declares_its_contract_and_variables(app, path):
+    source = path.read_text(encoding="utf-8")
+    comment = contract(source)
+    for label in ("Renders:", "Needs:", "Served by:", "Keep:"):
+        assert label in comment, f"{path.name}: contract lacks {label}"
+    ast = app.jinja_env.parse(source)
+    used = meta.find_undeclared_variables(ast) - GLOBALS - assigned_names(source)
+    missing = used - declared_names(comment)
+    assert not missing, f"{path.name} uses {sorted(missing)} without declaring them"
+    assert "<!--" not in source, "HTML comments ship to browsers; use {# #}"
