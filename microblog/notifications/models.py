@@ -74,21 +74,26 @@ def notifications_since(user_id: int, since: float) -> list[Notification]:
     return list(db.session.scalars(stmt))
 
 
+# Built once: a poll pays only for binding `user_id` and running the cached compiled statement.
+_BADGE_STATE = (
+    sa.select(User.session_token, Notification.payload_json)
+    .outerjoin(
+        Notification,
+        sa.and_(Notification.user_id == User.id, Notification.name == UNREAD_MESSAGE_COUNT),
+    )
+    .where(User.id == sa.bindparam("user_id"))
+)
+
+
 def badge_state(user_id: int, session_token: str) -> int | None:
     """The stored unread count for a valid session, in one query; None when the session is not valid.
 
     This is the whole database cost of a badge poll: the user's session token (to honour sign-outs
-    and password changes) and the stored count, joined in one statement.
+    and password changes) and the stored count, joined in one statement (the user's primary key and
+    the unique (user_id, name) index). It runs on the session's connection as a Core statement: no ORM
+    entities, no identity map, nothing loaded but two strings.
     """
-    stmt = (
-        sa.select(User.session_token, Notification.payload_json)
-        .outerjoin(
-            Notification,
-            sa.and_(Notification.user_id == User.id, Notification.name == UNREAD_MESSAGE_COUNT),
-        )
-        .where(User.id == user_id)
-    )
-    row = db.session.execute(stmt).first()
-    if row is None or row.session_token != session_token:
+    row = db.session.connection().execute(_BADGE_STATE, {"user_id": user_id}).first()
+    if row is None or row[0] != session_token:
         return None
-    return int(json.loads(row.payload_json)) if row.payload_json is not None else 0
+    return int(json.loads(row[1])) if row[1] is not None else 0

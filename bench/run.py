@@ -1,0 +1,411 @@
+"""The benchmark behind `make bench` (see bench/README.md).
+
+Seeds a database at three message counts, serves it with gunicorn, signs in as user1 and measures each
+endpoint with wrk on 127.0.0.1, side by side with /healthz (the floor). Writes bench/results/<date>.json
+and prints a table.
+
+    python bench/run.py --size small|full [--duration S] [--connections N] [--only sqlite|postgresql]
+    BENCH_DATABASE_URL=postgresql+psycopg://user:pw@127.0.0.1/dbname  (also bench PostgreSQL; the
+    database is dropped and re-created, so never point it at a database you care about)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.cookiejar
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+DATA = BENCH / "data"
+RESULTS = BENCH / "results"
+BIN = Path(sys.executable).parent
+PASSWORD = "bench-password-1"
+
+SIZES = {
+    # users, posts, message counts (three sizes), wrk seconds per endpoint
+    "small": {"users": 2_000, "posts": 20_000, "messages": [1_000, 10_000, 100_000], "duration": 2},
+    "full": {"users": 10_000, "posts": 200_000, "messages": [1_000, 100_000, 1_000_000], "duration": 4},
+}
+
+# name, path, expected status (badge rows are sent as htmx sends them, with HX-Request: true)
+ENDPOINTS = [
+    ("healthz (floor)", "/healthz", 200),
+    ("badge idle", "/notifications/badge?shown={count}", 204),
+    ("badge news", "/notifications/badge?shown=-1", 200),
+    ("notifications json", "/notifications?since={since}", 200),
+    ("index", "/index", 200),
+    ("explore", "/explore", 200),
+    ("user page", "/user/user1", 200),
+    ("messages", "/messages", 200),
+    ("messages p40", "/messages?page={page40}", 200),
+]
+
+LUA = r"""
+done = function(summary, latency, requests)
+  io.write(string.format(
+    'WRKJSON {"requests": %d, "duration_us": %d, "bytes": %d, "p50_us": %d, "p99_us": %d, ' ..
+    '"max_us": %d, "errors_status": %d, "errors_other": %d}\n',
+    summary.requests, summary.duration, summary.bytes, latency:percentile(50), latency:percentile(99),
+    latency.max, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def app_env(database_url: str) -> dict:
+    env = dict(os.environ)
+    env.update({
+        "FLASK_APP": "microblog",
+        "DATABASE_URL": database_url,
+        "MICROBLOG_ENV": "production",
+        "SECRET_KEY": env.get("BENCH_SECRET_KEY", secrets.token_hex(32)),
+        "SESSION_COOKIE_SECURE": "0",  # plain http on 127.0.0.1
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+def flask(env: dict, *args: str) -> str:
+    out = subprocess.run([str(BIN / "flask"), *args], env=env, cwd=ROOT, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"flask {' '.join(args)} failed:\n{out.stdout}\n{out.stderr}")
+    return out.stdout
+
+
+def seed(database_url: str, users: int, posts: int, messages: int) -> dict:
+    env = app_env(database_url)
+    flask(env, "db", "upgrade")
+    out = flask(env, "seed", "--users", str(users), "--posts", str(posts), "--messages", str(messages),
+                "--password", PASSWORD)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def sqlite_database(users: int, posts: int, messages: int) -> tuple[str, dict]:
+    """A fresh copy of a seeded SQLite file (seeded once and kept in bench/data/)."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    pristine = DATA / f"seed-u{users}-p{posts}-m{messages}.db"
+    meta = pristine.with_suffix(".json")
+    if not (pristine.exists() and meta.exists()):
+        for f in DATA.glob(pristine.name + "*"):
+            f.unlink()
+        log(f"  seeding {pristine.name} ...")
+        info = seed("sqlite:///" + str(pristine), users, posts, messages)
+        meta.write_text(json.dumps(info))
+    info = json.loads(meta.read_text())
+    work = DATA / "work.db"
+    for f in DATA.glob("work.db*"):
+        f.unlink()
+    shutil.copyfile(pristine, work)
+    return "sqlite:///" + str(work), info
+
+
+def postgres_database(base_url: str, users: int, posts: int, messages: int) -> tuple[str, dict]:
+    """Drop and re-create the BENCH_DATABASE_URL database, then seed it."""
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(base_url)
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{url.database}"')
+    admin.dispose()
+    log(f"  seeding PostgreSQL {url.database} ...")
+    return base_url, seed(base_url, users, posts, messages)
+
+
+class Server:
+    def __init__(self, database_url: str, worker_class: str):
+        self.port = free_port()
+        args = [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{self.port}",
+                "--log-level", "warning", "--worker-class", worker_class]
+        if worker_class == "gthread":
+            args += ["--threads", "4"]
+        args.append("microblog:create_app()")
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(args, env=app_env(database_url), cwd=ROOT, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.time() + 30
+        while True:
+            try:
+                urllib.request.urlopen(self.base + "/healthz", timeout=2).read()
+                break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                if self.proc.poll() is not None or time.time() > deadline:
+                    self.log.seek(0)
+                    raise SystemExit("gunicorn did not start:\n" + self.log.read().decode(errors="replace"))
+                time.sleep(0.2)
+
+    def workers(self) -> list[int]:
+        path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+    def worker_rss_mb(self) -> dict:
+        """Current and peak (VmHWM) resident memory of each worker, in MB."""
+        out = {}
+        for pid in self.workers():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            fields = dict(re.findall(r"^(VmRSS|VmHWM):\s+(\d+) kB", status, re.M))
+            out[pid] = {"rss_mb": round(int(fields["VmRSS"]) / 1024, 1), "peak_mb": round(int(fields["VmHWM"]) / 1024, 1)}
+        return out
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def login(base: str) -> tuple[str, urllib.request.OpenerDirector]:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/auth/login", timeout=30).read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page)
+    if not token:
+        raise SystemExit("no csrf_token on the login form")
+    data = urllib.parse.urlencode({"username": "user1", "password": PASSWORD, "csrf_token": token.group(1)})
+    opener.open(base + "/auth/login", data.encode(), timeout=30).read()
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar if c.name == "session")
+    if not cookie:
+        raise SystemExit("login failed: no session cookie")
+    return cookie, opener
+
+
+def headers_for(path: str) -> dict:
+    return {"HX-Request": "true"} if path.startswith("/notifications/badge") else {}
+
+
+def probe(opener, base: str, path: str) -> tuple[int, int, dict]:
+    """Status, body size and headers of one request with the signed-in session."""
+    request = urllib.request.Request(base + path, headers=headers_for(path))
+    try:
+        with opener.open(request, timeout=30) as response:
+            return response.status, len(response.read()), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, len(error.read()), dict(error.headers)
+
+
+def wrk(url: str, cookie: str, duration: float, connections: int, script: str) -> dict:
+    args = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s",
+            "-s", script, "-H", f"Cookie: {cookie}", url]
+    for key, value in headers_for(urllib.parse.urlsplit(url).path).items():
+        args[-1:-1] = ["-H", f"{key}: {value}"]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=duration + 60)
+    line = next((l for l in out.stdout.splitlines() if l.startswith("WRKJSON ")), None)
+    if line is None:
+        raise SystemExit(f"wrk failed: {out.stdout}\n{out.stderr}")
+    data = json.loads(line[len("WRKJSON "):])
+    seconds = data["duration_us"] / 1e6
+    return {
+        "rps": round(data["requests"] / seconds, 1),
+        "p50_ms": round(data["p50_us"] / 1000, 2),
+        "p99_ms": round(data["p99_us"] / 1000, 2),
+        "max_ms": round(data["max_us"] / 1000, 2),
+        "bytes_per_response": round(data["bytes"] / data["requests"]) if data["requests"] else 0,
+        "requests": data["requests"],
+        "bad_status": data["errors_status"],
+        "socket_errors": data["errors_other"],
+    }
+
+
+def unread_of_user1(database_url: str) -> tuple[int, float, int]:
+    """user1's stored unread count, a `since` just before their notification, and their inbox size."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    with engine.connect() as conn:
+        row = conn.execute(sa.text(
+            "SELECT n.payload_json, n.timestamp FROM notification n JOIN \"user\" u ON u.id = n.user_id "
+            "WHERE u.username = 'user1' AND n.name = 'unread_message_count'")).first()
+        inbox = conn.execute(sa.text(
+            "SELECT COUNT(*) FROM message m JOIN \"user\" u ON u.id = m.recipient_id "
+            "WHERE u.username = 'user1'")).scalar()
+    engine.dispose()
+    return (int(json.loads(row[0])), float(row[1]) - 1.0, inbox) if row else (0, 0.0, inbox)
+
+
+def bench_one(database_url: str, worker_class: str, duration: float, connections: int, script: str,
+              per_page: int = 10) -> dict:
+    _, since, inbox = unread_of_user1(database_url)
+    last_page = max(1, -(-inbox // per_page))
+    page40 = min(40, last_page)
+    server = Server(database_url, worker_class)
+    try:
+        cookie, opener = login(server.base)
+        # Visit /messages once first: it marks the newest page read (a write, once), as a real user
+        # would; after that, visits write nothing and the idle badge matches the stored count.
+        probe(opener, server.base, "/messages")
+        count, _, _ = unread_of_user1(database_url)
+        rows = []
+        for name, template, expected in ENDPOINTS:
+            path = template.format(count=count, since=f"{since:.6f}", page40=page40)
+            status, body, _ = probe(opener, server.base, path)
+            if status != expected:
+                raise SystemExit(f"{name}: {path} answered {status}, expected {expected}")
+            for _ in range(5):  # warm-up: templates compiled, statements cached, pages in the OS cache
+                probe(opener, server.base, path)
+            result = wrk(server.base + path, cookie, duration, connections, script)
+            result.update({"endpoint": name, "path": path, "status": status, "body_bytes": body})
+            rows.append(result)
+            log(f"    {name:20} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms  "
+                f"p99 {result['p99_ms']:7.2f} ms")
+        # The machine is shared: measure the floor again at the end and use the mean of both.
+        again = wrk(server.base + "/healthz", cookie, duration, connections, script)
+        rows[0]["rps_first"], rows[0]["rps_last"] = rows[0]["rps"], again["rps"]
+        rows[0]["rps"] = round((rows[0]["rps"] + again["rps"]) / 2, 1)
+        floor = rows[0]["rps"] or 1
+        for r in rows:
+            r["ratio"] = round(r["rps"] / floor, 3)
+        rss = server.worker_rss_mb()
+    finally:
+        server.stop()
+    return {"worker_class": worker_class, "endpoints": rows, "workers": rss,
+            "peak_worker_rss_mb": max((w["peak_mb"] for w in rss.values()), default=None),
+            "user1_inbox": inbox, "page40_used": page40}
+
+
+def table(run: dict) -> str:
+    lines = [f"== {run['database']} / {run['worker_class']} / messages={run['messages']:,} "
+             f"(users {run['users']:,}, posts {run['posts']:,}); peak worker RSS {run['peak_worker_rss_mb']} MB"]
+    lines.append(f"{'endpoint':22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'bytes':>8}{'x floor':>9}  path")
+    for r in run["endpoints"]:
+        lines.append(f"{r['endpoint']:22}{r['rps']:9.1f}{r['p50_ms']:9.2f}{r['p99_ms']:9.2f}"
+                     f"{r['bytes_per_response']:8d}{r['ratio']:9.3f}  {r['path'][:60]}")
+    return "\n".join(lines)
+
+
+def check_targets(runs: list[dict], connections: int) -> list[str]:
+    """The targets of bench/README.md, as PASS/FAIL lines."""
+    lines = []
+    sync = [r for r in runs if r["worker_class"] == "sync"]
+    for run in sync:
+        tag = f"{run['database']} m={run['messages']:,}"
+        rows = {r["endpoint"]: r for r in run["endpoints"]}
+        idle = rows["badge idle"]["ratio"]
+        lines.append(f"{'PASS' if idle >= 0.6 else 'FAIL'} {tag}: idle badge {idle:.2f}x floor (>= 0.6)")
+        for r in run["endpoints"][1:]:
+            ok = r["ratio"] >= 0.1 and r["p99_ms"] < 100
+            if not ok:
+                lines.append(f"FAIL {tag}: {r['endpoint']} {r['ratio']:.2f}x floor, p99 {r['p99_ms']} ms "
+                             f"(>= 0.1x, < 100 ms at {connections} connections)")
+        if all(r["ratio"] >= 0.1 and r["p99_ms"] < 100 for r in run["endpoints"][1:]):
+            lines.append(f"PASS {tag}: every page >= 0.1x floor with p99 < 100 ms")
+        peak = run["peak_worker_rss_mb"] or 0
+        lines.append(f"{'PASS' if peak < 150 else 'FAIL'} {tag}: peak worker RSS {peak} MB (< 150)")
+    for database in sorted({r["database"] for r in sync}):
+        ordered = sorted((r for r in sync if r["database"] == database), key=lambda r: r["messages"])
+        if len(ordered) < 2:
+            continue
+        first, last = ordered[0], ordered[-1]
+        worst = []
+        for a, b in zip(first["endpoints"], last["endpoints"]):
+            # Compare ratios to the floor measured in the same run: the machine is shared, the floor moves.
+            change = (b["ratio"] / a["ratio"] - 1) if a["ratio"] else 0
+            worst.append((abs(change), a["endpoint"], change))
+        worst.sort(reverse=True)
+        _, name, change = worst[0]
+        lines.append(f"{'PASS' if abs(change) <= 0.2 else 'FAIL'} {database}: messages "
+                     f"{first['messages']:,} -> {last['messages']:,}: largest change {name} {change:+.0%} "
+                     f"(|change| <= 20%)")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", choices=sorted(SIZES), default="small")
+    parser.add_argument("--duration", type=float, help="wrk seconds per endpoint")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--no-gthread", action="store_true", help="skip the gthread run at the largest size")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+    size = SIZES[args.size]
+    duration = args.duration or size["duration"]
+    started = time.time()
+
+    databases = []
+    if args.only in (None, "sqlite"):
+        databases.append("sqlite")
+    pg = os.environ.get("BENCH_DATABASE_URL")
+    if pg and args.only in (None, "postgresql"):
+        if pg.startswith("postgresql://"):
+            pg = "postgresql+psycopg://" + pg[len("postgresql://"):]
+        databases.append("postgresql")
+
+    runs = []
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(LUA)
+        script = f.name
+    try:
+        for database in databases:
+            for i, messages in enumerate(size["messages"]):
+                log(f"{database}: users {size['users']:,}, posts {size['posts']:,}, messages {messages:,}")
+                if database == "sqlite":
+                    url, info = sqlite_database(size["users"], size["posts"], messages)
+                else:
+                    url, info = postgres_database(pg, size["users"], size["posts"], messages)
+                classes = ["sync"] + (["gthread"] if i == len(size["messages"]) - 1 and not args.no_gthread else [])
+                for worker_class in classes:
+                    log(f"  gunicorn 2 {worker_class} workers, wrk {args.connections} connections, {duration}s each")
+                    result = bench_one(url, worker_class, duration, args.connections, script)
+                    result.update({"database": database, "users": size["users"], "posts": size["posts"],
+                                   "messages": messages, "seed": info})
+                    runs.append(result)
+                    if database == "sqlite":  # the run wrote (mark read): start the next from the pristine copy
+                        url, info = sqlite_database(size["users"], size["posts"], messages)
+    finally:
+        os.unlink(script)
+
+    targets = check_targets(runs, args.connections)
+    report = {
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "size": args.size, "duration_s": duration, "connections": args.connections,
+        "wrk_threads": 2, "cpus": os.cpu_count(), "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip(),
+        "runs": runs, "targets": targets, "elapsed_s": round(time.time() - started, 1),
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    name = dt.date.today().isoformat() + ("" if args.size == "full" else f"-{args.size}") + ".json"
+    (RESULTS / name).write_text(json.dumps(report, indent=1) + "\n")
+    for run in runs:
+        print(table(run))
+        print()
+    print("\n".join(targets))
+    print(f"\n{len(runs)} runs in {report['elapsed_s']}s; results in bench/results/{name}")
+
+
+if __name__ == "__main__":
+    main()
