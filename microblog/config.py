@@ -6,7 +6,7 @@ from pathlib import Path
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production, see check_production()
 
 # Settings that may come from the environment, and how to read them.
-_ENV_INT = ("POSTS_PER_PAGE", "MESSAGES_PER_PAGE", "USERS_PER_PAGE", "MAX_CONTENT_LENGTH")
+_ENV_INT = ("POSTS_PER_PAGE", "MESSAGES_PER_PAGE", "USERS_PER_PAGE", "MAX_CONTENT_LENGTH", "TRUSTED_PROXIES")
 _ENV_BOOL = ("GALLERY_ENABLED", "DEBUG", "SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED")
 
 
@@ -40,6 +40,9 @@ def load(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "GALLERY_ENABLED": False,
+        # How many reverse proxies (load balancers) sit in front of the app and set X-Forwarded-For /
+        # X-Forwarded-Proto; 0 trusts none. Per-address rate limits need the real client address.
+        "TRUSTED_PROXIES": 0,
         # The badge polls every this many seconds; full pages refresh last_seen at most this often.
         "BADGE_POLL_SECONDS": 10,
         "LAST_SEEN_RESOLUTION_SECONDS": 60,

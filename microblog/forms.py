@@ -7,7 +7,7 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SubmitField
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation
 
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
 
@@ -24,7 +24,10 @@ def has_forbidden_characters(text: str, multiline: bool = False) -> bool:
 
 
 class CleanText:
-    """Strip the field, then require 1..max characters with no control characters."""
+    """Strip the field, then require 1..max characters with no control characters.
+
+    Raises StopValidation: no later validator (e.g. a uniqueness query) ever sees bad text.
+    """
 
     def __init__(self, max_length: int, min_length: int = 1, multiline: bool = False):
         self.max_length = max_length
@@ -36,11 +39,11 @@ class CleanText:
         value = (field.data or "").strip()
         field.data = value
         if has_forbidden_characters(value, self.multiline):
-            raise ValidationError(_l("Please remove control characters from this text."))
+            raise StopValidation(_l("Please remove control characters from this text."))
         if len(value) < self.min_length:
-            raise ValidationError(_l("This field cannot be empty."))
+            raise StopValidation(_l("This field cannot be empty."))
         if len(value) > self.max_length:
-            raise ValidationError(
+            raise StopValidation(
                 _l("Please use at most %(max)d characters (you used %(n)d).", max=self.max_length, n=len(value))
             )
 

@@ -189,8 +189,6 @@ def test_change_password_htmx_answers_a_client_redirect(as_alice):
     assert response.status_code == 204 and response.headers["HX-Redirect"].endswith("/user/alice")
 
 
-@pytest.mark.xfail(strict=True, reason="microblog/auth/views.py logout() only clears this browser's cookie; a copy "
-                   "of the session cookie taken before logout still signs in. Fix: rotate User.session_token on logout")
 def test_logout_invalidates_a_copied_session_cookie(as_alice, app):
     copied = as_alice.get_cookie("session").value
     assert as_alice.post("/auth/logout").status_code == 303

@@ -11,7 +11,7 @@ from .. import ratelimit
 from ..errors import error_response
 from ..extensions import db
 from ..htmx import redirect_after_post
-from ..users.models import User, username_key
+from ..users.models import User, new_session_token, username_key
 from .forms import ChangePasswordForm, LoginForm, RegistrationForm
 from .login import safe_next
 
@@ -110,6 +110,12 @@ def change_password():
 def logout():
     """Sign out, then a redirect home."""
     # CSRFProtect has already checked the token: no other site can sign you out.
+    if current_user.is_authenticated:
+        # A new session token: a copy of this session's cookie (or a remember-me cookie) stops working.
+        # This signs the account out on every device, which is the safe reading of "sign out".
+        user = db.session.get(User, current_user.id)
+        user.session_token = new_session_token()
+        db.session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect_after_post(url_for("posts.index"))

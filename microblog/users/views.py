@@ -118,7 +118,7 @@ def unfollow(username):
 def avatar(username):
     """The user's generated avatar (SVG), cacheable for a day."""
     size = request.args.get("s", "64")
-    if not size.isdigit() or int(size) not in AVATAR_SIZES:
+    if not (size.isascii() and size.isdigit()) or int(size) not in AVATAR_SIZES:
         abort(400, description=_("The avatar size must be a whole number from 16 to 256."))
     user = get_user_or_404(username)
     response = make_response(avatar_svg(f"user-{user.id}", int(size)))

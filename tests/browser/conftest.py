@@ -104,11 +104,7 @@ EXPECTED = [re.compile(r"Failed to load resource: the server responded with a st
 
 # Known app bugs, tolerated here so the other assertions keep running; each has its own
 # xfail(strict=True) test that fails once the bug is fixed, so the entry gets removed.
-KNOWN_BUGS = [
-    # test_csp.py::test_invalid_field_icon_respects_the_csp: Bootstrap's .is-invalid icon is a data: SVG,
-    # blocked by the CSP's img-src 'self' (microblog/security.py).
-    re.compile(r"Loading the image 'data:image/svg\+xml.*violates the following Content Security Policy directive: \"img-src 'self'\""),
-]
+KNOWN_BUGS: list[re.Pattern] = []
 
 
 class Watch:

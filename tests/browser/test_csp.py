@@ -21,8 +21,6 @@ def test_the_watch_sees_a_csp_violation(live_server, new_context, watch):
     watch.problems.clear()
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="app bug: Bootstrap's .is-invalid icon is a data: SVG that the CSP "
-                   "(img-src 'self', microblog/security.py) blocks on every invalid form; allow data: in img-src")
 def test_invalid_field_icon_respects_the_csp(live_server, new_context, watch):
     live_server.user("alice")
     page = new_context().new_page()
