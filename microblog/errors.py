@@ -7,7 +7,8 @@ import logging
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from markupsafe import escape
+from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
@@ -64,11 +65,16 @@ def error_response(code: int, message: str | None = None, headers: dict | None =
         response = jsonify(error=title, message=message, status=code)
         response.status_code = code
     else:
+        if code >= 500:
+            _forget_unloaded_user()
         template = "partials/errors/error.html" if wants_fragment() else "errors/error.html"
-        response = current_app.make_response(
+        try:
             # bare: during a database outage the page must not try to load the signed-in user.
-            (render_template(template, code=code, title=title, message=message, bare=code == 503), code)
-        )
+            body = render_template(template, code=code, title=title, message=message, bare=code >= 500)
+        except Exception:  # noqa: BLE001 - last resort: a plain answer rather than the server's bare 500
+            log.exception("rendering the %s error page failed", code)
+            body = f"<div id=\"error\" role=\"alert\"><h2>{escape(title)}</h2><p>{escape(message)}</p></div>"
+        response = current_app.make_response((body, code))
         vary_on_htmx(response)
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -120,6 +126,9 @@ def init_app(app: Flask) -> None:
         if isinstance(original, DBAPIError):
             # Raised outside the view (e.g. in an after_request hook), so it skipped the handler above.
             return _database_unavailable(original)
+        if isinstance(original, PendingRollbackError):
+            # A connection that died mid-transaction: the database is going away, not a bug.
+            return error_response(503, headers={"Retry-After": "5"})
         return error_response(500)
 
 

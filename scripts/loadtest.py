@@ -643,7 +643,9 @@ def scenario_fault(admin_url: str, size: Size, workers: int, workdir: Path, seed
         outage_end = timeline.get("up", 0) + 5.0
 
         def in_outage(r: Result) -> bool:
-            return timeline.get("stop", 1e18) - 1 <= r.started <= outage_end
+            # Still waiting (in gunicorn's queue or in flight) when the database stopped, or started before
+            # it had been back for 5 s.
+            return r.started + r.seconds >= timeline.get("stop", 1e18) and r.started <= outage_end
 
         check_errors(recorder, server, problems, allow_503=in_outage)
         # Every 503 is a clear answer in the form of its route: JSON, an htmx fragment, or a page.
