@@ -193,15 +193,23 @@ def fault_cluster_ready() -> str:
 
 
 def cluster_ctl(action: str) -> None:
-    """Start or stop (fast: sessions are cut off) the fault-test cluster; doing what is already done is fine."""
+    """Start or stop (fast: sessions are cut off) the fault-test cluster; doing what is already done is fine.
+
+    Returns only when the cluster is really up (accepting connections) or really down.
+    """
     version = pg_version()
-    running = subprocess.run(["pg_ctlcluster", version, FAULT_CLUSTER, "status"], capture_output=True).returncode == 0
-    if running == (action == "start"):
-        return
     args = ["pg_ctlcluster", version, FAULT_CLUSTER, action] + (["-m", "fast"] if action == "stop" else [])
     result = subprocess.run(args, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)}: {(result.stderr or result.stdout).strip()}")
+    output = (result.stderr + result.stdout).lower()
+    if result.returncode != 0 and "already running" not in output and "not running" not in output:
+        raise RuntimeError(f"{' '.join(args)}: {output.strip()}")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        ready = subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", str(FAULT_PORT)]).returncode == 0
+        if ready == (action == "start"):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"cluster {FAULT_CLUSTER} did not {action}")
 
 
 def main_admin_url(explicit: str | None) -> str | None:
