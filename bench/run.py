@@ -398,7 +398,8 @@ def main() -> None:
         "runs": runs, "targets": targets, "elapsed_s": round(time.time() - started, 1),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    name = dt.date.today().isoformat() + ("" if args.size == "full" else f"-{args.size}") + ".json"
+    name = (dt.date.today().isoformat() + ("" if args.size == "full" else f"-{args.size}")
+            + (f"-{args.only}" if args.only else "") + ".json")
     (RESULTS / name).write_text(json.dumps(report, indent=1) + "\n")
     for run in runs:
         print(table(run))
