@@ -49,9 +49,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     db.init_app(app)
     with app.app_context():
-        from .database import configure_engine
+        from .database import configure_engine, end_request_session
 
         configure_engine(db.engine)
+    app.teardown_appcontext(end_request_session)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

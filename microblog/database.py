@@ -8,6 +8,7 @@ count is computed from committed data only (SPEC S5, S11 items 3-5).
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -15,6 +16,8 @@ from sqlalchemy import event
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
+
+log = logging.getLogger(__name__)
 
 _IMMEDIATE = "microblog_begin_immediate"
 
@@ -44,6 +47,33 @@ class UTCDateTime(TypeDecorator):
 def utcnow() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(timezone.utc)
+
+
+def end_request_session(_error: BaseException | None = None) -> None:
+    """Close the request's session; a connection that died meanwhile is discarded, never raised.
+
+    The view's answer is already made when the app context ends. If the database went away since its last
+    query, the closing rollback fails; raised from a teardown, that would replace the answer with the
+    server's bare 500. Registered after Flask-SQLAlchemy's own teardown, so it runs first.
+    """
+    if not db.session.registry.has():
+        return
+    session = db.session.registry()
+    try:
+        db.session.remove()
+    except Exception:  # noqa: BLE001 - the pool replaces an invalidated connection on the next checkout
+        log.warning("closing the session failed; its connection is discarded", exc_info=True)
+        db.session.registry.clear()
+        connection = session.info.pop("connection", None)
+        if connection is not None and not connection.closed:
+            connection.invalidate()
+            connection.close()
+
+
+@event.listens_for(db.session, "after_begin")
+def _remember_connection(session, _transaction, connection) -> None:
+    # The session's current connection, for end_request_session to discard if closing it fails.
+    session.info["connection"] = connection
 
 
 def configure_engine(engine: sa.Engine) -> None:

@@ -192,3 +192,29 @@ def test_database_outage_answers_503_page_fragment_and_json(app, client, alice, 
     response = dead.post("/send_message/bob", data={"message": "lost?"})
     assert response.status_code == 503
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_a_connection_that_dies_after_the_answer_does_not_turn_it_into_a_bare_500(app, as_alice, alice, bob, monkeypatch):
+    """The database going away between the view's last query and the end-of-request rollback: the answer
+    the view made is still served, and the next request gets a fresh connection."""
+    send(bob, alice, "one unread message")
+    dialect = db.engine.dialect
+    real_rollback = dialect.do_rollback
+    failures = []
+
+    def dying_rollback(dbapi_connection):
+        if not failures:
+            failures.append(1)
+            raise dialect.loaded_dbapi.OperationalError("server closed the connection unexpectedly")
+        return real_rollback(dbapi_connection)
+
+    db.session.remove()
+    checked_out = db.engine.pool.checkedout()
+    monkeypatch.setattr(dialect, "do_rollback", dying_rollback)
+    response = as_alice.get("/notifications/badge?shown=0", headers=HTMX)
+    assert failures, "the request ended without a rollback: the test does not test anything"
+    assert response.status_code == 200
+    assert fragment(response, "#message-count").select_one(".badge").get_text(strip=True) == "1"
+    assert db.engine.pool.checkedout() == checked_out, "the dead connection was kept instead of discarded"
+    monkeypatch.setattr(dialect, "do_rollback", real_rollback)
+    assert as_alice.get("/notifications/badge?shown=1", headers=HTMX).status_code == 204
