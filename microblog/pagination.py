@@ -44,9 +44,15 @@ def page_number() -> int:
 
 
 def paginate(stmt: sa.Select, per_page: int) -> Page:
-    """Run `stmt` for the requested page, fetching one extra row to learn whether there is a next page."""
+    """Run `stmt` (one entity, newest first) for the requested page, one extra row telling if there is a next.
+
+    A deferred join: the page's ids are found on the index alone (OFFSET skips index entries, not joined
+    rows with their bodies and authors), then only those rows are loaded, with the statement's options.
+    """
     number = page_number()
-    rows = db.session.scalars(stmt.limit(per_page + 1).offset((number - 1) * per_page)).unique().all()
+    model = stmt.column_descriptions[0]["entity"]
+    ids = stmt.with_only_columns(model.id).limit(per_page + 1).offset((number - 1) * per_page)
+    rows = db.session.scalars(stmt.where(model.id.in_(ids.scalar_subquery()))).unique().all()
     if number > 1 and not rows:
         abort(404, description=_("There is no page %(page)d.", page=number))
     return Page(items=list(rows[:per_page]), page=number, has_next=len(rows) > per_page)
