@@ -62,3 +62,17 @@ def test_last_seen_written_at_most_once_a_minute_and_never_by_fragments(app, cli
         client.get("/index?page=1", headers=HTMX)
         client.get("/notifications/badge", headers=HTMX)
     assert log.writes == []
+
+
+def test_revisiting_a_read_inbox_takes_no_lock_and_writes_nothing(app, client, auth, alice, bob, statements):
+    """Nothing new since the last visit: /messages neither waits for nor holds the user's write lock."""
+    grow(alice, bob, 5)
+    app.config["LAST_SEEN_RESOLUTION_SECONDS"] = 10**9
+    auth.login("alice")
+    assert client.get("/messages").status_code == 200  # marks the five read
+    with statements.recording() as log:
+        response = client.get("/messages", headers=HTMX)
+    assert response.status_code == 200
+    assert log.writes == []
+    assert not any("FOR NO KEY UPDATE" in s.upper() or "IMMEDIATE" in s.upper() for s in log.statements), log.statements
+    assert log.count <= 3, log.queries  # the user with the badge's count, the page of messages

@@ -96,8 +96,11 @@ def mark_read(user: User, newest_shown_id: int) -> int:
     """Mark as read every message up to the newest one shown; commit and return the new unread count.
 
     Messages committed after the page was queried have higher ids (see database.lock_user) and stay
-    unread. Writes nothing when the watermark does not move.
+    unread. Writes nothing when the watermark does not move, and takes no lock when it cannot (the
+    watermark only grows, so the value loaded with `user` is a lower bound of the stored one).
     """
+    if newest_shown_id <= user.last_read_message_id:
+        return user.unread_count
     watermark = lock_user(user.id)
     if newest_shown_id <= watermark:
         db.session.commit()
