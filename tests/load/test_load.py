@@ -60,9 +60,6 @@ def test_load_on_sqlite(loadtest, tmp_path, capsys):
     assert "0 mismatches" in out and f"{loadtest.SHORT.senders * loadtest.SHORT.messages} sends answered 303" in out
 
 
-@pytest.mark.xfail(strict=False, reason="known open bug (issue 5): during a database outage about 1 request in "
-                   "2,500 still gets gunicorn's bare 500 instead of our 503; cause not yet found (suspect: session "
-                   "clean-up on a dead connection at teardown). Runs every time; reported as XPASS when it holds.")
 def test_database_outage_under_load(loadtest, tmp_path, capsys):
     if os.geteuid() != 0 or not shutil.which("pg_createcluster"):
         require("PG", "the fault test needs root and pg_createcluster (it stops a cluster of its own on port 5439)")
