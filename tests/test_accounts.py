@@ -170,6 +170,23 @@ def test_profile_page(as_alice, alice, bob):
     assert text(by_id(soup, "follow-button")) == "Follow"
 
 
+def test_own_profile_in_any_case_shows_counts_and_edit_links_not_a_follow_button(as_alice, alice, bob):
+    bob.follow(alice)
+    db.session.commit()
+    make_post(alice, "my own post")
+    for url in ("/user/alice", "/user/ALICE"):
+        soup = page(as_alice.get(url))
+        assert soup.find("h1").get_text() == "alice"
+        assert "1 follower" in text(by_id(soup, "follow-controls"))
+        assert soup.find(id="follow-button") is None
+        assert "my own post" in text(by_id(soup, "post-list"))
+        assert "Edit your profile" in text(soup.find("main"))
+    # Another profile shows the button with the viewer's state.
+    alice.follow(bob)
+    db.session.commit()
+    assert text(by_id(page(as_alice.get("/user/bob")), "follow-button")) == "Unfollow"
+
+
 def test_follow_and_unfollow_with_htmx_swap_controls(as_alice, alice, bob):
     response = as_alice.post("/follow/bob", headers=HTMX)
     assert response.status_code == 200

@@ -118,13 +118,16 @@ class User(UserMixin, db.Model):
         )
         return result.rowcount > 0
 
-    def follow_counts(self) -> tuple[int, int]:
-        """(followers, following) in one statement."""
+    def follow_summary(self, viewer_id: int | None = None) -> tuple[int, int, bool]:
+        """(followers, following, whether `viewer_id` follows this user) in one statement."""
         n_followers = (
             sa.select(sa.func.count()).select_from(followers).where(followers.c.followed_id == self.id)
         ).scalar_subquery()
         n_following = (
             sa.select(sa.func.count()).select_from(followers).where(followers.c.follower_id == self.id)
         ).scalar_subquery()
-        row = db.session.execute(sa.select(n_followers, n_following)).one()
-        return row[0], row[1]
+        viewer_follows = sa.exists().where(followers.c.follower_id == viewer_id, followers.c.followed_id == self.id)
+        if viewer_id is None or viewer_id == self.id:
+            viewer_follows = sa.false()
+        row = db.session.execute(sa.select(n_followers, n_following, viewer_follows)).one()
+        return row[0], row[1], bool(row[2])

@@ -14,7 +14,7 @@ from ..pagination import paginate
 from ..posts.models import Post
 from .avatar import avatar_svg
 from .forms import EditProfileForm
-from .models import User
+from .models import User, username_key
 
 bp = Blueprint("users", __name__)
 
@@ -24,6 +24,8 @@ AVATAR_SIZES = range(16, 257)
 def get_user_or_404(username: str) -> User:
     if has_forbidden_characters(username):
         abort(404, description=_("There is no user with that name."))
+    if current_user.is_authenticated and username_key(username) == current_user.username_key:
+        return current_user._get_current_object()  # your own profile: already loaded with the request
     user = User.by_username(username)
     if user is None:
         abort(404, description=_("There is no user with that name."))
@@ -31,12 +33,13 @@ def get_user_or_404(username: str) -> User:
 
 
 def follow_context(user: User) -> dict:
-    n_followers, n_following = user.follow_counts()
+    viewer_id = current_user.id if current_user.is_authenticated else None
+    n_followers, n_following, is_following = user.follow_summary(viewer_id)
     return {
         "user": user,
         "n_followers": n_followers,
         "n_following": n_following,
-        "is_following": current_user.is_authenticated and current_user.is_following(user),
+        "is_following": is_following,
         "form": EmptyForm(),
     }
 
