@@ -22,7 +22,8 @@ def load(instance_path: str) -> dict:
         "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
         or "sqlite:///" + str(Path(instance_path) / "microblog.db"),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # pool_pre_ping: see create_app (on for server databases, off for an SQLite file).
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "LANGUAGES": ["en", "es"],
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",

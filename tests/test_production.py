@@ -112,7 +112,7 @@ def test_production_starts_with_a_real_secret_key(monkeypatch, tmp_path):
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("prod.db")
 
 
-def test_database_url_and_pool_pre_ping(monkeypatch):
+def test_database_url_and_pool_pre_ping(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u:p@127.0.0.1:5432/db")
     monkeypatch.delenv("MICROBLOG_ENV", raising=False)
     app = create_app()
@@ -120,6 +120,11 @@ def test_database_url_and_pool_pre_ping(monkeypatch):
         assert db.engine.dialect.name == "postgresql"
         assert db.engine.dialect.driver == "psycopg"
         assert db.engine.pool._pre_ping is True
+    # An SQLite file cannot restart under us: no ping per request.
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///" + str(tmp_path / "x.db"))
+    app = create_app()
+    with app.app_context():
+        assert db.engine.pool._pre_ping is False
 
 
 def test_healthz_touches_no_database(app, client, statements):
