@@ -28,21 +28,24 @@ def parse_session_id(token: str | None) -> tuple[int, str] | None:
     return int(user_id), session_token
 
 
+# Built once: every signed-in request runs it, so it only binds `user_id` (the compiled form is cached).
+_USER_WITH_COUNT = (
+    sa.select(User, Notification.payload_json)
+    .outerjoin(
+        Notification,
+        sa.and_(Notification.user_id == User.id, Notification.name == UNREAD_MESSAGE_COUNT),
+    )
+    .where(User.id == sa.bindparam("user_id"))
+)
+
+
 def load_user(token: str) -> User | None:
     """The signed-in user and their stored unread count, in one statement."""
     parsed = parse_session_id(token)
     if parsed is None:
         return None
     user_id, session_token = parsed
-    stmt = (
-        sa.select(User, Notification.payload_json)
-        .outerjoin(
-            Notification,
-            sa.and_(Notification.user_id == User.id, Notification.name == UNREAD_MESSAGE_COUNT),
-        )
-        .where(User.id == user_id)
-    )
-    row = db.session.execute(stmt).first()
+    row = db.session.execute(_USER_WITH_COUNT, {"user_id": user_id}).first()
     if row is None or row[0].session_token != session_token:
         return None
     user = row[0]
