@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
+from functools import lru_cache
 
-from babel import dates
+from babel import Locale, dates
 from flask import g
 from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from .database import utcnow
 
-_TIMETAG = Markup('<time datetime="{}" title="{}">{}</time>')
+
+@lru_cache(maxsize=32)
+def _medium_datetime_parts(locale: Locale) -> tuple[str, dates.DateTimePattern, dates.DateTimePattern]:
+    """The locale's medium date-time layout ("{1}, {0}") and its parsed date and time patterns."""
+    layout = dates.get_datetime_format("medium", locale=locale).replace("'", "")
+    return layout, dates.get_date_format("medium", locale=locale), dates.get_time_format("medium", locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def format_medium_datetime(value: datetime, locale: Locale) -> str:
+    """What `babel.dates.format_datetime(value, "medium", locale=locale)` returns for a UTC `value`.
+
+    The same steps with the locale's patterns parsed once; and as every reader sees the same newest posts,
+    the recent answers are kept (a pure function of its arguments, so the cache can never be stale).
+    """
+    layout, date_pattern, time_pattern = _medium_datetime_parts(locale)
+    return layout.replace("{0}", time_pattern.apply(value, locale)).replace("{1}", date_pattern.apply(value, locale))
 
 
 def _now() -> datetime:
@@ -27,9 +44,10 @@ def timetag(value: datetime) -> Markup:
     if value is None:
         return Markup("")
     locale = get_locale()  # Flask-Babel's per-request value (force_locale() changes it)
-    absolute = dates.format_datetime(value, "medium", tzinfo=timezone.utc, locale=locale) + " UTC"
+    absolute = format_medium_datetime(value, locale) + " UTC"
     relative = dates.format_timedelta(value - _now(), add_direction=True, threshold=1.0, locale=locale)
-    return _TIMETAG.format(value.isoformat(timespec="seconds"), escape(absolute), escape(relative))
+    return Markup(f'<time datetime="{value.isoformat(timespec="seconds")}" title="{escape(absolute)}">'
+                  f"{escape(relative)}</time>")
 
 
 def badge_label(count: int) -> str:

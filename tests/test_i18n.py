@@ -256,3 +256,21 @@ def test_follower_counts_use_plural_forms(as_alice, alice, bob):
     as_alice.post(f"/follow/{bob.username}", headers=ES)
     body = text(page(as_alice.get(f"/user/{bob.username}", headers=ES)))
     assert "1 seguidor," in body and "siguiendo a 0" in body
+
+
+@pytest.mark.parametrize("language", ["en", "es", "de", "ja", "ar"])
+def test_our_medium_datetime_formatting_is_babels(language):
+    """timetag's absolute time (patterns parsed once, cached) reads exactly as Babel's format_datetime."""
+    from datetime import datetime, timedelta, timezone
+
+    from babel import Locale
+    from babel.dates import format_datetime
+
+    from microblog.formatting import format_medium_datetime
+
+    locale = Locale.parse(language)
+    start = datetime(2026, 1, 1, 0, 0, 5, tzinfo=timezone.utc)
+    for hours in range(0, 24 * 400, 37):  # every hour of the day, across months and a year end
+        value = start + timedelta(hours=hours, minutes=hours % 60)
+        assert format_medium_datetime(value, locale) == format_datetime(value, "medium", tzinfo=timezone.utc,
+                                                                         locale=locale)
