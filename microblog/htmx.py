@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, make_response, render_template, request
+from flask import Response, current_app, make_response, render_template, request, template_rendered
 
 STOP_POLLING = 286  # htmx cancels an `every Ns` trigger when it receives this status
 
@@ -40,6 +40,19 @@ def render(page: str, partial: str, status: int = 200, oob: tuple[str, ...] = ()
     else:
         body = render_template(page, **context)
     return vary_on_htmx(make_response(body, status))
+
+
+def render_standalone(name: str, **context) -> str:
+    """Render a partial from its own arguments and the app's template globals only.
+
+    No context processors run, so nothing is loaded for the template (Flask-Login's `current_user` would
+    load the user: a second query on the badge poll). Only for partials whose contract needs nothing else.
+    """
+    app = current_app._get_current_object()
+    template = app.jinja_env.get_template(name)
+    body = template.render(**context)
+    template_rendered.send(app, template=template, context=context)
+    return body
 
 
 def client_redirect(url: str) -> Response:

@@ -74,6 +74,18 @@ def test_poll_with_unchanged_count_is_204_with_one_query_and_no_write(app, clien
     assert "HX-Request" in response.headers["Vary"]
 
 
+def test_poll_with_news_is_200_with_one_query_and_no_write(app, client, auth, alice, bob, statements):
+    """A changed count renders the badge from the polled count alone: the user is not loaded again."""
+    send(bob, alice)
+    auth.login("alice")
+    with statements.recording() as log:
+        response = poll(client, shown="0")
+    assert response.status_code == 200
+    assert fragment(response, "#message-count").select_one(".badge").get_text(strip=True) == "1"
+    assert log.count == 1, log.queries
+    assert log.writes == []
+
+
 def test_poll_renders_no_template_when_unchanged(app, client, auth, alice):
     from flask import template_rendered
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, abort, current_app, jsonify, make_response, render_template, request, session
+from flask import Blueprint, abort, current_app, jsonify, make_response, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..auth.login import parse_session_id
 from ..errors import json_errors
-from ..htmx import STOP_POLLING, vary_on_htmx
+from ..htmx import STOP_POLLING, render_standalone, vary_on_htmx
 from .models import badge_state, notifications_since
 
 bp = Blueprint("notifications", __name__)
@@ -25,7 +25,7 @@ def _no_store(response):
 
 def stopped_badge():
     """286 and a badge that does not poll: htmx stops polling (signed out, or the session ended)."""
-    response = make_response(render_template("partials/notifications/badge.html", count=0, polling=False),
+    response = make_response(render_standalone("partials/notifications/badge.html", count=0, polling=False),
                              STOP_POLLING)
     return _no_store(response)
 
@@ -53,7 +53,7 @@ def badge():
         return stopped_badge()
     if request.args.get("shown") == str(count):
         return _no_store(vary_on_htmx(make_response("", 204)))
-    response = make_response(render_template("partials/notifications/badge.html", count=count))
+    response = make_response(render_standalone("partials/notifications/badge.html", count=count))
     return _no_store(vary_on_htmx(response))
 
 
