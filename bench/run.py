@@ -38,9 +38,10 @@ BIN = Path(sys.executable).parent
 PASSWORD = "bench-password-1"
 
 SIZES = {
-    # users, posts, message counts (three sizes), wrk seconds per endpoint
-    "small": {"users": 2_000, "posts": 20_000, "messages": [1_000, 10_000, 100_000], "duration": 2},
-    "full": {"users": 10_000, "posts": 200_000, "messages": [1_000, 100_000, 1_000_000], "duration": 4},
+    # users, posts, message counts (three sizes), wrk seconds per round, rounds over all endpoints
+    "small": {"users": 2_000, "posts": 20_000, "messages": [1_000, 10_000, 100_000], "duration": 1, "rounds": 2},
+    "full": {"users": 10_000, "posts": 200_000, "messages": [1_000, 100_000, 1_000_000], "duration": 2,
+             "rounds": 3},
 }
 
 # name, path, expected status (badge rows are sent as htmx sends them, with HX-Request: true)
@@ -122,6 +123,7 @@ def sqlite_database(users: int, posts: int, messages: int) -> tuple[str, dict]:
     for f in DATA.glob("work.db*"):
         f.unlink()
     shutil.copyfile(pristine, work)
+    os.sync()  # write the copy out now, not in the background while wrk is measuring
     return "sqlite:///" + str(work), info
 
 
@@ -256,7 +258,13 @@ def unread_of_user1(database_url: str) -> tuple[int, float, int]:
     return (int(json.loads(row[0])), float(row[1]) - 1.0, inbox) if row else (0, 0.0, inbox)
 
 
-def bench_one(database_url: str, worker_class: str, duration: float, connections: int, script: str,
+def median_round(results: list[dict]) -> dict:
+    """The round with the median throughput (the lower middle one for an even count)."""
+    ordered = sorted(results, key=lambda r: r["rps"])
+    return dict(ordered[(len(ordered) - 1) // 2])
+
+
+def bench_one(database_url: str, worker_class: str, duration: float, rounds: int, connections: int, script: str,
               per_page: int = 10) -> dict:
     _, since, inbox = unread_of_user1(database_url)
     last_page = max(1, -(-inbox // per_page))
@@ -268,7 +276,7 @@ def bench_one(database_url: str, worker_class: str, duration: float, connections
         # would; after that, visits write nothing and the idle badge matches the stored count.
         probe(opener, server.base, "/messages")
         count, _, _ = unread_of_user1(database_url)
-        rows = []
+        paths = []
         for name, template, expected in ENDPOINTS:
             path = template.format(count=count, since=f"{since:.6f}", page40=page40)
             status, body, _ = probe(opener, server.base, path)
@@ -276,15 +284,22 @@ def bench_one(database_url: str, worker_class: str, duration: float, connections
                 raise SystemExit(f"{name}: {path} answered {status}, expected {expected}")
             for _ in range(5):  # warm-up: templates compiled, statements cached, pages in the OS cache
                 probe(opener, server.base, path)
-            result = wrk(server.base + path, cookie, duration, connections, script)
-            result.update({"endpoint": name, "path": path, "status": status, "body_bytes": body})
-            rows.append(result)
-            log(f"    {name:20} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms  "
-                f"p99 {result['p99_ms']:7.2f} ms")
-        # The machine is shared: measure the floor again at the end and use the mean of both.
-        again = wrk(server.base + "/healthz", cookie, duration, connections, script)
-        rows[0]["rps_first"], rows[0]["rps_last"] = rows[0]["rps"], again["rps"]
-        rows[0]["rps"] = round((rows[0]["rps"] + again["rps"]) / 2, 1)
+            paths.append((name, path, status, body))
+        # Rounds over all endpoints, floor included: a neighbour's burst of load then lands on one round
+        # of every endpoint rather than on all of one endpoint's time. Each row is its median round.
+        measured: dict[str, list[dict]] = {name: [] for name, *_ in paths}
+        for round_number in range(rounds):
+            for name, path, _, _ in paths:
+                result = wrk(server.base + path, cookie, duration, connections, script)
+                measured[name].append(result)
+                log(f"    round {round_number + 1}/{rounds} {name:20} {result['rps']:8.1f} req/s  "
+                    f"p50 {result['p50_ms']:7.2f} ms  p99 {result['p99_ms']:7.2f} ms")
+        rows = []
+        for name, path, status, body in paths:
+            row = median_round(measured[name])
+            row.update({"endpoint": name, "path": path, "status": status, "body_bytes": body,
+                        "rounds_rps": [r["rps"] for r in measured[name]]})
+            rows.append(row)
         floor = rows[0]["rps"] or 1
         for r in rows:
             r["ratio"] = round(r["rps"] / floor, 3)
@@ -345,7 +360,8 @@ def check_targets(runs: list[dict], connections: int) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", choices=sorted(SIZES), default="small")
-    parser.add_argument("--duration", type=float, help="wrk seconds per endpoint")
+    parser.add_argument("--duration", type=float, help="wrk seconds per endpoint and round")
+    parser.add_argument("--rounds", type=int, help="rounds over all endpoints (each row is its median round)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--no-gthread", action="store_true", help="skip the gthread run at the largest size")
@@ -354,6 +370,7 @@ def main() -> None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     size = SIZES[args.size]
     duration = args.duration or size["duration"]
+    rounds = args.rounds or size["rounds"]
     started = time.time()
 
     databases = []
@@ -379,8 +396,9 @@ def main() -> None:
                     url, info = postgres_database(pg, size["users"], size["posts"], messages)
                 classes = ["sync"] + (["gthread"] if i == len(size["messages"]) - 1 and not args.no_gthread else [])
                 for worker_class in classes:
-                    log(f"  gunicorn 2 {worker_class} workers, wrk {args.connections} connections, {duration}s each")
-                    result = bench_one(url, worker_class, duration, args.connections, script)
+                    log(f"  gunicorn 2 {worker_class} workers, wrk {args.connections} connections, "
+                        f"{rounds} rounds of {duration}s each")
+                    result = bench_one(url, worker_class, duration, rounds, args.connections, script)
                     result.update({"database": database, "users": size["users"], "posts": size["posts"],
                                    "messages": messages, "seed": info})
                     runs.append(result)
@@ -392,7 +410,7 @@ def main() -> None:
     targets = check_targets(runs, args.connections)
     report = {
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "size": args.size, "duration_s": duration, "connections": args.connections,
+        "size": args.size, "duration_s": duration, "rounds": rounds, "connections": args.connections,
         "wrk_threads": 2, "cpus": os.cpu_count(), "commit": subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip(),
         "runs": runs, "targets": targets, "elapsed_s": round(time.time() - started, 1),
