@@ -90,10 +90,16 @@ def badge_state(user_id: int, session_token: str) -> int | None:
 
     This is the whole database cost of a badge poll: the user's session token (to honour sign-outs
     and password changes) and the stored count, joined in one statement (the user's primary key and
-    the unique (user_id, name) index). It runs on the session's connection as a Core statement: no ORM
-    entities, no identity map, nothing loaded but two strings.
+    the unique (user_id, name) index). It runs as a Core statement: no ORM entities, no identity map,
+    nothing loaded but two strings. On PostgreSQL it runs in autocommit: one round trip for the query,
+    no BEGIN before it and no ROLLBACK after it (a single statement is consistent on its own).
     """
-    row = db.session.connection().execute(_BADGE_STATE, {"user_id": user_id}).first()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            row = conn.execute(_BADGE_STATE, {"user_id": user_id}).first()
+    else:
+        # SQLite: in-process, a BEGIN costs next to nothing; our BEGIN handling (database.py) stays simple.
+        row = db.session.connection().execute(_BADGE_STATE, {"user_id": user_id}).first()
     if row is None or row[0] != session_token:
         return None
     return int(json.loads(row[1])) if row[1] is not None else 0
