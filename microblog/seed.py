@@ -208,7 +208,9 @@ def seed(users: int, posts: int, messages: int, password: str, follows: int = FO
 
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+            # VACUUM too: it sets the visibility map (index-only scans for paging) and the hint bits, which
+            # the first reads after a bulk load would otherwise write while being measured.
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM (ANALYZE)")
         else:
             conn.exec_driver_sql("ANALYZE")
             conn.commit()
