@@ -321,6 +321,21 @@ def table(run: dict) -> str:
     return "\n".join(lines)
 
 
+def markdown(report: dict) -> str:
+    """The runs side by side as a Markdown table (req/s / p99 ms / x floor), as bench/README.md shows them."""
+    runs = report["runs"]
+    head = ["endpoint", "bytes"] + [f"{r['database']} m={r['messages']:,} {r['worker_class']}" for r in runs]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for i, first in enumerate(runs[0]["endpoints"]):
+        cells = [first["endpoint"], str(first["bytes_per_response"])]
+        for r in runs:
+            e = r["endpoints"][i]
+            cells.append(f"{e['rps']:.0f} / {e['p99_ms']:.0f} / **{e['ratio']:.2f}**")
+        lines.append("| " + " | ".join(cells) + " |")
+    peaks = ", ".join(f"{r['peak_worker_rss_mb']} MB" for r in runs)
+    return "\n".join(lines) + f"\n\nPeak worker RSS: {peaks}.\n"
+
+
 def check_targets(runs: list[dict], connections: int) -> list[str]:
     """The targets of bench/README.md, as PASS/FAIL lines."""
     lines = []
@@ -419,6 +434,7 @@ def main() -> None:
     name = (dt.date.today().isoformat() + ("" if args.size == "full" else f"-{args.size}")
             + (f"-{args.only}" if args.only else "") + ".json")
     (RESULTS / name).write_text(json.dumps(report, indent=1) + "\n")
+    (RESULTS / name).with_suffix(".md").write_text(markdown(report) + "\n```\n" + "\n".join(targets) + "\n```\n")
     for run in runs:
         print(table(run))
         print()
