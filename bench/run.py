@@ -1,12 +1,12 @@
 """The benchmark behind `make bench` (see bench/README.md).
 
-Seeds a database at three message counts, serves it with gunicorn, signs in as user1 and measures each
-endpoint with wrk on 127.0.0.1, side by side with /healthz (the floor). Writes bench/results/<date>.json
-and prints a table.
+Seeds a database at each of three message counts, serves each with gunicorn, signs in as user1 and
+measures every endpoint with wrk on 127.0.0.1 in interleaved rounds, side by side with /healthz (the
+floor). Writes bench/results/<date>.json (and .md) and prints a table.
 
-    python bench/run.py --size small|full [--duration S] [--connections N] [--only sqlite|postgresql]
-    BENCH_DATABASE_URL=postgresql+psycopg://user:pw@127.0.0.1/dbname  (also bench PostgreSQL; the
-    database is dropped and re-created, so never point it at a database you care about)
+    python bench/run.py --size small|full [--duration S] [--rounds N] [--connections N] [--only sqlite|postgresql]
+    BENCH_DATABASE_URL=postgresql+psycopg://user:pw@127.0.0.1/dbname  (also bench PostgreSQL; the databases
+    dbname_m<messages> are dropped and re-created, so never name one you care about)
 """
 
 from __future__ import annotations
@@ -119,8 +119,8 @@ def sqlite_database(users: int, posts: int, messages: int) -> tuple[str, dict]:
         info = seed("sqlite:///" + str(pristine), users, posts, messages)
         meta.write_text(json.dumps(info))
     info = json.loads(meta.read_text())
-    work = DATA / "work.db"
-    for f in DATA.glob("work.db*"):
+    work = DATA / f"work-m{messages}.db"
+    for f in DATA.glob(work.name + "*"):
         f.unlink()
     shutil.copyfile(pristine, work)
     os.sync()  # write the copy out now, not in the background while wrk is measuring
@@ -128,10 +128,12 @@ def sqlite_database(users: int, posts: int, messages: int) -> tuple[str, dict]:
 
 
 def postgres_database(base_url: str, users: int, posts: int, messages: int) -> tuple[str, dict]:
-    """Drop and re-create the BENCH_DATABASE_URL database, then seed it."""
+    """Drop and re-create the database `<BENCH_DATABASE_URL's name>_m<messages>`, then seed it."""
     import sqlalchemy as sa
 
     url = sa.engine.make_url(base_url)
+    url = url.set(database=f"{url.database}_m{messages}")
+    base_url = url.render_as_string(hide_password=False)
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
@@ -264,51 +266,74 @@ def median_round(results: list[dict]) -> dict:
     return dict(ordered[(len(ordered) - 1) // 2])
 
 
-def bench_one(database_url: str, worker_class: str, duration: float, rounds: int, connections: int, script: str,
-              per_page: int = 10) -> dict:
-    _, since, inbox = unread_of_user1(database_url)
-    last_page = max(1, -(-inbox // per_page))
-    page40 = min(40, last_page)
-    server = Server(database_url, worker_class)
-    try:
-        cookie, opener = login(server.base)
-        # Visit /messages once first: it marks the newest page read (a write, once), as a real user
-        # would; after that, visits write nothing and the idle badge matches the stored count.
-        probe(opener, server.base, "/messages")
-        count, _, _ = unread_of_user1(database_url)
-        paths = []
-        for name, template, expected in ENDPOINTS:
-            path = template.format(count=count, since=f"{since:.6f}", page40=page40)
-            status, body, _ = probe(opener, server.base, path)
-            if status != expected:
-                raise SystemExit(f"{name}: {path} answered {status}, expected {expected}")
-            for _ in range(5):  # warm-up: templates compiled, statements cached, pages in the OS cache
-                probe(opener, server.base, path)
-            paths.append((name, path, status, body))
-        # Rounds over all endpoints, floor included: a neighbour's burst of load then lands on one round
-        # of every endpoint rather than on all of one endpoint's time. Each row is its median round.
-        measured: dict[str, list[dict]] = {name: [] for name, *_ in paths}
-        for round_number in range(rounds):
-            for name, path, _, _ in paths:
-                result = wrk(server.base + path, cookie, duration, connections, script)
-                measured[name].append(result)
-                log(f"    round {round_number + 1}/{rounds} {name:20} {result['rps']:8.1f} req/s  "
-                    f"p50 {result['p50_ms']:7.2f} ms  p99 {result['p99_ms']:7.2f} ms")
+class Run:
+    """One gunicorn (2 workers of one class) on one seeded database, signed in as user1, ready to measure."""
+
+    def __init__(self, database_url: str, worker_class: str, per_page: int = 10):
+        _, since, self.inbox = unread_of_user1(database_url)
+        self.page40 = min(40, max(1, -(-self.inbox // per_page)))
+        self.worker_class = worker_class
+        self.server = Server(database_url, worker_class)
+        try:
+            self.cookie, opener = login(self.server.base)
+            # Visit /messages once first: it marks the newest page read (a write, once), as a real user
+            # would; after that, visits write nothing and the idle badge matches the stored count.
+            probe(opener, self.server.base, "/messages")
+            count, _, _ = unread_of_user1(database_url)
+            self.paths = []
+            for name, template, expected in ENDPOINTS:
+                path = template.format(count=count, since=f"{since:.6f}", page40=self.page40)
+                status, body, _ = probe(opener, self.server.base, path)
+                if status != expected:
+                    raise SystemExit(f"{name}: {path} answered {status}, expected {expected}")
+                for _ in range(5):  # warm-up: templates compiled, statements cached, pages in the OS cache
+                    probe(opener, self.server.base, path)
+                self.paths.append((name, path, status, body))
+        except BaseException:
+            self.server.stop()
+            raise
+        self.measured: dict[str, list[dict]] = {name: [] for name, *_ in self.paths}
+
+    def measure(self, index: int, duration: float, connections: int, script: str, label: str) -> None:
+        """One round of the index-th endpoint."""
+        name, path, _, _ = self.paths[index]
+        result = wrk(self.server.base + path, self.cookie, duration, connections, script)
+        self.measured[name].append(result)
+        log(f"    {label} {name:20} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms  "
+            f"p99 {result['p99_ms']:7.2f} ms")
+
+    def finish(self) -> dict:
+        """Each endpoint's median round, its ratio to the floor's, the workers' memory; stops gunicorn."""
+        try:
+            rss = self.server.worker_rss_mb()
+        finally:
+            self.server.stop()
         rows = []
-        for name, path, status, body in paths:
-            row = median_round(measured[name])
+        for name, path, status, body in self.paths:
+            row = median_round(self.measured[name])
             row.update({"endpoint": name, "path": path, "status": status, "body_bytes": body,
-                        "rounds_rps": [r["rps"] for r in measured[name]]})
+                        "rounds_rps": [r["rps"] for r in self.measured[name]]})
             rows.append(row)
         floor = rows[0]["rps"] or 1
         for r in rows:
             r["ratio"] = round(r["rps"] / floor, 3)
-        rss = server.worker_rss_mb()
-    finally:
-        server.stop()
-    return {"worker_class": worker_class, "endpoints": rows, "workers": rss,
-            "peak_worker_rss_mb": max((w["peak_mb"] for w in rss.values()), default=None),
-            "user1_inbox": inbox, "page40_used": page40}
+        return {"worker_class": self.worker_class, "endpoints": rows, "workers": rss,
+                "peak_worker_rss_mb": max((w["peak_mb"] for w in rss.values()), default=None),
+                "user1_inbox": self.inbox, "page40_used": self.page40}
+
+
+def measure_in_rounds(runs: list[tuple[str, Run]], rounds: int, duration: float, connections: int,
+                      script: str) -> None:
+    """Rounds over every endpoint, floor included, each endpoint on every run in turn.
+
+    A burst of load from a neighbour then lands on one round of a few measurements instead of on all of
+    one endpoint's time, and the data sizes of one endpoint are measured side by side in time, which is
+    what the 1k -> 1M comparison needs. Each row of the table is its median round.
+    """
+    for round_number in range(rounds):
+        for index in range(len(ENDPOINTS)):
+            for tag, run in runs:
+                run.measure(index, duration, connections, script, f"round {round_number + 1}/{rounds} {tag:>10}")
 
 
 def table(run: dict) -> str:
@@ -375,7 +400,7 @@ def check_targets(runs: list[dict], connections: int) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", choices=sorted(SIZES), default="small")
-    parser.add_argument("--duration", type=float, help="wrk seconds per endpoint and round")
+    parser.add_argument("--duration", type=int, help="wrk seconds (whole) per endpoint and round")
     parser.add_argument("--rounds", type=int, help="rounds over all endpoints (each row is its median round)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
@@ -403,22 +428,45 @@ def main() -> None:
         script = f.name
     try:
         for database in databases:
-            for i, messages in enumerate(size["messages"]):
-                log(f"{database}: users {size['users']:,}, posts {size['posts']:,}, messages {messages:,}")
-                if database == "sqlite":
-                    url, info = sqlite_database(size["users"], size["posts"], messages)
-                else:
-                    url, info = postgres_database(pg, size["users"], size["posts"], messages)
-                classes = ["sync"] + (["gthread"] if i == len(size["messages"]) - 1 and not args.no_gthread else [])
-                for worker_class in classes:
-                    log(f"  gunicorn 2 {worker_class} workers, wrk {args.connections} connections, "
-                        f"{rounds} rounds of {duration}s each")
-                    result = bench_one(url, worker_class, duration, rounds, args.connections, script)
-                    result.update({"database": database, "users": size["users"], "posts": size["posts"],
-                                   "messages": messages, "seed": info})
-                    runs.append(result)
-                    if database == "sqlite":  # the run wrote (mark read): start the next from the pristine copy
+            # All data sizes are served at once (idle servers cost nothing) and measured in interleaved rounds.
+            prepared: list[tuple[dict, Run]] = []
+            measured = False
+            try:
+                for messages in size["messages"]:
+                    log(f"{database}: users {size['users']:,}, posts {size['posts']:,}, messages {messages:,}")
+                    if database == "sqlite":
                         url, info = sqlite_database(size["users"], size["posts"], messages)
+                    else:
+                        url, info = postgres_database(pg, size["users"], size["posts"], messages)
+                    meta = {"database": database, "users": size["users"], "posts": size["posts"],
+                            "messages": messages, "seed": info, "url": url}
+                    prepared.append((meta, Run(url, "sync")))
+                log(f"  {len(prepared)} gunicorns, 2 sync workers each; wrk {args.connections} connections, "
+                    f"{rounds} rounds of {duration}s per endpoint and size")
+                measure_in_rounds([(f"m={m['messages']:,}", run) for m, run in prepared], rounds, duration,
+                                  args.connections, script)
+                measured = True
+            finally:
+                if not measured:
+                    for _, run in prepared:
+                        run.server.stop()
+            finished = [(meta, run.finish()) for meta, run in prepared]
+            for meta, result in finished:
+                url = meta.pop("url")
+                result.update(meta)
+                runs.append(result)
+            if not args.no_gthread:
+                # For reference: gthread workers (4 threads each) at the largest size, measured on their own.
+                log(f"  gthread: 2 workers x 4 threads at messages={size['messages'][-1]:,}")
+                run = Run(url, "gthread")
+                try:
+                    measure_in_rounds([("gthread", run)], rounds, duration, args.connections, script)
+                except BaseException:
+                    run.server.stop()
+                    raise
+                result = run.finish()
+                result.update({k: v for k, v in meta.items() if k != "url"})
+                runs.append(result)
     finally:
         os.unlink(script)
 
