@@ -87,6 +87,16 @@ def test_pages_need_login(client):
         assert response.headers["Location"].startswith("/auth/login?next=")
 
 
+def test_the_sign_in_page_says_why_you_were_sent_there(client):
+    response = client.get("/messages", follow_redirects=True)
+    assert response.request.path == "/auth/login"
+    assert "Please sign in to see this page." in text(by_id(page(response), "flashes"))
+    response = client.get("/messages", headers={"Accept-Language": "es"}, follow_redirects=True)
+    assert "Inicia sesión para ver esta página." in text(by_id(page(response), "flashes"))
+    # Shown once, not on every later visit of the sign-in page.
+    assert "Please sign in" not in text(by_id(page(client.get("/auth/login")), "flashes"))
+
+
 # --- posts ----------------------------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, current_app, jsonify, redirect, request, url_for
+from flask import Flask, current_app, flash, jsonify, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -77,6 +77,7 @@ def unauthorized():
         from ..notifications.views import stopped_badge
 
         return stopped_badge()
+    flash(login_manager.login_message, login_manager.login_message_category)  # shown on the sign-in page
     if is_htmx():
         current = urlsplit(request.headers.get("HX-Current-URL", ""))
         back = safe_next(current.path + (f"?{current.query}" if current.query else "")) if current.path else None
@@ -109,5 +110,6 @@ def init_app(app: Flask) -> None:
     login_manager.unauthorized_handler(unauthorized)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     app.after_request(_touch_last_seen)
