@@ -69,14 +69,17 @@ def test_badge_live_region_announces_the_new_count(live_server, new_context):
     page = new_context().new_page()
     page.clock.install()
     sign_in(page, "bob")
-    live = page.locator("#message-count[role=status]")
+    live = page.locator("#message-status[role=status]")
     expect(live).to_have_count(1)
+    # The region itself stays: htmx swaps the badge inside it, so the change is announced.
+    live.evaluate("e => { e.dataset.original = 'yes' }")
     assert "unread" not in live.inner_text()  # nothing to announce at 0
     live_server.message("alice", "bob", "one")
     live_server.message("alice", "bob", "two")
     with page.expect_response("**/notifications/badge*"):
         page.clock.run_for(POLL_MS)
     expect(live).to_contain_text("2 unread messages")
+    expect(live).to_have_attribute("data-original", "yes")
     # The number itself is aria-hidden: screen readers hear the sentence once, not "2" then the sentence.
     expect(live.locator(".badge")).to_have_attribute("aria-hidden", "true")
 
