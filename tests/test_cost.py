@@ -4,7 +4,7 @@ import pytest
 
 from microblog.extensions import db
 from microblog.posts.models import Post
-from tests.conftest import HTMX, make_user, send
+from tests.conftest import HTMX, send
 
 
 def grow(alice, bob, n):

@@ -2,7 +2,6 @@
 every partial declares the variables it uses."""
 
 import re
-from pathlib import Path
 
 import pytest
 from jinja2 import meta

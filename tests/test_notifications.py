@@ -1,7 +1,6 @@
 """The live badge and the JSON notifications feed (SPEC S5)."""
 
 import json
-import math
 
 import pytest
 import sqlalchemy as sa

@@ -7,13 +7,13 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, current_app, flash, jsonify, redirect, request, url_for
+from flask import Flask, current_app, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..database import utcnow
 from ..extensions import db, login_manager
-from ..htmx import STOP_POLLING, is_htmx, wants_fragment
+from ..htmx import is_htmx, wants_fragment
 from ..notifications.models import UNREAD_MESSAGE_COUNT, Notification
 from ..users.models import User
 
