@@ -126,8 +126,9 @@ class User(UserMixin, db.Model):
         n_following = (
             sa.select(sa.func.count()).select_from(followers).where(followers.c.follower_id == self.id)
         ).scalar_subquery()
-        viewer_follows = sa.exists().where(followers.c.follower_id == viewer_id, followers.c.followed_id == self.id)
         if viewer_id is None or viewer_id == self.id:
             viewer_follows = sa.false()
+        else:
+            viewer_follows = sa.exists().where(followers.c.follower_id == viewer_id, followers.c.followed_id == self.id)
         row = db.session.execute(sa.select(n_followers, n_following, viewer_follows)).one()
         return row[0], row[1], bool(row[2])
