@@ -30,16 +30,23 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
+def new_password_field(label) -> PasswordField:
+    """A new password, under the one length policy of registration and password change."""
+    return PasswordField(label, validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)])
+
+
+def repeat_password_field(label) -> PasswordField:
+    """The new password typed again; must equal the form's `password` field."""
+    return PasswordField(
+        label, validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))]
+    )
+
+
 class RegistrationForm(FlaskForm):
     username = StringField(_l("Username"), validators=[CleanText(USERNAME_MAX)])
     email = StringField(_l("Email"), validators=[CleanText(EMAIL_MAX), Email(check_deliverability=False)])
-    password = PasswordField(
-        _l("Password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)]
-    )
-    password2 = PasswordField(
-        _l("Repeat password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
-    )
+    password = new_password_field(_l("Password"))
+    password2 = repeat_password_field(_l("Repeat password"))
     submit = SubmitField(_l("Register"))
 
     def validate_username(self, field):
@@ -55,11 +62,6 @@ class RegistrationForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
-    password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)]
-    )
-    password2 = PasswordField(
-        _l("Repeat new password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
-    )
+    password = new_password_field(_l("New password"))
+    password2 = repeat_password_field(_l("Repeat new password"))
     submit = SubmitField(_l("Change password"))
