@@ -167,6 +167,17 @@ def new_context(browser, live_server, watch):
         context.close()
 
 
+@pytest.fixture
+def alice_on_bobs_profile(live_server, new_context):
+    """A page signed in as alice, showing bob's profile (both users exist)."""
+    live_server.user("alice")
+    live_server.user("bob")
+    page = new_context().new_page()
+    sign_in(page, "alice")
+    page.goto("/user/bob")
+    return page
+
+
 def sign_in(page, username: str, password: str = PASSWORD):
     """Sign in through the real form; lands on the home page."""
     page.goto("/auth/login")

@@ -94,12 +94,8 @@ def focus_by_tab(page, selector: str, limit: int = 40):
     raise AssertionError(f"{selector} never got the keyboard focus in {limit} Tab presses")
 
 
-def test_send_message_flow_by_keyboard_alone(live_server, new_context):
-    live_server.user("alice")
-    live_server.user("bob")
-    page = new_context().new_page()
-    sign_in(page, "alice")
-    page.goto("/user/bob")
+def test_send_message_flow_by_keyboard_alone(live_server, alice_on_bobs_profile):
+    page = alice_on_bobs_profile
     focus_by_tab(page, "#send-message-link")
     page.keyboard.press("Enter")
     page.wait_for_url("**/send_message/bob")

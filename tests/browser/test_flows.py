@@ -11,12 +11,8 @@ from tests.conftest import PASSWORD
 from .conftest import HOME, mark_document, same_document, screenshot, sign_in
 
 
-def test_send_form_errors_in_place_then_sends_once(live_server, new_context):
-    live_server.user("alice")
-    live_server.user("bob")
-    page = new_context().new_page()
-    sign_in(page, "alice")
-    page.goto("/user/bob")
+def test_send_form_errors_in_place_then_sends_once(live_server, alice_on_bobs_profile):
+    page = alice_on_bobs_profile
     page.click("#send-message-link")
     page.wait_for_url("**/send_message/bob")
     mark_document(page)
@@ -107,12 +103,8 @@ def test_messages_page_in_place_with_working_url_back_and_reload(live_server, ne
     expect(page.locator("h1")).to_have_text("Messages")
 
 
-def test_follow_and_unfollow_swap_button_and_counts_in_place(live_server, new_context):
-    live_server.user("alice")
-    live_server.user("bob")
-    page = new_context().new_page()
-    sign_in(page, "alice")
-    page.goto("/user/bob")
+def test_follow_and_unfollow_swap_button_and_counts_in_place(alice_on_bobs_profile):
+    page = alice_on_bobs_profile
     controls = page.locator("#follow-controls")
     expect(controls).to_contain_text("0 followers")
     mark_document(page)
