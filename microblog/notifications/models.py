@@ -94,8 +94,9 @@ def badge_state(user_id: int, session_token: str) -> int | None:
     nothing loaded but two strings. On PostgreSQL it runs in autocommit: one round trip for the query,
     no BEGIN before it and no ROLLBACK after it (a single statement is consistent on its own).
     """
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    engine = db.engine  # looked up once: this runs on every poll
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             row = conn.execute(_BADGE_STATE, {"user_id": user_id}).first()
     else:
         # SQLite: in-process, a BEGIN costs next to nothing; our BEGIN handling (database.py) stays simple.
