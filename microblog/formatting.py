@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import lru_cache
 
 from babel import Locale, dates
@@ -13,22 +13,14 @@ from markupsafe import Markup, escape
 from .database import utcnow
 
 
-@lru_cache(maxsize=32)
-def _medium_datetime_parts(locale: Locale) -> tuple[str, dates.DateTimePattern, dates.DateTimePattern]:
-    """The locale's medium date-time layout ("{1}, {0}") and its parsed date and time patterns."""
-    layout = dates.get_datetime_format("medium", locale=locale).replace("'", "")
-    return layout, dates.get_date_format("medium", locale=locale), dates.get_time_format("medium", locale=locale)
-
-
 @lru_cache(maxsize=4096)
 def format_medium_datetime(value: datetime, locale: Locale) -> str:
-    """What `babel.dates.format_datetime(value, "medium", locale=locale)` returns for a UTC `value`.
+    """Babel's medium date and time of a UTC `value` in `locale`.
 
-    The same steps with the locale's patterns parsed once; and as every reader sees the same newest posts,
-    the recent answers are kept (a pure function of its arguments, so the cache can never be stale).
+    Every reader sees the same newest posts, so the recent answers are kept: Babel's formatting runs once per
+    distinct time and locale (a pure function of its arguments, so the cache can never be stale).
     """
-    layout, date_pattern, time_pattern = _medium_datetime_parts(locale)
-    return layout.replace("{0}", time_pattern.apply(value, locale)).replace("{1}", date_pattern.apply(value, locale))
+    return dates.format_datetime(value, "medium", tzinfo=timezone.utc, locale=locale)
 
 
 def _now() -> datetime:

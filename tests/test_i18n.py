@@ -260,7 +260,7 @@ def test_follower_counts_use_plural_forms(as_alice, alice, bob):
 
 @pytest.mark.parametrize("language", ["en", "es", "de", "ja", "ar"])
 def test_our_medium_datetime_formatting_is_babels(language):
-    """timetag's absolute time (patterns parsed once, cached) reads exactly as Babel's format_datetime."""
+    """timetag's absolute time (cached) reads exactly as Babel's format_datetime."""
     from datetime import datetime, timedelta, timezone
 
     from babel import Locale
