@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := microblog
 
-.PHONY: run test serve translations install clean loadtest bench wheel
+.PHONY: run test serve translations static install clean loadtest bench wheel
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-translations: $(STAMP)
+translations: $(STAMP) static
 	$(BIN)/flask translate compile
+
+## static: the .br/.gz copies of microblog/static/ that WhiteNoise serves (build products, not in git)
+static: $(STAMP)
+	$(BIN)/python -m microblog.static_files
 
 ## make run: serve the app on SQLite with demo data at http://127.0.0.1:5000
 run: translations

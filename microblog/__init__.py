@@ -62,12 +62,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
 
-    from . import errors, security, templating
+    from . import errors, security, static_files, templating
     from .auth import login as auth_login
 
     auth_login.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    static_files.init_app(app)
     templating.init_app(app)
 
     from .auth.views import bp as auth_bp
