@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 import pytest
@@ -39,7 +40,26 @@ def _csrf_login(client):
     token = form.find("input", attrs={"name": "csrf_token"})["value"]
     response = client.post("/auth/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 303
-    return token
+    return _page_token(client)
+
+
+def _page_token(client) -> str:
+    """The CSRF token the signed-in page gives htmx (`<body hx-headers>`)."""
+    body = page(client.get("/index")).body
+    return json.loads(body["hx-headers"])["X-CSRFToken"]
+
+
+def test_the_csrf_token_changes_at_sign_in_and_sign_out(csrf_client):
+    before = page(csrf_client.get("/auth/login")).find(id="login-form").find("input", attrs={"name": "csrf_token"})
+    signed_in = _csrf_login(csrf_client)
+    assert signed_in != before["value"]
+    # A token someone saw (or planted) before the sign-in is refused afterwards.
+    response = csrf_client.post("/index", data={"post": "planted", "csrf_token": before["value"]})
+    assert response.status_code == 400 and _count(Post) == 0
+    assert csrf_client.post("/index", data={"post": "mine", "csrf_token": signed_in}).status_code == 303
+    assert csrf_client.post("/auth/logout", data={"csrf_token": signed_in}).status_code == 303
+    form = page(csrf_client.get("/auth/login")).find(id="login-form")
+    assert form.find("input", attrs={"name": "csrf_token"})["value"] != signed_in
 
 
 @pytest.mark.parametrize("token", [None, "wrong", ""])
@@ -258,7 +278,7 @@ def error_app(database_url):
 @pytest.mark.parametrize("url, method, status", [
     ("/healthz", "GET", 200), ("/auth/login", "GET", 200), ("/no/such/page", "GET", 404),
     ("/auth/logout", "GET", 405), ("/_boom", "GET", 500), ("/_db_down", "GET", 503),
-    ("/auth/login", "POST", 413), ("/avatar/nobody.svg", "GET", 404), ("/readyz", "GET", 200),
+    ("/auth/login", "POST", 413), ("/avatar/no%00body.svg", "GET", 404), ("/readyz", "GET", 200),
 ])
 def test_security_headers_on_every_response(error_app, url, method, status):
     client = error_app.test_client()
