@@ -49,6 +49,43 @@ def test_registration_errors(client, alice, fields, field_id, error):
     assert count(User) == 1
 
 
+@pytest.mark.parametrize("name", ["ａｌｉｃｅ", "\u0430lice", "alice\u200b", "\u202eecila", "ali\u2066ce\u2069",
+                                  "ß" * 64, "İ" * 40, "ﬃ" * 30, "ǅ" * 64])
+def test_lookalike_and_folding_usernames_are_refused_on_every_database(client, alice, name):
+    """Other scripts, full-width forms, direction controls and names that grow when case-folded: a field
+    error, nothing stored (PostgreSQL would 500 on a key longer than its column)."""
+    response = client.post("/auth/register", data={"username": name, "email": "new@example.com",
+                                                   "password": PASSWORD, "password2": PASSWORD})
+    assert response.status_code == 422
+    assert by_id(page(response), "username-error")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+    # Signing in with such a name is a plain failure, not a 500.
+    assert client.post("/auth/login", data={"username": name, "password": PASSWORD}).status_code == 422
+
+
+def test_an_email_that_grows_when_lower_cased_is_a_field_error(client):
+    email = "İ" * 60 + "@example.com"  # 72 characters as typed, 132 once lower-cased
+    response = client.post("/auth/register", data={"username": "zoe", "email": email,
+                                                   "password": PASSWORD, "password2": PASSWORD})
+    assert response.status_code == 422
+    assert by_id(page(response), "email-error")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_registering_a_known_email_looks_like_a_new_registration(client, alice):
+    """The form does not tell which emails have an account: the same answer, and nothing is stored."""
+    def register(username, email):
+        return client.post("/auth/register", data={"username": username, "email": email,
+                                                   "password": PASSWORD, "password2": PASSWORD})
+
+    known, new = register("zoe", "ALICE@example.com"), register("yan", "yan@example.com")
+    assert known.status_code == new.status_code == 303
+    assert known.headers["Location"] == new.headers["Location"] == "/auth/login"
+    assert "registered user" in text(by_id(page(client.get("/auth/login")), "flashes"))
+    names = db.session.scalars(sa.select(User.username).order_by(User.id)).all()
+    assert names == ["alice", "yan"]
+
+
 @pytest.mark.parametrize("username, password", [("alice", "wrong password"), ("nobody", PASSWORD), ("", ""),
                                                 ("x" * 5000, "y"), ("nul\x00", PASSWORD)])
 def test_login_failures_get_one_generic_or_field_message(client, alice, username, password):
@@ -237,8 +274,14 @@ def test_edit_profile(as_alice, alice):
 
 
 @pytest.mark.parametrize("fields, field_id", [({"username": ""}, "username-error"), ({"username": "bob"}, "username-error"),
+                                              ({"username": "ｂｏｂ"}, "username-error"),
+                                              ({"username": "b\u043eb"}, "username-error"),
+                                              ({"username": "İ" * 40}, "username-error"),
+                                              ({"username": "bob\u202e"}, "username-error"),
                                               ({"about_me": "x" * 141}, "about_me-error"),
-                                              ({"about_me": "a\x00"}, "about_me-error")])
+                                              ({"about_me": "a\x00"}, "about_me-error"),
+                                              ({"about_me": "my cv \u202egnp.exe"}, "about_me-error"),
+                                              ({"about_me": "zero\u200bwidth"}, "about_me-error")])
 def test_edit_profile_errors(as_alice, alice, bob, fields, field_id):
     data = {"username": "alice", "about_me": ""}
     data.update(fields)
