@@ -484,3 +484,44 @@ def test_user_text_renders_as_text_everywhere(app, client, auth):
     response = client.post("/index", data={"post": XSS}, headers=HTMX)
     assert response.status_code in (200, 422)
     _assert_escaped(response)
+
+
+# --- Disguised text (SPEC S16) ------------------------------------------------------------------------
+
+DISGUISES = ["invoice\u202egnp.exe", "a\u202db", "x\u2066y\u2069", "x\u2067y", "zero\u200bwidth", "word\u2060joiner",
+             "soft\u00adhyphen", "\ufeffbom", "\u061calm"]
+
+
+@pytest.mark.parametrize("body", DISGUISES)
+def test_text_that_only_disguises_itself_is_refused(as_alice, alice, bob, body):
+    for url, field, error_id in [("/index", "post", "post-error"), ("/send_message/bob", "message", "message-error")]:
+        response = as_alice.post(url, data={field: body})
+        assert response.status_code == 422, url
+        assert "control characters" in text(by_id(page(response), error_id))
+    response = as_alice.post("/edit_profile", data={"username": "alice", "about_me": body})
+    assert response.status_code == 422
+    assert (_count(Post), _count(Message)) == (0, 0)
+    assert db.session.get(User, alice.id).about_me is None
+
+
+@pytest.mark.parametrize("body", ["family \U0001F468\u200d\U0001F469\u200d\U0001F467", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+                                  "flag \U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F",
+                                  "\u05e9\u05dc\u05d5\u05dd world"])
+def test_real_text_with_joiners_and_other_directions_is_kept(as_alice, body):
+    assert as_alice.post("/index", data={"post": body}).status_code == 303
+    assert db.session.scalar(sa.select(Post.body)) == body
+
+
+def test_user_text_is_shown_in_its_own_direction(as_alice, alice, bob):
+    make_post(bob, "\u05e9\u05dc\u05d5\u05dd 123")
+    send(bob, alice, "\u0645\u0631\u062d\u0628\u0627")
+    db.session.get(User, bob.id).about_me = "\u05e9\u05dc\u05d5\u05dd"
+    db.session.commit()
+    for url in ["/explore", "/messages", "/user/bob"]:
+        soup = page(as_alice.get(url))
+        post = soup.find("article")
+        assert post.find(class_="body-text")["dir"] == "auto", url
+        assert post.find("bdi") is not None and text(post.find("bdi")) == "bob", url
+    profile = page(as_alice.get("/user/bob"))
+    assert profile.find("h1").find("bdi") is not None
+    assert profile.find("p", class_="body-text", dir="auto") is not None
