@@ -291,6 +291,17 @@ def test_edit_profile_errors(as_alice, alice, bob, fields, field_id):
     assert db.session.get(User, alice.id).username == "alice"
 
 
+def test_a_name_from_before_the_ascii_rule_is_kept_but_not_chosen_anew(client, auth):
+    make_user("José")
+    assert auth.login("josé").status_code == 303
+    response = client.post("/edit_profile", data={"username": "José", "about_me": "hola"})
+    assert response.status_code == 303
+    user = db.session.scalar(sa.select(User))
+    assert (user.username, user.about_me) == ("José", "hola")
+    response = client.post("/edit_profile", data={"username": "Jösé", "about_me": "hola"})
+    assert response.status_code == 422 and by_id(page(response), "username-error")
+
+
 def test_avatar_is_served_by_the_app(client, alice):
     response = client.get("/avatar/alice.svg?s=64")
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
