@@ -1,5 +1,6 @@
 """Response headers every answer carries, error pages included; request bodies and proxy headers checked."""
 
+import io
 import logging
 
 from flask import Flask, abort, current_app, request
@@ -35,8 +36,6 @@ def _limit_unsized_body() -> None:
     environ = request.environ
     if limit is None or environ.get("CONTENT_LENGTH") or "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", ""):
         return
-    import io
-
     body = environ["wsgi.input"].read(limit + 1)
     if len(body) > limit:
         abort(413)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from urllib.parse import urlsplit
 
 import pytest
@@ -373,6 +374,16 @@ def test_chunked_bodies_over_the_limit_are_413_and_not_processed(as_alice, app, 
     assert db.session.scalar(sa.select(Post.body)) == "small and chunked"
 
 
+@pytest.fixture
+def app_log(caplog, monkeypatch):
+    """caplog, with the app's loggers on: a migration run earlier in the session (Alembic's fileConfig)
+    disables every logger that existed then."""
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if name.startswith("microblog") and isinstance(logger, logging.Logger):
+            monkeypatch.setattr(logger, "disabled", False)
+    return caplog
+
+
 def _proxied_app(database_url, hops: int):
     app = make_app(database_url, TRUSTED_PROXIES=hops, SERVER_NAME=None, RATELIMIT_IN_TESTS=True,
                    RATELIMIT_LOGIN_PER_ADDRESS=(2, 900))
@@ -389,7 +400,8 @@ def _proxied_app(database_url, hops: int):
 
 
 @pytest.mark.parametrize("hops", [0, 1])
-def test_trusted_proxies(database_url, hops, caplog):
+def test_trusted_proxies(database_url, hops, app_log):
+    caplog = app_log
     """TRUSTED_PROXIES=1: the client address and scheme come from the proxy's headers, never the host.
     TRUSTED_PROXIES=0: proxy headers change nothing, and the server says once that they arrive."""
     app = _proxied_app(database_url, hops)
@@ -408,7 +420,8 @@ def test_trusted_proxies(database_url, hops, caplog):
         db.engine.dispose()
 
 
-def test_the_development_key_outside_production_is_a_loud_warning(monkeypatch, database_url, caplog):
+def test_the_development_key_outside_production_is_a_loud_warning(monkeypatch, database_url, app_log):
+    caplog = app_log
     monkeypatch.delenv("MICROBLOG_ENV", raising=False)
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with caplog.at_level("WARNING"):
@@ -420,7 +433,8 @@ def test_the_development_key_outside_production_is_a_loud_warning(monkeypatch, d
     assert "development SECRET_KEY" not in caplog.text
 
 
-def test_a_failing_statement_logs_no_secrets(database_url, caplog):
+def test_a_failing_statement_logs_no_secrets(database_url, app_log):
+    caplog = app_log
     """No log line carries a password hash, a session token, a CSRF token or a message body."""
     app = make_app(database_url, PROPAGATE_EXCEPTIONS=False)
     secrets_in_play = {"hash": "scrypt:32768:8:1$SECRETHASH", "token": "SECRETTOKEN", "body": "SECRET BODY"}
