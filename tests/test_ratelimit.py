@@ -244,6 +244,9 @@ def test_no_request_needs_a_second_pooled_connection(one_connection_app):
     assert _login(client, "alice", PASSWORD).status_code == 303
     assert client.get("/index").status_code == 200
     assert client.post("/send_message/bob", data={"message": "one connection"}).status_code == 303
+    for url in ["/messages", "/messages/sent", "/notifications", "/user/bob", "/edit_profile"]:
+        assert client.get(url).status_code == 200, url
+    assert client.get("/notifications/badge", headers=HTMX).status_code in (200, 204)
     client.post("/auth/logout")
     assert client.post("/auth/register", data={"username": "carol", "email": "carol@example.com",
                                                 "password": PASSWORD, "password2": PASSWORD}).status_code == 303
@@ -264,6 +267,16 @@ def test_a_pool_timeout_is_a_503_with_retry_after(one_connection_app):
             assert response.headers["Retry-After"] == "5"
             assert "briefly unavailable" in response.get_data(as_text=True)
     assert client.get("/index").status_code == 200  # and back once a connection is free
+
+
+def test_the_documented_limits_are_the_defaults(app):
+    """README, Security: the numbers it gives are the ones the app runs with."""
+    cfg = app.config
+    assert cfg["RATELIMIT_ENABLED"] is True
+    assert cfg["RATELIMIT_LOGIN_PER_ACCOUNT"] == (10, 900) and cfg["RATELIMIT_LOGIN_PER_ADDRESS"] == (50, 900)
+    assert cfg["RATELIMIT_LOGIN_PER_DEVICE"] == (10, 900)
+    assert cfg["RATELIMIT_REGISTER_PER_ADDRESS"] == (10, 3600) and cfg["RATELIMIT_MESSAGES_PER_SENDER"] == (30, 60)
+    assert cfg["MAX_CONTENT_LENGTH"] == 64 * 1024 and cfg["TRUSTED_PROXIES"] == 0
 
 
 def test_concurrent_failed_sign_ins_with_limits_on_never_exhaust_the_pool(database_url):
