@@ -35,13 +35,16 @@ def create_app(overrides: dict | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # X-Forwarded-Host is not trusted: a client could make our absolute URLs point at another site.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     # A server database can restart or drop idle connections: test each one as the pool hands it out
     # (a 503 then a clean reconnect, SPEC S9). An SQLite file cannot go away, so its requests skip the ping.
     engine_options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     engine_options.setdefault("pool_pre_ping", not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"))
+    # A failed statement's parameters (password hashes, session tokens, message bodies) never reach the log.
+    engine_options.setdefault("hide_parameters", True)
 
     # Pages come from templates/, fragments from partials/ ("partials/<feature>/<noun>.html").
     app.jinja_loader = ChoiceLoader(

@@ -1,7 +1,10 @@
 """Configuration: defaults here, overridden by environment variables, then by `create_app(overrides)`."""
 
+import logging
 import os
 from pathlib import Path
+
+log = logging.getLogger("microblog")
 
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production, see check_production()
 
@@ -51,6 +54,8 @@ def load(instance_path: str) -> dict:
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_LOGIN_PER_ACCOUNT": (10, 15 * 60),
         "RATELIMIT_LOGIN_PER_ADDRESS": (50, 15 * 60),
+        # A browser that signed in to the account before is counted on its own (microblog.auth.throttle).
+        "RATELIMIT_LOGIN_PER_DEVICE": (10, 15 * 60),
         "RATELIMIT_REGISTER_PER_ADDRESS": (10, 60 * 60),
         "RATELIMIT_MESSAGES_PER_SENDER": (30, 60),
     }
@@ -69,8 +74,14 @@ def load(instance_path: str) -> dict:
 
 
 def check_production(cfg: dict) -> None:
-    """Refuse to start a production app with a missing, default or short SECRET_KEY."""
+    """Refuse to start a production app with a missing, default or short SECRET_KEY; warn loudly when a
+    server that is not in debug or test mode runs on the development key."""
     if cfg.get("ENV_NAME") != "production":
+        if cfg.get("SECRET_KEY") == DEV_SECRET_KEY and not cfg.get("DEBUG") and not cfg.get("TESTING"):
+            log.warning(
+                "WARNING: running on the development SECRET_KEY: anyone can forge sessions. In production set "
+                "MICROBLOG_ENV=production and SECRET_KEY (see README, Production)."
+            )
         return
     key = cfg.get("SECRET_KEY") or ""
     if key == DEV_SECRET_KEY or len(key) < 32:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
@@ -119,10 +120,19 @@ def init_app(app: Flask) -> None:
             return error_response(500)
         return error_response(503, headers={"Retry-After": "5"})
 
+    @app.errorhandler(PoolTimeout)
+    def _pool_exhausted(error):
+        # Every pooled connection is busy: the service is overloaded, not broken (SPEC S16).
+        log.warning("no database connection free within the pool timeout")
+        _forget_unloaded_user()
+        return error_response(503, headers={"Retry-After": "5"})
+
     @app.errorhandler(InternalServerError)
     def _internal_error(error):
         _safe_rollback()
         original = getattr(error, "original_exception", None)
+        if isinstance(original, PoolTimeout):
+            return _pool_exhausted(original)
         if isinstance(original, DBAPIError):
             # Raised outside the view (e.g. in an after_request hook), so it skipped the handler above.
             return _database_unavailable(original)

@@ -10,15 +10,27 @@ from wtforms import SubmitField
 from wtforms.validators import StopValidation
 
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
+# Invisible format characters (category Cf) that real text needs: zero-width non-joiner and joiner (Persian,
+# Indic scripts, emoji sequences) and the tag characters of flag emoji. Every other Cf character is refused:
+# direction overrides and isolates (U+202A-202E, U+2066-2069) turn "gnp.exe" around, and zero-width spaces,
+# word joiners or soft hyphens only make two texts look alike.
+_ALLOWED_FORMAT = {"\u200c", "\u200d"}
+
+
+def _allowed_format(ch: str) -> bool:
+    return ch in _ALLOWED_FORMAT or "\U000e0020" <= ch <= "\U000e007f"
 
 
 def has_forbidden_characters(text: str, multiline: bool = False) -> bool:
-    """True for NUL and other control characters, lone surrogates and non-characters."""
+    """True for NUL and other control characters, lone surrogates, non-characters, direction overrides
+    and invisible format characters."""
     for ch in text:
         if multiline and ch in _ALLOWED_CONTROLS:
             continue
         category = unicodedata.category(ch)
         if category in ("Cc", "Cs", "Co", "Cn"):
+            return True
+        if category == "Cf" and not _allowed_format(ch):
             return True
     return False
 
@@ -39,7 +51,7 @@ class CleanText:
         value = (field.data or "").strip()
         field.data = value
         if has_forbidden_characters(value, self.multiline):
-            raise StopValidation(_l("Please remove control characters from this text."))
+            raise StopValidation(_l("Please remove control characters from this text."))  # invisible ones too
         if len(value) < self.min_length:
             raise StopValidation(_l("This field cannot be empty."))
         if len(value) > self.max_length:

@@ -2,12 +2,18 @@
 
 Fixed windows: one row per (bucket, key, window start), incremented with a single upsert
 (`INSERT ... ON CONFLICT DO UPDATE SET count = count + 1 RETURNING count`), which SQLite and
-PostgreSQL both run atomically, so concurrent requests never lose a hit.
+PostgreSQL both run atomically, so concurrent requests never lose a hit. Count first, then decide on the
+returned count: `hit()` is both the check and the count, so N concurrent attempts against a limit of L let
+exactly L through (a `peek()` followed by a `hit()` would let them all through).
+
+Every statement runs on the request's own session, which commits at once: a request never holds two
+pooled connections (SPEC S16), and the hit counts even when the request fails later.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import time
 
 import sqlalchemy as sa
@@ -15,9 +21,12 @@ from flask import current_app, request
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .database import begin_write
 from .extensions import db
 
 KEY_MAX = 64
+# Rows older than this many windows of their bucket are deleted, a few at a time, by later hits.
+PURGE_BATCH = 100
 
 
 class RateLimitHit(db.Model):
@@ -41,8 +50,20 @@ def enabled() -> bool:
 
 
 def client_address() -> str:
-    """The client's address as the WSGI server (or a configured proxy fix) reports it."""
-    return request.remote_addr or "unknown"
+    """The client's address as the WSGI server (or a configured proxy fix) reports it.
+
+    IPv6 clients are counted per /64: one host usually holds a whole /64 and can pick any address in it.
+    """
+    address = request.remote_addr or "unknown"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return address
 
 
 def _key(value: str) -> str:
@@ -66,35 +87,62 @@ def peek(bucket: str, key: str, limit: int, per_seconds: int) -> int | None:
     stmt = sa.select(RateLimitHit.count).where(
         RateLimitHit.bucket == bucket, RateLimitHit.key == _key(key), RateLimitHit.window_start == start
     )
-    with db.engine.connect() as conn:
-        count = conn.execute(stmt).scalar() or 0
+    count = db.session.execute(stmt).scalar() or 0
     return retry_after if count >= limit else None
 
 
 def hit(bucket: str, key: str, limit: int, per_seconds: int) -> int | None:
     """Count one hit; seconds to wait when this one goes over `limit` in the window, else None.
 
-    Runs in its own short transaction: the hit counts even when the request itself rolls back.
+    Commits the request's session (which must have no unsaved changes): the hit counts even when the
+    request itself fails later, and no second connection is opened for it.
     """
     if not enabled():
         return None
     start, retry_after = _window(per_seconds, time.time())
     key = _key(key)
-    dialect = db.engine.dialect.name
+    dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(RateLimitHit).values(bucket=bucket, key=key, window_start=start, count=1)
     stmt = stmt.on_conflict_do_update(
         index_elements=["bucket", "key", "window_start"], set_={"count": RateLimitHit.count + 1}
     ).returning(RateLimitHit.count)
-    with db.engine.begin() as conn:
-        count = conn.execute(stmt).scalar_one()
-        # Earlier windows of this key are finished: drop them so the table stays small.
-        conn.execute(
-            sa.delete(RateLimitHit).where(
-                RateLimitHit.bucket == bucket, RateLimitHit.key == key, RateLimitHit.window_start < start
-            )
-        )
+    begin_write()
+    try:
+        count = db.session.execute(stmt).scalar_one()
+        _purge(bucket, start, dialect)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
     return retry_after if count > limit else None
+
+
+def refund(bucket: str, key: str, per_seconds: int) -> None:
+    """Take back one hit of the current window (an attempt that turned out well, e.g. a right password)."""
+    if not enabled():
+        return
+    start, _ = _window(per_seconds, time.time())
+    row = (RateLimitHit.bucket == bucket, RateLimitHit.key == _key(key), RateLimitHit.window_start == start)
+    begin_write()
+    db.session.execute(sa.update(RateLimitHit).where(*row, RateLimitHit.count > 0).values(count=RateLimitHit.count - 1))
+    db.session.execute(sa.delete(RateLimitHit).where(*row, RateLimitHit.count <= 0))
+    db.session.commit()
+
+
+def _purge(bucket: str, current_start: int, dialect: str) -> None:
+    """Delete finished windows of `bucket` (every key, one-off keys included), at most PURGE_BATCH rows.
+
+    On PostgreSQL rows another request is deleting are skipped, so two purges never wait on each other.
+    """
+    stale = (
+        sa.select(RateLimitHit.id)
+        .where(RateLimitHit.bucket == bucket, RateLimitHit.window_start < current_start)
+        .limit(PURGE_BATCH)
+    )
+    if dialect == "postgresql":
+        stale = stale.with_for_update(skip_locked=True)
+    db.session.execute(sa.delete(RateLimitHit).where(RateLimitHit.id.in_(stale)))
 
 
 def limit_of(name: str) -> tuple[int, int]:

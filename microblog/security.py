@@ -1,6 +1,11 @@
-"""Response headers every answer carries, error pages included."""
+"""Response headers every answer carries, error pages included; request bodies and proxy headers checked."""
 
-from flask import Flask
+import io
+import logging
+
+from flask import Flask, abort, current_app, request
+
+log = logging.getLogger(__name__)
 
 CSP = "; ".join(
     [
@@ -18,6 +23,41 @@ CSP = "; ".join(
     ]
 )
 
+_PROXY_HEADERS = ("X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "Forwarded")
+
+
+def _limit_unsized_body() -> None:
+    """413 for a body sent without Content-Length (chunked) that is over MAX_CONTENT_LENGTH.
+
+    Werkzeug would only cut such a body at the limit and parse the rest; read it here, at most one byte
+    past the limit, and hand the view the whole (small) body.
+    """
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    environ = request.environ
+    if limit is None or environ.get("CONTENT_LENGTH") or "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", ""):
+        return
+    body = environ["wsgi.input"].read(limit + 1)
+    if len(body) > limit:
+        abort(413)
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+    environ["wsgi.input_terminated"] = False
+    request.__dict__.pop("stream", None)
+
+
+def _warn_untrusted_proxy() -> None:
+    """Proxy headers while TRUSTED_PROXIES=0: every client seems to share the proxy's address. Said once."""
+    if current_app.config["TRUSTED_PROXIES"] or current_app.extensions.get("microblog_proxy_warned"):
+        return
+    if any(name in request.headers for name in _PROXY_HEADERS):
+        current_app.extensions["microblog_proxy_warned"] = True
+        log.warning(
+            "requests carry proxy headers (X-Forwarded-For...) but TRUSTED_PROXIES=0: per-address rate limits "
+            "see the proxy's address, so one client can block everyone. Set TRUSTED_PROXIES to the number of "
+            "proxies in front of the app."
+        )
+
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
@@ -28,8 +68,16 @@ SECURITY_HEADERS = {
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def _check_request():
+        _warn_untrusted_proxy()
+        _limit_unsized_body()
+
     @app.after_request
     def _security_headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        # Pages and fragments may hold private data (messages, settings, CSRF tokens): no browser or shared
+        # cache keeps them. Answers that chose their own caching (static files, avatars) keep it.
+        response.headers.setdefault("Cache-Control", "no-store")
         return response

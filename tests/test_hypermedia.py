@@ -103,11 +103,16 @@ def test_aria_current_only_on_the_current_nav_link(busy):
         assert [a["href"] for a in current] == ([expected] if expected else []), url
 
 
-def test_anonymous_pages_have_no_htmx_without_twins(client):
+def test_anonymous_pages_work_without_javascript(client):
+    """The sign-in and registration pages carry no htmx at all: plain forms that post to themselves, and
+    plain links (so there is nothing for a twin check to loop over; this says so)."""
     for url in ANON_PAGES:
         soup = page(client.get(url))
-        for element in soup.select("[hx-get]"):
-            assert element.name == "a" and element["href"] == element["hx-get"]
+        assert soup.select("[hx-get], [hx-post], [hx-boost], [hx-trigger]") == [], url
+        forms = soup.select("main form")
+        assert len(forms) == 1, url
+        assert forms[0]["method"].lower() == "post" and forms[0]["action"].startswith(url), url
+        assert forms[0].select("button[type=submit]"), url
 
 
 # --- partials ---------------------------------------------------------------------------------

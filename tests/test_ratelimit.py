@@ -206,3 +206,186 @@ def test_rate_limits_are_on_by_default(monkeypatch, tmp_path):
     assert cfg["RATELIMIT_MESSAGES_PER_SENDER"] == (30, 60)
     monkeypatch.setenv("RATELIMIT_ENABLED", "0")
     assert config.load(str(tmp_path))["RATELIMIT_ENABLED"] is False
+
+
+# --- SPEC S16: limits that never exhaust the pool, count atomically and never lock the owner out -----------
+
+
+def _small_pool_app(database_url, size: int, timeout: float, **overrides):
+    app = make_app(
+        database_url,
+        RATELIMIT_IN_TESTS=True,
+        LAST_SEEN_RESOLUTION_SECONDS=0,  # every page view writes last_seen
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": size, "max_overflow": 0, "pool_timeout": timeout},
+        **overrides,
+    )
+    _clear_hits(database_url)
+    return app
+
+
+@pytest.fixture
+def one_connection_app(database_url):
+    """Rate limits on and a pool of ONE connection: a request that needs a second one times out."""
+    app = _small_pool_app(database_url, 1, 3)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    _clear_hits(database_url)
+
+
+def test_no_request_needs_a_second_pooled_connection(one_connection_app):
+    """Failed and right sign-ins (the limiter), a page view (last_seen) and a message (its limit) each
+    run on the request's one connection."""
+    make_user("alice"), make_user("bob")
+    client = one_connection_app.test_client()
+    assert _login(client, "alice", "wrong password").status_code == 422
+    assert _login(client, "nobody", "wrong password").status_code == 422
+    assert _login(client, "alice", PASSWORD).status_code == 303
+    assert client.get("/index").status_code == 200
+    assert client.post("/send_message/bob", data={"message": "one connection"}).status_code == 303
+    for url in ["/messages", "/messages/sent", "/notifications", "/user/bob", "/edit_profile"]:
+        assert client.get(url).status_code == 200, url
+    assert client.get("/notifications/badge", headers=HTMX).status_code in (200, 204)
+    client.post("/auth/logout")
+    assert client.post("/auth/register", data={"username": "carol", "email": "carol@example.com",
+                                                "password": PASSWORD, "password2": PASSWORD}).status_code == 303
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Message)) == 1
+
+
+def test_a_pool_timeout_is_a_503_with_retry_after(one_connection_app):
+    make_user("alice")
+    client = one_connection_app.test_client()
+    assert _login(client, "alice", PASSWORD).status_code == 303
+    db.session.commit()
+    with db.engine.connect() as held:  # the only connection, taken by someone else
+        held.execute(sa.select(1))
+        db.engine.pool._timeout = 0.3
+        for headers in ({}, HTMX):
+            response = client.get("/index", headers=headers)
+            assert response.status_code == 503, response.status_code
+            assert response.headers["Retry-After"] == "5"
+            assert "briefly unavailable" in response.get_data(as_text=True)
+    assert client.get("/index").status_code == 200  # and back once a connection is free
+
+
+def test_the_documented_limits_are_the_defaults(app):
+    """README, Security: the numbers it gives are the ones the app runs with."""
+    cfg = app.config
+    assert cfg["RATELIMIT_ENABLED"] is True
+    assert cfg["RATELIMIT_LOGIN_PER_ACCOUNT"] == (10, 900) and cfg["RATELIMIT_LOGIN_PER_ADDRESS"] == (50, 900)
+    assert cfg["RATELIMIT_LOGIN_PER_DEVICE"] == (10, 900)
+    assert cfg["RATELIMIT_REGISTER_PER_ADDRESS"] == (10, 3600) and cfg["RATELIMIT_MESSAGES_PER_SENDER"] == (30, 60)
+    assert cfg["MAX_CONTENT_LENGTH"] == 64 * 1024 and cfg["TRUSTED_PROXIES"] == 0
+
+
+def test_concurrent_failed_sign_ins_with_limits_on_never_exhaust_the_pool(database_url):
+    """Twenty wrong passwords at once on a pool of three (limits on), while a signed-in user reads pages:
+    nobody gets a 500 or waits for a connection that never comes."""
+    app = _small_pool_app(database_url, 3, 20, RATELIMIT_LOGIN_PER_ACCOUNT=(10, 900),
+                          RATELIMIT_LOGIN_PER_ADDRESS=(1000, 900))
+    with app.app_context():
+        make_user("alice"), make_user("bob")
+        reader = app.test_client()
+        assert _login(reader, "bob", PASSWORD, address="10.9.9.9").status_code == 303
+        statuses: list[int] = []
+        pages: list[int] = []
+
+        def guess():
+            statuses.append(_login(app.test_client(), "alice", "wrong password").status_code)
+
+        def read():
+            for _ in range(5):
+                pages.append(reader.get("/index").status_code)
+
+        workers = [guess] * 20 + [read]
+        threads = [threading.Thread(target=fn) for fn in workers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert not any(thread.is_alive() for thread in threads)
+        # Counted atomically: exactly the limit of guesses was checked, the rest were refused.
+        assert sorted(statuses) == [422] * 10 + [429] * 10
+        assert pages == [200] * 5
+        assert _hits()[("login-account", "alice")] == 20
+        db.session.remove()
+        db.engine.dispose()
+    _clear_hits(database_url)
+
+
+def test_the_owner_signs_in_from_a_known_browser_while_others_guess(rl_client, rl_app):
+    """An attacker locks the account (and the shared address) with guesses; the owner's browser, where
+    they signed in before, still gets in with the right password."""
+    make_user("alice")
+    assert _login(rl_client, "alice", PASSWORD).status_code == 303
+    assert rl_client.get_cookie("microblog_device", path="/auth/") is not None
+    rl_client.post("/auth/logout")
+    attacker = rl_app.test_client()
+    for n in range(6):
+        _login(attacker, "alice" if n % 2 else f"ghost{n}", "wrong password")
+    assert _login(attacker, "alice", PASSWORD).status_code == 429  # a new browser must wait
+    assert _login(rl_client, "alice", PASSWORD).status_code == 303  # the owner's does not
+    # A forged or someone else's device cookie is no key.
+    attacker.set_cookie("microblog_device", "forged", path="/auth/")
+    assert _login(attacker, "alice", PASSWORD).status_code == 429
+
+
+def test_a_known_browser_is_still_limited_for_wrong_passwords(rl_client, rl_app):
+    make_user("alice")
+    rl_app.config["RATELIMIT_LOGIN_PER_DEVICE"] = (2, 900)
+    assert _login(rl_client, "alice", PASSWORD).status_code == 303
+    rl_client.post("/auth/logout")
+    assert [_login(rl_client, "alice", "wrong password").status_code for _ in range(3)] == [422, 422, 429]
+
+
+def test_ipv6_clients_are_counted_per_64(rl_client):
+    for n in range(5):
+        assert _login(rl_client, f"ghost{n}", "wrong password", address=f"2001:db8:1:2::{n + 1}").status_code == 422
+    # Another address in the same /64: the same client.
+    assert _login(rl_client, "ghost9", "wrong", address="2001:db8:1:2:ffff::1").status_code == 429
+    assert _login(rl_client, "ghost9", "wrong", address="2001:db8:1:3::1").status_code == 422
+    assert ("login-address", "2001:db8:1:2::/64") in _hits()
+
+
+def test_finished_windows_of_one_off_keys_are_purged(rl_app):
+    db.session.add_all([RateLimitHit(bucket="login-account", key=f"once{n}", window_start=60, count=1)
+                        for n in range(5)])
+    db.session.add(RateLimitHit(bucket="register", key="elsewhere", window_start=60, count=1))
+    db.session.commit()
+    assert ratelimit.hit("login-account", "someone", 10, 900) is None
+    # Every stale row of the bucket is gone, not only the same key's; other buckets wait for their own hits.
+    assert _hits() == {("login-account", "someone"): 1, ("register", "elsewhere"): 1}
+
+
+def test_every_registration_attempt_counts(rl_client):
+    """Probing which names or emails exist is limited: failed registrations count as well."""
+    make_user("alice")
+    for _ in range(2):
+        response = rl_client.post("/auth/register", environ_base={"REMOTE_ADDR": "10.0.0.1"},
+                                  data={"username": "alice", "email": "x@example.com"})
+        assert response.status_code == 422
+    response = rl_client.post("/auth/register", environ_base={"REMOTE_ADDR": "10.0.0.1"},
+                              data={"username": "alice2", "email": "x@example.com"})
+    assert response.status_code == 429
+
+
+def test_a_wrong_password_for_an_unknown_name_is_checked_against_a_hash_too(rl_client, monkeypatch):
+    """The same work (one password hash check) for an unknown name as for a known one: timing tells nothing."""
+    from microblog.auth import throttle
+    from microblog.users import models
+
+    calls = []
+
+    def counting(real):
+        def check(pwhash, password):
+            calls.append(password)
+            return real(pwhash, password)
+        return check
+
+    monkeypatch.setattr(throttle, "check_password_hash", counting(throttle.check_password_hash))
+    monkeypatch.setattr(models, "check_password_hash", counting(models.check_password_hash))
+    make_user("alice")
+    assert _login(rl_client, "alice", "wrong one").status_code == 422
+    assert _login(rl_client, "nobody", "wrong two").status_code == 422
+    assert calls == ["wrong one", "wrong two"]

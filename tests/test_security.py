@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 from urllib.parse import urlsplit
 
 import pytest
@@ -39,7 +42,26 @@ def _csrf_login(client):
     token = form.find("input", attrs={"name": "csrf_token"})["value"]
     response = client.post("/auth/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 303
-    return token
+    return _page_token(client)
+
+
+def _page_token(client) -> str:
+    """The CSRF token the signed-in page gives htmx (`<body hx-headers>`)."""
+    body = page(client.get("/index")).body
+    return json.loads(body["hx-headers"])["X-CSRFToken"]
+
+
+def test_the_csrf_token_changes_at_sign_in_and_sign_out(csrf_client):
+    before = page(csrf_client.get("/auth/login")).find(id="login-form").find("input", attrs={"name": "csrf_token"})
+    signed_in = _csrf_login(csrf_client)
+    assert signed_in != before["value"]
+    # A token someone saw (or planted) before the sign-in is refused afterwards.
+    response = csrf_client.post("/index", data={"post": "planted", "csrf_token": before["value"]})
+    assert response.status_code == 400 and _count(Post) == 0
+    assert csrf_client.post("/index", data={"post": "mine", "csrf_token": signed_in}).status_code == 303
+    assert csrf_client.post("/auth/logout", data={"csrf_token": signed_in}).status_code == 303
+    form = page(csrf_client.get("/auth/login")).find(id="login-form")
+    assert form.find("input", attrs={"name": "csrf_token"})["value"] != signed_in
 
 
 @pytest.mark.parametrize("token", [None, "wrong", ""])
@@ -197,6 +219,21 @@ def test_logout_invalidates_a_copied_session_cookie(as_alice, app):
     assert replay.get("/index").status_code == 302
 
 
+def test_logout_invalidates_a_remember_me_cookie(client, alice, app):
+    response = client.post("/auth/login", data={"username": "alice", "password": PASSWORD, "remember_me": "y"})
+    assert response.status_code == 303
+    remembered = client.get_cookie("remember_token").value
+    # The cookie alone signs in (a browser restarted without its session)...
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", remembered, domain="localhost")
+    assert fresh.get("/index").status_code == 200
+    assert client.post("/auth/logout").status_code == 303
+    # ...until the account signs out: a copy replayed afterwards is worth nothing.
+    replay = app.test_client()
+    replay.set_cookie("remember_token", remembered, domain="localhost")
+    assert replay.get("/index").status_code == 302
+
+
 def test_logout_signs_out_this_browser(as_alice):
     assert as_alice.post("/auth/logout").status_code == 303
     assert as_alice.get("/index").status_code == 302
@@ -218,6 +255,15 @@ def test_safe_next_refuses_off_site_targets(target):
     assert result is None or (result.startswith("/") and not result.startswith("//") and "\\" not in result)
     if target and target.strip() != target or (target or "").startswith(("http", "//", "/\\", "java", "JaVa")):
         assert result is None
+    if any(ord(ch) < 32 for ch in target or ""):
+        assert result is None  # control characters: never echoed into a Location header
+
+
+def test_login_with_a_header_splitting_next_goes_home(client, alice):
+    response = client.post("/auth/login?next=/index%0D%0ASet-Cookie:%20x=1", data={"username": "alice",
+                                                                                  "password": PASSWORD})
+    assert response.status_code == 303 and response.headers["Location"] == "/index"
+    assert "x=1" not in " ".join(response.headers.getlist("Set-Cookie"))
 
 
 @pytest.mark.parametrize("target", ["/index", "/user/bob?page=2", "/messages#top", "/explore?next=//evil"])
@@ -258,7 +304,7 @@ def error_app(database_url):
 @pytest.mark.parametrize("url, method, status", [
     ("/healthz", "GET", 200), ("/auth/login", "GET", 200), ("/no/such/page", "GET", 404),
     ("/auth/logout", "GET", 405), ("/_boom", "GET", 500), ("/_db_down", "GET", 503),
-    ("/auth/login", "POST", 413), ("/avatar/nobody.svg", "GET", 404), ("/readyz", "GET", 200),
+    ("/auth/login", "POST", 413), ("/avatar/no%00body.svg", "GET", 404), ("/readyz", "GET", 200),
 ])
 def test_security_headers_on_every_response(error_app, url, method, status):
     client = error_app.test_client()
@@ -267,13 +313,144 @@ def test_security_headers_on_every_response(error_app, url, method, status):
         response = client.open(url, method=method, data=data, headers=headers,
                                content_type="application/x-www-form-urlencoded")
         assert response.status_code == status
-        csp = response.headers["Content-Security-Policy"]
-        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
-        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        csp = {d.split()[0]: d.split()[1:] for d in response.headers["Content-Security-Policy"].split("; ")}
+        assert csp["default-src"] == csp["script-src"] == csp["style-src"] == ["'self'"]
+        assert csp["object-src"] == csp["frame-ancestors"] == ["'none'"]
+        assert csp["base-uri"] == csp["form-action"] == ["'self'"]
+        assert response.headers["X-Frame-Options"] == "DENY"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "same-origin"
         body = response.get_data(as_text=True)
         assert "Traceback" not in body and "secret internals" not in body and "connection refused" not in body
+
+
+@pytest.mark.parametrize("url", ["/messages", "/messages/sent", "/edit_profile", "/auth/change_password", "/index",
+                                 "/user/alice", "/notifications", "/send_message/bob"])
+def test_private_pages_and_fragments_are_never_stored_by_caches(as_alice, alice, bob, url):
+    for headers in ({}, HTMX):
+        response = as_alice.get(url, headers=headers)
+        assert response.status_code == 200, url
+        assert response.headers["Cache-Control"] == "no-store", url
+
+
+def test_public_files_keep_their_own_caching(client):
+    assert "no-store" not in client.get("/avatar/alice.svg").headers["Cache-Control"]
+
+
+def test_htmx_keeps_no_page_in_its_history_cache(as_alice):
+    """htmx 2 copies each page it leaves into sessionStorage (`htmx-history-cache`): a size of 0 keeps none,
+    so private messages never land there (checked in Chromium by tests/browser/test_csp.py)."""
+    meta = page(as_alice.get("/messages")).find("meta", attrs={"name": "htmx-config"})
+    assert json.loads(meta["content"])["historyCacheSize"] == 0
+
+
+def test_sign_out_clears_what_the_browser_kept(as_alice):
+    response = as_alice.post("/auth/logout")
+    assert response.status_code == 303
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_chunked_bodies_over_the_limit_are_413_and_not_processed(as_alice, app, monkeypatch):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    served = app.wsgi_app
+
+    def as_a_server_passes_chunked_bodies(environ, start_response):
+        # No Content-Length: the stream ends where the body does (werkzeug's and gunicorn's servers).
+        if environ.get("HTTP_TRANSFER_ENCODING") == "chunked":
+            del environ["CONTENT_LENGTH"]
+            environ["wsgi.input_terminated"] = True
+        return served(environ, start_response)
+
+    monkeypatch.setattr(app, "wsgi_app", as_a_server_passes_chunked_bodies)
+
+    def chunked(data):
+        return as_alice.post("/index", input_stream=io.BytesIO(data), headers={
+            "Transfer-Encoding": "chunked", "Content-Type": "application/x-www-form-urlencoded"})
+
+    assert chunked(("post=" + "x" * (limit + 100)).encode()).status_code == 413
+    assert _count(Post) == 0
+    assert chunked(b"post=small+and+chunked").status_code == 303  # under the limit: processed as usual
+    assert db.session.scalar(sa.select(Post.body)) == "small and chunked"
+
+
+@pytest.fixture
+def app_log(caplog, monkeypatch):
+    """caplog, with the app's loggers on: a migration run earlier in the session (Alembic's fileConfig)
+    disables every logger that existed then."""
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if name.startswith("microblog") and isinstance(logger, logging.Logger):
+            monkeypatch.setattr(logger, "disabled", False)
+    return caplog
+
+
+def _proxied_app(database_url, hops: int):
+    app = make_app(database_url, TRUSTED_PROXIES=hops, SERVER_NAME=None, RATELIMIT_IN_TESTS=True,
+                   RATELIMIT_LOGIN_PER_ADDRESS=(2, 900))
+
+    @app.get("/_where")
+    def where():
+        from flask import request, url_for
+        from microblog.ratelimit import client_address
+
+        return {"home": url_for("posts.index", _external=True), "address": client_address(),
+                "scheme": request.scheme}
+
+    return app
+
+
+@pytest.mark.parametrize("hops", [0, 1])
+def test_trusted_proxies(database_url, hops, app_log):
+    caplog = app_log
+    """TRUSTED_PROXIES=1: the client address and scheme come from the proxy's headers, never the host.
+    TRUSTED_PROXIES=0: proxy headers change nothing, and the server says once that they arrive."""
+    app = _proxied_app(database_url, hops)
+    headers = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"}
+    with app.app_context(), caplog.at_level("WARNING"):
+        client = app.test_client()
+        seen = [client.get("/_where", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.1"}).get_json()
+                for _ in range(2)]
+        assert "evil.example" not in seen[0]["home"]
+        if hops:
+            assert (seen[0]["address"], seen[0]["scheme"]) == ("203.0.113.7", "https")
+            assert "TRUSTED_PROXIES=0" not in caplog.text
+        else:
+            assert (seen[0]["address"], seen[0]["scheme"]) == ("10.0.0.1", "http")
+            assert caplog.text.count("TRUSTED_PROXIES=0") == 1  # said once, not on every request
+        db.engine.dispose()
+
+
+def test_the_development_key_outside_production_is_a_loud_warning(monkeypatch, database_url, app_log):
+    caplog = app_log
+    monkeypatch.delenv("MICROBLOG_ENV", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with caplog.at_level("WARNING"):
+        create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    assert "development SECRET_KEY" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "k" * 40})
+    assert "development SECRET_KEY" not in caplog.text
+
+
+def test_a_failing_statement_logs_no_secrets(database_url, app_log):
+    caplog = app_log
+    """No log line carries a password hash, a session token, a CSRF token or a message body."""
+    app = make_app(database_url, PROPAGATE_EXCEPTIONS=False)
+    secrets_in_play = {"hash": "scrypt:32768:8:1$SECRETHASH", "token": "SECRETTOKEN", "body": "SECRET BODY"}
+
+    @app.get("/_failing")
+    def failing():
+        db.session.execute(sa.text("SELECT * FROM no_such_table WHERE a = :hash AND b = :token AND c = :body"),
+                           secrets_in_play)
+
+    with app.app_context(), caplog.at_level("DEBUG"):
+        response = app.test_client().get("/_failing")
+        assert response.status_code in (500, 503)
+        db.engine.dispose()
+    assert "no_such_table" in caplog.text  # the failure is logged...
+    for value in secrets_in_play.values():
+        assert value not in caplog.text  # ...without its parameters
 
 
 def test_debug_is_off_by_default(app, monkeypatch, tmp_path):
@@ -321,3 +498,44 @@ def test_user_text_renders_as_text_everywhere(app, client, auth):
     response = client.post("/index", data={"post": XSS}, headers=HTMX)
     assert response.status_code in (200, 422)
     _assert_escaped(response)
+
+
+# --- Disguised text (SPEC S16) ------------------------------------------------------------------------
+
+DISGUISES = ["invoice\u202egnp.exe", "a\u202db", "x\u2066y\u2069", "x\u2067y", "zero\u200bwidth", "word\u2060joiner",
+             "soft\u00adhyphen", "\ufeffbom", "\u061calm"]
+
+
+@pytest.mark.parametrize("body", DISGUISES)
+def test_text_that_only_disguises_itself_is_refused(as_alice, alice, bob, body):
+    for url, field, error_id in [("/index", "post", "post-error"), ("/send_message/bob", "message", "message-error")]:
+        response = as_alice.post(url, data={field: body})
+        assert response.status_code == 422, url
+        assert "control characters" in text(by_id(page(response), error_id))
+    response = as_alice.post("/edit_profile", data={"username": "alice", "about_me": body})
+    assert response.status_code == 422
+    assert (_count(Post), _count(Message)) == (0, 0)
+    assert db.session.get(User, alice.id).about_me is None
+
+
+@pytest.mark.parametrize("body", ["family \U0001F468\u200d\U0001F469\u200d\U0001F467", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+                                  "flag \U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F",
+                                  "\u05e9\u05dc\u05d5\u05dd world"])
+def test_real_text_with_joiners_and_other_directions_is_kept(as_alice, body):
+    assert as_alice.post("/index", data={"post": body}).status_code == 303
+    assert db.session.scalar(sa.select(Post.body)) == body
+
+
+def test_user_text_is_shown_in_its_own_direction(as_alice, alice, bob):
+    make_post(bob, "\u05e9\u05dc\u05d5\u05dd 123")
+    send(bob, alice, "\u0645\u0631\u062d\u0628\u0627")
+    db.session.get(User, bob.id).about_me = "\u05e9\u05dc\u05d5\u05dd"
+    db.session.commit()
+    for url in ["/explore", "/messages", "/user/bob"]:
+        soup = page(as_alice.get(url))
+        post = soup.find("article")
+        assert post.find(class_="body-text")["dir"] == "auto", url
+        assert post.find("bdi") is not None and text(post.find("bdi")) == "bob", url
+    profile = page(as_alice.get("/user/bob"))
+    assert profile.find("h1").find("bdi") is not None
+    assert profile.find("p", class_="body-text", dir="auto") is not None

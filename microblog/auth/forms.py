@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -12,15 +10,17 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 
 from ..extensions import db
 from ..forms import CleanText
-from ..users.models import EMAIL_MAX, USERNAME_MAX, User, username_key
+from ..users.models import EMAIL_MAX, USERNAME_MAX, User, is_valid_username, username_key
 
-USERNAME_RE = re.compile(r"^\w[\w.-]*$")
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 
 
 def validate_username_text(field) -> None:
-    if not USERNAME_RE.match(field.data or ""):
-        raise ValidationError(_l("Use letters, digits, dots, dashes and underscores, starting with a letter or digit."))
+    """The one username rule (registration and profile): ASCII letters and digits, `.`, `-`, `_` (see README)."""
+    if not is_valid_username(field.data or ""):
+        raise ValidationError(
+            _l("Use Latin letters (a-z), digits, dots, dashes and underscores, starting with a letter or digit.")
+        )
 
 
 class LoginForm(FlaskForm):
@@ -54,10 +54,16 @@ class RegistrationForm(FlaskForm):
         if db.session.scalar(sa.select(User.id).where(User.username_key == username_key(field.data))):
             raise ValidationError(_l("This username is taken. Please choose another one."))
 
+    # True when the email is registered already: the view then answers as for a new one, storing nothing.
+    email_taken = False
+
     def validate_email(self, field):
         field.data = field.data.lower()
-        if db.session.scalar(sa.select(User.id).where(User.email == field.data)):
-            raise ValidationError(_l("This email address is already registered."))
+        if len(field.data) > EMAIL_MAX:  # lower-casing can lengthen Unicode text ("İ" becomes two characters)
+            raise ValidationError(
+                _l("Please use at most %(max)d characters (you used %(n)d).", max=EMAIL_MAX, n=len(field.data))
+            )
+        self.email_taken = db.session.scalar(sa.select(User.id).where(User.email == field.data)) is not None
 
 
 class ChangePasswordForm(FlaskForm):

@@ -11,7 +11,7 @@ from flask import Flask, current_app, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..database import utcnow
+from ..database import begin_write, utcnow
 from ..extensions import db, login_manager
 from ..htmx import is_htmx, wants_fragment
 from ..notifications.models import UNREAD_MESSAGE_COUNT, Notification
@@ -99,9 +99,12 @@ def _touch_last_seen(response):
     now = utcnow()
     if current_user.last_seen is not None and now - current_user.last_seen < resolution:
         return response
-    # Its own short transaction, a single UPDATE: it never upgrades the request's read transaction.
-    with db.engine.begin() as conn:
-        conn.execute(sa.update(User).where(User.id == current_user.id).values(last_seen=now))
+    # On the request's own connection (never a second one from the pool), in a fresh write transaction:
+    # begin_write ends the read transaction first, so the UPDATE never upgrades it.
+    user_id = current_user.id
+    begin_write()
+    db.session.execute(sa.update(User).where(User.id == user_id).values(last_seen=now))
+    db.session.commit()
     return response
 
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from .. import ratelimit
+from . import throttle
 from ..errors import error_response
 from ..extensions import db
 from ..htmx import redirect_after_post
-from ..users.models import User, new_session_token, username_key
+from ..users.models import User, new_session_token
 from .forms import ChangePasswordForm, LoginForm, RegistrationForm
 from .login import safe_next
 
@@ -26,15 +27,17 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        limits = _login_limits(form.username.data)
-        if (retry := max((ratelimit.peek(*limit) or 0) for limit in limits)) > 0:
-            return _too_many(_("Too many failed sign-ins. Please wait a few minutes and try again."), retry)
         user = User.by_username(form.username.data)
-        if user is not None and user.check_password(form.password.data):
+        # Counted before the password is checked: concurrent guesses cannot slip past the limit.
+        limits = throttle.login_limits(form.username.data, user)
+        if retry := throttle.count_attempt(limits):
+            return _too_many(_("Too many failed sign-ins. Please wait a few minutes and try again."), retry)
+        if throttle.check_password(user, form.password.data):
+            throttle.take_back(limits)
             login_user(user, remember=form.remember_me.data)
-            return redirect_after_post(safe_next(request.args.get("next")) or url_for("posts.index"))
-        for limit in limits:
-            ratelimit.hit(*limit)
+            _new_csrf_token()
+            response = redirect_after_post(safe_next(request.args.get("next")) or url_for("posts.index"))
+            return throttle.remember_device(response, user)
         # One message for a wrong name or a wrong password: do not tell which accounts exist.
         form.password.errors.append(_("Invalid username or password."))
     if form.is_submitted():
@@ -44,42 +47,45 @@ def login():
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
-    """The registration page; on success, a redirect to the sign-in page."""
+    """The registration page; on success, a redirect to the sign-in page.
+
+    An email address that is already registered gets the same answer as a new one (and nothing is
+    stored): the form must not tell who has an account. Every attempt counts against the address's limit.
+    """
     if current_user.is_authenticated:
         return redirect(url_for("posts.index"))
     form = RegistrationForm()
-    limit = ("register", ratelimit.client_address(), *ratelimit.limit_of("RATELIMIT_REGISTER_PER_ADDRESS"))
-    if form.is_submitted() and (retry := ratelimit.peek(*limit)):
-        return _too_many(_("Too many registrations from your address. Please try again later."), retry)
+    if form.is_submitted():
+        limit = ("register", ratelimit.client_address(), *ratelimit.limit_of("RATELIMIT_REGISTER_PER_ADDRESS"))
+        if retry := ratelimit.hit(*limit):
+            return _too_many(_("Too many registrations from your address. Please try again later."), retry)
     if form.validate_on_submit():
         user = User(email=form.email.data)
         user.set_username(form.username.data)
-        user.set_password(form.password.data)
-        db.session.add(user)
-        try:
-            db.session.commit()
-        except IntegrityError:
-            # Someone registered the same name or email between our check and our insert.
-            db.session.rollback()
-            form.username.errors.append(_("This username or email address was just taken. Please choose another."))
-        else:
-            ratelimit.hit(*limit)
+        user.set_password(form.password.data)  # hashed even for a known email: the same time either way
+        if not form.email_taken:
+            db.session.add(user)
+            try:
+                db.session.commit()
+            except IntegrityError:
+                # Someone registered the same name or email between our check and our insert.
+                db.session.rollback()
+                form.username.errors.append(_("This username or email address was just taken. Please choose another."))
+        if not form.username.errors:
             flash(_("Congratulations, you are now a registered user!"), "success")
             return redirect_after_post(url_for("auth.login"))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status
 
 
-def _login_limits(username: str) -> list[tuple[str, str, int, int]]:
-    """Failed sign-ins are counted per account (as typed, any case) and per client address."""
-    return [
-        ("login-account", username_key(username), *ratelimit.limit_of("RATELIMIT_LOGIN_PER_ACCOUNT")),
-        ("login-address", ratelimit.client_address(), *ratelimit.limit_of("RATELIMIT_LOGIN_PER_ADDRESS")),
-    ]
-
-
 def _too_many(message: str, retry_after: int):
     return error_response(429, message, {"Retry-After": str(retry_after)})
+
+
+def _new_csrf_token() -> None:
+    """A new CSRF token for the new session: one seen before signing in is worth nothing after."""
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
 
 
 @bp.route("/change_password", methods=["GET", "POST"])
@@ -89,18 +95,18 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         # Wrong current passwords count as failed sign-ins: a borrowed session cannot guess on.
-        limit = _login_limits(current_user.username)[0]
-        if retry := ratelimit.peek(*limit):
+        limits = throttle.login_limits(current_user.username, current_user, per_account_only=True)
+        if retry := throttle.count_attempt(limits):
             return _too_many(_("Too many failed sign-ins. Please wait a few minutes and try again."), retry)
         user = db.session.get(User, current_user.id)
         if user.check_password(form.current_password.data):
+            throttle.take_back(limits)
             # A new session token: every other browser and "remember me" cookie is signed out.
             user.set_password(form.password.data)
             db.session.commit()
             login_user(user)
             flash(_("Your password has been changed."), "success")
             return redirect_after_post(url_for("users.user", username=user.username))
-        ratelimit.hit(*limit)
         form.current_password.errors.append(_("Your current password is not correct."))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/change_password.html", form=form), status
@@ -117,5 +123,10 @@ def logout():
         user.session_token = new_session_token()
         db.session.commit()
     logout_user()
+    _new_csrf_token()
     flash(_("You have signed out."), "info")
-    return redirect_after_post(url_for("posts.index"))
+    response = redirect_after_post(url_for("posts.index"))
+    # Nothing of the account stays readable in this browser: its caches and storage (htmx's history
+    # snapshots live in sessionStorage) are cleared. Cookies are left alone: the flash rides in one.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response

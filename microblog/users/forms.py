@@ -23,7 +23,8 @@ class EditProfileForm(FlaskForm):
     def validate_username(self, field):
         from ..auth.forms import validate_username_text
 
-        validate_username_text(field)
+        if field.data != self.original_username:  # a name from before the ASCII rule may be kept as it is
+            validate_username_text(field)
         key = username_key(field.data)
         if key != username_key(self.original_username) and db.session.scalar(
             sa.select(User.id).where(User.username_key == key)

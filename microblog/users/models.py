@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 from typing import Optional
@@ -30,6 +31,15 @@ followers = sa.Table(
 
 def new_session_token() -> str:
     return secrets.token_urlsafe(16)
+
+
+# ASCII only, as GitHub and Mastodon do: no other script's lookalikes, full-width forms or direction changes
+# can be registered, and the lower-cased key is never longer than the name (see README, Security).
+USERNAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def is_valid_username(username: str) -> bool:
+    return len(username) <= USERNAME_MAX and USERNAME_RE.fullmatch(username) is not None
 
 
 def username_key(username: str) -> str:
@@ -94,9 +104,9 @@ class User(UserMixin, db.Model):
     @classmethod
     def by_username(cls, username: str) -> Optional["User"]:
         """The user with this name (any case), or None; odd or over-long names simply match nobody."""
-        if not username or len(username) > USERNAME_MAX:
+        if not username or len(username) > USERNAME_MAX or len(key := username_key(username)) > USERNAME_MAX:
             return None
-        return db.session.scalar(sa.select(cls).where(cls.username_key == username_key(username)))
+        return db.session.scalar(sa.select(cls).where(cls.username_key == key))
 
     def is_following(self, user: "User") -> bool:
         stmt = sa.select(followers.c.follower_id).where(

@@ -14,7 +14,7 @@ from ..pagination import paginate
 from ..posts.models import Post
 from .avatar import avatar_svg
 from .forms import EditProfileForm
-from .models import User, username_key
+from .models import USERNAME_MAX, User, username_key
 
 bp = Blueprint("users", __name__)
 
@@ -119,12 +119,16 @@ def unfollow(username):
 
 @bp.get("/avatar/<username>.svg")
 def avatar(username):
-    """The user's generated avatar (SVG), cacheable for a day."""
+    """The avatar (SVG) drawn from the name, cacheable for a day.
+
+    Any name gets one, account or not (no database lookup): avatars must not tell who has an account.
+    """
     size = request.args.get("s", "64")
     if not (size.isascii() and size.isdigit()) or int(size) not in AVATAR_SIZES:
         abort(400, description=_("The avatar size must be a whole number from 16 to 256."))
-    user = get_user_or_404(username)
-    response = make_response(avatar_svg(f"user-{user.id}", int(size)))
+    if has_forbidden_characters(username) or len(username) > USERNAME_MAX:
+        abort(404, description=_("There is no user with that name."))
+    response = make_response(avatar_svg(f"user-{username_key(username)}", int(size)))
     response.mimetype = "image/svg+xml"
     response.cache_control.public = True
     response.cache_control.max_age = 86400
