@@ -1,0 +1,135 @@
+"""Full-text search on both databases. User text is words, never query syntax.
+
+The index itself is built by the migration `b7e4d2a91c30` (and, for `db.create_all()` in tests, by the
+same statements below): on SQLite an external-content FTS5 table `post_fts` kept in sync by triggers, on
+PostgreSQL a GIN index on `to_tsvector('simple', body)`, which PostgreSQL keeps in sync by itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from markupsafe import Markup, escape
+
+from ..extensions import db
+from ..pagination import Page, page_number
+from ..posts.models import Post
+from ..users.models import User
+
+MAX_QUERY = 200   # characters of the query we look at; the rest is ignored
+MAX_TERMS = 8
+MAX_TERM = 40
+# Letters and digits only: quotes, *, -, parentheses, NEAR/OR operators' punctuation never reach the engine.
+_WORD = re.compile(r"[^\W_]+")
+
+SQLITE_DDL = [
+    "CREATE VIRTUAL TABLE post_fts USING fts5(body, content='post', content_rowid='id', "
+    "tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER post_fts_insert AFTER INSERT ON post BEGIN "
+    "INSERT INTO post_fts(rowid, body) VALUES (new.id, new.body); END",
+    "CREATE TRIGGER post_fts_delete AFTER DELETE ON post BEGIN "
+    "INSERT INTO post_fts(post_fts, rowid, body) VALUES ('delete', old.id, old.body); END",
+    "CREATE TRIGGER post_fts_update AFTER UPDATE OF body ON post BEGIN "
+    "INSERT INTO post_fts(post_fts, rowid, body) VALUES ('delete', old.id, old.body); "
+    "INSERT INTO post_fts(rowid, body) VALUES (new.id, new.body); END",
+    "INSERT INTO post_fts(post_fts) VALUES ('rebuild')",
+]
+SQLITE_DROP = ["DROP TRIGGER IF EXISTS post_fts_update", "DROP TRIGGER IF EXISTS post_fts_delete",
+               "DROP TRIGGER IF EXISTS post_fts_insert", "DROP TABLE IF EXISTS post_fts"]
+PG_DDL = ["CREATE INDEX ix_post_body_search ON post USING gin (to_tsvector('simple'::regconfig, body))"]
+PG_DROP = ["DROP INDEX IF EXISTS ix_post_body_search"]
+# Objects of the index that the models do not declare (the schema comparison leaves them out).
+INDEX_OBJECTS = {"post_fts", "post_fts_data", "post_fts_idx", "post_fts_content", "post_fts_docsize",
+                 "post_fts_config", "ix_post_body_search"}
+
+
+def statements(dialect: str, drop: bool = False) -> list[str]:
+    if dialect == "sqlite":
+        return SQLITE_DROP if drop else SQLITE_DDL
+    if dialect == "postgresql":
+        return PG_DROP if drop else PG_DDL
+    return []
+
+
+@sa.event.listens_for(Post.__table__, "after_create")
+def _create_index(table, connection, **kw) -> None:
+    for statement in statements(connection.dialect.name):
+        connection.exec_driver_sql(statement)
+
+
+@sa.event.listens_for(Post.__table__, "before_drop")
+def _drop_index(table, connection, **kw) -> None:
+    for statement in statements(connection.dialect.name, drop=True):
+        connection.exec_driver_sql(statement)
+
+
+def terms(query: str) -> list[str]:
+    """The words of what the user typed, lower-cased, at most MAX_TERMS of at most MAX_TERM characters."""
+    return [word[:MAX_TERM].lower() for word in _WORD.findall(query[:MAX_QUERY])][:MAX_TERMS]
+
+
+def _sqlite_match(words: list[str]) -> str:
+    # Each word a quoted string (it has no quote to escape); the last one a prefix, as the user is typing.
+    return " ".join(f'"{w}"' for w in words) + "*"
+
+
+def _pg_tsquery(words: list[str]) -> str:
+    return " & ".join(f"'{w}'" for w in words) + ":*"
+
+
+def post_ids(words: list[str], limit: int, offset: int) -> list[int]:
+    """Ids of the posts matching every word (the last as a prefix), most relevant first, then newest."""
+    if db.engine.dialect.name == "sqlite":
+        stmt = sa.text(
+            "SELECT rowid FROM post_fts WHERE post_fts MATCH :match ORDER BY rank, rowid DESC "
+            "LIMIT :limit OFFSET :offset"
+        ).bindparams(match=_sqlite_match(words), limit=limit, offset=offset)
+    else:
+        stmt = sa.text(
+            "SELECT id FROM post, to_tsquery('simple'::regconfig, :query) AS query "
+            "WHERE to_tsvector('simple'::regconfig, body) @@ query "
+            "ORDER BY ts_rank(to_tsvector('simple'::regconfig, body), query) DESC, id DESC "
+            "LIMIT :limit OFFSET :offset"
+        ).bindparams(query=_pg_tsquery(words), limit=limit, offset=offset)
+    return list(db.session.scalars(stmt))
+
+
+def search_posts(words: list[str], per_page: int) -> Page:
+    """The requested page (`?page=`) of matching posts, in relevance order."""
+    number = page_number()
+    ids = post_ids(words, per_page + 1, (number - 1) * per_page) if words else []
+    by_id = {p.id: p for p in db.session.scalars(sa.select(Post).where(Post.id.in_(ids[:per_page])))}
+    return Page(items=[by_id[i] for i in ids[:per_page] if i in by_id], page=number, has_next=len(ids) > per_page)
+
+
+def search_users(words: list[str], limit: int = 5) -> list[User]:
+    """Users whose name contains the first word, shortest names first."""
+    if not words:
+        return []
+    pattern = "%" + words[0].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    stmt = (
+        sa.select(User).where(User.username_key.like(pattern, escape="\\"))
+        .order_by(sa.func.length(User.username_key), User.username_key).limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def highlight(text: str, words: list[str]) -> Markup:
+    """`text`, escaped, with every word that starts with one of `words` wrapped in <mark>."""
+    if not words:
+        return escape(text)
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(set(words), key=len, reverse=True)))
+                         + r")\w*", re.IGNORECASE)
+    out, last = [], 0
+    for match in pattern.finditer(text):
+        out.append(escape(text[last:match.start()]))
+        out.append(Markup("<mark>%s</mark>") % match.group(0))
+        last = match.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """For Alembic's autogenerate: the search index's tables and index are not models, leave them be."""
+    return name not in INDEX_OBJECTS
