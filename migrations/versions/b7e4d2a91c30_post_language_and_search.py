@@ -1,11 +1,12 @@
-"""post.language and the full-text index of posts (SQLite FTS5, PostgreSQL GIN on a tsvector)
+"""post.language and the full-text index of posts (SQLite FTS5, PostgreSQL tsvector + GIN)
 
 Revision ID: b7e4d2a91c30
 Revises: 3c1f0a2b7d45
 Create Date: 2026-11-22 04:00:00.000000
 
-Existing posts are indexed here: FTS5's 'rebuild' reads every post; PostgreSQL builds the GIN index
-from the table. New and changed posts stay indexed by triggers (SQLite) or by the index itself.
+Existing posts are indexed here: FTS5's 'rebuild' reads every post; PostgreSQL computes the stored
+generated column `search_vector` for every row and builds its GIN index. New and changed posts stay
+indexed by triggers (SQLite) or by the generated column (PostgreSQL).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -20,7 +21,7 @@ depends_on = None
 # The same statements as microblog/search/engine.py (a migration keeps its own copy: history is frozen).
 SQLITE_UP = [
     "CREATE VIRTUAL TABLE post_fts USING fts5(body, content='post', content_rowid='id', "
-    "tokenize='unicode61 remove_diacritics 2')",
+    "tokenize='unicode61 remove_diacritics 2', prefix='1 2 3')",
     "CREATE TRIGGER post_fts_insert AFTER INSERT ON post BEGIN "
     "INSERT INTO post_fts(rowid, body) VALUES (new.id, new.body); END",
     "CREATE TRIGGER post_fts_delete AFTER DELETE ON post BEGIN "
@@ -32,8 +33,10 @@ SQLITE_UP = [
 ]
 SQLITE_DOWN = ["DROP TRIGGER IF EXISTS post_fts_update", "DROP TRIGGER IF EXISTS post_fts_delete",
                "DROP TRIGGER IF EXISTS post_fts_insert", "DROP TABLE IF EXISTS post_fts"]
-PG_UP = ["CREATE INDEX ix_post_body_search ON post USING gin (to_tsvector('simple'::regconfig, body))"]
-PG_DOWN = ["DROP INDEX IF EXISTS ix_post_body_search"]
+PG_UP = ["ALTER TABLE post ADD COLUMN search_vector tsvector "
+         "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, body)) STORED",
+         "CREATE INDEX ix_post_search_vector ON post USING gin (search_vector)"]
+PG_DOWN = ["DROP INDEX IF EXISTS ix_post_search_vector", "ALTER TABLE post DROP COLUMN IF EXISTS search_vector"]
 
 
 def _run(sqlite, postgresql):
