@@ -102,11 +102,14 @@ def test_matches_are_highlighted_and_the_text_stays_text(as_alice, alice):
 
 def test_people_are_found_by_name(as_alice, alice):
     make_user("Carolina")
+    make_user("carol")
     make_user("bob")
-    soup = page(search(as_alice, "carol"))
+    make_user("Marcarol")
+    soup = page(search(as_alice, "CAROL"))
     people = by_id(soup, "search-users")
-    assert [a.get_text() for a in people.select("a")] == ["Carolina"]
-    assert people.select_one("a")["href"] == "/user/Carolina"
+    assert [a.get_text() for a in people.select("a")] == ["carol", "Carolina"]  # by the start, shortest first
+    assert [m.get_text() for m in people.select("mark")] == ["carol", "Carolina"]
+    assert people.select("a")[1]["href"] == "/user/Carolina"
     assert page(search(as_alice, "%")).find(id="search-users") is None  # LIKE syntax is text too
 
 

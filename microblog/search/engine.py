@@ -9,6 +9,7 @@ Neither is declared on the model: the ORM never reads or writes them.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import sqlalchemy as sa
@@ -17,7 +18,7 @@ from markupsafe import Markup, escape
 from ..extensions import db
 from ..pagination import Page, page_number
 from ..posts.models import Post
-from ..users.models import User
+from ..users.models import User, username_key
 
 MAX_QUERY = 200   # characters of the query we look at; the rest is ignored
 MAX_TERMS = 8
@@ -114,25 +115,34 @@ def search_posts(words: list[str], per_page: int) -> Page:
 
 
 def search_users(words: list[str], limit: int = 5) -> list[User]:
-    """Users whose name contains the first word, shortest names first."""
+    """Users whose name starts with the first word (any case), shortest names first."""
     if not words:
         return []
-    pattern = "%" + words[0].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    word = username_key(words[0])
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    # A range on the unique index of username_key finds the candidates; LIKE keeps exactly the prefixed ones.
+    upper = word[:-1] + chr(min(ord(word[-1]) + 1, 0x10FFFF))
     stmt = (
-        sa.select(User).where(User.username_key.like(pattern, escape="\\"))
+        sa.select(User)
+        .where(User.username_key >= word, User.username_key < upper,
+               User.username_key.like(escaped + "%", escape="\\"))
         .order_by(sa.func.length(User.username_key), User.username_key).limit(limit)
     )
     return list(db.session.scalars(stmt))
+
+
+@functools.lru_cache(maxsize=256)
+def _highlighter(words: tuple[str, ...]) -> re.Pattern:
+    alternatives = "|".join(map(re.escape, sorted(set(words), key=len, reverse=True)))
+    return re.compile(r"(?<!\w)(?:" + alternatives + r")\w*", re.IGNORECASE)
 
 
 def highlight(text: str, words: list[str]) -> Markup:
     """`text`, escaped, with every word that starts with one of `words` wrapped in <mark>."""
     if not words:
         return escape(text)
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(set(words), key=len, reverse=True)))
-                         + r")\w*", re.IGNORECASE)
     out, last = [], 0
-    for match in pattern.finditer(text):
+    for match in _highlighter(tuple(words)).finditer(text):
         out.append(escape(text[last:match.start()]))
         out.append(Markup("<mark>%s</mark>") % match.group(0))
         last = match.end()

@@ -116,11 +116,16 @@ def test_hover_card_on_mouse_and_follow_inside_it(live_server, new_context, bob_
 def test_hover_card_by_keyboard(live_server, new_context, bob_posted):
     page = new_context().new_page()
     sign_in(page, "alice")
+    loads = []
+    page.on("request", lambda r: loads.append(r.url) if "/popup" in r.url else None)
     page.goto("/explore")
     link = page.locator("#posts article .user-popup-anchor a")
     link.focus()
     card = page.locator("#posts article .user-popup-card")
     expect(card).to_be_visible()
+    link.hover()  # focus then hover: still the one card, loaded once
+    page.wait_for_timeout(800)
+    assert len(loads) == 1 and card.count() == 1
     page.keyboard.press("Tab")  # into the card: its button
     expect(card.locator("button")).to_be_focused()
     expect(card).to_be_visible()
