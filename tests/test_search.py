@@ -3,15 +3,13 @@ real pager links, safe highlighting, user text as words only, the plain form and
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import sqlalchemy as sa
 
 from microblog import create_app
 from microblog.extensions import db
 from microblog.posts.models import Post
-from tests.conftest import HTMX, make_post, make_user, pg_url, require
+from tests.conftest import HTMX, make_post, make_user, scratch_pg_database
 from tests.html import by_id, fragment, page, submit, text
 
 
@@ -205,16 +203,5 @@ def test_the_migration_indexes_existing_posts_on_sqlite(tmp_path):
 
 
 def test_the_migration_indexes_existing_posts_on_postgresql():
-    url = pg_url()
-    if not url:
-        require("PG", "TEST_DATABASE_URL is not set: PostgreSQL migration test skipped")
-    name = f"microblog_search_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    try:
-        _migrate_and_search(url.rsplit("/", 1)[0] + "/" + name)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
+    with scratch_pg_database("microblog_search") as url:
+        _migrate_and_search(url)
