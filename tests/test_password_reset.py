@@ -100,7 +100,9 @@ def test_reset_through_the_email_link_then_sign_in_with_the_new_password(mail_cl
     link = reset_link(message)
     assert f'href="http://localhost{link}"' in bodies["text/html"]
 
-    form = by_id(page(mail_client.get(link)), "reset-password-form")
+    form_page = mail_client.get(link)
+    assert form_page.headers["Cache-Control"] == "no-store" and form_page.headers["Referrer-Policy"] == "no-referrer"
+    form = by_id(page(form_page), "reset-password-form")
     response = submit(mail_client, form, password=NEW_PASSWORD, password2=NEW_PASSWORD)
     assert response.status_code == 303 and response.headers["Location"] == "/auth/login"
     assert "Your password has been reset" in text(page(mail_client.get("/auth/login")))

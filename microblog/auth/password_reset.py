@@ -124,4 +124,6 @@ def reset_password(token):
         flash(_("Your password has been reset. You can sign in with it now."), "success")
         return redirect_after_post(url_for("auth.login"))
     status = 422 if form.is_submitted() else 200
-    return render_template("auth/reset_password.html", form=form, token=token), status
+    # The token is in this page's address: no cache (browser, proxy) may keep it, no other site may see it.
+    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    return render_template("auth/reset_password.html", form=form, token=token), status, headers
