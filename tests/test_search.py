@@ -65,6 +65,16 @@ def test_relevance_first_then_recency(as_alice, alice):
     assert result_ids(page(search(as_alice, "tea"))) == [f"post-{relevant.id}", f"post-{new.id}", f"post-{old.id}"]
 
 
+def test_only_the_newest_matches_are_ranked(as_alice, alice, monkeypatch):
+    from microblog.search import engine
+
+    monkeypatch.setattr(engine, "RANKED", 2)
+    relevant_but_old = make_post(alice, "fig fig fig")
+    ids = [make_post(alice, f"a fig tree, number {i}").id for i in range(2)]
+    assert result_ids(page(search(as_alice, "fig"))) == [f"post-{i}" for i in ids[::-1]]
+    assert relevant_but_old.id not in ids
+
+
 def test_the_index_follows_edits_and_deletes(as_alice, alice):
     post = make_post(alice, "original words")
     post.body = "replaced text"
