@@ -23,7 +23,7 @@ from ..users.models import User, username_key
 MAX_QUERY = 200   # characters of the query we look at; the rest is ignored
 MAX_TERMS = 8
 MAX_TERM = 40
-RANKED = 2000     # the newest matches that are ranked (and paged through): 200 pages of 10
+RANKED = 500      # the newest matches that are ranked (and paged through): 50 pages of 10
 # Letters and digits only: quotes, *, -, parentheses, NEAR/OR operators' punctuation never reach the engine.
 _WORD = re.compile(r"[^\W_]+")
 
