@@ -85,33 +85,40 @@ def _pg_tsquery(words: list[str]) -> str:
     return " & ".join(f"'{w}'" for w in words) + ":*"
 
 
-def post_ids(words: list[str], limit: int, offset: int) -> list[int]:
-    """Ids of the posts matching every word (the last as a prefix), most relevant first, then newest.
+def _ranked(words: list[str], limit: int, offset: int) -> sa.TextClause:
+    """(id, score) of the posts matching every word (the last as a prefix), best score first, then newest.
 
     Only the RANKED newest matches are ranked: a one-letter query can match most posts, and ranking them
     all would cost a worker tens of milliseconds per keystroke. Both engines walk their index newest first.
     """
     if db.engine.dialect.name == "sqlite":
         stmt = sa.text(
-            "SELECT rowid FROM (SELECT rowid, rank FROM post_fts WHERE post_fts MATCH :match "
+            "SELECT rowid AS id, rank AS score FROM (SELECT rowid, rank FROM post_fts WHERE post_fts MATCH :match "
             "ORDER BY rowid DESC LIMIT :ranked) ORDER BY rank, rowid DESC LIMIT :limit OFFSET :offset"
         ).bindparams(match=_sqlite_match(words))
     else:
         stmt = sa.text(
-            "SELECT id FROM (SELECT id, search_vector FROM post "
-            "WHERE search_vector @@ to_tsquery('simple'::regconfig, :query) ORDER BY id DESC LIMIT :ranked) AS newest "
-            "ORDER BY ts_rank(search_vector, to_tsquery('simple'::regconfig, :query)) DESC, id DESC "
-            "LIMIT :limit OFFSET :offset"
+            "SELECT id, -ts_rank(search_vector, to_tsquery('simple'::regconfig, :query)) AS score "
+            "FROM (SELECT id, search_vector FROM post WHERE search_vector @@ to_tsquery('simple'::regconfig, :query) "
+            "ORDER BY id DESC LIMIT :ranked) AS newest ORDER BY score, id DESC LIMIT :limit OFFSET :offset"
         ).bindparams(query=_pg_tsquery(words))
-    return list(db.session.scalars(stmt, {"ranked": RANKED, "limit": limit, "offset": offset}))
+    return stmt.bindparams(ranked=RANKED, limit=limit, offset=offset).columns(id=sa.Integer, score=sa.Float)
+
+
+def post_ids(words: list[str], limit: int, offset: int) -> list[int]:
+    """Ids of the matching posts, most relevant first, then newest."""
+    return [row.id for row in db.session.execute(_ranked(words, limit, offset))]
 
 
 def search_posts(words: list[str], per_page: int) -> Page:
-    """The requested page (`?page=`) of matching posts, in relevance order."""
+    """The requested page (`?page=`) of matching posts, in relevance order: one statement with the authors."""
     number = page_number()
-    ids = post_ids(words, per_page + 1, (number - 1) * per_page) if words else []
-    by_id = {p.id: p for p in db.session.scalars(sa.select(Post).where(Post.id.in_(ids[:per_page])))}
-    return Page(items=[by_id[i] for i in ids[:per_page] if i in by_id], page=number, has_next=len(ids) > per_page)
+    if not words:
+        return Page(items=[], page=number, has_next=False)
+    ranked = _ranked(words, per_page + 1, (number - 1) * per_page).subquery()
+    stmt = sa.select(Post).join(ranked, Post.id == ranked.c.id).order_by(ranked.c.score, Post.id.desc())
+    posts = list(db.session.scalars(stmt).unique())
+    return Page(items=posts[:per_page], page=number, has_next=len(posts) > per_page)
 
 
 def search_users(words: list[str], limit: int = 5) -> list[User]:
