@@ -162,6 +162,12 @@ def test_operators_are_words(as_alice, alice):
     assert result_ids(page(search(as_alice, "-dog"))) != []  # "dog", not "not dog"
 
 
+def test_a_page_past_the_results_is_404(as_alice, alice):
+    make_post(alice, "lonely word")
+    response = as_alice.get("/search", query_string={"q": "lonely", "page": 2})
+    assert response.status_code == 404 and "There is no page 2" in text(by_id(page(response), "error"))
+
+
 @pytest.mark.parametrize("bad", ["0", "-1", "abc", "9999999", "1.5", ""])
 def test_bad_page_numbers_are_400(as_alice, bad):
     assert as_alice.get("/search", query_string={"q": "cat", "page": bad}).status_code == 400

@@ -13,6 +13,8 @@ import functools
 import re
 
 import sqlalchemy as sa
+from flask import abort
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from ..extensions import db
@@ -118,6 +120,8 @@ def search_posts(words: list[str], per_page: int) -> Page:
     ranked = _ranked(words, per_page + 1, (number - 1) * per_page).subquery()
     stmt = sa.select(Post).join(ranked, Post.id == ranked.c.id).order_by(ranked.c.score, Post.id.desc())
     posts = list(db.session.scalars(stmt).unique())
+    if number > 1 and not posts:
+        abort(404, description=_("There is no page %(page)d.", page=number))
     return Page(items=posts[:per_page], page=number, has_next=len(posts) > per_page)
 
 
