@@ -46,23 +46,14 @@ SQLITE_DROP = ["DROP TRIGGER IF EXISTS post_fts_update", "DROP TRIGGER IF EXISTS
 PG_DDL = ["ALTER TABLE post ADD COLUMN search_vector tsvector "
           "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, body)) STORED",
           "CREATE INDEX ix_post_search_vector ON post USING gin (search_vector)"]
-PG_DROP = ["DROP INDEX IF EXISTS ix_post_search_vector", "ALTER TABLE post DROP COLUMN IF EXISTS search_vector"]
 # Objects of the index that the models do not declare (the schema comparison leaves them out).
 INDEX_OBJECTS = {"post_fts", "post_fts_data", "post_fts_idx", "post_fts_content", "post_fts_docsize",
                  "post_fts_config", "ix_post_search_vector", "search_vector"}
 
 
-def statements(dialect: str, drop: bool = False) -> list[str]:
-    if dialect == "sqlite":
-        return SQLITE_DROP if drop else SQLITE_DDL
-    if dialect == "postgresql":
-        return PG_DROP if drop else PG_DDL
-    return []
-
-
 @sa.event.listens_for(Post.__table__, "after_create")
 def _create_index(table, connection, **kw) -> None:
-    for statement in statements(connection.dialect.name):
+    for statement in {"sqlite": SQLITE_DDL, "postgresql": PG_DDL}.get(connection.dialect.name, []):
         connection.exec_driver_sql(statement)
 
 
