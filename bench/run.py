@@ -57,6 +57,7 @@ ENDPOINTS = [
     ("user page", "/user/user1", 200),
     ("messages", "/messages", 200),
     ("messages p40", "/messages?page={page40}", 200),
+    ("search", "/search?q=htmx+poll", 200),
 ]
 
 LUA = r"""

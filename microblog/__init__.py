@@ -88,6 +88,17 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(gallery_bp)
 
+    # SPEC S15: password reset, search, translation.
+    from . import mail
+    from .auth.password_reset import bp as password_reset_bp
+    from .posts import translation
+    from .search.views import bp as search_bp
+
+    mail.init_app(app)
+    app.register_blueprint(password_reset_bp, url_prefix="/auth")
+    app.register_blueprint(search_bp)
+    translation.init_app(app)
+
     from . import cli, health
 
     cli.init_app(app)

@@ -58,6 +58,24 @@ def load(instance_path: str) -> dict:
         "RATELIMIT_LOGIN_PER_DEVICE": (10, 15 * 60),
         "RATELIMIT_REGISTER_PER_ADDRESS": (10, 60 * 60),
         "RATELIMIT_MESSAGES_PER_SENDER": (30, 60),
+        # SPEC S15. Email (password reset): without MAIL_SERVER emails are written to the server log.
+        # Translation: any LibreTranslate-compatible server; without TRANSLATOR_URL, no Translate control.
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS", "0")),
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL", "0")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Microblog <no-reply@localhost>"),
+        "MAIL_TIMEOUT": int(env.get("MAIL_TIMEOUT", "10")),
+        "MAIL_BACKEND": "smtp",
+        "PASSWORD_RESET_MAX_AGE": 30 * 60,
+        "RATELIMIT_RESET_PER_ADDRESS": (10, 60 * 60),
+        "RATELIMIT_RESET_PER_EMAIL": (3, 60 * 60),
+        "TRANSLATOR_URL": (env.get("TRANSLATOR_URL") or "").rstrip("/") or None,
+        "TRANSLATOR_API_KEY": env.get("TRANSLATOR_API_KEY") or None,
+        "TRANSLATOR_TIMEOUT": float(env.get("TRANSLATOR_TIMEOUT", "5")),
+        "RATELIMIT_TRANSLATE_PER_USER": (30, 60),
     }
     for key in _ENV_INT:
         if key in env:

@@ -85,6 +85,9 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    # The full-text index (FTS5 tables, a GIN index) is made by its migration, not by the models.
+    from microblog.search.engine import include_name
+    conf_args.setdefault("include_name", include_name)
 
     connectable = get_engine()
 

@@ -219,3 +219,23 @@ def statements(app):
 
     log.recording = recording
     return log
+
+
+@contextlib.contextmanager
+def scratch_pg_database(prefix: str):
+    """A new, empty PostgreSQL database beside TEST_DATABASE_URL's (its role needs CREATEDB); dropped after."""
+    url = pg_url()
+    if not url:
+        require("PG", "TEST_DATABASE_URL is not set: PostgreSQL migration test skipped")
+    import uuid
+
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    try:
+        yield url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()

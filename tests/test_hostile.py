@@ -27,7 +27,7 @@ HOSTILE = [
 ]
 values = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=40))
 FIELDS = ["username", "password", "password2", "current_password", "email", "remember_me", "message", "post",
-          "about_me", "submit", "csrf_token", "next"]
+          "about_me", "submit", "csrf_token", "next", "post_id", "in_card"]
 PARAMS = ["page", "since", "next", "s", "shown", "q"]
 TABLES = ["user", "post", "message", "notification", "followers"]
 
@@ -81,7 +81,7 @@ def _assert_clear_answer(response):
 
 
 request_strategy = st.fixed_dictionaries({
-    "segments": st.dictionaries(st.sampled_from(["username", "recipient", "name", "id"]), values, max_size=3),
+    "segments": st.dictionaries(st.sampled_from(["username", "recipient", "name", "id", "token"]), values, max_size=3),
     "params": st.dictionaries(st.sampled_from(PARAMS), values, max_size=3),
     "form": st.dictionaries(st.sampled_from(FIELDS), values, max_size=6),
     "htmx": st.booleans(),
@@ -162,7 +162,7 @@ def test_each_route_once_with_the_worst_values(app, client, signed_in, request):
     alice = make_user("alice") if signed_in else None
     for payload in ["\x00", "\ud800", "x" * 5000, "nan", "-1", "", "²", "<script>alert(1)</script>"]:
         for index in range(len(_routes(app))):
-            case = {"segments": {k: payload for k in ("username", "recipient", "name", "id")},
+            case = {"segments": {k: payload for k in ("username", "recipient", "name", "id", "token")},
                     "params": {k: payload for k in PARAMS}, "form": {k: payload for k in FIELDS},
                     "htmx": index % 2 == 0, "index": index}
             _walk(app, client, alice, case)

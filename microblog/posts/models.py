@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,7 @@ from ..extensions import db
 from ..users.models import User, followers
 
 BODY_MAX = 140
+LANGUAGE_MAX = 8
 
 
 class Post(db.Model):
@@ -22,6 +24,8 @@ class Post(db.Model):
     body: Mapped[str] = mapped_column(sa.String(BODY_MAX))
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    # Detected when written (microblog.posts.language); None when too short or unsure.
+    language: Mapped[Optional[str]] = mapped_column(sa.String(LANGUAGE_MAX))
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
@@ -45,3 +49,11 @@ class Post(db.Model):
     @staticmethod
     def by_user(user: User) -> sa.Select:
         return sa.select(Post).where(Post.user_id == user.id).order_by(Post.id.desc())
+
+
+@sa.event.listens_for(Post, "before_insert")
+def _detect_language(mapper, connection, post: Post) -> None:
+    if post.language is None and post.body:
+        from .language import detect_language
+
+        post.language = detect_language(post.body)

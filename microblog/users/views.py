@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, make_response, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..forms import EmptyForm, has_forbidden_characters
-from ..htmx import is_htmx, redirect_after_post, render, vary_on_htmx
+from ..htmx import is_htmx, redirect_after_post, render, vary_on_htmx, wants_fragment
 from ..pagination import paginate
 from ..posts.models import Post
 from .avatar import avatar_svg
@@ -32,7 +32,7 @@ def get_user_or_404(username: str) -> User:
     return user
 
 
-def follow_context(user: User) -> dict:
+def follow_context(user: User, in_card: bool = False) -> dict:
     viewer_id = current_user.id if current_user.is_authenticated else None
     n_followers, n_following, is_following = user.follow_summary(viewer_id)
     return {
@@ -41,6 +41,7 @@ def follow_context(user: User) -> dict:
         "n_following": n_following,
         "is_following": is_following,
         "form": EmptyForm(),
+        "in_card": in_card,
     }
 
 
@@ -52,6 +53,18 @@ def user(username):
     page = paginate(Post.by_user(user), current_app.config["POSTS_PER_PAGE"])
     return render("users/user.html", "partials/posts/list.html", posts=page,
                   endpoint="users.user", endpoint_args={"username": user.username}, **follow_context(user))
+
+
+@bp.get("/user/<username>/popup")
+@login_required
+def popup(username):
+    """The user's hover card (avatar, about me, last seen, counts, follow button): a fragment for htmx,
+    the profile page otherwise."""
+    user = get_user_or_404(username)
+    if not wants_fragment():
+        return redirect(url_for("users.user", username=user.username))
+    response = make_response(render_template("partials/users/popup.html", **follow_context(user, in_card=True)))
+    return vary_on_htmx(response)
 
 
 @bp.route("/edit_profile", methods=["GET", "POST"])
@@ -81,7 +94,9 @@ def edit_profile():
 def _follow_answer(user: User):
     """The follow controls for htmx; a redirect to the profile otherwise."""
     if is_htmx():
-        response = make_response(render_template("partials/users/follow.html", **follow_context(user)))
+        # The form in a hover card says so: its answer has no ids (the profile may show the same controls).
+        in_card = request.form.get("in_card") == "1"
+        response = make_response(render_template("partials/users/follow.html", **follow_context(user, in_card)))
         return vary_on_htmx(response)
     return redirect_after_post(url_for("users.user", username=user.username))
 

@@ -8,8 +8,9 @@ from playwright.sync_api import expect
 
 from .conftest import AXE, POLL_MS, screenshot, sign_in
 
-ANONYMOUS_PAGES = ["/auth/login", "/auth/register"]
-PAGES = ["/", "/explore", "/user/alice", "/user/bob", "/messages", "/messages/sent", "/send_message/bob", "/edit_profile"]
+ANONYMOUS_PAGES = ["/auth/login", "/auth/register", "/auth/reset_password_request"]
+PAGES = ["/", "/explore", "/user/alice", "/user/bob", "/messages", "/messages/sent", "/send_message/bob", "/edit_profile",
+         "/search?q=post", "/search"]
 
 # The app's CSP (script-src 'self') blocks the inline <script> add_script_tag makes, so this context
 # alone bypasses it (test_csp.py checks the CSP itself).

@@ -1,0 +1,129 @@
+"""Password reset by email (the tutorial's /auth/reset_password_request and /auth/reset_password/<token>).
+
+The link carries a signed token: the user's id and a fingerprint of their password hash, valid for
+PASSWORD_RESET_MAX_AGE seconds. Any password change (this reset included) changes the hash, so a link
+works once; setting the password also rotates the session token, which signs out every other session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from itsdangerous import BadData, URLSafeTimedSerializer
+from wtforms import StringField, SubmitField
+from wtforms.validators import Email
+
+from .. import ratelimit
+from ..errors import error_response
+from ..extensions import db
+from ..forms import CleanText
+from ..htmx import redirect_after_post
+from ..mail import MailError, send_email
+from ..users.models import EMAIL_MAX, User
+from .forms import new_password_field, repeat_password_field
+
+bp = Blueprint("password_reset", __name__)
+
+TOKEN_MAX = 500  # our tokens are ~100 characters; longer ones are not even decoded
+
+
+class ResetPasswordRequestForm(FlaskForm):
+    email = StringField(_l("Email"), validators=[CleanText(EMAIL_MAX), Email(check_deliverability=False)])
+    submit = SubmitField(_l("Request password reset"))
+
+
+class ResetPasswordForm(FlaskForm):
+    password = new_password_field(_l("New password"))
+    password2 = repeat_password_field(_l("Repeat new password"))
+    submit = SubmitField(_l("Reset password"))
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def reset_token(user: User) -> str:
+    return _serializer().dumps({"id": user.id, "pw": _fingerprint(user)})
+
+
+def user_for_token(token: str) -> User | None:
+    """The user a valid, unexpired, unused token is for; None otherwise."""
+    if len(token) > TOKEN_MAX:
+        return None
+    try:
+        data = _serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+        user_id, fingerprint = int(data["id"]), str(data["pw"])
+    except (BadData, KeyError, TypeError, ValueError):
+        return None
+    user = db.session.get(User, user_id)
+    return user if user is not None and fingerprint == _fingerprint(user) else None
+
+
+def send_password_reset_email(user: User) -> None:
+    link = url_for("password_reset.reset_password", token=reset_token(user), _external=True)
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    context = {"user": user, "link": link, "minutes": minutes}
+    send_email(_("[Microblog] Reset your password"), user.email,
+               render_template("email/reset_password.txt", **context),
+               render_template("email/reset_password.html", **context))
+
+
+@bp.route("/reset_password_request", methods=["GET", "POST"])
+def reset_password_request():
+    """The 'forgot your password' form; the same answer whether or not the address has an account."""
+    if current_user.is_authenticated:
+        return redirect(url_for("posts.index"))
+    form = ResetPasswordRequestForm()
+    if form.validate_on_submit():
+        email = form.email.data.lower()
+        limits = [("reset-address", ratelimit.client_address(), *ratelimit.limit_of("RATELIMIT_RESET_PER_ADDRESS")),
+                  ("reset-email", email, *ratelimit.limit_of("RATELIMIT_RESET_PER_EMAIL"))]
+        if retry := max((ratelimit.peek(*limit) or 0) for limit in limits):
+            return error_response(429, _("Too many password reset requests. Please try again later."),
+                                  {"Retry-After": str(retry)})
+        for limit in limits:
+            ratelimit.hit(*limit)
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if user is not None:
+            try:
+                send_password_reset_email(user)
+            except MailError:
+                return error_response(503, _("We could not send the email just now. Please try again in a few minutes."))
+        flash(_("If an account uses this address, we have sent it an email with a link to reset the password. "
+                "The link works for %(minutes)d minutes.", minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60),
+              "info")
+        return redirect_after_post(url_for("auth.login"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/reset_password_request.html", form=form), status
+
+
+@bp.route("/reset_password/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    """The new-password form for a valid link; a way back to ask for a new link otherwise."""
+    if current_user.is_authenticated:
+        return redirect(url_for("posts.index"))
+    user = user_for_token(token)
+    if user is None:
+        flash(_("This password reset link is invalid, already used or expired. Please ask for a new one."), "warning")
+        return redirect_after_post(url_for("password_reset.reset_password_request"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        # A new hash (this link stops working) and a new session token (every other session signs out).
+        user.set_password(form.password.data)
+        db.session.commit()
+        flash(_("Your password has been reset. You can sign in with it now."), "success")
+        return redirect_after_post(url_for("auth.login"))
+    status = 422 if form.is_submitted() else 200
+    # The token is in this page's address: no cache (browser, proxy) may keep it, no other site may see it.
+    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    return render_template("auth/reset_password.html", form=form, token=token), status, headers

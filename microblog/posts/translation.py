@@ -1,0 +1,105 @@
+"""Post translation (the tutorial's POST /translate) through a LibreTranslate-compatible server.
+
+TRANSLATOR_URL names the server (the open-source, self-hostable LibreTranslate, or any server that speaks
+its `POST /translate` JSON); TRANSLATOR_API_KEY is sent when set. Without TRANSLATOR_URL no post shows a
+Translate control. A slow, failing or refusing server gives an inline message, never a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+from flask import Blueprint, Flask, abort, current_app, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import ratelimit
+from ..errors import error_response
+from ..extensions import db
+from ..htmx import vary_on_htmx, wants_fragment
+from .models import Post
+
+bp = Blueprint("translation", __name__)
+
+MAX_ANSWER = 64 * 1024  # bytes of the server's answer we read; a post's translation is far smaller
+MAX_TRANSLATION = 1000  # characters of translated text we show
+
+
+class TranslationError(Exception):
+    """The translator did not give a translation; the message says why, for the reader."""
+
+
+def reader_language() -> str:
+    return str(get_locale() or "en")
+
+
+def translate_to(post) -> str | None:
+    """The reader's language when `post` is a post in another (known) language and a translator is set."""
+    language = getattr(post, "language", None)  # messages have no language: never translated
+    if not language or not current_app.config.get("TRANSLATOR_URL"):
+        return None
+    target = reader_language()
+    return None if language.split("-")[0] == target else target
+
+
+def translate(text: str, source: str, target: str) -> str:
+    """The translation of `text` from `source` to `target`; TranslationError when there is none."""
+    config = current_app.config
+    payload = {"q": text, "source": source.split("-")[0], "target": target, "format": "text"}
+    if config.get("TRANSLATOR_API_KEY"):
+        payload["api_key"] = config["TRANSLATOR_API_KEY"]
+    req = urllib.request.Request(config["TRANSLATOR_URL"] + "/translate", data=json.dumps(payload).encode(),
+                                 headers={"Content-Type": "application/json", "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=config["TRANSLATOR_TIMEOUT"]) as answer:  # noqa: S310
+            data = json.loads(answer.read(MAX_ANSWER))
+    except urllib.error.HTTPError as error:
+        current_app.logger.warning("translator refused (%s)", error.code)
+        if error.code in (400, 403, 429):
+            raise TranslationError(_("The translation service refused this translation.")) from error
+        raise TranslationError(_("The translation service is not working right now. Please try again later.")) from error
+    except TimeoutError as error:
+        raise TranslationError(_("The translation service took too long to answer. Please try again later.")) from error
+    except (OSError, ValueError) as error:  # unreachable, cut off, or not JSON
+        current_app.logger.warning("translator failed: %r", error)
+        raise TranslationError(_("The translation service is not working right now. Please try again later.")) from error
+    translated = data.get("translatedText") if isinstance(data, dict) else None
+    if not isinstance(translated, str) or not translated.strip():
+        raise TranslationError(_("The translation service gave no translation."))
+    return translated.strip()[:MAX_TRANSLATION]
+
+
+@bp.post("/translate")
+@login_required
+def translate_post():
+    """The translation of a post into the reader's language: a fragment for htmx, a page otherwise."""
+    raw = request.form.get("post_id", "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 12):
+        abort(400, description=_("Which post should be translated?"))
+    post = db.session.get(Post, int(raw))
+    if post is None:
+        abort(404, description=_("There is no such post."))
+    target = translate_to(post)
+    if target is None:
+        abort(400, description=_("This post cannot be translated."))
+    limit = ("translate", str(current_user.id), *ratelimit.limit_of("RATELIMIT_TRANSLATE_PER_USER"))
+    if retry := ratelimit.hit(*limit):
+        return error_response(429, _("Too many translations. Please wait a minute."), {"Retry-After": str(retry)})
+    translation, error, status = None, None, 200
+    try:
+        translation = translate(post.body, post.language, target)
+    except TranslationError as failure:
+        error, status = str(failure), 502
+    context = {"post": post, "translation": translation, "error": error, "target": target}
+    if wants_fragment():
+        # htmx swaps only what the server calls a success: the message goes inline with a 200.
+        return vary_on_htmx(current_app.make_response(render_template("partials/posts/translation.html", **context)))
+    return vary_on_htmx(current_app.make_response((render_template("posts/translation.html", **context), status)))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(translate_to=translate_to)
+    app.register_blueprint(bp)

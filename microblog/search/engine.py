@@ -1,0 +1,157 @@
+"""Full-text search on both databases. User text is words, never query syntax.
+
+The index itself is built by the migration `b7e4d2a91c30` (and, for `db.create_all()` in tests, by the
+same statements below): on SQLite an external-content FTS5 table `post_fts` (with prefix indexes, for
+search as you type) kept in sync by triggers; on PostgreSQL a stored generated column
+`post.search_vector = to_tsvector('simple', body)` with a GIN index, which PostgreSQL keeps in sync.
+Neither is declared on the model: the ORM never reads or writes them.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import sqlalchemy as sa
+from flask import abort
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+
+from ..extensions import db
+from ..pagination import Page, page_number
+from ..posts.models import Post
+from ..users.models import User, username_key
+
+MAX_QUERY = 200   # characters of the query we look at; the rest is ignored
+MAX_TERMS = 8
+MAX_TERM = 40
+RANKED = 500      # the newest matches that are ranked (and paged through): 50 pages of 10
+# Letters and digits only: quotes, *, -, parentheses, NEAR/OR operators' punctuation never reach the engine.
+_WORD = re.compile(r"[^\W_]+")
+
+SQLITE_DDL = [
+    "CREATE VIRTUAL TABLE post_fts USING fts5(body, content='post', content_rowid='id', "
+    "tokenize='unicode61 remove_diacritics 2', prefix='1 2 3')",
+    "CREATE TRIGGER post_fts_insert AFTER INSERT ON post BEGIN "
+    "INSERT INTO post_fts(rowid, body) VALUES (new.id, new.body); END",
+    "CREATE TRIGGER post_fts_delete AFTER DELETE ON post BEGIN "
+    "INSERT INTO post_fts(post_fts, rowid, body) VALUES ('delete', old.id, old.body); END",
+    "CREATE TRIGGER post_fts_update AFTER UPDATE OF body ON post BEGIN "
+    "INSERT INTO post_fts(post_fts, rowid, body) VALUES ('delete', old.id, old.body); "
+    "INSERT INTO post_fts(rowid, body) VALUES (new.id, new.body); END",
+    "INSERT INTO post_fts(post_fts) VALUES ('rebuild')",
+]
+SQLITE_DROP = ["DROP TRIGGER IF EXISTS post_fts_update", "DROP TRIGGER IF EXISTS post_fts_delete",
+               "DROP TRIGGER IF EXISTS post_fts_insert", "DROP TABLE IF EXISTS post_fts"]
+PG_DDL = ["ALTER TABLE post ADD COLUMN search_vector tsvector "
+          "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, body)) STORED",
+          "CREATE INDEX ix_post_search_vector ON post USING gin (search_vector)"]
+# Objects of the index that the models do not declare (the schema comparison leaves them out).
+INDEX_OBJECTS = {"post_fts", "post_fts_data", "post_fts_idx", "post_fts_content", "post_fts_docsize",
+                 "post_fts_config", "ix_post_search_vector", "search_vector"}
+
+
+@sa.event.listens_for(Post.__table__, "after_create")
+def _create_index(table, connection, **kw) -> None:
+    for statement in {"sqlite": SQLITE_DDL, "postgresql": PG_DDL}.get(connection.dialect.name, []):
+        connection.exec_driver_sql(statement)
+
+
+@sa.event.listens_for(Post.__table__, "before_drop")
+def _drop_index(table, connection, **kw) -> None:
+    if connection.dialect.name == "sqlite":  # PostgreSQL's column and index go with the table
+        for statement in SQLITE_DROP:
+            connection.exec_driver_sql(statement)
+
+
+def terms(query: str) -> list[str]:
+    """The words of what the user typed, lower-cased, at most MAX_TERMS of at most MAX_TERM characters."""
+    return [word[:MAX_TERM].lower() for word in _WORD.findall(query[:MAX_QUERY])][:MAX_TERMS]
+
+
+def _sqlite_match(words: list[str]) -> str:
+    # Each word a quoted string (it has no quote to escape); the last one a prefix, as the user is typing.
+    return " ".join(f'"{w}"' for w in words) + "*"
+
+
+def _pg_tsquery(words: list[str]) -> str:
+    return " & ".join(f"'{w}'" for w in words) + ":*"
+
+
+def _ranked(words: list[str], limit: int, offset: int) -> sa.TextClause:
+    """(id, score) of the posts matching every word (the last as a prefix), best score first, then newest.
+
+    Only the RANKED newest matches are ranked: a one-letter query can match most posts, and ranking them
+    all would cost a worker tens of milliseconds per keystroke. Both engines walk their index newest first.
+    """
+    if db.engine.dialect.name == "sqlite":
+        stmt = sa.text(
+            "SELECT rowid AS id, rank AS score FROM (SELECT rowid, rank FROM post_fts WHERE post_fts MATCH :match "
+            "ORDER BY rowid DESC LIMIT :ranked) ORDER BY rank, rowid DESC LIMIT :limit OFFSET :offset"
+        ).bindparams(match=_sqlite_match(words))
+    else:
+        stmt = sa.text(
+            "SELECT id, -ts_rank(search_vector, to_tsquery('simple'::regconfig, :query)) AS score "
+            "FROM (SELECT id, search_vector FROM post WHERE search_vector @@ to_tsquery('simple'::regconfig, :query) "
+            "ORDER BY id DESC LIMIT :ranked) AS newest ORDER BY score, id DESC LIMIT :limit OFFSET :offset"
+        ).bindparams(query=_pg_tsquery(words))
+    return stmt.bindparams(ranked=RANKED, limit=limit, offset=offset).columns(id=sa.Integer, score=sa.Float)
+
+
+def post_ids(words: list[str], limit: int, offset: int) -> list[int]:
+    """Ids of the matching posts, most relevant first, then newest."""
+    return [row.id for row in db.session.execute(_ranked(words, limit, offset))]
+
+
+def search_posts(words: list[str], per_page: int) -> Page:
+    """The requested page (`?page=`) of matching posts, in relevance order: one statement with the authors."""
+    number = page_number()
+    if not words:
+        return Page(items=[], page=number, has_next=False)
+    ranked = _ranked(words, per_page + 1, (number - 1) * per_page).subquery()
+    stmt = sa.select(Post).join(ranked, Post.id == ranked.c.id).order_by(ranked.c.score, Post.id.desc())
+    posts = list(db.session.scalars(stmt).unique())
+    if number > 1 and not posts:
+        abort(404, description=_("There is no page %(page)d.", page=number))
+    return Page(items=posts[:per_page], page=number, has_next=len(posts) > per_page)
+
+
+def search_users(words: list[str], limit: int = 5) -> list[User]:
+    """Users whose name starts with the first word (any case), shortest names first."""
+    if not words:
+        return []
+    word = username_key(words[0])
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    # A range on the unique index of username_key finds the candidates; LIKE keeps exactly the prefixed ones.
+    upper = word[:-1] + chr(min(ord(word[-1]) + 1, 0x10FFFF))
+    stmt = (
+        sa.select(User)
+        .where(User.username_key >= word, User.username_key < upper,
+               User.username_key.like(escaped + "%", escape="\\"))
+        .order_by(sa.func.length(User.username_key), User.username_key).limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+@functools.lru_cache(maxsize=256)
+def _highlighter(words: tuple[str, ...]) -> re.Pattern:
+    alternatives = "|".join(map(re.escape, sorted(set(words), key=len, reverse=True)))
+    return re.compile(r"(?<!\w)(?:" + alternatives + r")\w*", re.IGNORECASE)
+
+
+def highlight(text: str, words: list[str]) -> Markup:
+    """`text`, escaped, with every word that starts with one of `words` wrapped in <mark>."""
+    if not words:
+        return escape(text)
+    out, last = [], 0
+    for match in _highlighter(tuple(words)).finditer(text):
+        out.append(escape(text[last:match.start()]))
+        out.append(Markup("<mark>%s</mark>") % match.group(0))
+        last = match.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """For Alembic's autogenerate: the search index's tables and index are not models, leave them be."""
+    return name not in INDEX_OBJECTS

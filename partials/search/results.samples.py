@@ -1,0 +1,20 @@
+"""Samples for the partials gallery: partials/search/results.html."""
+from flask_babel import gettext as _
+
+from microblog.gallery import samples as s
+
+
+def samples():
+    bob, carol = s.user("bob", 2), s.user("catherine", 3)
+    posts = [s.post(3, bob, "My cat sleeps all day; cats are like that.", 2),
+             s.post(2, carol, "Catching the early train <again>.", 60 * 5)]
+    common = {"endpoint": "search.search"}
+    return [
+        (_("Results with people and a next page"), {
+            "q": "cat", "words": ["cat"], "posts": s.page(posts, 1, has_next=True), "users": [carol],
+            "endpoint_args": {"q": "cat"}, **common}),
+        (_("No result"), {"q": "zebra", "words": ["zebra"], "posts": s.page([]), "users": [],
+                          "endpoint_args": {"q": "zebra"}, **common}),
+        (_("Empty query: a hint"), {"q": "", "words": [], "posts": s.page([]), "users": [],
+                                    "endpoint_args": {"q": ""}, **common}),
+    ]
