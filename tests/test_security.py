@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 from urllib.parse import urlsplit
 
 import pytest
@@ -375,12 +374,8 @@ def test_chunked_bodies_over_the_limit_are_413_and_not_processed(as_alice, app, 
 
 
 @pytest.fixture
-def app_log(caplog, monkeypatch):
-    """caplog, with the app's loggers on: a migration run earlier in the session (Alembic's fileConfig)
-    disables every logger that existed then."""
-    for name, logger in list(logging.root.manager.loggerDict.items()):
-        if name.startswith("microblog") and isinstance(logger, logging.Logger):
-            monkeypatch.setattr(logger, "disabled", False)
+def app_log(caplog):
+    """caplog: the app's own log lines (migrations keep existing loggers on, see migrations/env.py)."""
     return caplog
 
 
