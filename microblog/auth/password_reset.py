@@ -69,7 +69,18 @@ def user_for_token(token: str) -> User | None:
     return user if user is not None and fingerprint == _fingerprint(user) else None
 
 
-def send_password_reset_email(user: User) -> None:
+def send_password_reset_email(email: str, user: User | None) -> None:
+    """The reset link to the account's address; to an address no account uses, an email saying so.
+
+    Every request sends one email, so neither the time the answer takes nor a failing mail server tells
+    whether an account exists (SPEC S16); the address's owner learns that someone asked.
+    """
+    if user is None:
+        context = {"register": url_for("auth.register", _external=True)}
+        send_email(_("[Microblog] Password reset requested"), email,
+                   render_template("email/no_account.txt", **context),
+                   render_template("email/no_account.html", **context))
+        return
     link = url_for("password_reset.reset_password", token=reset_token(user), _external=True)
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     context = {"user": user, "link": link, "minutes": minutes}
@@ -88,17 +99,15 @@ def reset_password_request():
         email = form.email.data.lower()
         limits = [("reset-address", ratelimit.client_address(), *ratelimit.limit_of("RATELIMIT_RESET_PER_ADDRESS")),
                   ("reset-email", email, *ratelimit.limit_of("RATELIMIT_RESET_PER_EMAIL"))]
-        if retry := max((ratelimit.peek(*limit) or 0) for limit in limits):
+        # Each hit is counted and checked in one statement: concurrent requests cannot pass the limit.
+        if retry := max([ratelimit.hit(*limit) or 0 for limit in limits]):
             return error_response(429, _("Too many password reset requests. Please try again later."),
                                   {"Retry-After": str(retry)})
-        for limit in limits:
-            ratelimit.hit(*limit)
         user = db.session.scalar(sa.select(User).where(User.email == email))
-        if user is not None:
-            try:
-                send_password_reset_email(user)
-            except MailError:
-                return error_response(503, _("We could not send the email just now. Please try again in a few minutes."))
+        try:
+            send_password_reset_email(email, user)
+        except MailError:
+            return error_response(503, _("We could not send the email just now. Please try again in a few minutes."))
         flash(_("If an account uses this address, we have sent it an email with a link to reset the password. "
                 "The link works for %(minutes)d minutes.", minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60),
               "info")
