@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from microblog import create_app
 from microblog.extensions import db
-from microblog.messages.models import send_message
+from microblog.unread import send as send_message
 from microblog.posts.models import Post
 from microblog.users.models import User
 
@@ -58,7 +58,7 @@ def database_url(request, tmp_path):
     yield url
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        conn.execute(sa.text('TRUNCATE "user", post, followers, message, notification, rate_limit_hit RESTART IDENTITY CASCADE'))
+        conn.execute(sa.text('TRUNCATE "user", post, followers, message, conversation, conversation_member, notification, rate_limit_hit RESTART IDENTITY CASCADE'))
     engine.dispose()
 
 
