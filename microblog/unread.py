@@ -122,12 +122,16 @@ def mark_read(user: User, member: Member, up_to: int, *, clear: bool = False) ->
     stmt = sa.update(Member).where(Member.conversation_id == member.conversation_id, Member.user_id == user.id)
     if not clear:
         stmt = stmt.where(Member.last_read_message_id < up_to)
-    if db.session.execute(stmt.values(**values)).rowcount == 0:
+    # The member's new values are set below from what we wrote: no reload.
+    stmt = stmt.values(**values).execution_options(synchronize_session=False)
+    if db.session.execute(stmt).rowcount == 0:
         db.session.commit()
         return user.unread_count
     count = _store_total(user.id)
     db.session.commit()
-    db.session.refresh(member)
+    member.last_read_message_id = max(member.last_read_message_id, up_to)
+    if clear:
+        member.cleared_before_id = up_to
     user.unread_count = count
     return count
 
