@@ -85,8 +85,8 @@ def test_nobody_sees_another_users_messages_or_notifications(as_alice, alice, bo
     carol = make_user("carol")
     send(bob, carol, "secret for carol")
     send(carol, bob, "secret for bob")
-    for url in ["/messages", "/messages/sent", "/notifications", "/notifications?since=0",
-                "/notifications/badge", "/messages?page=1", "/user/bob", "/user/carol"]:
+    for url in ["/messages", "/messages/bob", "/messages/carol", "/messages/carol?after=0", "/notifications",
+                "/notifications?since=0", "/notifications/badge", "/messages?page=1", "/user/bob", "/user/carol"]:
         for headers in ({}, HTMX):
             response = as_alice.get(url, headers=headers)
             assert response.status_code in (200, 204), url
@@ -304,7 +304,7 @@ def test_user_text_renders_as_text_everywhere(app, client, auth):
     send(evil, alice, XSS[:140])
     send(odd, alice, "from odd")
     auth.login("alice")
-    for url in ["/index", "/explore", "/user/evil", "/messages", "/messages/sent", "/send_message/evil"]:
+    for url in ["/index", "/explore", "/user/evil", "/messages", "/messages/evil"]:
         for headers in ({}, HTMX):
             response = client.get(url, headers=headers)
             assert response.status_code == 200, url
@@ -315,7 +315,7 @@ def test_user_text_renders_as_text_everywhere(app, client, auth):
     response = client.get("/notifications")
     assert response.mimetype == "application/json" and response.headers["X-Content-Type-Options"] == "nosniff"
     # A message echoed back in a form with errors is escaped too.
-    response = client.post("/send_message/evil", data={"message": XSS * 5}, headers=HTMX)
+    response = client.post("/messages/evil", data={"message": XSS * 5}, headers=HTMX)
     assert response.status_code == 422
     _assert_escaped(response)
     response = client.post("/index", data={"post": XSS}, headers=HTMX)
