@@ -132,6 +132,9 @@ def test_earlier_messages_link_works_with_and_without_htmx(app, client, auth, al
     assert [a["id"] for a in last.find_all("article")] == ["message-1"]
     plain = page(client.get("/messages/bob?before=5"))
     assert [a["id"] for a in by_id(plain, "message-log").find_all("article")] == ["message-2", "message-3", "message-4"]
+    # An older page does not poll (new messages would land after a gap); it links to the latest ones.
+    assert plain.find(id="thread-poller") is None
+    assert plain.find("a", href="/messages/bob", string="Latest messages") is not None
 
 
 def test_poll_answers_204_when_nothing_is_new_and_the_new_messages_otherwise(app, client, auth, alice, bob):
