@@ -12,7 +12,7 @@ seeds users directly, signs them in through the login form, then runs senders an
 
 Afterwards every message that got a success must be stored exactly once (and none that got an error),
 and for every user the badge, the JSON payload and /messages must equal the database truth
-(messages with id > user.last_read_message_id). Exit status 0 only when every check holds.
+(messages with an id above the recipient's watermark in their conversation). Exit status 0 only when every check holds.
 
 PostgreSQL: --pg-url, else LOADTEST_PG_URL, else TEST_DATABASE_URL: a role that may CREATE DATABASE. As root
 with no URL, a role `microblog_load` is created on the main cluster through `runuser -u postgres psql`.
