@@ -40,8 +40,10 @@ def build_old_database(conn, users: int, messages: int, seed: int = 15) -> None:
     rows, inbox = [], {}
     for i in range(1, messages + 1):
         sender = rng.randint(1, users)
-        recipient = rng.choice([u for u in range(1, min(users, 12) + 1) if u != sender] if i % 3 else
-                               [u for u in range(1, users + 1) if u != sender][:50])
+        # Mostly among a dozen people (long conversations), the rest spread over everybody.
+        recipient = rng.randint(1, min(users, 12)) if i % 3 else rng.randint(1, users)
+        if recipient == sender:
+            recipient = sender % users + 1
         rows.append({"id": i, "sender_id": sender, "recipient_id": recipient, "body": f"message {i} ünïcode",
                      "timestamp": start + timedelta(seconds=37 * i)})
         inbox.setdefault(recipient, []).append(i)

@@ -64,19 +64,21 @@ def upgrade():
     op.execute(f"UPDATE message SET conversation_id = (SELECT c.id FROM conversation c "
                f"WHERE c.user_low_id = {LOW.replace('m.', 'message.')} "
                f"AND c.user_high_id = {HIGH.replace('m.', 'message.')})")
+    # Indexed before the memberships are filled: PostgreSQL builds no index on its own for the lookups.
+    op.create_index('ix_message_conversation_id_id', 'message', ['conversation_id', 'id'], unique=False)
     for me, other in (("user_low_id", "user_high_id"), ("user_high_id", "user_low_id")):
         op.execute(
             "INSERT INTO conversation_member (conversation_id, user_id, other_id, last_read_message_id, "
             "cleared_before_id, last_message_id) "
-            f"SELECT c.id, c.{me}, c.{other}, u.last_read_message_id, 0, "
-            "(SELECT MAX(m.id) FROM message m WHERE m.conversation_id = c.id) "
-            f'FROM conversation c JOIN "user" u ON u.id = c.{me}'
+            f"SELECT c.id, c.{me}, c.{other}, u.last_read_message_id, 0, last.id "
+            f'FROM conversation c JOIN "user" u ON u.id = c.{me} '
+            "JOIN (SELECT conversation_id, MAX(id) AS id FROM message GROUP BY conversation_id) last "
+            "ON last.conversation_id = c.id"
         )
     with op.batch_alter_table('message') as batch_op:
         batch_op.alter_column('conversation_id', existing_type=sa.Integer(), nullable=False)
         batch_op.create_foreign_key('fk_message_conversation_id_conversation', 'conversation',
                                     ['conversation_id'], ['id'], ondelete='CASCADE')
-    op.create_index('ix_message_conversation_id_id', 'message', ['conversation_id', 'id'], unique=False)
     op.create_index('ix_message_conversation_id_recipient_id_id', 'message',
                     ['conversation_id', 'recipient_id', 'id'], unique=False)
     # Not batch mode on SQLite: re-creating "user" would cascade-delete every row that refers to it.
