@@ -420,3 +420,27 @@ def test_anonymous_htmx_gets_401_with_client_redirect(client, bob):
     assert message_count() == 0
 
 
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_reply_and_delete_need_the_csrf_token(csrf_app, htmx):
+    client = csrf_app.test_client()
+    alice, bob = make_user("alice"), make_user("bob")
+    send(bob, alice, "hello")
+    login = page(client.get("/auth/login"))
+    token = login.find("input", attrs={"name": "csrf_token"})["value"]
+    assert client.post("/auth/login", data={"username": "alice", "password": "correct horse battery",
+                                             "csrf_token": token}).status_code == 303
+    for url, data in (("/messages/bob", {"message": "forged"}), ("/messages/bob/delete", {}),
+                      ("/send_message/bob", {"message": "forged"})):
+        response = client.post(url, data=data, headers=HTMX if htmx else {})
+        assert response.status_code == 400, url
+    assert message_count() == 1
+    assert db.session.scalar(sa.select(Member.cleared_before_id).where(Member.user_id == alice.id)) == 0
+    # With the page's own token (the form's hidden field), both work.
+    thread = page(client.get("/messages/bob"))
+    assert submit(client, by_id(thread, "message-form"), message="real").status_code == 303
+    delete = by_id(page(client.get("/messages")), "conversation-list").find("form")
+    assert submit(client, delete).status_code == 303
+    assert message_count() == 2
+    assert db.session.scalar(sa.select(Member.cleared_before_id).where(Member.user_id == alice.id)) == 2
