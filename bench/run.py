@@ -232,7 +232,8 @@ def probe(opener, base: str, path: str) -> tuple[int, int, dict]:
 def wrk(url: str, cookie: str, duration: float, connections: int, script: str) -> dict:
     args = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s",
             "-s", script, "-H", f"Cookie: {cookie}", url]
-    for key, value in headers_for(urllib.parse.urlsplit(url).path).items():
+    parts = urllib.parse.urlsplit(url)
+    for key, value in headers_for(parts.path + (f"?{parts.query}" if parts.query else "")).items():
         args[-1:-1] = ["-H", f"{key}: {value}"]
     out = subprocess.run(args, capture_output=True, text=True, timeout=duration + 60)
     line = next((l for l in out.stdout.splitlines() if l.startswith("WRKJSON ")), None)

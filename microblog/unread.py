@@ -75,6 +75,11 @@ def _insert_ignore(model, **values):
 
 def _conversation_of(a: int, b: int) -> int:
     """The pair's conversation id, created with both memberships the first time (race-free)."""
+    existing = db.session.scalar(
+        sa.select(Member.conversation_id).where(Member.user_id == a, Member.other_id == b)
+    )
+    if existing is not None:
+        return existing
     low, high = ordered_pair(a, b)
     _insert_ignore(Conversation, user_low_id=low, user_high_id=high)
     conversation_id = db.session.scalar(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -45,6 +46,24 @@ def pg_engine():
         db.drop_all()
         db.create_all()
     return url
+
+
+@pytest.fixture
+def scratch_pg_url():
+    """A PostgreSQL database of its own, created empty for the test and dropped after it (migration tests)."""
+    url = pg_url()
+    if not url:
+        require("PG", "TEST_DATABASE_URL is not set: PostgreSQL migration test skipped")
+    name = f"microblog_migr_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    try:
+        yield url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -3,18 +3,15 @@
 import os
 import subprocess
 import sys
-import uuid
 import zipfile
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from microblog import create_app
 from microblog.extensions import db
-from tests.conftest import pg_url, require
 from tests.html import page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,20 +78,8 @@ def test_migrations_build_the_models_schema_on_sqlite(tmp_path):
     _migrated_schema_matches_models("sqlite:///" + str(tmp_path / "migrated.db"))
 
 
-def test_migrations_build_the_models_schema_on_postgresql():
-    url = pg_url()
-    if not url:
-        require("PG", "TEST_DATABASE_URL is not set: PostgreSQL migration test skipped")
-    name = f"microblog_migr_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    try:
-        _migrated_schema_matches_models(url.rsplit("/", 1)[0] + "/" + name)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
+def test_migrations_build_the_models_schema_on_postgresql(scratch_pg_url):
+    _migrated_schema_matches_models(scratch_pg_url)
 
 
 @pytest.mark.slow

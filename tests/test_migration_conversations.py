@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import random
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -14,7 +13,6 @@ import sqlalchemy as sa
 from microblog import create_app
 from microblog.database import UTCDateTime
 from microblog.extensions import db
-from tests.conftest import pg_url, require
 
 BEFORE = "3c1f0a2b7d45"
 UNREAD = "unread_message_count"
@@ -128,25 +126,8 @@ def test_migration_converts_messages_and_counts_on_sqlite(tmp_path):
     check_conversion("sqlite:///" + str(tmp_path / "old.db"), users=40, messages=3_000)
 
 
-@pytest.fixture
-def pg_database():
-    url = pg_url()
-    if not url:
-        require("PG", "TEST_DATABASE_URL is not set: PostgreSQL migration test skipped")
-    name = f"microblog_migr_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    try:
-        yield url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
-
-
-def test_migration_converts_messages_and_counts_on_postgresql(pg_database):
-    check_conversion(pg_database, users=40, messages=3_000)
+def test_migration_converts_messages_and_counts_on_postgresql(scratch_pg_url):
+    check_conversion(scratch_pg_url, users=40, messages=3_000)
 
 
 @pytest.mark.slow
@@ -155,5 +136,5 @@ def test_migration_converts_100k_messages_on_sqlite(tmp_path):
 
 
 @pytest.mark.slow
-def test_migration_converts_100k_messages_on_postgresql(pg_database):
-    check_conversion(pg_database, users=1_000, messages=100_000)
+def test_migration_converts_100k_messages_on_postgresql(scratch_pg_url):
+    check_conversion(scratch_pg_url, users=1_000, messages=100_000)

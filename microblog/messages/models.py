@@ -39,8 +39,9 @@ class Member(db.Model):
     __table_args__ = (
         # Whose conversation with whom: the thread page and its poll find it by the pair.
         sa.UniqueConstraint("user_id", "other_id", name="uq_conversation_member_pair"),
-        # A user's conversations, newest activity first (the conversation list).
-        sa.Index("ix_conversation_member_user_id_last_message_id", "user_id", "last_message_id"),
+        # A user's conversations, newest activity first (the conversation list), covering its filter.
+        sa.Index("ix_conversation_member_user_id_last_message_id", "user_id", "last_message_id", "cleared_before_id",
+                 "conversation_id"),
     )
 
     conversation_id: Mapped[int] = mapped_column(
@@ -111,25 +112,26 @@ def _unread_in(member) -> sa.ScalarSelect:
 def conversation_list(user_id: int, page: int, per_page: int) -> tuple[list[tuple], bool]:
     """One page of `user_id`'s conversations, newest activity first, in one statement.
 
-    Rows of (Member, other User, last Message, unread count); the page's memberships come from the
-    (user_id, last_message_id) index, then the other person, the last message (by primary key) and
-    the unread count (an index range per row) are joined to those rows only.
+    Rows of (Member, other User, last Message, unread count). The page's conversation ids come from the
+    covering (user_id, last_message_id, cleared_before_id) index alone; only those rows are then joined
+    to their membership (primary key), the other person and the last message (primary keys), and counted
+    (an index range each).
     """
-    visible = sa.and_(Member.user_id == user_id, Member.last_message_id > Member.cleared_before_id)
     ids = (
-        sa.select(Member.conversation_id)
-        .where(visible)
+        sa.select(Member.conversation_id, Member.last_message_id)
+        .where(Member.user_id == user_id, Member.last_message_id > Member.cleared_before_id)
         .order_by(Member.last_message_id.desc())
         .limit(per_page + 1)
         .offset((page - 1) * per_page)
-        .correlate(None)
+        .subquery("page")
     )
     stmt = (
         sa.select(Member, User, Message, _unread_in(Member))
+        .select_from(ids)
+        .join(Member, sa.and_(Member.conversation_id == ids.c.conversation_id, Member.user_id == user_id))
         .join(User, User.id == Member.other_id)
         .join(Message, Message.id == Member.last_message_id)
-        .where(visible, Member.conversation_id.in_(ids.scalar_subquery()))
-        .order_by(Member.last_message_id.desc())
+        .order_by(ids.c.last_message_id.desc())
     )
     rows = [tuple(row) for row in db.session.execute(stmt)]
     return rows[:per_page], len(rows) > per_page

@@ -56,7 +56,7 @@ def upgrade():
     )
     op.create_index('ix_conversation_member_other_id', 'conversation_member', ['other_id'], unique=False)
     op.create_index('ix_conversation_member_user_id_last_message_id', 'conversation_member',
-                    ['user_id', 'last_message_id'], unique=False)
+                    ['user_id', 'last_message_id', 'cleared_before_id', 'conversation_id'], unique=False)
 
     op.add_column('message', sa.Column('conversation_id', sa.Integer(), nullable=True))
     op.execute(f"INSERT INTO conversation (user_low_id, user_high_id) "
