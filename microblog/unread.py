@@ -53,7 +53,9 @@ def total_unread(user_id: int) -> int:
                 Message.id > Member.last_read_message_id,
             ),
         )
-        .where(Member.user_id == user_id)
+        # Only conversations with something newer than the watermark are probed (last_message_id never
+        # goes down, and is stored with every message in the message's own transaction).
+        .where(Member.user_id == user_id, Member.last_message_id > Member.last_read_message_id)
     )
     return db.session.scalar(stmt)
 
@@ -100,8 +102,12 @@ def send(sender: User, recipient: User, body: str) -> Message:
     message = Message(conversation_id=conversation_id, sender_id=sender.id, recipient_id=recipient.id, body=body)
     db.session.add(message)
     db.session.flush()
+    # Only ever up: a send the other way that committed first may already have stored a higher id.
     db.session.execute(
-        sa.update(Member).where(Member.conversation_id == conversation_id).values(last_message_id=message.id)
+        sa.update(Member)
+        .where(Member.conversation_id == conversation_id, Member.last_message_id < message.id)
+        .values(last_message_id=message.id)
+        .execution_options(synchronize_session=False)
     )
     _store_total(recipient.id)
     db.session.commit()

@@ -247,3 +247,18 @@ def test_send_and_mark_read_directly(app):
     assert truth(alice.id) == 3
     assert mark_read(user, member, 5, clear=True) == 1
     assert truth(alice.id) == 1 and truth(alice.id, carol.id) == 1
+
+
+def test_a_conversations_newest_message_never_moves_back(app):
+    """Two sends the opposite way in one conversation, the later id committing first: the slower one must
+    not store its older id as the conversation's newest (the list's order and the unread total rely on it)."""
+    from microblog.unread import total_unread
+
+    alice, bob = make_user("alice"), make_user("bob")
+    send(alice, bob, "first")  # id 1, creates the conversation
+    # As if a send the other way, with a higher id, had committed in between.
+    db.session.execute(sa.update(Member).values(last_message_id=50))
+    db.session.commit()
+    send(bob, alice, "slower")  # id 2
+    assert {m.last_message_id for m in db.session.scalars(sa.select(Member))} == {50}
+    assert total_unread(alice.id) == 1 == truth(alice.id)
