@@ -125,11 +125,11 @@ def mark_read(user: User, member: Member, up_to: int, *, clear: bool = False) ->
     if up_to <= member.last_read_message_id and not clear:
         return user.unread_count
     lock_user(user.id)
-    values = {"last_read_message_id": sa.func.max(Member.last_read_message_id, up_to)}
-    if db.session.get_bind().dialect.name == "postgresql":
-        values["last_read_message_id"] = sa.func.greatest(Member.last_read_message_id, up_to)
+    # Both marks only go up, whatever order two of the user's requests commit in.
+    greatest = sa.func.greatest if db.session.get_bind().dialect.name == "postgresql" else sa.func.max
+    values = {"last_read_message_id": greatest(Member.last_read_message_id, up_to)}
     if clear:
-        values["cleared_before_id"] = up_to
+        values["cleared_before_id"] = greatest(Member.cleared_before_id, up_to)
     stmt = sa.update(Member).where(Member.conversation_id == member.conversation_id, Member.user_id == user.id)
     if not clear:
         stmt = stmt.where(Member.last_read_message_id < up_to)
@@ -142,7 +142,7 @@ def mark_read(user: User, member: Member, up_to: int, *, clear: bool = False) ->
     db.session.commit()
     member.last_read_message_id = max(member.last_read_message_id, up_to)
     if clear:
-        member.cleared_before_id = up_to
+        member.cleared_before_id = max(member.cleared_before_id, up_to)
     user.unread_count = count
     return count
 
