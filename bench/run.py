@@ -36,6 +36,7 @@ DATA = BENCH / "data"
 RESULTS = BENCH / "results"
 BIN = Path(sys.executable).parent
 PASSWORD = "bench-password-1"
+SEED_FORMAT = "conversations-2"  # part of the cached seed file names: change it when the schema changes
 
 SIZES = {
     # users, posts, message counts (three sizes), wrk seconds per round, rounds over all endpoints, and
@@ -55,8 +56,11 @@ ENDPOINTS = [
     ("index", "/index", 200),
     ("explore", "/explore", 200),
     ("user page", "/user/user1", 200),
-    ("messages", "/messages", 200),
-    ("messages p40", "/messages?page={page40}", 200),
+    ("conversations", "/messages", 200),
+    ("conversations p40", "/messages?page={page40}", 200),
+    ("thread (long)", "/messages/user2", 200),
+    ("thread earlier (deep)", "/messages/user2?before={deep}", 200),
+    ("thread poll idle", "/messages/user2?after={after}", 204),
     ("search", "/search?q=htmx+poll", 200),
 ]
 
@@ -113,7 +117,7 @@ def seed(database_url: str, users: int, posts: int, messages: int) -> dict:
 def sqlite_database(users: int, posts: int, messages: int) -> tuple[str, dict]:
     """A fresh copy of a seeded SQLite file (seeded once and kept in bench/data/)."""
     DATA.mkdir(parents=True, exist_ok=True)
-    pristine = DATA / f"seed-u{users}-p{posts}-m{messages}.db"
+    pristine = DATA / f"seed-{SEED_FORMAT}-u{users}-p{posts}-m{messages}.db"
     meta = pristine.with_suffix(".json")
     if not (pristine.exists() and meta.exists()):
         for f in DATA.glob(pristine.name + "*"):
@@ -211,7 +215,9 @@ def login(base: str) -> tuple[str, urllib.request.OpenerDirector]:
 
 
 def headers_for(path: str) -> dict:
-    return {"HX-Request": "true"} if path.startswith("/notifications/badge") else {}
+    """Polls and "earlier" loads are sent as htmx sends them, with HX-Request: true."""
+    htmx = path.startswith("/notifications/badge") or "after=" in path or "before=" in path
+    return {"HX-Request": "true"} if htmx else {}
 
 
 def probe(opener, base: str, path: str) -> tuple[int, int, dict]:
@@ -227,7 +233,8 @@ def probe(opener, base: str, path: str) -> tuple[int, int, dict]:
 def wrk(url: str, cookie: str, duration: float, connections: int, script: str) -> dict:
     args = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s",
             "-s", script, "-H", f"Cookie: {cookie}", url]
-    for key, value in headers_for(urllib.parse.urlsplit(url).path).items():
+    parts = urllib.parse.urlsplit(url)
+    for key, value in headers_for(parts.path + (f"?{parts.query}" if parts.query else "")).items():
         args[-1:-1] = ["-H", f"{key}: {value}"]
     out = subprocess.run(args, capture_output=True, text=True, timeout=duration + 60)
     line = next((l for l in out.stdout.splitlines() if l.startswith("WRKJSON ")), None)
@@ -263,6 +270,26 @@ def unread_of_user1(database_url: str) -> tuple[int, float, int]:
     return (int(json.loads(row[0])), float(row[1]) - 1.0, inbox) if row else (0, 0.0, inbox)
 
 
+def conversations_of_user1(database_url: str) -> dict:
+    """user1's number of conversations, and in the long one with user2: its length, an id 90% of the way
+    back (the deep "earlier" page) and the newest message to user1 (the idle poll's cursor)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    with engine.connect() as conn:
+        n = conn.execute(sa.text("SELECT COUNT(*) FROM conversation_member WHERE user_id = 1")).scalar()
+        conversation = conn.execute(sa.text(
+            "SELECT id FROM conversation WHERE user_low_id = 1 AND user_high_id = 2")).scalar()
+        length = conn.execute(sa.text("SELECT COUNT(*) FROM message WHERE conversation_id = :c"),
+                              {"c": conversation}).scalar()
+        deep = conn.execute(sa.text("SELECT id FROM message WHERE conversation_id = :c ORDER BY id DESC "
+                                    "LIMIT 1 OFFSET :o"), {"c": conversation, "o": int(length * 0.9)}).scalar()
+        after = conn.execute(sa.text("SELECT MAX(id) FROM message WHERE conversation_id = :c AND recipient_id = 1"),
+                             {"c": conversation}).scalar()
+    engine.dispose()
+    return {"conversations": n, "long": length, "deep": deep, "after": after or 0}
+
+
 def median_round(results: list[dict]) -> dict:
     """The round with the median throughput (the lower middle one for an even count)."""
     ordered = sorted(results, key=lambda r: r["rps"])
@@ -274,18 +301,20 @@ class Run:
 
     def __init__(self, database_url: str, worker_class: str, per_page: int = 10):
         _, since, self.inbox = unread_of_user1(database_url)
-        self.page40 = min(40, max(1, -(-self.inbox // per_page)))
+        self.facts = conversations_of_user1(database_url)
+        self.page40 = min(40, max(1, -(-self.facts["conversations"] // per_page)))
         self.worker_class = worker_class
         self.server = Server(database_url, worker_class)
         try:
             self.cookie, opener = login(self.server.base)
-            # Visit /messages once first: it marks the newest page read (a write, once), as a real user
-            # would; after that, visits write nothing and the idle badge matches the stored count.
-            probe(opener, self.server.base, "/messages")
+            # Open the long conversation once first: it marks its newest messages read (a write, once), as a
+            # real user would; after that, visits write nothing and the idle badge matches the stored count.
+            probe(opener, self.server.base, "/messages/user2")
             count, _, _ = unread_of_user1(database_url)
             self.paths = []
             for name, template, expected in ENDPOINTS:
-                path = template.format(count=count, since=f"{since:.6f}", page40=self.page40)
+                path = template.format(count=count, since=f"{since:.6f}", page40=self.page40,
+                                       deep=self.facts["deep"], after=self.facts["after"])
                 status, body, _ = probe(opener, self.server.base, path)
                 if status != expected:
                     raise SystemExit(f"{name}: {path} answered {status}, expected {expected}")

@@ -15,8 +15,6 @@ from .extensions import db
 
 TRANSLATIONS = PACKAGE_DIR / "translations"
 ROOT = PACKAGE_DIR.parent
-DEMO_PASSWORD = "microblog-demo"
-DEMO_USERS = ("alice", "bob", "carol", "dave")
 
 
 def _pybabel(*args: str) -> None:
@@ -64,7 +62,7 @@ def init_app(app: Flask) -> None:
     @click.option("--force", is_flag=True, help="Load even when users already exist.")
     def demo_data(force):
         """Create a few demo users (password: microblog-demo), posts, follows and messages."""
-        from .demo import load_demo_data
+        from .demo import DEMO_PASSWORD, DEMO_USERS, load_demo_data
         from .users.models import User
 
         if not force and db.session.scalar(sa.select(sa.func.count()).select_from(User)):

@@ -1,9 +1,6 @@
-"""Engine set-up (SQLite pragmas, transaction modes) and the per-user write lock.
+"""Engine set-up (SQLite pragmas, transaction modes) and write transactions.
 
-Every change to a user's unread count runs under `lock_user(user_id)`: on PostgreSQL a row lock on the
-user (`SELECT ... FOR UPDATE`), on SQLite the database write lock taken at `BEGIN IMMEDIATE`. Writers for
-one recipient are therefore serialised, so message ids to a recipient grow in commit order and the stored
-count is computed from committed data only (SPEC S5, S11 items 3-5).
+The per-user lock that serialises changes to unread state is built on `begin_write` in `microblog.unread`.
 """
 
 from __future__ import annotations
@@ -19,7 +16,7 @@ from .extensions import db
 
 log = logging.getLogger(__name__)
 
-_IMMEDIATE = "microblog_begin_immediate"
+IMMEDIATE = "microblog_begin_immediate"
 
 
 class UTCDateTime(TypeDecorator):
@@ -96,7 +93,7 @@ def configure_engine(engine: sa.Engine) -> None:
     def _sqlite_begin(conn):
         # A deferred transaction that reads and later writes can fail at once with SQLITE_BUSY when
         # another writer committed in between; write paths ask for IMMEDIATE up front instead.
-        immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+        immediate = conn.get_execution_options().get(IMMEDIATE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
@@ -111,22 +108,4 @@ def begin_write() -> None:
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_write() called with unflushed changes")
         session.commit()
-    session.connection(execution_options={_IMMEDIATE: True})
-
-
-def lock_user(user_id: int) -> int | None:
-    """Serialise every change to one user's unread count and notifications until commit.
-
-    Returns the user's read watermark as it is under the lock (None if there is no such user).
-    """
-    from .users.models import User
-
-    session = db.session()  # the real Session: scoped_session does not proxy in_transaction()
-    if session.get_bind().dialect.name == "sqlite":
-        if not (session.in_transaction() and session.connection().get_execution_options().get(_IMMEDIATE)):
-            begin_write()
-    # FOR NO KEY UPDATE (key_share): two users messaging each other at once must not deadlock on the
-    # KEY SHARE locks that the messages' foreign keys take on the sender rows.
-    return session.execute(
-        sa.select(User.last_read_message_id).where(User.id == user_id).with_for_update(key_share=True)
-    ).scalar_one_or_none()
+    session.connection(execution_options={IMMEDIATE: True})

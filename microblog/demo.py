@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .cli import DEMO_PASSWORD, DEMO_USERS
 from .database import utcnow
 from .extensions import db
-from .messages.models import send_message
 from .posts.models import Post
+from .unread import send
 from .users.models import User
+
+DEMO_PASSWORD = "microblog-demo"
+DEMO_USERS = ("alice", "bob", "carol", "dave")
 
 POSTS = {
     "alice": ["Hello, Microblog! My first post.", "htmx swaps HTML, not JSON. Neat.", "Reading chapter 21 today."],
@@ -25,6 +27,10 @@ MESSAGES = [
     ("dave", "alice", "Welcome message test from Dave."),
     ("alice", "bob", "Yes, count me in!"),
     ("alice", "carol", "I did. It updates without a reload."),
+    ("bob", "alice", "Great! Meet at the park at nine?"),
+    ("alice", "bob", "Nine is perfect. See you there."),
+    ("carol", "bob", "Bob, can you lend me your pump on Sunday?"),
+    ("bob", "alice", "Bring water, it will be hot."),
 ]
 
 
@@ -45,5 +51,5 @@ def load_demo_data() -> dict[str, User]:
         users[follower].follow(users[followed])
     db.session.commit()
     for sender, recipient, body in MESSAGES:
-        send_message(users[sender], users[recipient], body)
+        send(users[sender], users[recipient], body)
     return users

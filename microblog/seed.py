@@ -1,9 +1,11 @@
 """`flask seed`: bulk-load realistic data for benchmarks (see bench/README.md).
 
 Users `user1..userN` (one password, hashed once), ~50 follows each, posts and messages spread over time,
-with `user1` receiving at least 1% of the messages and about a tenth of those unread. Every user's read
-watermark is set and the exact `unread_message_count` notification is stored for every user with unread
-messages, so the badge, the JSON feed and /messages agree with the data from the start.
+with `user1` receiving at least 1% of the messages and about a tenth of those unread, and one long
+conversation between `user1` and `user2` (LONG_CONVERSATION messages, or a fifth of all on small data).
+Messages are grouped into conversations (one per pair), each member's watermark set from the user's
+unread plan, and the exact `unread_message_count` notification is stored for every user with unread
+messages, so the badge, the JSON feed and the pages agree with the data from the start.
 
 Fast: rows are generated in Python with explicit ids (the tables must be empty) and written with Core
 executemany in large batches on SQLite, and with COPY on PostgreSQL.
@@ -31,6 +33,7 @@ BATCH = 50_000
 FOLLOWS_PER_USER = 50
 USER1_SHARE = 0.02  # user1 receives 2% of all messages (the spec asks for at least 1%)
 USER1_UNREAD = 0.10  # ... and about a tenth of those are unread
+LONG_CONVERSATION = 10_000  # user1 <-> user2: the benchmark's long thread
 SPAN = timedelta(days=365)  # posts and messages are spread over the last year
 
 _WORDS = (
@@ -97,7 +100,7 @@ class _Writer:
 def seed(users: int, posts: int, messages: int, password: str, follows: int = FOLLOWS_PER_USER,
          seed_value: int = 21, echo=lambda _msg: None) -> dict:
     """Load the data into the (empty) database of the current app; return the counts and timings."""
-    from .messages.models import Message
+    from .messages.models import Conversation, Member, Message, ordered_pair
     from .notifications.models import UNREAD_MESSAGE_COUNT, Notification
     from .posts.models import Post
     from .users.models import User, followers
@@ -119,13 +122,14 @@ def seed(users: int, posts: int, messages: int, password: str, follows: int = FO
 
     engine = db.engine
     with engine.begin() as conn:
-        for model in (User, Post, Message, Notification):
+        for model in (User, Post, Message, Conversation, Notification):
             if conn.execute(sa.select(sa.literal(1)).select_from(model.__table__).limit(1)).first():
                 raise click.ClickException(
                     f"table {model.__tablename__!r} is not empty: seed needs an empty database"
                 )
 
     user_t, post_t, msg_t, notif_t = User.__table__, Post.__table__, Message.__table__, Notification.__table__
+    conv_t, member_t = Conversation.__table__, Member.__table__
 
     # Messages first (in memory only): the watermarks and counts go into the user rows.
     recipients = [0] * messages
@@ -133,7 +137,14 @@ def seed(users: int, posts: int, messages: int, password: str, follows: int = FO
     user1_slots = set(rng.sample(range(messages), user1_n)) if messages else set()
     inbox: dict[int, list[int]] = {}
     senders = [0] * messages
+    long_n = min(LONG_CONVERSATION, messages // 5)
+    long_slots = set(rng.sample(range(messages), long_n)) if long_n else set()
     for i in range(messages):
+        if i in long_slots:
+            r, s = (1, 2) if i % 2 else (2, 1)
+            recipients[i], senders[i] = r, s
+            inbox.setdefault(r, []).append(i + 1)
+            continue
         r = 1 if i in user1_slots else rng.randint(2, users) if users > 2 else 2
         s = rng.randint(1, users - 1)
         if s >= r:
@@ -155,6 +166,16 @@ def seed(users: int, posts: int, messages: int, password: str, follows: int = FO
         if n_unread:
             # Count from the data itself, as count_unread() would.
             unread[uid] = len(ids) - bisect_right(ids, watermark[uid])
+    # One conversation per pair, numbered in order of its first message; each member's watermark there is
+    # the user's (one per user in the plan above), so the counts above hold per conversation too.
+    conversation_of: dict[tuple[int, int], int] = {}
+    last_of: dict[int, int] = {}
+    message_conversation = [0] * messages
+    for i in range(messages):
+        pair = ordered_pair(senders[i], recipients[i])
+        cid = conversation_of.setdefault(pair, len(conversation_of) + 1)
+        message_conversation[i] = cid
+        last_of[cid] = i + 1
     lap("plan")
 
     pw_hash = generate_password_hash(password)
@@ -165,11 +186,10 @@ def seed(users: int, posts: int, messages: int, password: str, follows: int = FO
             return start + SPAN * offset_fraction  # aware UTC; COPY sends it as timestamptz text
 
         user_cols = ("id", "username", "username_key", "email", "password_hash", "about_me", "last_seen",
-                     "last_read_message_id", "session_token")
+                     "session_token")
         w.write(user_t, user_cols, (
             (i, f"user{i}", f"user{i}", f"user{i}@example.com", pw_hash,
-             f"I am user {i}." if i % 3 == 0 else None, ts(rng.random()), watermark.get(i, 0),
-             secrets.token_urlsafe(16))
+             f"I am user {i}." if i % 3 == 0 else None, ts(rng.random()), secrets.token_urlsafe(16))
             for i in range(1, users + 1)
         ))
         w.reset_sequence(user_t)
@@ -191,8 +211,20 @@ def seed(users: int, posts: int, messages: int, password: str, follows: int = FO
         w.reset_sequence(post_t)
         lap("posts")
 
-        w.write(msg_t, ("id", "sender_id", "recipient_id", "body", "timestamp"), (
-            (i + 1, senders[i], recipients[i], bodies[i % len(bodies)], ts((i + 1) / (messages + 1)))
+        w.write(conv_t, ("id", "user_low_id", "user_high_id"), (
+            (cid, low, high) for (low, high), cid in conversation_of.items()
+        ))
+        w.reset_sequence(conv_t)
+        w.write(member_t, ("conversation_id", "user_id", "other_id", "last_read_message_id", "cleared_before_id",
+                           "last_message_id"), (
+            (cid, me, other, watermark.get(me, 0), 0, last_of[cid])
+            for (low, high), cid in conversation_of.items() for me, other in ((low, high), (high, low))
+        ))
+        lap("conversations")
+
+        w.write(msg_t, ("id", "conversation_id", "sender_id", "recipient_id", "body", "timestamp"), (
+            (i + 1, message_conversation[i], senders[i], recipients[i], bodies[i % len(bodies)],
+             ts((i + 1) / (messages + 1)))
             for i in range(messages)
         ))
         w.reset_sequence(msg_t)
@@ -218,7 +250,8 @@ def seed(users: int, posts: int, messages: int, password: str, follows: int = FO
     return {
         "users": users, "follows": users * per_user, "posts": posts, "messages": messages,
         "user1_messages": len(inbox.get(1, [])), "user1_unread": unread.get(1, 0),
-        "users_with_unread": len(unread), "seconds": round(time.perf_counter() - t0, 1), "timings": timings,
+        "users_with_unread": len(unread), "conversations": len(conversation_of), "long_conversation": long_n,
+        "seconds": round(time.perf_counter() - t0, 1), "timings": timings,
     }
 
 

@@ -12,7 +12,7 @@ seeds users directly, signs them in through the login form, then runs senders an
 
 Afterwards every message that got a success must be stored exactly once (and none that got an error),
 and for every user the badge, the JSON payload and /messages must equal the database truth
-(messages with id > user.last_read_message_id). Exit status 0 only when every check holds.
+(messages with an id above the recipient's watermark in their conversation). Exit status 0 only when every check holds.
 
 PostgreSQL: --pg-url, else LOADTEST_PG_URL, else TEST_DATABASE_URL: a role that may CREATE DATABASE. As root
 with no URL, a role `microblog_load` is created on the main cluster through `runuser -u postgres psql`.
@@ -308,7 +308,7 @@ def seed(database_url: str, names: list[str]) -> None:
         with engine.begin() as conn:
             conn.execute(sa.insert(User.__table__), [
                 {"username": name, "username_key": username_key(name), "email": f"{name}@example.com",
-                 "password_hash": hashed, "last_read_message_id": 0, "session_token": new_session_token()}
+                 "password_hash": hashed, "session_token": new_session_token()}
                 for name in names
             ])
     finally:
@@ -517,8 +517,9 @@ def _truth(conn) -> dict[str, tuple[int, int]]:
     import sqlalchemy as sa
 
     rows = conn.execute(sa.text(
-        'SELECT u.username, u.id, (SELECT count(*) FROM message m WHERE m.recipient_id = u.id '
-        'AND m.id > u.last_read_message_id) FROM "user" u')).all()
+        'SELECT u.username, u.id, (SELECT count(*) FROM conversation_member cm JOIN message m '
+        'ON m.conversation_id = cm.conversation_id AND m.recipient_id = cm.user_id '
+        'AND m.id > cm.last_read_message_id WHERE cm.user_id = u.id) FROM "user" u')).all()
     return {name: (uid, count) for name, uid, count in rows}
 
 

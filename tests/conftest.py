@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from flask.testing import FlaskClient
 
 from microblog import create_app
 from microblog.extensions import db
-from microblog.messages.models import send_message
+from microblog.unread import send as send_message
 from microblog.posts.models import Post
 from microblog.users.models import User
 
@@ -47,6 +48,13 @@ def pg_engine():
     return url
 
 
+@pytest.fixture
+def scratch_pg_url():
+    """A PostgreSQL database of its own, created empty for the test and dropped after it (migration tests)."""
+    with scratch_pg_database("microblog_migr") as url:
+        yield url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
     """Where this test's app keeps its data: a fresh SQLite file, or the shared PostgreSQL test
@@ -58,7 +66,7 @@ def database_url(request, tmp_path):
     yield url
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        conn.execute(sa.text('TRUNCATE "user", post, followers, message, notification, rate_limit_hit RESTART IDENTITY CASCADE'))
+        conn.execute(sa.text('TRUNCATE "user", post, followers, message, conversation, conversation_member, notification, rate_limit_hit RESTART IDENTITY CASCADE'))
     engine.dispose()
 
 
@@ -227,8 +235,6 @@ def scratch_pg_database(prefix: str):
     url = pg_url()
     if not url:
         require("PG", "TEST_DATABASE_URL is not set: PostgreSQL migration test skipped")
-    import uuid
-
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

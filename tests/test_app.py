@@ -12,7 +12,6 @@ from alembic.migration import MigrationContext
 
 from microblog import create_app
 from microblog.extensions import db
-from tests.conftest import scratch_pg_database
 from tests.html import page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,9 +81,8 @@ def test_migrations_build_the_models_schema_on_sqlite(tmp_path):
     _migrated_schema_matches_models("sqlite:///" + str(tmp_path / "migrated.db"))
 
 
-def test_migrations_build_the_models_schema_on_postgresql():
-    with scratch_pg_database("microblog_migr") as url:
-        _migrated_schema_matches_models(url)
+def test_migrations_build_the_models_schema_on_postgresql(scratch_pg_url):
+    _migrated_schema_matches_models(scratch_pg_url)
 
 
 @pytest.mark.slow

@@ -1,47 +1,97 @@
 """What requests cost in SQL statements, counted (not timed): fixed whatever the data size (SPEC S5, S11 item 8)."""
 
 import pytest
+import sqlalchemy as sa
 
 from microblog.extensions import db
+from microblog.messages.models import Message
 from microblog.posts.models import Post
-from tests.conftest import HTMX, send
+from tests.conftest import HTMX, make_user, send
 
 
-def grow(alice, bob, n):
+def grow(alice, bob, n, others=()):
     db.session.add_all(Post(body=f"p{i}", user_id=bob.id) for i in range(n))
     db.session.commit()
     for i in range(n):
         send(bob, alice, f"m{i}")
+        send(alice, bob, f"r{i}")
+    for other in others:
+        send(other, alice, "hello")
 
 
-@pytest.mark.parametrize("url", ["/index", "/explore", "/user/bob", "/messages", "/messages/sent",
-                                 "/messages?page=2", "/notifications?since=0"])
-def test_statement_count_does_not_grow_with_data(app, client, auth, alice, bob, statements, url):
+def newest_id() -> int:
+    return db.session.scalar(sa.select(sa.func.max(Message.id)))
+
+
+@pytest.mark.parametrize("url", ["/index", "/explore", "/user/bob", "/messages", "/messages?page=2",
+                                 "/messages/bob", "/messages/bob?before={deep}", "/notifications?since=0"])
+@pytest.mark.parametrize("htmx", [False, True])
+def test_statement_count_does_not_grow_with_data(app, client, auth, alice, bob, statements, url, htmx):
     app.config["LAST_SEEN_RESOLUTION_SECONDS"] = 10**9  # keep last_seen out of the count
+    app.config["MESSAGES_PER_PAGE"] = 3
     alice.follow(bob)
-    grow(alice, bob, 25)
+    grow(alice, bob, 25, [make_user(f"u{i}") for i in range(8)])
     auth.login("alice")
-    client.get("/messages?page=3")  # page 3 marks all read: later visits compare like with like
+    client.get("/messages/bob")  # reads the thread: later visits compare like with like
+    headers = HTMX if htmx else {}
     with statements.recording() as small:
-        assert client.get(url).status_code == 200
-    grow(alice, bob, 60)
-    client.get("/messages?page=9")
+        assert client.get(url.format(deep=20), headers=headers).status_code == 200
+    grow(alice, bob, 60, [make_user(f"v{i}") for i in range(8)])
+    client.get("/messages/bob")
     with statements.recording() as large:
-        assert client.get(url).status_code == 200
+        assert client.get(url.format(deep=100), headers=headers).status_code == 200
     assert large.count == small.count, (small.queries, large.queries)
-    # The inbox also moves the read watermark (new messages arrived): lock, update, count, notification.
-    ceiling = 9 if url.startswith("/messages?") or url == "/messages" else 6
-    assert large.count <= ceiling, large.queries
+    assert large.count <= 6, large.queries
 
 
-def test_inbox_with_news_runs_a_small_fixed_number_of_statements(app, client, auth, alice, bob, statements):
-    grow(alice, bob, 30)
+def test_conversation_list_is_one_statement_for_the_page(app, client, auth, alice, bob, statements):
+    for i in range(12):
+        send(make_user(f"u{i}"), alice, "hi")
     auth.login("alice")
     with statements.recording() as log:
         assert client.get("/messages", headers=HTMX).status_code == 200
-    # user+badge, page of messages, lock, watermark update, unread count, previous stamp, notification, upsert
-    assert log.count <= 9, log.queries
-    assert not any("count(*)" in q.lower() and "id >" not in q.lower() for q in log.queries if "message" in q.lower())
+    # the user with the badge's count, then the page: memberships, people, last messages and counts at once
+    assert log.count == 2, log.queries
+    assert log.writes == []
+
+
+def test_thread_with_news_runs_a_small_fixed_number_of_statements(app, client, auth, alice, bob, statements):
+    grow(alice, bob, 30)
+    auth.login("alice")
+    with statements.recording() as log:
+        assert client.get("/messages/bob", headers=HTMX).status_code == 200
+    # user+badge, other user, membership, page of messages, lock, watermark update, total, stamp, notification, upsert
+    assert log.count <= 10, log.queries
+
+
+def test_idle_thread_poll_is_one_query_no_write_no_template(app, client, auth, alice, bob, statements):
+    from flask import template_rendered
+
+    send(bob, alice, "hi")
+    auth.login("alice")
+    client.get("/messages/bob")
+    rendered = []
+    template_rendered.connect(lambda sender, template, context, **kw: rendered.append(template.name), app)
+    after = newest_id()
+    with statements.recording() as log:
+        response = client.get(f"/messages/bob?after={after}", headers=HTMX)
+    assert response.status_code == 204
+    assert log.count == 1 and log.writes == [], log.queries
+    assert rendered == []
+
+
+def test_thread_poll_with_news_is_fixed_whatever_the_thread_length(app, client, auth, alice, bob, statements):
+    auth.login("alice")
+    counts = []
+    for n in (3, 40):
+        grow(alice, bob, n)
+        client.get("/messages/bob")
+        after = newest_id()
+        send(bob, alice, "news")
+        with statements.recording() as log:
+            assert client.get(f"/messages/bob?after={after}", headers=HTMX).status_code == 200
+        counts.append(log.count)
+    assert counts[0] == counts[1] <= 12, counts
 
 
 def test_pages_load_the_badge_with_the_user_in_one_query(app, client, auth, alice, bob, statements):
@@ -49,7 +99,7 @@ def test_pages_load_the_badge_with_the_user_in_one_query(app, client, auth, alic
     app.config["LAST_SEEN_RESOLUTION_SECONDS"] = 10**9
     auth.login("alice")
     with statements.recording() as log:
-        assert client.get("/messages/sent").status_code == 200
+        assert client.get("/messages").status_code == 200
     notification_queries = [q for q in log.queries if "notification" in q.lower()]
     assert len(notification_queries) == 1 and '"user"' in notification_queries[0].replace("user.", '"user".')
 
@@ -64,15 +114,15 @@ def test_last_seen_written_at_most_once_a_minute_and_never_by_fragments(app, cli
     assert log.writes == []
 
 
-def test_revisiting_a_read_inbox_takes_no_lock_and_writes_nothing(app, client, auth, alice, bob, statements):
-    """Nothing new since the last visit: /messages neither waits for nor holds the user's write lock."""
+def test_revisiting_a_read_thread_takes_no_lock_and_writes_nothing(app, client, auth, alice, bob, statements):
+    """Nothing new since the last visit: the thread neither waits for nor holds the user's write lock."""
     grow(alice, bob, 5)
     app.config["LAST_SEEN_RESOLUTION_SECONDS"] = 10**9
     auth.login("alice")
-    assert client.get("/messages").status_code == 200  # marks the five read
+    assert client.get("/messages/bob").status_code == 200  # marks the five read
     with statements.recording() as log:
-        response = client.get("/messages", headers=HTMX)
+        response = client.get("/messages/bob", headers=HTMX)
     assert response.status_code == 200
     assert log.writes == []
     assert not any("FOR NO KEY UPDATE" in s.upper() or "IMMEDIATE" in s.upper() for s in log.statements), log.statements
-    assert log.count <= 3, log.queries  # the user with the badge's count, the page of messages
+    assert log.count <= 4, log.queries  # the user with the badge's count, the other user, membership, messages

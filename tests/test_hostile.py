@@ -28,7 +28,7 @@ HOSTILE = [
 values = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=40))
 FIELDS = ["username", "password", "password2", "current_password", "email", "remember_me", "message", "post",
           "about_me", "submit", "csrf_token", "next", "post_id", "in_card"]
-PARAMS = ["page", "since", "next", "s", "shown", "q"]
+PARAMS = ["page", "since", "next", "s", "shown", "q", "before", "after"]
 TABLES = ["user", "post", "message", "notification", "followers"]
 
 

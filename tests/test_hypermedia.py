@@ -7,11 +7,11 @@ import pytest
 from jinja2 import meta
 
 from microblog import resource_dir
-from tests.conftest import make_post, send
+from tests.conftest import make_post, make_user, send
 from tests.html import page
 
-MAIN_PAGES = ["/index", "/explore", "/user/alice", "/user/bob", "/messages", "/messages/sent",
-              "/send_message/bob", "/edit_profile", "/search?q=a"]
+MAIN_PAGES = ["/index", "/explore", "/user/alice", "/user/bob", "/messages", "/messages/bob",
+              "/messages/bob?before=9", "/edit_profile", "/search?q=a"]
 ANON_PAGES = ["/auth/login", "/auth/register"]
 
 
@@ -24,6 +24,9 @@ def busy(app, client, auth, alice, bob):
         make_post(bob, f"b{i}")
         send(bob, alice, f"to alice {i}")
         send(alice, bob, f"to bob {i}")
+    for name in ("carol", "dave"):
+        send(make_user(name), alice, f"from {name}")
+    app.config["THREAD_MESSAGES_PER_PAGE"] = 3
     alice.follow(bob)
     from microblog.extensions import db
     db.session.commit()

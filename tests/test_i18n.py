@@ -274,3 +274,19 @@ def test_our_medium_datetime_formatting_is_babels(language):
         value = start + timedelta(hours=hours, minutes=hours % 60)
         assert format_medium_datetime(value, locale) == format_datetime(value, "medium", tzinfo=timezone.utc,
                                                                          locale=locale)
+
+
+@pytest.mark.parametrize("n, spanish", [(1, "1 mensaje sin leer"), (2, "2 mensajes sin leer")])
+def test_conversation_list_and_thread_in_spanish(as_alice, alice, bob, n, spanish):
+    for i in range(n):
+        send(bob, alice, f"hola {i}")
+    send(alice, bob, "¿qué tal?")
+    row = by_id(page(as_alice.get("/messages", headers=ES)), "conversation-list").select_one("li[id^=conversation-]")
+    assert spanish in text(row)
+    assert "Tú: ¿qué tal?" in text(row)
+    assert "Eliminar la conversación con bob" in text(row)
+    thread = page(as_alice.get("/messages/bob", headers=ES))
+    assert text(thread.find("h1")) == "Conversación con bob"
+    assert by_id(thread, "message-log")["aria-label"] == "Conversación con bob"
+    assert text(by_id(thread, "thread-poller")) == "Buscar mensajes nuevos"
+    assert "Tú" in text(by_id(thread, "message-log").select_one("article.message-mine"))

@@ -256,7 +256,7 @@ def test_full_page_shows_right_count_without_javascript(app, client, auth, alice
     for _ in range(2):
         send(bob, alice)
     auth.login("alice")
-    for url in ("/index", "/explore", "/user/bob", "/messages/sent"):
+    for url in ("/index", "/explore", "/user/bob", "/messages"):
         badge = by_id(page(client.get(url)), "message-count")
         assert text(badge.find(class_="badge")) == "2", url
         assert text(badge.find(class_="visually-hidden")) == "2 unread messages"

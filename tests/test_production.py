@@ -72,8 +72,8 @@ def test_timestamps_are_utc_whatever_the_server_time_zone(ny_app):
 def test_a_fixed_time_round_trips_and_is_shown_in_utc(ny_app):
     alice, bob = make_user("alice"), make_user("bob")
     when = datetime(2024, 1, 15, 12, 0, 0, tzinfo=timezone.utc)
-    message = Message(sender_id=alice.id, recipient_id=bob.id, body="from the past", timestamp=when)
-    db.session.add(message)
+    message = send(alice, bob, "from the past")
+    db.session.execute(sa.update(Message).where(Message.id == message.id).values(timestamp=when))
     db.session.commit()
     message_id = message.id
     db.session.expire_all()

@@ -106,8 +106,8 @@ def test_nobody_sees_another_users_messages_or_notifications(as_alice, alice, bo
     carol = make_user("carol")
     send(bob, carol, "secret for carol")
     send(carol, bob, "secret for bob")
-    for url in ["/messages", "/messages/sent", "/notifications", "/notifications?since=0",
-                "/notifications/badge", "/messages?page=1", "/user/bob", "/user/carol"]:
+    for url in ["/messages", "/messages/bob", "/messages/carol", "/messages/carol?after=0", "/notifications",
+                "/notifications?since=0", "/notifications/badge", "/messages?page=1", "/user/bob", "/user/carol"]:
         for headers in ({}, HTMX):
             response = as_alice.get(url, headers=headers)
             assert response.status_code in (200, 204), url
@@ -323,8 +323,8 @@ def test_security_headers_on_every_response(error_app, url, method, status):
         assert "Traceback" not in body and "secret internals" not in body and "connection refused" not in body
 
 
-@pytest.mark.parametrize("url", ["/messages", "/messages/sent", "/edit_profile", "/auth/change_password", "/index",
-                                 "/user/alice", "/notifications", "/send_message/bob"])
+@pytest.mark.parametrize("url", ["/messages", "/messages/bob", "/edit_profile", "/auth/change_password", "/index",
+                                 "/user/alice", "/notifications"])
 def test_private_pages_and_fragments_are_never_stored_by_caches(as_alice, alice, bob, url):
     for headers in ({}, HTMX):
         response = as_alice.get(url, headers=headers)
@@ -476,7 +476,7 @@ def test_user_text_renders_as_text_everywhere(app, client, auth):
     send(evil, alice, XSS[:140])
     send(odd, alice, "from odd")
     auth.login("alice")
-    for url in ["/index", "/explore", "/user/evil", "/messages", "/messages/sent", "/send_message/evil"]:
+    for url in ["/index", "/explore", "/user/evil", "/messages", "/messages/evil"]:
         for headers in ({}, HTMX):
             response = client.get(url, headers=headers)
             assert response.status_code == 200, url
@@ -487,7 +487,7 @@ def test_user_text_renders_as_text_everywhere(app, client, auth):
     response = client.get("/notifications")
     assert response.mimetype == "application/json" and response.headers["X-Content-Type-Options"] == "nosniff"
     # A message echoed back in a form with errors is escaped too.
-    response = client.post("/send_message/evil", data={"message": XSS * 5}, headers=HTMX)
+    response = client.post("/messages/evil", data={"message": XSS * 5}, headers=HTMX)
     assert response.status_code == 422
     _assert_escaped(response)
     response = client.post("/index", data={"post": XSS}, headers=HTMX)
@@ -526,11 +526,14 @@ def test_user_text_is_shown_in_its_own_direction(as_alice, alice, bob):
     send(bob, alice, "\u0645\u0631\u062d\u0628\u0627")
     db.session.get(User, bob.id).about_me = "\u05e9\u05dc\u05d5\u05dd"
     db.session.commit()
-    for url in ["/explore", "/messages", "/user/bob"]:
+    for url in ["/explore", "/messages/bob", "/user/bob"]:
         soup = page(as_alice.get(url))
         post = soup.find("article")
         assert post.find(class_="body-text")["dir"] == "auto", url
         assert post.find("bdi") is not None and text(post.find("bdi")) == "bob", url
+    conversations = page(as_alice.get("/messages"))
+    assert conversations.find(class_="conversation-preview")["dir"] == "auto"
+    assert text(conversations.find("li", id=lambda i: i and i.startswith("conversation-")).find("bdi")) == "bob"
     profile = page(as_alice.get("/user/bob"))
     assert profile.find("h1").find("bdi") is not None
     assert profile.find("p", class_="body-text", dir="auto") is not None

@@ -5,7 +5,8 @@ import json
 import sqlalchemy as sa
 
 from microblog.extensions import db
-from microblog.messages.models import Message, count_unread
+from microblog.messages.models import Conversation, Member, Message
+from microblog.unread import total_unread
 from microblog.notifications.models import UNREAD_MESSAGE_COUNT, Notification
 from microblog.posts.models import Post
 from microblog.users.models import User, followers
@@ -35,10 +36,25 @@ def test_seed_loads_consistent_data(app, runner):
         sa.select(Notification).where(Notification.name == UNREAD_MESSAGE_COUNT))}
     assert user1.id in stored  # user1 has some unread
     for user in db.session.scalars(sa.select(User)):
-        truth = count_unread(user.id, user.last_read_message_id)
+        truth = total_unread(user.id)
         got = json.loads(stored[user.id].payload_json) if user.id in stored else 0
         assert got == truth, user.username
     assert all(json.loads(n.payload_json) > 0 for n in stored.values())
+    # One conversation per pair; every message in its pair's conversation; the long one between user1 and user2.
+    pairs = db.session.execute(sa.select(Conversation.user_low_id, Conversation.user_high_id)).all()
+    assert len(pairs) == len(set(pairs)) == count(Conversation) == count(Member) // 2
+    wrong = db.session.scalar(sa.select(sa.func.count()).select_from(Message).join(
+        Conversation, Conversation.id == Message.conversation_id).where(
+        sa.case((Message.sender_id < Message.recipient_id, Message.sender_id), else_=Message.recipient_id)
+        != Conversation.user_low_id))
+    assert wrong == 0
+    long_one = db.session.scalar(sa.select(sa.func.count()).where(
+        Message.conversation_id == Conversation.id, Conversation.user_low_id == 1, Conversation.user_high_id == 2))
+    assert long_one >= 100  # a fifth of 500
+    last = db.session.scalar(sa.select(sa.func.count()).select_from(Member).where(
+        Member.last_message_id != sa.select(sa.func.max(Message.id)).where(
+            Message.conversation_id == Member.conversation_id).scalar_subquery()))
+    assert last == 0
     # Timestamps come back aware.
     assert db.session.scalar(sa.select(Post).limit(1)).timestamp.tzinfo is not None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -14,7 +13,7 @@ from flask_login import current_user
 from ..database import begin_write, utcnow
 from ..extensions import db, login_manager
 from ..htmx import is_htmx, wants_fragment
-from ..notifications.models import UNREAD_MESSAGE_COUNT, Notification
+from ..unread import load_user_with_count
 from ..users.models import User
 
 
@@ -28,29 +27,10 @@ def parse_session_id(token: str | None) -> tuple[int, str] | None:
     return int(user_id), session_token
 
 
-# Built once: every signed-in request runs it, so it only binds `user_id` (the compiled form is cached).
-_USER_WITH_COUNT = (
-    sa.select(User, Notification.payload_json)
-    .outerjoin(
-        Notification,
-        sa.and_(Notification.user_id == User.id, Notification.name == UNREAD_MESSAGE_COUNT),
-    )
-    .where(User.id == sa.bindparam("user_id"))
-)
-
-
 def load_user(token: str) -> User | None:
     """The signed-in user and their stored unread count, in one statement."""
     parsed = parse_session_id(token)
-    if parsed is None:
-        return None
-    user_id, session_token = parsed
-    row = db.session.execute(_USER_WITH_COUNT, {"user_id": user_id}).first()
-    if row is None or row[0].session_token != session_token:
-        return None
-    user = row[0]
-    user.unread_count = int(json.loads(row[1])) if row[1] is not None else 0
-    return user
+    return None if parsed is None else load_user_with_count(*parsed)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -73,10 +53,6 @@ def unauthorized():
 
     if wants_json():
         return error_response(401)
-    if request.endpoint == "notifications.badge":
-        from ..notifications.views import stopped_badge
-
-        return stopped_badge()
     flash(login_manager.login_message, login_manager.login_message_category)  # shown on the sign-in page
     if is_htmx():
         current = urlsplit(request.headers.get("HX-Current-URL", ""))

@@ -1,28 +1,159 @@
-"""Private messages: send, the inbox (which marks what it showed as read) and the sent box."""
+"""Private messages as conversations: the list, a thread (with its reply form, its "earlier" pages and its
+poll), delete-for-me, and the tutorial's /send_message URL, which now lands in the conversation."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import ratelimit
-from ..htmx import redirect_after_post, render, wants_fragment
-from ..pagination import paginate
+from ..auth.login import parse_session_id
+from ..extensions import login_manager
+from ..forms import EmptyForm, has_forbidden_characters
+from ..htmx import redirect_after_post, render, vary_on_htmx, wants_fragment
+from ..pagination import Page, page_number
+from ..unread import anything_new, mark_read, send
+from ..users.models import USERNAME_MAX, User, username_key
 from ..users.views import get_user_or_404
 from .forms import MessageForm
-from .models import Message, mark_read, send_message as store_message
+from .models import conversation_list, membership, received_after, thread as thread_messages
 
 bp = Blueprint("messages", __name__)
 
+MAX_CURSOR = 2**63 - 1
+POLL_BATCH = 50  # at most this many new messages per poll; the next poll brings the rest
+PREVIEW_CHARS = 60
+# Fixed words that /messages/<word> answered before it meant "the conversation with <word>": they keep
+# answering (a redirect) unless a user has that name, who then still reaches their conversation.
+LEGACY_PATHS = {"sent": "messages.messages"}
 
-@bp.route("/send_message/<recipient>", methods=["GET", "POST"])
+
+@bp.record_once
+def _defaults(state):
+    state.app.config.setdefault("THREAD_POLL_SECONDS", 3)
+    state.app.config.setdefault("THREAD_MESSAGES_PER_PAGE", 20)
+
+
+@bp.app_template_filter("preview")
+def preview(body: str, limit: int = PREVIEW_CHARS) -> str:
+    """One line of at most `limit` characters, cut on a word, with an ellipsis when cut."""
+    line = " ".join(body.split())
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    if " " in cut[limit // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,.;:") + "…"
+
+
+def cursor(name: str) -> int | None:
+    """A message-id cursor from the query string: None when absent, 400 unless a whole number in range."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 19 or int(raw) > MAX_CURSOR:
+        abort(400, description=_("'%(name)s' must be a message number.", name=name))
+    return int(raw)
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return vary_on_htmx(response)
+
+
+@bp.get("/messages")
 @login_required
-def send_message(recipient):
-    """The message form; after sending, the recipient's profile (or, for htmx, a fresh form and the flash)."""
-    user = get_user_or_404(recipient)
-    if user.id == current_user.id:
+def messages():
+    """Your conversations, newest activity first; the list alone for htmx paging."""
+    number = page_number()
+    rows, has_next = conversation_list(current_user.id, number, current_app.config["MESSAGES_PER_PAGE"])
+    if number > 1 and not rows:
+        abort(404, description=_("There is no page %(page)d.", page=number))
+    return render("messages/inbox.html", "partials/messages/conversations.html",
+                  conversations=Page(items=rows, page=number, has_next=has_next), me=current_user)
+
+
+def _partner(username: str) -> User:
+    """The other person of a conversation: 404 for nobody, 400 for yourself."""
+    other = get_user_or_404(username)
+    if other.id == current_user.id:
         abort(400, description=_("You cannot send a private message to yourself."))
+    return other
+
+
+def _poll_unchanged(username: str) -> bool:
+    """The poll's fast path: True when the session is valid and nothing new came (one query, no user loaded)."""
+    parsed = parse_session_id(session.get("_user_id"))
+    if parsed is None or has_forbidden_characters(username) or len(username) > USERNAME_MAX:
+        return False
+    return anything_new(*parsed, username_key(username), cursor("after")) is False
+
+
+def _cursor_after(messages, member) -> int:
+    """The poll's cursor: the newest message to me shown (ids to me grow in commit order, see unread)."""
+    mine = [m.id for m in messages if m.recipient_id == current_user.id]
+    floor = messages[0].id - 1 if messages else 0
+    return max([floor, member.cleared_before_id if member else 0, *mine])
+
+
+@bp.route("/messages/<username>", methods=["GET", "POST"])
+def thread(username):
+    """The conversation (oldest to newest) with its reply form; `?before=` earlier ones; `?after=` the poll
+    (204 when nothing is new). POST replies: 303 back here, or for htmx a fresh form and the message."""
+    polling = request.method == "GET" and "after" in request.args and wants_fragment()
+    if polling and _poll_unchanged(username):
+        return _no_store(make_response("", 204))
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if username.casefold() in LEGACY_PATHS and User.by_username(username) is None:
+        return _redirect(url_for(LEGACY_PATHS[username.casefold()]), 301)
+    other = _partner(username)
+    if request.method == "POST":
+        return _reply(other)
+    member = membership(current_user.id, other.id)
+    if polling:
+        return _poll(other, member)
+    return _show(other, member, MessageForm(formdata=None))
+
+
+def _redirect(url: str, status: int):
+    response = make_response("", status)
+    response.headers["Location"] = url
+    return response
+
+
+def _show(other, member, form, status=200):
+    before = cursor("before")
+    cursor("after")  # checked even when not polling: junk is a 400 everywhere
+    per_page = current_app.config["THREAD_MESSAGES_PER_PAGE"]
+    if member is None:
+        messages, has_earlier = [], False
+    else:
+        messages, has_earlier = thread_messages(member, before=before, limit=per_page)
+        if messages:
+            mark_read(current_user, member, messages[-1].id)
+    partial = "partials/messages/earlier.html" if before is not None else "partials/messages/log.html"
+    return render("messages/thread.html", partial, status=status, oob=("partials/notifications/badge.html",),
+                  messages=messages, has_earlier=has_earlier, before=before, me=current_user, other=other,
+                  after=_cursor_after(messages, member), form=form, count=current_user.unread_count,
+                  delete_form=EmptyForm())
+
+
+def _poll(other, member):
+    after = cursor("after")
+    messages = received_after(member, after, POLL_BATCH) if member else []
+    if not messages:
+        return _no_store(make_response("", 204))
+    mark_read(current_user, member, messages[-1].id)
+    response = render("messages/thread.html", "partials/messages/poller.html",
+                      oob=("partials/messages/appended.html", "partials/notifications/badge.html"),
+                      messages=messages, me=current_user, other=other, after=messages[-1].id,
+                      count=current_user.unread_count)
+    return _no_store(response)
+
+
+def _reply(other):
     form = MessageForm()
     limit = ("message", str(current_user.id), *ratelimit.limit_of("RATELIMIT_MESSAGES_PER_SENDER"))
     valid = form.validate_on_submit()
@@ -30,37 +161,44 @@ def send_message(recipient):
     if retry:
         form.message.errors.append(_("You are sending messages too fast. Please wait a minute and try again."))
     elif valid:
-        store_message(current_user, user, form.message.data)
-        flash(_("Your message has been sent."), "success")
+        message = send(current_user, other, form.message.data)
         if not wants_fragment():
-            return redirect_after_post(url_for("users.user", username=user.username))
-        form = MessageForm(formdata=None)
-    if form.is_submitted() and form.errors:
-        response = render("messages/send_message.html", "partials/messages/form.html", status=429 if retry else 422,
-                          form=form, recipient=user)
-        if retry:
-            response.headers["Retry-After"] = str(retry)
-        return response
-    return render("messages/send_message.html", "partials/messages/form.html", oob=("partials/shared/flashes.html",),
-                  form=form, recipient=user)
+            flash(_("Your message has been sent."), "success")
+            return redirect_after_post(url_for("messages.thread", username=other.username))
+        return render("messages/thread.html", "partials/messages/form.html", oob=("partials/messages/appended.html",),
+                      form=MessageForm(formdata=None), other=other, me=current_user, messages=[message], focus=True)
+    status = 429 if retry else 422
+    if wants_fragment():
+        response = render("messages/thread.html", "partials/messages/form.html", status=status, form=form,
+                          other=other, me=current_user)
+    else:
+        response = _show(other, membership(current_user.id, other.id), form, status=status)
+    if retry:
+        response.headers["Retry-After"] = str(retry)
+    return response
 
 
-@bp.get("/messages")
+@bp.post("/messages/<username>/delete")
 @login_required
-def messages():
-    """Received messages, newest first; marks read those up to the newest shown (badge sent out-of-band)."""
-    page = paginate(Message.received(current_user), current_app.config["MESSAGES_PER_PAGE"])
-    if page.items:
-        mark_read(current_user, max(message.id for message in page.items))
-    return render("messages/inbox.html", "partials/messages/list.html", oob=("partials/notifications/badge.html",),
-                  messages=page, box="inbox", endpoint="messages.messages", endpoint_args={},
-                  count=current_user.unread_count)
+def delete(username):
+    """Delete the conversation for me: hides it up to now from me only; 303 to the list, or for htmx an empty
+    answer (the row goes away) and the badge out-of-band."""
+    other = _partner(username)
+    member = membership(current_user.id, other.id)
+    if member is not None and member.last_message_id > member.cleared_before_id:
+        mark_read(current_user, member, member.last_message_id, clear=True)
+    if wants_fragment():
+        badge = render_template("partials/notifications/badge.html", oob=True, count=current_user.unread_count)
+        return vary_on_htmx(make_response(badge))
+    flash(_("The conversation with %(username)s was deleted for you.", username=other.username), "success")
+    return redirect_after_post(url_for("messages.messages"))
 
 
-@bp.get("/messages/sent")
+@bp.route("/send_message/<recipient>", methods=["GET", "POST"])
 @login_required
-def sent():
-    """Messages you sent, newest first."""
-    page = paginate(Message.sent(current_user), current_app.config["MESSAGES_PER_PAGE"])
-    return render("messages/sent.html", "partials/messages/list.html", messages=page, box="sent",
-                  endpoint="messages.sent", endpoint_args={})
+def send_message(recipient):
+    """The tutorial's URL: GET goes to the conversation; POST sends there, as the thread's own form does."""
+    other = _partner(recipient)
+    if request.method == "POST":
+        return _reply(other)
+    return _redirect(url_for("messages.thread", username=other.username), 302)

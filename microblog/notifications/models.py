@@ -9,9 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..database import lock_user
 from ..extensions import db
-from ..users.models import User
 
 UNREAD_MESSAGE_COUNT = "unread_message_count"
 
@@ -39,11 +37,10 @@ class Notification(db.Model):
 def add_notification(user_id: int, name: str, data: Any) -> Notification:
     """Replace the user's notification called `name` (no commit).
 
-    Runs under the user's lock, and stamps strictly after the user's previous notification, so a client
+    The caller holds the user's lock (`microblog.unread.lock_user`), and this stamps strictly after the user's previous notification, so a client
     that polls `?since=<last timestamp>` never skips one committed later (SPEC S11 item 4), even when
     app servers' clocks disagree.
     """
-    lock_user(user_id)
     previous = db.session.scalar(
         sa.select(sa.func.max(Notification.timestamp)).where(Notification.user_id == user_id)
     )
@@ -72,35 +69,3 @@ def notifications_since(user_id: int, since: float) -> list[Notification]:
         .order_by(Notification.timestamp)
     )
     return list(db.session.scalars(stmt))
-
-
-# Built once: a poll pays only for binding `user_id` and running the cached compiled statement.
-_BADGE_STATE = (
-    sa.select(User.session_token, Notification.payload_json)
-    .outerjoin(
-        Notification,
-        sa.and_(Notification.user_id == User.id, Notification.name == UNREAD_MESSAGE_COUNT),
-    )
-    .where(User.id == sa.bindparam("user_id"))
-)
-
-
-def badge_state(user_id: int, session_token: str) -> int | None:
-    """The stored unread count for a valid session, in one query; None when the session is not valid.
-
-    This is the whole database cost of a badge poll: the user's session token (to honour sign-outs
-    and password changes) and the stored count, joined in one statement (the user's primary key and
-    the unique (user_id, name) index). It runs as a Core statement: no ORM entities, no identity map,
-    nothing loaded but two strings. On PostgreSQL it runs in autocommit: one round trip for the query,
-    no BEGIN before it and no ROLLBACK after it (a single statement is consistent on its own).
-    """
-    engine = db.engine  # looked up once: this runs on every poll
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            row = conn.execute(_BADGE_STATE, {"user_id": user_id}).first()
-    else:
-        # SQLite: in-process, a BEGIN costs next to nothing; our BEGIN handling (database.py) stays simple.
-        row = db.session.connection().execute(_BADGE_STATE, {"user_id": user_id}).first()
-    if row is None or row[0] != session_token:
-        return None
-    return int(json.loads(row[1])) if row[1] is not None else 0

@@ -11,7 +11,8 @@ from flask_login import current_user, login_required
 from ..auth.login import parse_session_id
 from ..errors import json_errors
 from ..htmx import STOP_POLLING, render_standalone, vary_on_htmx
-from .models import badge_state, notifications_since
+from ..unread import badge_state
+from .models import notifications_since
 
 bp = Blueprint("notifications", __name__)
 

@@ -57,8 +57,6 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     about_me: Mapped[Optional[str]] = mapped_column(sa.String(ABOUT_ME_MAX))
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Messages with an id up to this one count as read (SPEC S4: a watermark by id, not by clock).
-    last_read_message_id: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     # Part of every session and remember cookie; changing it signs the user out everywhere.
     session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7e4d2a91c30'
-down_revision = '3c1f0a2b7d45'
+down_revision = '7b2e4c9d1a60'
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,8 @@ from microblog.messages.forms import MessageForm
 
 def samples():
     return [
-        (_("Empty form"), {"form": MessageForm(formdata=None), "recipient": s.user("bob", 2)}),
+        (_("Empty form"), {"form": MessageForm(formdata=None), "other": s.user("bob", 2)}),
         (_("With an error"), {"form": s.with_errors(MessageForm(formdata=None), message=_("This field cannot be empty.")),
-                              "recipient": s.user("bob", 2)}),
+                              "other": s.user("bob", 2)}),
+        (_("After sending, focused"), {"form": MessageForm(formdata=None), "other": s.user("bob", 2), "focus": True}),
     ]

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from .conftest import AXE, POLL_MS, screenshot, sign_in
 
 ANONYMOUS_PAGES = ["/auth/login", "/auth/register", "/auth/reset_password_request"]
-PAGES = ["/", "/explore", "/user/alice", "/user/bob", "/messages", "/messages/sent", "/send_message/bob", "/edit_profile",
+PAGES = ["/", "/explore", "/user/alice", "/user/bob", "/messages", "/messages/carol", "/messages/bob", "/edit_profile",
          "/search?q=post", "/search"]
 
 # The app's CSP (script-src 'self') blocks the inline <script> add_script_tag makes, so this context
@@ -36,6 +36,7 @@ def people(live_server):
     for n in range(4):
         live_server.message("bob", "alice", f"Message {n} from Bob")
     live_server.message("alice", "bob", "Reply from Alice")
+    live_server.message("carol", "alice", "Hola, " + "una frase larga para la vista previa " * 3)
 
 
 @pytest.mark.parametrize("locale, lang", [("en-US", "en"), ("es-ES", "es")])
@@ -47,13 +48,13 @@ def test_main_pages_have_no_serious_axe_violations(live_server, new_context, peo
         expect(page.locator("html")).to_have_attribute("lang", lang)
         found[path] = axe_violations(page)
     sign_in(page, "alice")
-    expect(page.locator("#message-count .badge")).to_have_text("4")
+    expect(page.locator("#message-count .badge")).to_have_text("5")
     for path in PAGES:
         response = page.goto(path)
         assert response.status == 200, path
         expect(page.locator("html")).to_have_attribute("lang", lang)
         found[path] = axe_violations(page)
-        if lang == "en" and path in ("/", "/explore", "/messages", "/user/bob"):
+        if lang == "en" and path in ("/", "/explore", "/messages", "/user/bob", "/messages/bob"):
             name = {"/": "home"}.get(path, path.strip("/").replace("/", "-"))
             screenshot(page, name, full_page=True)
     # axe really runs: an image without a text alternative is reported.
@@ -95,11 +96,11 @@ def focus_by_tab(page, selector: str, limit: int = 40):
     raise AssertionError(f"{selector} never got the keyboard focus in {limit} Tab presses")
 
 
-def test_send_message_flow_by_keyboard_alone(live_server, alice_on_bobs_profile):
+def test_conversation_flow_by_keyboard_alone(live_server, alice_on_bobs_profile):
     page = alice_on_bobs_profile
     focus_by_tab(page, "#send-message-link")
     page.keyboard.press("Enter")
-    page.wait_for_url("**/send_message/bob")
+    page.wait_for_url("**/messages/bob")
 
     # Empty first: the error is announced beside the field, and the field points at it.
     focus_by_tab(page, "#message-form textarea[name=message]")
@@ -109,16 +110,26 @@ def test_send_message_flow_by_keyboard_alone(live_server, alice_on_bobs_profile)
     textarea = page.locator("#message-form textarea[name=message]")
     expect(textarea).to_have_attribute("aria-describedby", "message-hint message-error")
 
-    page.goto("/send_message/bob")
+    page.goto("/messages/bob")
     focus_by_tab(page, "#message-form textarea[name=message]")
     page.keyboard.type("Typed with the keyboard")
     page.keyboard.press("Tab")
     expect(page.locator("#message-form button[type=submit]")).to_be_focused()
     page.keyboard.press("Enter")
-    expect(page.locator("#flashes")).to_contain_text("Your message has been sent.")
-    assert live_server.message_count() == 1
-
-    # The way back to the profile is reachable too.
-    focus_by_tab(page, "main a[href='/user/bob']")
+    expect(page.locator("#message-log[role=log]")).to_contain_text("Typed with the keyboard")
+    # The form comes back empty with the focus in it: the next message can be typed at once.
+    expect(page.locator("#message-form textarea[name=message]")).to_have_value("")
+    expect(page.locator("#message-form textarea[name=message]")).to_be_focused()
+    page.keyboard.type("And a second one")
+    page.keyboard.press("Tab")
     page.keyboard.press("Enter")
-    page.wait_for_url("**/user/bob")
+    expect(page.locator("#message-log")).to_contain_text("And a second one")
+    assert live_server.message_count() == 2
+
+    # The way to all conversations is reachable too, and from there back into this one.
+    focus_by_tab(page, "main a[href='/messages']")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/messages")
+    focus_by_tab(page, "#conversation-list a[href='/messages/bob']")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/messages/bob")

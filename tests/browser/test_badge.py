@@ -29,11 +29,11 @@ def test_badge_counts_a_new_message_without_a_reload_and_clears_when_read(live_s
     expect(badge.locator(".badge")).to_be_hidden()
     mark_document(bob)
 
-    # A sends B a message through the form.
-    alice.goto("/send_message/bob")
+    # A sends B a message through the conversation's form.
+    alice.goto("/messages/bob")
     alice.fill("#message-form textarea[name=message]", "Hi Bob!")
     alice.click("#message-form button[type=submit]")
-    expect(alice.locator("#flashes")).to_contain_text("Your message has been sent.")
+    expect(alice.locator("#message-log")).to_contain_text("Hi Bob!")
 
     # One poll interval later B's badge shows 1, with no page load.
     response = poll(bob)
@@ -45,10 +45,14 @@ def test_badge_counts_a_new_message_without_a_reload_and_clears_when_read(live_s
     assert same_document(bob), "the badge must update without a page load"
     screenshot(bob, "badge-with-count")
 
-    # Opening Messages (a full page) shows it and the badge is gone at once...
+    # Messages lists the conversation (still unread); opening it shows the message and the badge is gone.
     bob.click("a[href='/messages']")
     bob.wait_for_url("**/messages")
-    expect(bob.locator("#message-list")).to_contain_text("Hi Bob!")
+    expect(bob.locator("#conversation-list")).to_contain_text("Hi Bob!")
+    expect(bob.locator("#conversation-list")).to_contain_text("1 unread message")
+    bob.click("#conversation-list a[href='/messages/alice']")
+    bob.wait_for_url("**/messages/alice")
+    expect(bob.locator("#message-log")).to_contain_text("Hi Bob!")
     expect(badge.locator(".badge")).to_be_hidden()
     # ...and stays gone after the next poll (204: nothing to swap).
     response = poll(bob)
@@ -56,28 +60,28 @@ def test_badge_counts_a_new_message_without_a_reload_and_clears_when_read(live_s
     expect(badge.locator(".badge")).to_be_hidden()
 
 
-def test_reading_by_htmx_clears_the_badge_out_of_band(live_server, new_context):
-    """Paging the inbox in place marks the shown messages read and swaps the badge out-of-band."""
+def test_deleting_a_conversation_by_htmx_clears_the_badge_out_of_band(live_server, new_context):
+    """Delete-for-me on the list removes the row in place and swaps the badge out-of-band."""
     live_server.user("alice")
     live_server.user("bob")
+    live_server.user("carol")
     for n in range(4):
         live_server.message("alice", "bob", f"message {n}")
+    live_server.message("carol", "bob", "from carol")
     page = new_context().new_page()
     sign_in(page, "bob")
-    expect(page.locator("#message-count .badge")).to_have_text("4")
-    # Page 2 shows only the oldest message: the three newer ones stay unread (a watermark by id).
-    page.goto("/messages?page=2")
-    expect(page.locator("#message-list")).to_contain_text("message 0")
-    expect(page.locator("#message-count .badge")).to_have_text("3")
+    expect(page.locator("#message-count .badge")).to_have_text("5")
+    page.goto("/messages")
     mark_document(page)
-    with page.expect_response(re.compile(r"/messages\?page=1")) as answer:
-        page.locator("#message-list a[rel=prev]").click()
+    row = page.locator("#conversation-list li", has_text="alice")
+    with page.expect_response(re.compile(r"/messages/alice/delete$")) as answer:
+        row.locator("button[type=submit]").click()
     assert answer.value.status == 200
-    expect(page.locator("#message-list")).to_contain_text("message 3")
-    expect(page.locator("#message-count .badge")).to_be_hidden()
-    expect(page.locator("#message-count")).not_to_contain_text("unread")
+    expect(row).to_have_count(0)
+    expect(page.locator("#conversation-list")).to_contain_text("from carol")
+    expect(page.locator("#message-count .badge")).to_have_text("1")
+    expect(page.locator("#message-count")).to_contain_text("1 unread message")
     assert same_document(page)
-    assert page.url.endswith("/messages?page=1")
 
 
 def test_signing_out_in_one_tab_stops_polling_in_the_other(live_server, new_context):

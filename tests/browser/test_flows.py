@@ -11,35 +11,37 @@ from tests.conftest import PASSWORD
 from .conftest import HOME, mark_document, same_document, screenshot, sign_in
 
 
-def test_send_form_errors_in_place_then_sends_once(live_server, alice_on_bobs_profile):
+def test_reply_form_errors_in_place_then_sends_once(live_server, alice_on_bobs_profile):
     page = alice_on_bobs_profile
     page.click("#send-message-link")
-    page.wait_for_url("**/send_message/bob")
+    page.wait_for_url("**/messages/bob")
     mark_document(page)
     form = page.locator("#message-form")
 
     # Only spaces: the error appears beside the field, in place, and nothing is stored.
-    with page.expect_response("**/send_message/bob") as answer:
+    with page.expect_response("**/messages/bob") as answer:
         form.locator("textarea[name=message]").fill("   ")
         form.locator("button[type=submit]").click()
     assert answer.value.status == 422
     expect(page.locator("#message-error")).to_have_text("This field cannot be empty.")
     expect(form.locator("textarea[name=message]")).to_have_attribute("aria-invalid", "true")
-    assert same_document(page) and page.url.endswith("/send_message/bob")
+    assert same_document(page) and page.url.endswith("/messages/bob")
     assert live_server.message_count() == 0
 
-    # A valid body, double-clicked: one message, a fresh form and the flash.
+    # A valid body, double-clicked: one message, at the bottom of the thread, and a fresh form.
     form.locator("textarea[name=message]").fill("Lunch tomorrow?")
-    with page.expect_response("**/send_message/bob") as answer:
+    with page.expect_response("**/messages/bob") as answer:
         form.locator("button[type=submit]").dblclick()
     assert answer.value.status == 200
-    expect(page.locator("#flashes")).to_contain_text("Your message has been sent.")
+    expect(page.locator("#message-log article.message-mine")).to_have_count(1)
+    expect(page.locator("#message-log article").last).to_contain_text("Lunch tomorrow?")
+    expect(page.locator("#thread-empty")).to_be_hidden()
     expect(form.locator("textarea[name=message]")).to_have_value("")
     expect(page.locator("#message-error")).to_have_count(0)
     page.wait_for_timeout(300)  # room for a second request, if the double click had made one
     assert live_server.message_count() == 1
     assert same_document(page)
-    screenshot(page, "send-message")
+    screenshot(page, "conversation")
 
 
 def _post_bodies(page):
@@ -77,29 +79,35 @@ def test_explore_pages_in_place_with_working_url_back_and_reload(live_server, ne
     expect(page.locator("main #post-list")).to_have_count(1)
 
 
-def test_messages_page_in_place_with_working_url_back_and_reload(live_server, new_context):
-    live_server.user("alice")
+def test_conversation_list_pages_in_place_and_back_restores_it(live_server, new_context):
     live_server.user("bob")
     for n in range(1, 6):
-        live_server.message("alice", "bob", f"note {n}")
+        live_server.user(f"friend{n}")
+        live_server.message(f"friend{n}", "bob", f"note {n}")
     page = new_context().new_page()
     sign_in(page, "bob")
     page.goto("/messages")
-    bodies = lambda: page.locator("#message-list article .body-text").all_inner_texts()  # noqa: E731
-    assert bodies() == ["note 5", "note 4", "note 3"]
+    names = lambda: page.locator("#conversation-list li[id^=conversation-] a[id^=conversation-link]").all_inner_texts()  # noqa: E731
+    assert names() == ["friend5", "friend4", "friend3"]
     mark_document(page)
-    page.locator("#message-list a[rel=next]").click()
+    page.locator("#conversation-list a[rel=next]").click()
     expect(page).to_have_url(re.compile(r"/messages\?page=2$"))
-    expect(page.locator("#message-list")).to_contain_text("note 2")
-    assert bodies() == ["note 2", "note 1"]
+    expect(page.locator("#conversation-list")).to_contain_text("note 2")
+    assert names() == ["friend2", "friend1"]
     assert same_document(page)
+    # Into a conversation and back: the list comes back as it was.
+    page.click("#conversation-list a[href='/messages/friend1']")
+    page.wait_for_url("**/messages/friend1")
+    expect(page.locator("#message-log")).to_contain_text("note 1")
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/messages\?page=2$"))
+    expect(page.locator("#conversation-list")).to_contain_text("note 1")
+    assert names() == ["friend2", "friend1"]
     page.go_back()
     expect(page).to_have_url(re.compile(r"/messages$"))
-    expect(page.locator("#message-list")).to_contain_text("note 5")
-    page.go_forward()
-    expect(page.locator("#message-list")).to_contain_text("note 1")
+    expect(page.locator("#conversation-list")).to_contain_text("note 5")
     page.reload()
-    assert bodies() == ["note 2", "note 1"]
+    assert names() == ["friend5", "friend4", "friend3"]
     expect(page.locator("h1")).to_have_text("Messages")
 
 
@@ -161,8 +169,9 @@ def test_without_javascript_everything_works_by_full_page_loads(live_server, new
     expect(page.locator("#message-error")).to_be_visible()
     page.fill("#message-form textarea[name=message]", "Hello from a browser without JS")
     page.click("#message-form button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/user/bob$"))
+    expect(page).to_have_url(re.compile(r"/messages/bob$"))
     expect(page.locator("#flashes")).to_contain_text("Your message has been sent.")
+    expect(page.locator("#message-log article.message-mine")).to_contain_text("Hello from a browser without JS")
     assert live_server.message_count() == 1
 
     # The home timeline now has bob's 4 posts and ours: 2 pages of 3.
@@ -178,6 +187,19 @@ def test_without_javascript_everything_works_by_full_page_loads(live_server, new
     sign_in(page, "bob")
     expect(page.locator("#message-count .badge")).to_have_text("1")
     page.click("a[href='/messages']")
-    expect(page.locator("#message-list")).to_contain_text("Hello from a browser without JS")
+    expect(page.locator("#conversation-list")).to_contain_text("Hello from a browser without JS")
+    expect(page.locator("#conversation-list")).to_contain_text("1 unread message")
+    page.click("#conversation-list a[href='/messages/nojs']")
+    expect(page.locator("#message-log article.message-theirs")).to_contain_text("Hello from a browser without JS")
     expect(page.locator("#message-count .badge")).to_be_hidden()
-    assert len(loads) >= 12, loads  # every step above was a full page load
+    # Bob answers; "Check for new messages" (the poll's link) and delete-for-me work as plain pages too.
+    page.fill("#message-form textarea[name=message]", "Got it, no JS here either")
+    page.click("#message-form button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/messages/nojs$"))
+    page.click("#thread-poller")
+    expect(page.locator("#message-log")).to_contain_text("Got it, no JS here either")
+    page.click("main form[action='/messages/nojs/delete'] button")
+    expect(page).to_have_url(re.compile(r"/messages$"))
+    expect(page.locator("#flashes")).to_contain_text("deleted for you")
+    expect(page.locator("#conversation-list")).to_contain_text("No conversations yet.")
+    assert len(loads) >= 16, loads  # every step above was a full page load

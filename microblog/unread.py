@@ -1,0 +1,242 @@
+"""The one home of unread state: the per-user lock, counting, sending, marking read and the badge's read.
+
+Nothing else computes or stores a count. What a user has unread is derived, never counted up or down:
+the messages to them, in each of their conversations, with an id above their watermark there. The
+total is stored (as the tutorial's `unread_message_count` notification) only by `send` and `mark_read`,
+computed from the data under the user's lock, so the badge, the JSON feed and the pages agree.
+
+The lock: every change to a user's unread state runs under `lock_user(user_id)` until commit. On
+PostgreSQL a row lock on the user (`SELECT ... FOR NO KEY UPDATE`), on SQLite the database write lock
+taken at `BEGIN IMMEDIATE`. Writers for one recipient are therefore serialised, so message ids to a
+recipient grow in commit order, and a watermark or a poll cursor by id never skips a message committed
+later (SPEC S5, S11 items 3-5).
+"""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
+
+from .database import IMMEDIATE, begin_write
+from .extensions import db
+from .messages.models import Conversation, Member, Message, ordered_pair
+from .notifications.models import UNREAD_MESSAGE_COUNT, Notification, add_notification
+from .users.models import User
+
+
+def lock_user(user_id: int) -> bool:
+    """Serialise every change to one user's unread state until commit; False when there is no such user."""
+    session = db.session()  # the real Session: scoped_session does not proxy in_transaction()
+    if session.get_bind().dialect.name == "sqlite":
+        if not (session.in_transaction() and session.connection().get_execution_options().get(IMMEDIATE)):
+            begin_write()
+    # FOR NO KEY UPDATE (key_share): two users messaging each other at once must not deadlock on the
+    # KEY SHARE locks that the messages' foreign keys take on the sender rows.
+    found = session.execute(sa.select(User.id).where(User.id == user_id).with_for_update(key_share=True))
+    return found.scalar_one_or_none() is not None
+
+
+# -- counting ------------------------------------------------------------------------------------
+
+def total_unread(user_id: int) -> int:
+    """Unread messages over all the user's conversations: one index range per conversation."""
+    stmt = (
+        sa.select(sa.func.count())
+        .select_from(Member)
+        .join(
+            Message,
+            sa.and_(
+                Message.conversation_id == Member.conversation_id,
+                Message.recipient_id == Member.user_id,
+                Message.id > Member.last_read_message_id,
+            ),
+        )
+        # Only conversations with something newer than the watermark are probed (last_message_id never
+        # goes down, and is stored with every message in the message's own transaction).
+        .where(Member.user_id == user_id, Member.last_message_id > Member.last_read_message_id)
+    )
+    return db.session.scalar(stmt)
+
+
+def _store_total(user_id: int) -> int:
+    count = total_unread(user_id)
+    add_notification(user_id, UNREAD_MESSAGE_COUNT, count)
+    return count
+
+
+# -- the two operations that change a count -------------------------------------------------------
+
+def _insert_ignore(model, **values):
+    """INSERT that does nothing when the row (by a unique key) already exists, on both databases."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+
+
+def _conversation_of(a: int, b: int) -> int:
+    """The pair's conversation id, created with both memberships the first time (race-free)."""
+    existing = db.session.scalar(
+        sa.select(Member.conversation_id).where(Member.user_id == a, Member.other_id == b)
+    )
+    if existing is not None:
+        return existing
+    low, high = ordered_pair(a, b)
+    _insert_ignore(Conversation, user_low_id=low, user_high_id=high)
+    conversation_id = db.session.scalar(
+        sa.select(Conversation.id).where(Conversation.user_low_id == low, Conversation.user_high_id == high)
+    )
+    for user_id, other_id in ((low, high), (high, low)):
+        _insert_ignore(Member, conversation_id=conversation_id, user_id=user_id, other_id=other_id)
+    return conversation_id
+
+
+def send(sender: User, recipient: User, body: str) -> Message:
+    """Store a message in the pair's conversation and the recipient's new total, then commit.
+
+    The only way a message is sent: the place to announce "the recipient's count changed".
+    """
+    lock_user(recipient.id)
+    conversation_id = _conversation_of(sender.id, recipient.id)
+    message = Message(conversation_id=conversation_id, sender_id=sender.id, recipient_id=recipient.id, body=body)
+    db.session.add(message)
+    db.session.flush()
+    # Only ever up: a send the other way that committed first may already have stored a higher id.
+    db.session.execute(
+        sa.update(Member)
+        .where(Member.conversation_id == conversation_id, Member.last_message_id < message.id)
+        .values(last_message_id=message.id)
+        .execution_options(synchronize_session=False)
+    )
+    _store_total(recipient.id)
+    db.session.commit()
+    return message
+
+
+def mark_read(user: User, member: Member, up_to: int, *, clear: bool = False) -> int:
+    """Mark the member's messages up to id `up_to` as read (and, with `clear`, hide them from the member
+    alone); commit and return the user's new total. The only way a count goes down.
+
+    Messages committed after the page was queried have higher ids (see the lock) and stay unread.
+    Writes nothing and takes no lock when the watermark would not move (it only grows, so the value
+    loaded with `member` is a lower bound of the stored one).
+    """
+    if up_to <= member.last_read_message_id and not clear:
+        return user.unread_count
+    lock_user(user.id)
+    # Both marks only go up, whatever order two of the user's requests commit in.
+    greatest = sa.func.greatest if db.session.get_bind().dialect.name == "postgresql" else sa.func.max
+    values = {"last_read_message_id": greatest(Member.last_read_message_id, up_to)}
+    if clear:
+        values["cleared_before_id"] = greatest(Member.cleared_before_id, up_to)
+    stmt = sa.update(Member).where(Member.conversation_id == member.conversation_id, Member.user_id == user.id)
+    if not clear:
+        stmt = stmt.where(Member.last_read_message_id < up_to)
+    # The member's new values are set below from what we wrote: no reload.
+    stmt = stmt.values(**values).execution_options(synchronize_session=False)
+    if db.session.execute(stmt).rowcount == 0:
+        db.session.commit()
+        return user.unread_count
+    count = _store_total(user.id)
+    db.session.commit()
+    # What was written, set as loaded (not as a change: the session stays clean for later writes).
+    set_committed_value(member, "last_read_message_id", max(member.last_read_message_id, up_to))
+    if clear:
+        set_committed_value(member, "cleared_before_id", max(member.cleared_before_id, up_to))
+    user.unread_count = count
+    return count
+
+
+# -- reading the stored total -----------------------------------------------------------------------
+
+def _count(payload: str | None) -> int:
+    return int(json.loads(payload)) if payload is not None else 0
+
+
+# Built once: every signed-in request runs it, so it only binds `user_id` (the compiled form is cached).
+USER_WITH_COUNT = (
+    sa.select(User, Notification.payload_json)
+    .outerjoin(
+        Notification,
+        sa.and_(Notification.user_id == User.id, Notification.name == UNREAD_MESSAGE_COUNT),
+    )
+    .where(User.id == sa.bindparam("user_id"))
+)
+
+
+def load_user_with_count(user_id: int, session_token: str) -> User | None:
+    """The user and their stored total (as `user.unread_count`), in one statement; None for a bad session."""
+    row = db.session.execute(USER_WITH_COUNT, {"user_id": user_id}).first()
+    if row is None or row[0].session_token != session_token:
+        return None
+    user = row[0]
+    user.unread_count = _count(row[1])
+    return user
+
+
+# Built once: a poll pays only for binding `user_id` and running the cached compiled statement. Another
+# navbar count joins here as one more outer join, so one poll keeps answering every badge.
+_BADGE_STATE = (
+    sa.select(User.session_token, Notification.payload_json)
+    .outerjoin(
+        Notification,
+        sa.and_(Notification.user_id == User.id, Notification.name == UNREAD_MESSAGE_COUNT),
+    )
+    .where(User.id == sa.bindparam("user_id"))
+)
+
+# The thread's poll: is the session valid, and is there a message to me from `other` after the cursor?
+_OTHER = sa.orm.aliased(User)
+_THREAD_STATE = (
+    sa.select(
+        User.session_token,
+        sa.select(sa.func.max(Message.id))
+        .select_from(Member)
+        .join(_OTHER, _OTHER.id == Member.other_id)
+        .join(
+            Message,
+            sa.and_(
+                Message.conversation_id == Member.conversation_id,
+                Message.recipient_id == Member.user_id,
+                Message.id > sa.bindparam("after"),
+            ),
+        )
+        .where(Member.user_id == User.id, _OTHER.username_key == sa.bindparam("other_key"))
+        .scalar_subquery(),
+    )
+    .where(User.id == sa.bindparam("user_id"))
+)
+
+
+def _run_read_only(stmt, params) -> sa.Row | None:
+    """One statement, on PostgreSQL in autocommit: one round trip, no BEGIN before and no ROLLBACK after."""
+    engine = db.engine  # looked up once: this runs on every poll
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            return conn.execute(stmt, params).first()
+    # SQLite: in-process, a BEGIN costs next to nothing; our BEGIN handling (database.py) stays simple.
+    return db.session.connection().execute(stmt, params).first()
+
+
+def badge_state(user_id: int, session_token: str) -> int | None:
+    """The stored total for a valid session, in one query; None when the session is not valid.
+
+    The whole database cost of a badge poll: the session token (to honour sign-outs and password
+    changes) and the stored count, joined on the user's primary key and the unique (user_id, name)
+    index. A Core statement: nothing loaded but two strings.
+    """
+    row = _run_read_only(_BADGE_STATE, {"user_id": user_id})
+    if row is None or row[0] != session_token:
+        return None
+    return _count(row[1])
+
+
+def anything_new(user_id: int, session_token: str, other_key: str, after: int) -> bool | None:
+    """Whether a message from the user named `other_key` to this user came after `after`, in one query
+    (the thread poll's whole cost when nothing is new); None when the session is not valid."""
+    row = _run_read_only(_THREAD_STATE, {"user_id": user_id, "other_key": other_key, "after": after})
+    if row is None or row[0] != session_token:
+        return None
+    return row[1] is not None
