@@ -84,8 +84,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(gallery_bp)
 
-    from . import cli, health
+    from . import cli, health, push
 
     cli.init_app(app)
     health.init_app(app)
+    push.init_app(app)
     return app

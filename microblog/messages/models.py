@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..database import UTCDateTime, lock_user, utcnow
 from ..extensions import db
 from ..notifications.models import UNREAD_MESSAGE_COUNT, add_notification
+from ..push import MESSAGE, UNREAD, publish
 from ..users.models import User
 
 BODY_MAX = 140
@@ -88,6 +89,9 @@ def send_message(sender: User, recipient: User, body: str) -> Message:
     db.session.add(message)
     db.session.flush()
     add_notification(recipient.id, UNREAD_MESSAGE_COUNT, count_unread(recipient.id, watermark))
+    publish(recipient.id, UNREAD, MESSAGE)  # delivered at commit (SPEC S13)
+    if sender.id != recipient.id:
+        publish(sender.id, MESSAGE)
     db.session.commit()
     return message
 
@@ -110,6 +114,7 @@ def mark_read(user: User, newest_shown_id: int) -> int:
     )
     count = count_unread(user.id, newest_shown_id)
     add_notification(user.id, UNREAD_MESSAGE_COUNT, count)
+    publish(user.id, UNREAD)  # the reader's other tabs drop their badge too
     db.session.commit()
     user.last_read_message_id = newest_shown_id
     user.unread_count = count
