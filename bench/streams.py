@@ -152,6 +152,7 @@ class Streams:
     def __init__(self, port: int):
         self.port = port
         self.unread: dict[str, list[float]] = {}
+        self.woken: dict[str, asyncio.Event] = {}  # set at each `unread` event (the sender awaits it)
         self.opened = 0
         self.failed = 0
         self.tasks: list[asyncio.Task] = []
@@ -177,6 +178,8 @@ class Streams:
                             ready.set()
                     else:
                         arrivals.append(time.monotonic())
+                        if name in self.woken:
+                            self.woken[name].set()
         except (OSError, asyncio.IncompleteReadError):
             self.failed += 1
 
@@ -216,13 +219,15 @@ async def sends(port: int, streams: Streams, cookies: dict[str, str], senders: l
         nonlocal missing
         sender, recipient = senders[i % len(senders)], recipients[i % len(recipients)]
         before = len(streams.unread.get(recipient, []))
+        woken = streams.woken[recipient] = asyncio.Event()
         status, _, _ = await http(port, "POST", f"/send_message/{recipient}", cookies[sender],
                                   {"csrf_token": tokens[sender], "message": f"bench {i}"})
         done = time.monotonic()
         assert status == 303, status
-        deadline = done + 5
-        while len(streams.unread.get(recipient, [])) <= before and time.monotonic() < deadline:
-            await asyncio.sleep(0.002)
+        try:
+            await asyncio.wait_for(woken.wait(), 5)
+        except asyncio.TimeoutError:
+            pass
         arrivals = streams.unread.get(recipient, [])
         if len(arrivals) > before:
             delays.append(max(0.0, arrivals[before] - done) * 1000)

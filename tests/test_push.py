@@ -41,8 +41,8 @@ def signed_in(app, username):
 class Stream:
     """A browser's EventSource on /events: read events as they come, with a deadline."""
 
-    def __init__(self, client, headers=SSE):
-        self.response = client.get("/events", headers=headers, buffered=False)
+    def __init__(self, client, headers=SSE, url="/events"):
+        self.response = client.get(url, headers=headers, buffered=False)
         self._chunks = iter(self.response.response)
         self.raw = ""
 
@@ -71,7 +71,7 @@ def ready(app):
 def test_signed_in_pages_open_one_stream_around_the_badge(push_app, alice):
     soup = page(signed_in(push_app, "alice").get("/index"))
     live = by_id(soup, "live")
-    assert (live["hx-ext"], live["sse-connect"], live["sse-close"]) == ("sse", "/events", "close")
+    assert (live["hx-ext"], live["sse-connect"], live["sse-close"]) == ("sse", "/events?shown=0", "close")
     assert live.find(id="message-count") is not None and live.find(id="main") is not None
     assert "sse:unread" in by_id(soup, "message-count")["hx-trigger"].split(", ")
     assert len(soup.select("[sse-connect]")) == 1
@@ -109,6 +109,23 @@ def test_stream_headers_and_state_on_every_connect(push_app, alice):
         assert stream.read_until("unread", "message") == ["unread", "message"]
         assert stream.raw.startswith("retry: 2000\n")
         stream.close()
+
+
+def test_the_state_on_connect_refetches_the_badge_only_when_the_page_shows_another_count(push_app, alice, bob):
+    from tests.conftest import send
+
+    send(bob, alice, "hi")
+    client = signed_in(push_app, "alice")
+    url = by_id(page(client.get("/index")), "live")["sse-connect"]
+    assert url == "/events?shown=1"
+    fresh = Stream(client, url=url)  # the page just rendered 1: nothing for the badge to refetch
+    assert fresh.read_until("message") == ["message"]
+    assert fresh.read_until("unread", timeout=0.5) == []
+    send(bob, alice, "hi again")  # while a dropped stream was away: its reconnect brings the badge up to date
+    again = Stream(client, url=url)
+    assert again.read_until("unread", "message") == ["unread", "message"]
+    fresh.close()
+    again.close()
 
 
 def test_heartbeats_keep_an_idle_stream_open(push_app, alice):

@@ -15,7 +15,10 @@ import threading
 
 import sqlalchemy as sa
 
-from .hub import EVENTS, STATE, Hub
+from .hub import EVENTS, SESSION, STATE, Hub
+
+# After a (re)connect: refetch everything, and check the session (a sign-out may have gone unheard).
+RESYNC = (*STATE, SESSION)
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +67,7 @@ class _Fanout:
 
     def _ready(self) -> None:
         """Connected and listening: every stream refetches, since nothing was heard while we were away."""
-        self.hub.deliver_all(STATE)
+        self.hub.deliver_all(RESYNC)
         self.connected.set()
 
     def dispatch(self, payload: str) -> None:
@@ -126,7 +129,7 @@ class SQLiteWatcher(_Fanout):
                                         (self.batch,)).fetchall()
                 if rows and rows[0][0] != last + 1:
                     # Rows we never read were pruned (or the table was emptied): tell everyone.
-                    self.hub.deliver_all(STATE)
+                    self.hub.deliver_all(RESYNC)
                 for row_id, user_id, names in rows:
                     self.dispatch(f"{user_id}:{names}")
                     last = row_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 
 from flask import Blueprint, Flask, Response, current_app, request
 from flask_babel import gettext as _
@@ -12,7 +13,7 @@ from werkzeug.wsgi import ClosingIterator
 from ..errors import error_response
 from ..extensions import db
 from ..notifications.models import badge_state
-from .hub import SESSION, SHUTDOWN, STATE, Subscription
+from .hub import MESSAGE, SESSION, SHUTDOWN, STATE, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -40,18 +41,20 @@ def _session_alive(app: Flask, user_id: int, session_token: str) -> bool:
         return True
 
 
-def _stream(app: Flask, sub: Subscription, session_token: str):
+def _stream(app: Flask, sub: Subscription, session_token: str, state: tuple[str, ...]):
     """The events of one stream: state first, then what wakes it, heartbeats between, close at the end."""
     push = app.extensions["push"]
-    heartbeat = app.config["SSE_HEARTBEAT_SECONDS"]
+    # Spread over 0.75-1.25x the setting (15-25 s by default), so streams opened together do not beat together.
+    heartbeat = app.config["SSE_HEARTBEAT_SECONDS"] * random.uniform(0.75, 1.25)
     try:
         # The browser reconnects `retry` ms after a dropped stream; every (re)connect starts with state.
-        yield f"retry: {app.config['SSE_RETRY_MS']}\n" + "".join(frame(n) for n in STATE)
+        yield f"retry: {app.config['SSE_RETRY_MS']}\n" + "".join(frame(n) for n in state)
         while True:
             names = sub.wait(heartbeat)
             if SHUTDOWN in names:
                 return  # no close event: the browser reconnects, to another worker or the restarted one
-            if (not names or SESSION in names) and not _session_alive(app, sub.user_id, session_token):
+            # Only a `session` event (a token changed, or the fan-out reconnected) costs a query.
+            if SESSION in names and not _session_alive(app, sub.user_id, session_token):
                 yield CLOSE
                 return
             out = "".join(frame(n) for n in STATE if n in names)
@@ -63,7 +66,11 @@ def _stream(app: Flask, sub: Subscription, session_token: str):
 @bp.get("/events")
 def events():
     """text/event-stream: `unread` and `message` events for the signed-in user; `close` when signed out;
-    503 with Retry-After over the caps; 204 when push is off."""
+    503 with Retry-After over the caps; 204 when push is off.
+
+    `shown` is the count the page rendered: the state sent on connect includes `unread` only when the count
+    differs from it (a page that just loaded does not refetch its fresh badge; a reconnect after missed
+    news does)."""
     cfg = current_app.config
     push = current_app.extensions["push"]
     if not cfg["SSE_ENABLED"] or not push.available:
@@ -73,6 +80,7 @@ def events():
     if not current_user.is_authenticated:
         return Response(CLOSE, mimetype="text/event-stream", headers=HEADERS)
     user_id, session_token = current_user.id, current_user.session_token
+    state = STATE if request.args.get("shown") != str(current_user.unread_count) else (MESSAGE,)
     push.ensure_started()
     sub = push.hub.subscribe(user_id, cfg["SSE_MAX_STREAMS_PER_USER"], cfg["SSE_MAX_STREAMS"])
     if sub is None:
@@ -81,5 +89,5 @@ def events():
     db.session.remove()  # a stream holds no database connection
     app = current_app._get_current_object()
     # ClosingIterator: the stream leaves the hub even when the server closes it before it started.
-    body = ClosingIterator(_stream(app, sub, session_token), [lambda: push.hub.unsubscribe(sub)])
+    body = ClosingIterator(_stream(app, sub, session_token, state), [lambda: push.hub.unsubscribe(sub)])
     return Response(body, mimetype="text/event-stream", headers=HEADERS)

@@ -56,6 +56,9 @@ class LiveServer:
         self.thread.start()
 
     def stop(self):
+        from microblog.push import get_push
+
+        get_push(self.app).stop()  # ends the open streams and the fan-out thread
         self.server.shutdown()
         self.thread.join(5)
         with self.app.app_context():
