@@ -131,6 +131,10 @@ class Watch:
         # not a failure. A cancelled htmx request (xhr) is one.
         if request.failure == "net::ERR_ABORTED" and request.resource_type not in ("xhr", "fetch"):
             return
+        # A badge refetch that a push event started just as the page was left (e.g. the `unread` that
+        # opening /messages publishes reaches the old page): the next page renders the count anyway.
+        if request.failure == "net::ERR_ABORTED" and "/notifications/badge" in request.url:
+            return
         self.problems.append(f"request failed: {request.method} {request.url} ({request.failure})")
 
     def _console(self, message):
