@@ -115,6 +115,7 @@ def test_the_state_on_connect_refetches_the_badge_only_when_the_page_shows_anoth
     from tests.conftest import send
 
     send(bob, alice, "hi")
+    time.sleep(0.3)  # SQLite's watcher looks every 50 ms: let it pass this send before the stream opens
     client = signed_in(push_app, "alice")
     url = by_id(page(client.get("/index")), "live")["sse-connect"]
     assert url == "/events?shown=1"
@@ -169,6 +170,7 @@ def test_reading_drops_the_badge_in_the_readers_other_tabs(push_app, alice, bob)
     from tests.conftest import send
 
     send(bob, alice, "hello")
+    time.sleep(0.3)  # let SQLite's watcher pass this send: the event we wait for is the read's
     other_tab = Stream(signed_in(push_app, "alice"))
     other_tab.read_until("unread", "message")
     ready(push_app)

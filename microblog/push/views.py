@@ -80,12 +80,21 @@ def events():
     if not current_user.is_authenticated:
         return Response(CLOSE, mimetype="text/event-stream", headers=HEADERS)
     user_id, session_token = current_user.id, current_user.session_token
-    state = STATE if request.args.get("shown") != str(current_user.unread_count) else (MESSAGE,)
     push.ensure_started()
     sub = push.hub.subscribe(user_id, cfg["SSE_MAX_STREAMS_PER_USER"], cfg["SSE_MAX_STREAMS"])
     if sub is None:
         return error_response(503, _("Too many live connections; the page keeps refreshing every few seconds."),
                               headers={"Retry-After": str(cfg["SSE_RETRY_AFTER_SECONDS"])})
+    try:
+        # Read after subscribing: a change committed from here on wakes the stream, one before is counted.
+        count = badge_state(user_id, session_token)
+    except BaseException:
+        push.hub.unsubscribe(sub)
+        raise
+    if count is None:  # signed out meanwhile
+        push.hub.unsubscribe(sub)
+        return Response(CLOSE, mimetype="text/event-stream", headers=HEADERS)
+    state = STATE if request.args.get("shown") != str(count) else (MESSAGE,)
     db.session.remove()  # a stream holds no database connection
     app = current_app._get_current_object()
     # ClosingIterator: the stream leaves the hub even when the server closes it before it started.
