@@ -146,6 +146,33 @@ def test_a_stream_holds_no_database_connection(push_app, alice):
     stream.close()
 
 
+def test_opening_a_stream_never_holds_two_pooled_connections(push_app):
+    """A burst of streams (every tab after a deploy) must not starve the pool: one connection at a time."""
+    make_user("alice")  # not the `alice` fixture: its app's context would hide push_app's engine
+    client = signed_in(push_app, "alice")
+    db.session.remove()
+    out, peak = [0], [0]
+
+    def checkout(*_):
+        out[0] += 1
+        peak[0] = max(peak[0], out[0])
+
+    def checkin(*_):
+        out[0] -= 1
+
+    pool = db.engine.pool
+    sa.event.listen(pool, "checkout", checkout)
+    sa.event.listen(pool, "checkin", checkin)
+    try:
+        stream = Stream(client)
+        stream.read_until("unread", "message")
+    finally:
+        sa.event.remove(pool, "checkout", checkout)
+        sa.event.remove(pool, "checkin", checkin)
+    assert (peak[0], out[0]) == (1, 0)
+    stream.close()
+
+
 def test_a_sent_message_wakes_the_recipient_and_the_sender_only(push_app, alice, bob):
     carol = make_user("carol")
     streams = {name: Stream(signed_in(push_app, name)) for name in ("alice", "bob", "carol")}

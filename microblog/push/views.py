@@ -85,6 +85,9 @@ def events():
     if sub is None:
         return error_response(503, _("Too many live connections; the page keeps refreshing every few seconds."),
                               headers={"Retry-After": str(cfg["SSE_RETRY_AFTER_SECONDS"])})
+    # Hand back the connection that loaded the user first: on PostgreSQL badge_state() checks out its own
+    # (autocommit), and a request that holds two pooled connections can starve the pool under a burst.
+    db.session.remove()
     try:
         # Read after subscribing: a change committed from here on wakes the stream, one before is counted.
         count = badge_state(user_id, session_token)
