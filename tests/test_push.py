@@ -322,3 +322,21 @@ def test_publish_refuses_unknown_events(push_app):
 
     with pytest.raises(ValueError):
         publish(1, "everything")
+
+
+def test_the_page_gate_bounds_pages_but_never_streams():
+    """make serve's gevent workers run at most PAGE_CONCURRENCY page requests at once; streams never wait."""
+    import threading
+
+    from microblog.push.gunicorn_conf import PageGate
+
+    gate = PageGate(lambda environ, start_response: [environ["PATH_INFO"].encode()], 1)
+    gate.gate.acquire()  # one page request in flight
+    assert gate({"PATH_INFO": "/events"}, None) == [b"/events"]
+    done = threading.Event()
+    waiting = threading.Thread(target=lambda: (gate({"PATH_INFO": "/index"}, None), done.set()))
+    waiting.start()
+    assert not done.wait(0.3)  # a second page request waits for the first
+    gate.gate.release()
+    assert done.wait(5)
+    waiting.join()
