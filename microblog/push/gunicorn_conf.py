@@ -17,8 +17,8 @@ graceful_timeout = 15
 # Requests other than /events that one worker runs at once. A gevent worker accepts every connection at
 # once; without a gate, a burst of page requests checks out the whole database pool (5 + 10 overflow) and
 # the ones that need a second connection (last_seen's own short transaction) wait on each other until the
-# pool times out (30 s). 4 at a time is what 2 sync workers per core did; the rest wait here, cheaply.
-PAGE_CONCURRENCY = int(os.environ.get("PAGE_CONCURRENCY", "4"))
+# pool times out (30 s). 6 at a time need at most 12 of its 15 connections; the rest wait here, cheaply.
+PAGE_CONCURRENCY = int(os.environ.get("PAGE_CONCURRENCY", "6"))
 
 
 class PageGate:
