@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := microblog
 
-.PHONY: run test serve translations static install clean loadtest bench wheel
+.PHONY: run test serve translations static install clean loadtest bench bench-streams wheel
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,10 +32,10 @@ run: translations
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## make serve: production server (gunicorn, several workers) on DATABASE_URL; needs SECRET_KEY
+## make serve: production server (gunicorn gevent workers: streams are cheap) on DATABASE_URL; needs SECRET_KEY
 serve: translations
 	MICROBLOG_ENV=production $(BIN)/flask db upgrade
-	MICROBLOG_ENV=production $(BIN)/gunicorn --workers $${WORKERS:-4} --bind $${BIND:-127.0.0.1:8000} 'microblog:create_app()'
+	MICROBLOG_ENV=production $(BIN)/gunicorn --config python:microblog.push.gunicorn_conf --workers $${WORKERS:-4} --bind $${BIND:-127.0.0.1:8000} 'microblog:create_app()'
 
 wheel: translations
 	$(BIN)/pip wheel --no-deps --no-build-isolation -w dist .
@@ -51,3 +51,7 @@ loadtest: translations
 BENCH_SIZE ?= full
 bench: translations
 	$(BIN)/python bench/run.py --size $(BENCH_SIZE)
+
+## make bench-streams: live push with 1,000 open streams on 2 gevent workers, SQLite (+ PostgreSQL with BENCH_DATABASE_URL) (bench/streams.py)
+bench-streams: translations
+	$(BIN)/python bench/streams.py $(BENCH_STREAMS_ARGS)

@@ -396,7 +396,7 @@ def markdown(report: dict) -> str:
 def check_targets(runs: list[dict], connections: int) -> list[str]:
     """The targets of bench/README.md, as PASS/FAIL lines."""
     lines = []
-    sync = [r for r in runs if r["worker_class"] == "sync"]
+    sync = [r for r in runs if r["worker_class"] != "gthread"]  # the main runs: sync, or --worker-class
     for run in sync:
         tag = f"{run['database']} m={run['messages']:,}"
         rows = {r["endpoint"]: r for r in run["endpoints"]}
@@ -436,6 +436,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, help="rounds over all endpoints (each row is its median round)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gevent"],
+                        help="the main runs' gunicorn workers (gevent: what make serve runs, for live push)")
     parser.add_argument("--no-gthread", action="store_true", help="skip the gthread run at the largest size (full size only)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -472,8 +474,8 @@ def main() -> None:
                         url, info = postgres_database(pg, size["users"], size["posts"], messages)
                     meta = {"database": database, "users": size["users"], "posts": size["posts"],
                             "messages": messages, "seed": info, "url": url}
-                    prepared.append((meta, Run(url, "sync")))
-                log(f"  {len(prepared)} gunicorns, 2 sync workers each; wrk {args.connections} connections, "
+                    prepared.append((meta, Run(url, args.worker_class)))
+                log(f"  {len(prepared)} gunicorns, 2 {args.worker_class} workers each; wrk {args.connections} connections, "
                     f"{rounds} rounds of {duration}s per endpoint and size")
                 measure_in_rounds([(f"m={m['messages']:,}", run) for m, run in prepared], rounds, duration,
                                   args.connections, script)
@@ -512,7 +514,8 @@ def main() -> None:
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = (dt.date.today().isoformat() + ("" if args.size == "full" else f"-{args.size}")
-            + (f"-{args.only}" if args.only else "") + ".json")
+            + (f"-{args.only}" if args.only else "")
+            + (f"-{args.worker_class}" if args.worker_class != "sync" else "") + ".json")
     (RESULTS / name).write_text(json.dumps(report, indent=1) + "\n")
     (RESULTS / name).with_suffix(".md").write_text(markdown(report) + "\n```\n" + "\n".join(targets) + "\n```\n")
     for run in runs:

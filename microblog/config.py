@@ -9,8 +9,9 @@ log = logging.getLogger("microblog")
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production, see check_production()
 
 # Settings that may come from the environment, and how to read them.
-_ENV_INT = ("POSTS_PER_PAGE", "MESSAGES_PER_PAGE", "USERS_PER_PAGE", "MAX_CONTENT_LENGTH", "TRUSTED_PROXIES")
-_ENV_BOOL = ("GALLERY_ENABLED", "DEBUG", "SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED")
+_ENV_INT = ("POSTS_PER_PAGE", "MESSAGES_PER_PAGE", "USERS_PER_PAGE", "MAX_CONTENT_LENGTH", "TRUSTED_PROXIES",
+            "SSE_HEARTBEAT_SECONDS", "SSE_MAX_STREAMS_PER_USER", "SSE_MAX_STREAMS")
+_ENV_BOOL = ("GALLERY_ENABLED", "DEBUG", "SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED", "SSE_ENABLED")
 
 
 def _bool(value: str) -> bool:
@@ -76,6 +77,13 @@ def load(instance_path: str) -> dict:
         "TRANSLATOR_API_KEY": env.get("TRANSLATOR_API_KEY") or None,
         "TRANSLATOR_TIMEOUT": float(env.get("TRANSLATOR_TIMEOUT", "5")),
         "RATELIMIT_TRANSLATE_PER_USER": (30, 60),
+        # Live push (microblog/push, README "Live push"): SSE_ENABLED=0 renders no stream, pages poll.
+        "SSE_ENABLED": True,
+        "SSE_HEARTBEAT_SECONDS": 20,  # proxies close idle connections after 30-60 s
+        "SSE_RETRY_MS": 2000,  # the browser's reconnect delay after a dropped stream
+        "SSE_MAX_STREAMS_PER_USER": 10,  # open tabs per user and process; more get 503 and keep polling
+        "SSE_MAX_STREAMS": 5000,  # streams per process
+        "SSE_RETRY_AFTER_SECONDS": 30,
     }
     for key in _ENV_INT:
         if key in env:

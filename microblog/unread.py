@@ -24,6 +24,7 @@ from .database import IMMEDIATE, begin_write
 from .extensions import db
 from .messages.models import Conversation, Member, Message, ordered_pair
 from .notifications.models import UNREAD_MESSAGE_COUNT, Notification, add_notification
+from .push import MESSAGE, UNREAD, publish
 from .users.models import User
 
 
@@ -111,6 +112,8 @@ def send(sender: User, recipient: User, body: str) -> Message:
         .execution_options(synchronize_session=False)
     )
     _store_total(recipient.id)
+    publish(recipient.id, UNREAD, MESSAGE)  # delivered at commit (SPEC S13): badge and open thread refetch
+    publish(sender.id, MESSAGE)  # the sender's other tabs show it in the thread too
     db.session.commit()
     return message
 
@@ -140,6 +143,7 @@ def mark_read(user: User, member: Member, up_to: int, *, clear: bool = False) ->
         db.session.commit()
         return user.unread_count
     count = _store_total(user.id)
+    publish(user.id, UNREAD)  # the reader's other tabs drop their badge too
     db.session.commit()
     # What was written, set as loaded (not as a change: the session stays clean for later writes).
     set_committed_value(member, "last_read_message_id", max(member.last_read_message_id, up_to))

@@ -6,13 +6,17 @@ Each scenario starts its own gunicorn (production settings, a fresh database it 
 seeds users directly, signs them in through the login form, then runs senders and badge pollers at once:
 
 - pg, sqlite: every sender sends its messages (half to one recipient, half to random users) while the
-  pollers poll their badges (and now and then the JSON feed and /messages, which marks messages read).
+  pollers poll their badges (and now and then the JSON feed and /messages, which marks messages read),
+  and stream holders keep `/events` open like a browser tab (refetching the badge on each `unread` event,
+  reconnecting when the stream drops, and never polling).
 - fault (PostgreSQL only, on a cluster of its own on port 5439 so the machine's main cluster is never
-  touched): the same load, and meanwhile the database is stopped for a few seconds and started again.
+  touched): the same load, and meanwhile the push listeners' connections are terminated, a worker holding
+  streams is killed (SIGKILL), and the database is stopped for a few seconds and started again.
 
 Afterwards every message that got a success must be stored exactly once (and none that got an error),
 and for every user the badge, the JSON payload and /messages must equal the database truth
-(messages with an id above the recipient's watermark in their conversation). Exit status 0 only when every check holds.
+(messages with an id above the recipient's watermark in their conversation); every stream holder's badge,
+kept by push alone, must equal it within 5 s. Exit status 0 only when every check holds.
 
 PostgreSQL: --pg-url, else LOADTEST_PG_URL, else TEST_DATABASE_URL: a role that may CREATE DATABASE. As root
 with no URL, a role `microblog_load` is created on the main cluster through `runuser -u postgres psql`.
@@ -59,12 +63,13 @@ class Size:
     deadline: float  # seconds: the load phase stops here whatever happens
     max_requests: int
     send_pause: float  # a sender waits up to this long between two messages
+    streams: int = 0  # users who hold /events open instead of polling
 
 
 FULL = Size(senders=50, messages=20, pollers=200, poll_interval=1.0, deadline=120, max_requests=40_000,
-            send_pause=1.0)
+            send_pause=1.0, streams=200)
 SHORT = Size(senders=10, messages=6, pollers=30, poll_interval=0.5, deadline=25, max_requests=6_000,
-             send_pause=1.0)
+             send_pause=1.0, streams=30)
 
 
 # ---------------------------------------------------------------- HTTP client (stdlib, one connection per request)
@@ -266,7 +271,8 @@ class Server:
     def start(self) -> None:
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
+            [PYTHON, "-m", "gunicorn", "--config", "python:microblog.push.gunicorn_conf", "--workers", str(self.workers),
+             "--bind", f"127.0.0.1:{self.port}",
              "--timeout", "60", "--graceful-timeout", "5", "microblog:create_app()"],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 30
@@ -343,7 +349,7 @@ class Load:
 
     def names(self) -> list[str]:
         return ([self.recipient] + [f"sender{i}" for i in range(self.size.senders)]
-                + [f"poller{i}" for i in range(self.size.pollers)])
+                + [f"poller{i}" for i in range(self.size.pollers)] + [f"stream{i}" for i in range(self.size.streams)])
 
     def login_all(self) -> None:
         names = self.names()
@@ -399,6 +405,48 @@ class Load:
             if reads and i % 5 == 0:
                 client.request("messages", "GET", "/messages")
             self.recorder.stop.wait(rng.uniform(0.5, 1.5) * self.size.poll_interval)
+
+    def streamer(self, name: str, stop: threading.Event, shown: dict[str, int], reconnects: list[str]) -> None:
+        """A browser tab with push: /events open, the badge refetched on each `unread`, never polled.
+        A dropped stream reconnects after the server's `retry` (2 s), with the count it shows."""
+        client = self.clients[name]
+        shown[name] = 0
+        first = True
+        while not stop.is_set():
+            if not first:
+                reconnects.append(name)
+                stop.wait(2.0)
+            first = False
+            cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=40)
+                conn.request("GET", f"/events?shown={shown[name]}",
+                             headers={"Accept": "text/event-stream", "Cookie": cookie})
+                response = conn.getresponse()
+                if response.status != 200:
+                    client.recorder.add(Result("events", response.status, 0.0, time.monotonic(),
+                                               response.read().decode("utf-8", "replace")))
+                    conn.close()
+                    continue
+                while not stop.is_set():
+                    line = response.readline()
+                    if not line or line.startswith(b"event: close"):
+                        break
+                    if line.startswith(b"event: unread"):
+                        badge = client.request("badge", "GET", f"/notifications/badge?shown={shown[name]}",
+                                               headers=HTMX)
+                        if badge.status == 200:
+                            count = badge_count(badge.body)
+                            shown[name] = count if count is not None else shown[name]
+                conn.close()
+            except (OSError, http.client.HTTPException):
+                continue
+
+    def start_streams(self) -> tuple[threading.Event, dict[str, int], list[str]]:
+        stop, shown, reconnects = threading.Event(), {}, []
+        start_threads([lambda n=n: self.streamer(n, stop, shown, reconnects)
+                       for n in self.clients if n.startswith("stream")])
+        return stop, shown, reconnects
 
     def run(self, during=None) -> float:
         """Senders and pollers at once; returns the wall time. `during` runs alongside (the fault)."""
@@ -513,6 +561,30 @@ def check_exactness(load: Load, database_url: str, problems: list[str]) -> dict:
             "target_unread": truth[load.recipient][1]}
 
 
+def check_push(load: Load, database_url: str, shown: dict[str, int], problems: list[str]) -> dict:
+    """Every stream holder's badge, moved by push alone, equals the database within 5 s."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    try:
+        deadline = time.monotonic() + 5.0
+        while True:
+            with engine.connect() as conn:
+                truth = _truth(conn)
+            wrong = [f"{n}: shows {c}, truth {truth[n][1]}" for n, c in shown.items() if c != truth[n][1]]
+            if not wrong or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+    finally:
+        engine.dispose()
+    if len(shown) != load.size.streams:
+        problems.append(f"only {len(shown)} of {load.size.streams} streams ran")
+    if wrong:
+        problems.append(f"{len(wrong)} stream holders' badges are wrong 5 s after the load, e.g. {wrong[:3]}")
+    return {"streams": len(shown), "stream_mismatches": len(wrong),
+            "stream_unread": sum(truth[n][1] for n in shown)}
+
+
 def _truth(conn) -> dict[str, tuple[int, int]]:
     import sqlalchemy as sa
 
@@ -523,12 +595,16 @@ def _truth(conn) -> dict[str, tuple[int, int]]:
     return {name: (uid, count) for name, uid, count in rows}
 
 
-def check_errors(recorder: Recorder, server: Server, problems: list[str], allow_503=None) -> None:
-    """No 5xx (outside the outage window: only 503s with a clear message, never a stack trace)."""
+def check_errors(recorder: Recorder, server: Server, problems: list[str], allow_503=None,
+                 allow_no_answer=None) -> None:
+    """No 5xx (outside the outage window: only 503s with a clear message, never a stack trace); no request
+    left without an answer (except those a killed worker was serving)."""
     bad = []
     for r in recorder.results:
         if r.status >= 500 or r.status == 0:
             if allow_503 is not None and r.status == 503 and allow_503(r):
+                continue
+            if allow_no_answer is not None and r.status == 0 and allow_no_answer(r):
                 continue
             bad.append(r)
     if bad:
@@ -582,7 +658,10 @@ def scenario_load(kind: str, database_url: str, size: Size, workers: int, workdi
     try:
         load.port = server.port
         load.login_all()
+        stop_streams, shown, reconnects = load.start_streams()
         wall = load.run()
+        push = check_push(load, database_url, shown, problems)
+        stop_streams.set()
         load_results = list(recorder.results)
         check_errors(recorder, server, problems)
         verify = Recorder(10**9)
@@ -605,6 +684,8 @@ def scenario_load(kind: str, database_url: str, size: Size, workers: int, workdi
           f"{'yes' if not any('more than once' in p for p in problems) else 'NO'}), refused {summary['refused']}, "
           f"no answer {summary['no_answer']}; badge + JSON + /messages checked for {summary['users_checked']} users, "
           f"{summary['mismatches']} mismatches (recipient had {summary['target_unread']} unread)")
+    print(f"push: {push['streams']} streams (badges moved by push alone, {push['stream_unread']} unread in all), "
+          f"{push['stream_mismatches']} wrong 5 s after the load; {len(reconnects)} reconnects")
     return problems
 
 
@@ -626,7 +707,27 @@ def scenario_fault(admin_url: str, size: Size, workers: int, workdir: Path, seed
         probe = Client(server.port, recorder, load.recipient)
         probe.cookies, probe.csrf = dict(load.clients[load.recipient].cookies), load.clients[load.recipient].csrf
 
+        def terminate_listeners() -> int:
+            import sqlalchemy as sa
+
+            engine = sa.create_engine(database_url)
+            try:
+                with engine.connect() as conn:
+                    return len(conn.execute(sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND application_name = 'microblog-push-listener'")).all())
+            finally:
+                engine.dispose()
+
         def fault() -> None:
+            time.sleep(2.0)
+            timeline["listeners"] = time.monotonic()  # the push fan-out's connections go away
+            timeline["listeners_killed"] = terminate_listeners()
+            time.sleep(2.0)
+            workers = subprocess.run(["pgrep", "-P", str(server.process.pid)], capture_output=True,
+                                     text=True).stdout.split()
+            timeline["kill"] = time.monotonic()  # a worker holding streams dies
+            os.kill(int(workers[0]), signal.SIGKILL)
             time.sleep(2.0)
             timeline["stop"] = time.monotonic()
             cluster_ctl("stop")
@@ -647,8 +748,12 @@ def scenario_fault(admin_url: str, size: Size, workers: int, workdir: Path, seed
         # Slower senders so that sends span the whole outage.
         # Senders go on until the fault is over (under the 30-a-minute rate limit per sender).
         load.size = Size(size.senders, 28, size.pollers,
-                         size.poll_interval, size.deadline + outage + 20, size.max_requests, send_pause=0.5)
+                         size.poll_interval, size.deadline + outage + 20, size.max_requests, send_pause=0.5,
+                         streams=size.streams)
+        stop_streams, shown, reconnects = load.start_streams()
         wall = load.run(during=fault)
+        push = check_push(load, database_url, shown, problems)
+        stop_streams.set()
         outage_end = timeline.get("up", 0) + 5.0
 
         def in_outage(r: Result) -> bool:
@@ -656,7 +761,11 @@ def scenario_fault(admin_url: str, size: Size, workers: int, workdir: Path, seed
             # it had been back for 5 s.
             return r.started + r.seconds >= timeline.get("stop", 1e18) and r.started <= outage_end
 
-        check_errors(recorder, server, problems, allow_503=in_outage)
+        def cut_by_the_kill(r: Result) -> bool:
+            # In flight on the worker that was killed: the connection is reset, there is no answer to give.
+            return r.started <= timeline.get("kill", -1) <= r.started + r.seconds + 0.5
+
+        check_errors(recorder, server, problems, allow_503=in_outage, allow_no_answer=cut_by_the_kill)
         # Every 503 is a clear answer in the form of its route: JSON, an htmx fragment, or a page.
         seen: dict[str, int] = {}
         for r in recorder.results:
@@ -676,11 +785,17 @@ def scenario_fault(admin_url: str, size: Size, workers: int, workdir: Path, seed
                 break
         if not seen:
             problems.append("no request got a 503 during the outage: the fault did not bite")
+        if not timeline.get("listeners_killed"):
+            problems.append("no push listener connection was found to terminate")
+        if not reconnects:
+            problems.append("no stream reconnected: the killed worker held none")
         if "recovered" not in timeline:
             problems.append("the app did not recover within 15 s of the database returning")
         elif timeline["recovered"] - timeline["up"] > 5:
             problems.append(f"recovery took {timeline['recovered'] - timeline['up']:.1f} s (> 5 s)")
         late = [r for r in recorder.results if r.started > outage_end and (r.status >= 500 or r.status == 0)]
+        cut = sum(1 for r in recorder.results if r.status == 0 and cut_by_the_kill(r))
+        timeline["cut"] = cut
         if late:
             problems.append(f"{len(late)} failures more than 5 s after the database returned")
         load_results = list(recorder.results)
@@ -708,6 +823,10 @@ def scenario_fault(admin_url: str, size: Size, workers: int, workdir: Path, seed
     print(f"messages: {summary['sent_ok']} sends answered 303 and all stored once; {summary['refused']} refused "
           f"(503/429) and none stored; {summary['no_answer']} without answer; "
           f"{summary['mismatches']} count mismatches over {summary['users_checked']} users")
+    print(f"push: {timeline.get('listeners_killed', 0)} listener connections terminated, a worker killed "
+          f"({timeline.get('cut', 0)} requests in flight on it got no answer), the "
+          f"database stopped; {len(reconnects)} stream reconnects; {push['streams']} badges kept by push alone, "
+          f"{push['stream_mismatches']} wrong 5 s after the load")
     return problems
 
 

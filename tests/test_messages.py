@@ -143,7 +143,7 @@ def test_poll_answers_204_when_nothing_is_new_and_the_new_messages_otherwise(app
     soup = page(client.get("/messages/bob"))
     poller = by_id(soup, "thread-poller")
     assert poller["href"] == poller["hx-get"] == "/messages/bob?after=1"
-    assert poller["hx-trigger"] == "every 3s"
+    assert poller["hx-trigger"] == "every 3s, sse:message"  # the poll, and at once on the push stream
     assert (poller["hx-target"], poller["hx-swap"]) == ("this", "outerHTML")
     idle = client.get(poller["hx-get"], headers=HTMX)
     assert idle.status_code == 204 and idle.get_data() == b""

@@ -22,7 +22,7 @@ def poll(client, shown=None):
 def test_navbar_badge_polls_itself(as_alice):
     badge = by_id(page(as_alice.get("/index")), "message-count")
     assert badge["hx-get"] == "/notifications/badge"
-    assert badge["hx-trigger"] == "every 10s"
+    assert badge["hx-trigger"] == "every 10s, sse:unread"  # polls, and refetches on a push (SSE_ENABLED)
     assert badge["hx-swap"] == "outerHTML"
     assert json.loads(badge["hx-vals"]) == {"shown": "0"}
     # The live region is the badge's parent, which stays while the badge is swapped.
@@ -112,7 +112,7 @@ def test_poll_with_news_returns_new_badge(app, client, auth, alice, bob):
     assert response.status_code == 200
     badge = fragment(response, "#message-count")
     assert json.loads(badge["hx-vals"]) == {"shown": "1"}
-    assert badge["hx-trigger"] == "every 10s"
+    assert badge["hx-trigger"] == "every 10s, sse:unread"  # polls, and refetches on a push (SSE_ENABLED)
     # The next poll, sending what is now shown, finds nothing new.
     assert poll(client, shown="1").status_code == 204
 

@@ -1,0 +1,48 @@
+"""gunicorn settings for `make serve` (`--config python:microblog.push.gunicorn_conf`).
+
+gevent workers: an open stream is an idle greenlet (~20 KiB), not a pinned worker or thread, so pages
+stay fast with thousands of streams open (README "Live push", bench/README.md). On shutdown the open
+streams are ended at once (the browsers reconnect to the next worker), so a graceful stop does not wait
+out graceful_timeout on connections that never finish.
+"""
+
+import os
+import threading
+import time
+
+worker_class = "gevent"
+worker_connections = 10_000  # per worker: open streams + requests in flight
+graceful_timeout = 15
+
+# Requests other than /events that one worker runs at once. A gevent worker accepts every connection at
+# once; without a gate, a burst of page requests checks out the whole database pool (5 + 10 overflow) and
+# the ones that need a second connection (last_seen's own short transaction) wait on each other until the
+# pool times out (30 s). 6 at a time need at most 12 of its 15 connections; the rest wait here, cheaply.
+PAGE_CONCURRENCY = int(os.environ.get("PAGE_CONCURRENCY", "6"))
+
+
+class PageGate:
+    """WSGI middleware: at most `limit` requests at once, streams (`/events`) excepted."""
+
+    def __init__(self, app, limit: int):
+        self.app = app
+        self.gate = threading.BoundedSemaphore(limit)
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == "/events":
+            return self.app(environ, start_response)
+        with self.gate:
+            return self.app(environ, start_response)
+
+
+def post_worker_init(worker):
+    from microblog.push import close_all_streams
+
+    worker.wsgi = PageGate(worker.wsgi, PAGE_CONCURRENCY)
+
+    def end_streams_on_exit():
+        while worker.alive:  # SIGTERM (handle_exit) and SIGQUIT clear it
+            time.sleep(0.5)
+        close_all_streams()
+
+    threading.Thread(target=end_streams_on_exit, name="push-shutdown", daemon=True).start()
