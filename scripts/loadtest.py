@@ -146,7 +146,16 @@ class Client:
         self.csrf = match.group(1)
         done = self.request("login", "POST", "/auth/login",
                             {"csrf_token": self.csrf, "username": self.username, "password": PASSWORD})
-        return done.status == 303
+        if done.status != 303:
+            return False
+        # Signing in rotates the CSRF token (a token seen before sign-in is worth nothing after it): read the
+        # new one from the first page, as a browser does.
+        home = self.request("login", "GET", "/index")
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', home.body)
+        if home.status != 200 or not match:
+            return False
+        self.csrf = match.group(1)
+        return True
 
 
 HTMX = {"HX-Request": "true"}

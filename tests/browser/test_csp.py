@@ -43,20 +43,20 @@ HISTORY = "sessionStorage.getItem('htmx-history-cache') || ''"
 def test_private_messages_never_enter_htmx_history_and_sign_out_clears_storage(live_server, new_context):
     """htmx 2 keeps pages it navigates away from in sessionStorage; private pages must never land there,
     and after signing out nothing of the account is readable in the tab."""
-    live_server.user("alice")
     live_server.user("bob")
-    for n in range(1, 6):
-        live_server.message("alice", "bob", f"secret {n}")
+    for n in range(1, 6):  # five conversations, three to a page: the list has a second page
+        live_server.user(f"friend{n}")
+        live_server.message(f"friend{n}", "bob", f"secret {n}")
     page = new_context().new_page()
     sign_in(page, "bob")
     page.goto("/messages")
     page.evaluate("sessionStorage.setItem('left-by-the-page', 'x')")
-    page.locator("#message-list a[rel=next]").click()  # htmx paging with hx-push-url: a history entry
+    page.locator("#conversation-list a[rel=next]").click()  # htmx paging with hx-push-url: a history entry
     expect(page).to_have_url(re.compile(r"/messages\?page=2$"))
-    expect(page.locator("#message-list")).to_contain_text("secret 1")
+    expect(page.locator("#conversation-list")).to_contain_text("secret 1")
     assert "secret" not in page.evaluate(HISTORY)
     page.go_back()  # restored from the server, not from a stored copy
-    expect(page.locator("#message-list")).to_contain_text("secret 5")
+    expect(page.locator("#conversation-list")).to_contain_text("secret 5")
     assert "secret" not in page.evaluate(HISTORY)
     page.click("nav form[action='/auth/logout'] button")
     expect(page.locator("#flashes")).to_contain_text("You have signed out.")

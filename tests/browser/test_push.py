@@ -18,10 +18,11 @@ def sign_in_with_stream(page, username: str):
 
 
 def send(page, recipient: str, body: str):
-    page.goto(f"/send_message/{recipient}")
+    """Reply in the conversation, as a person does; done when the sender's own thread shows the message."""
+    page.goto(f"/messages/{recipient}")
     page.fill("#message-form textarea[name=message]", body)
     page.click("#message-form button[type=submit]")
-    expect(page.locator("#flashes")).to_contain_text("Your message has been sent.")
+    expect(page.locator("#message-log article.message-mine")).to_contain_text(body)
 
 
 def test_a_message_reaches_the_badge_in_under_a_second(live_server, new_context):
@@ -44,10 +45,27 @@ def test_a_message_reaches_the_badge_in_under_a_second(live_server, new_context)
 
     # Reading in another tab drops this tab's badge too, as fast.
     other_tab = alice.context.new_page()
-    other_tab.goto("/messages")
-    expect(other_tab.locator("#message-list")).to_contain_text("Hi Alice!")
+    other_tab.goto("/messages/bob")  # opening the conversation reads it
+    expect(other_tab.locator("#message-log")).to_contain_text("Hi Alice!")
     expect(badge).to_be_hidden(timeout=1_000)
     assert "Hi Alice!" not in alice.content()  # the event carried no text, the page shows none
+
+
+def test_an_open_conversation_shows_a_new_message_in_under_a_second(live_server, new_context):
+    live_server.user("alice")
+    live_server.user("bob")
+    alice, bob = new_context().new_page(), new_context().new_page()
+    alice.clock.install()  # the thread's `every 3s` never fires: only push can bring the message
+    sign_in_with_stream(alice, "alice")
+    sign_in(bob, "bob")
+    with alice.expect_response(lambda r: "/events?shown=" in r.url):
+        alice.goto("/messages/bob")
+    mark_document(alice)
+    send(bob, "alice", "Are you reading this?")
+    expect(alice.locator("#message-log article.message-theirs")).to_contain_text("Are you reading this?",
+                                                                                timeout=1_000)
+    expect(alice.locator("#message-count .badge")).to_be_hidden()  # shown in the open thread: read
+    assert same_document(alice)
 
 
 def test_with_the_stream_blocked_the_badge_still_polls(live_server, new_context, watch):
