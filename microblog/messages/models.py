@@ -6,6 +6,7 @@ marking read, clearing) goes through `microblog.unread`.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -109,6 +110,29 @@ def _unread_in(member) -> sa.ScalarSelect:
     )
 
 
+@functools.cache
+def _conversation_page() -> sa.Select:
+    """The conversation list's statement, built once (every list view would rebuild the same expression
+    tree): only `user_id`, `limit` and `offset` are bound per request."""
+    user_id = sa.bindparam("user_id")
+    ids = (
+        sa.select(Member.conversation_id, Member.last_message_id)
+        .where(Member.user_id == user_id, Member.last_message_id > Member.cleared_before_id)
+        .order_by(Member.last_message_id.desc())
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
+        .subquery("page")
+    )
+    return (
+        sa.select(Member, User, Message, _unread_in(Member))
+        .select_from(ids)
+        .join(Member, sa.and_(Member.conversation_id == ids.c.conversation_id, Member.user_id == user_id))
+        .join(User, User.id == Member.other_id)
+        .join(Message, Message.id == Member.last_message_id)
+        .order_by(ids.c.last_message_id.desc())
+    )
+
+
 def conversation_list(user_id: int, page: int, per_page: int) -> tuple[list[tuple], bool]:
     """One page of `user_id`'s conversations, newest activity first, in one statement.
 
@@ -117,23 +141,8 @@ def conversation_list(user_id: int, page: int, per_page: int) -> tuple[list[tupl
     to their membership (primary key), the other person and the last message (primary keys), and counted
     (an index range each).
     """
-    ids = (
-        sa.select(Member.conversation_id, Member.last_message_id)
-        .where(Member.user_id == user_id, Member.last_message_id > Member.cleared_before_id)
-        .order_by(Member.last_message_id.desc())
-        .limit(per_page + 1)
-        .offset((page - 1) * per_page)
-        .subquery("page")
-    )
-    stmt = (
-        sa.select(Member, User, Message, _unread_in(Member))
-        .select_from(ids)
-        .join(Member, sa.and_(Member.conversation_id == ids.c.conversation_id, Member.user_id == user_id))
-        .join(User, User.id == Member.other_id)
-        .join(Message, Message.id == Member.last_message_id)
-        .order_by(ids.c.last_message_id.desc())
-    )
-    rows = [tuple(row) for row in db.session.execute(stmt)]
+    params = {"user_id": user_id, "limit": per_page + 1, "offset": (page - 1) * per_page}
+    rows = [tuple(row) for row in db.session.execute(_conversation_page(), params)]
     return rows[:per_page], len(rows) > per_page
 
 
