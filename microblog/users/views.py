@@ -7,7 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from ..activity.events import notify_follow
+from ..activity.models import blocks
 from ..extensions import db
+from ..unread import lock_user
 from ..forms import EmptyForm, has_forbidden_characters
 from ..htmx import is_htmx, redirect_after_post, render, vary_on_htmx, wants_fragment
 from ..pagination import paginate
@@ -108,9 +111,13 @@ def follow(username):
     user = get_user_or_404(username)
     if user.id == current_user.id:
         abort(400, description=_("You cannot follow yourself."))
+    if blocks(user.id, current_user.id):
+        abort(403, description=_("You can't follow this user."))
+    lock_user(user.id)  # their activity count: concurrent follows are counted exactly
     try:
         if current_user.follow(user):
-            db.session.commit()
+            notify_follow(current_user, user)
+        db.session.commit()
     except IntegrityError:  # a double click raced itself: already following
         db.session.rollback()
     if not is_htmx():

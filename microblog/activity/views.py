@@ -1,0 +1,54 @@
+"""The activity page: new followers and mentions, newest first, grouped on display; viewing marks read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..htmx import render
+from ..pagination import paginate
+from ..posts.models import Post
+from ..unread import mark_activity_read
+from .models import FOLLOW, Activity
+
+bp = Blueprint("activity", __name__)
+
+
+@dataclass
+class Group:
+    """Consecutive events shown as one item: several new followers, or one mention."""
+
+    kind: str
+    newest_id: int
+    actors: list = field(default_factory=list)
+    post: Post | None = None
+
+
+def group(items: list[Activity]) -> list[Group]:
+    """Runs of follows become one group (newest follower first); each mention is its own group."""
+    post_ids = [a.post_id for a in items if a.kind != FOLLOW]
+    posts = {p.id: p for p in db.session.scalars(sa.select(Post).where(Post.id.in_(post_ids)))} if post_ids else {}
+    groups: list[Group] = []
+    for item in items:
+        if item.kind == FOLLOW and groups and groups[-1].kind == FOLLOW:
+            groups[-1].actors.append(item.actor)
+            continue
+        groups.append(Group(kind=item.kind, newest_id=item.id, actors=[item.actor], post=posts.get(item.post_id)))
+    return groups
+
+
+@bp.get("/activity")
+@login_required
+def activity():
+    """The page (the list alone for htmx paging); marks as read the newest event it shows."""
+    user = current_user._get_current_object()
+    stmt = sa.select(Activity).where(Activity.user_id == user.id).order_by(Activity.id.desc())
+    page = paginate(stmt, current_app.config["POSTS_PER_PAGE"])
+    if page.items:
+        mark_activity_read(user, page.items[0].id)
+    return render("activity/activity.html", "partials/activity/list.html", groups=group(page.items),
+                  activities=page, endpoint="activity.activity", endpoint_args={})
