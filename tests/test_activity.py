@@ -158,3 +158,33 @@ def test_activity_page_cost_is_fixed(app, client, auth, alice, statements):
         assert client.get("/activity").status_code == 200
     assert large.count == small.count and large.writes == [], large.queries
     assert large.count <= 4, large.queries
+
+
+def test_concurrent_follows_and_mentions_against_one_user_count_exactly(app):
+    """Many people follow and mention one user at the same moment: every event stored once, and the
+    stored count (the badge) equals the events above the watermark, on both databases."""
+    from tests.test_concurrency import run_all, signed_in
+
+    target = make_user("target")
+    names = [f"fan{i}" for i in range(6)]
+    for name in names:
+        make_user(name)
+    clients = {name: signed_in(app, name) for name in names}
+
+    def fan(name):
+        def work():
+            client = clients[name]
+            for i in range(3):
+                assert client.post("/follow/target").status_code == 303
+                assert client.post("/index", data={"post": f"hey @target {i}"}).status_code == 303
+                assert client.post("/unfollow/target").status_code == 303
+        return work
+
+    run_all([fan(name) for name in names])
+    db.session.rollback()
+    assert events(target, FOLLOW) == len(names)
+    assert events(target, MENTION) == 3 * len(names)
+    reader = signed_in(app, "target")
+    response = reader.get("/notifications/badge", query_string={"shown": "0", "activity": "0"}, headers=POLL)
+    assert activity_badge(response) == f"{4 * len(names)} new activities"
+    assert len(set(db.session.scalars(sa.select(Activity.id)))) == 4 * len(names)

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..activity.events import notify_follow
 from ..activity.models import blocks
+from ..database import begin_write
 from ..extensions import db
 from ..unread import lock_user
 from ..forms import EmptyForm, has_forbidden_characters
@@ -132,6 +133,7 @@ def unfollow(username):
     user = get_user_or_404(username)
     if user.id == current_user.id:
         abort(400, description=_("You cannot unfollow yourself."))
+    begin_write()  # SQLite: take the write lock up front (a read transaction cannot always upgrade)
     if current_user.unfollow(user):
         db.session.commit()
     if not is_htmx():
