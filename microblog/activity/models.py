@@ -67,3 +67,10 @@ class Block(db.Model):
 def blocks(blocker_id: int, blocked_id: int) -> bool:
     """Whether `blocker_id` blocks `blocked_id`."""
     return db.session.get(Block, (blocker_id, blocked_id)) is not None
+
+
+def blocked_users(blocker_id: int) -> list[User]:
+    """The people `blocker_id` blocks, by name."""
+    stmt = (sa.select(User).join(Block, Block.blocked_id == User.id)
+            .where(Block.blocker_id == blocker_id).order_by(User.username_key))
+    return list(db.session.scalars(stmt))

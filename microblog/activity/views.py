@@ -5,15 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app
+from flask import Blueprint, abort, current_app, flash, make_response, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..htmx import render
+from ..forms import EmptyForm
+from ..htmx import redirect_after_post, render, vary_on_htmx, wants_fragment
 from ..pagination import paginate
 from ..posts.models import Post
-from ..unread import mark_activity_read
-from .models import FOLLOW, Activity
+from ..unread import lock_user, mark_activity_read
+from ..users.models import followers
+from ..users.views import get_user_or_404
+from .models import FOLLOW, Activity, Block, blocks
 
 bp = Blueprint("activity", __name__)
 
@@ -52,3 +56,41 @@ def activity():
         mark_activity_read(user, page.items[0].id)
     return render("activity/activity.html", "partials/activity/list.html", groups=group(page.items),
                   activities=page, endpoint="activity.activity", endpoint_args={})
+
+
+def _block_answer(user, message: str):
+    """The block control swapped in place (htmx), or the profile with a flash."""
+    if wants_fragment():
+        return vary_on_htmx(make_response(render_template(
+            "partials/users/block.html", user=user, i_block=blocks(current_user.id, user.id), block_form=EmptyForm())))
+    flash(message, "success")
+    return redirect_after_post(url_for("users.user", username=user.username))
+
+
+@bp.post("/block/<username>")
+@login_required
+def block(username):
+    """Block a user: they cannot message, follow or mention-notify you; their follow of you ends."""
+    user = get_user_or_404(username)
+    if user.id == current_user.id:
+        abort(400, description=_("You cannot block yourself."))
+    lock_user(current_user.id)  # SQLite: the write lock up front
+    if not blocks(current_user.id, user.id):
+        db.session.add(Block(blocker_id=current_user.id, blocked_id=user.id))
+    db.session.execute(sa.delete(followers).where(followers.c.follower_id == user.id,
+                                                  followers.c.followed_id == current_user.id))
+    db.session.commit()
+    return _block_answer(user, _("You blocked %(username)s.", username=user.username))
+
+
+@bp.post("/unblock/<username>")
+@login_required
+def unblock(username):
+    """Unblock a user (a no-op when not blocked)."""
+    user = get_user_or_404(username)
+    if user.id == current_user.id:
+        abort(400, description=_("You cannot block yourself."))
+    lock_user(current_user.id)
+    db.session.execute(sa.delete(Block).where(Block.blocker_id == current_user.id, Block.blocked_id == user.id))
+    db.session.commit()
+    return _block_answer(user, _("You unblocked %(username)s.", username=user.username))
