@@ -128,3 +128,11 @@ def test_block_needs_the_csrf_token(csrf_app):
     assert client.post(form["action"], data={"csrf_token": field}).status_code == 303
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Block)) == 1
     assert token
+
+
+def test_a_bad_policy_is_shown_on_the_form(app, client, auth, alice):
+    auth.login("alice")
+    soup = page(client.post("/edit_profile", data={"username": "alice", "message_policy": "admins"}))
+    radios = by_id(soup, "profile-form").find_all("input", attrs={"name": "message_policy"})
+    assert all(r["aria-invalid"] == "true" for r in radios)
+    assert text(by_id(soup, "message_policy-error"))
