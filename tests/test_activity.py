@@ -188,3 +188,21 @@ def test_concurrent_follows_and_mentions_against_one_user_count_exactly(app):
     response = reader.get("/notifications/badge", query_string={"shown": "0", "activity": "0"}, headers=POLL)
     assert activity_badge(response) == f"{4 * len(names)} new activities"
     assert len(set(db.session.scalars(sa.select(Activity.id)))) == 4 * len(names)
+
+
+def test_paging_by_htmx_drops_the_navbar_count_out_of_band(app, client, auth, alice):
+    app.config["POSTS_PER_PAGE"] = 2
+    for i in range(3):
+        make_user(f"f{i}")
+        auth.login(f"f{i}")
+        client.post("/follow/alice")
+        client.post("/index", data={"post": f"hi @alice {i}"})  # mentions: not grouped, so 6 items
+        auth.logout()
+    auth.login("alice")
+    response = client.get("/activity?page=2", headers=HTMX)
+    assert response.status_code == 200
+    assert fragment(response, "#activity-list") is not None
+    oob = fragment(response, "#activity-count")
+    assert oob["hx-swap-oob"] == "true"
+    # A watermark: page 2 showed events 3 and 4, so 1-4 are read; the two newest (page 1) are not, yet.
+    assert text(oob.find(class_="visually-hidden")) == "2 new activities"

@@ -54,8 +54,10 @@ def activity():
     page = paginate(stmt, current_app.config["POSTS_PER_PAGE"])
     if page.items:
         mark_activity_read(user, page.items[0].id)
-    return render("activity/activity.html", "partials/activity/list.html", groups=group(page.items),
-                  activities=page, endpoint="activity.activity", endpoint_args={})
+    # A fragment (htmx paging) carries the navbar's activity badge out-of-band: it may just have dropped.
+    return render("activity/activity.html", "partials/activity/list.html", oob=("partials/activity/badge.html",),
+                  groups=group(page.items), activities=page, endpoint="activity.activity", endpoint_args={},
+                  count=user.activity_count)
 
 
 def _block_answer(user, message: str):
