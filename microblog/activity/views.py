@@ -76,7 +76,7 @@ def block(username):
     user = get_user_or_404(username)
     if user.id == current_user.id:
         abort(400, description=_("You cannot block yourself."))
-    lock_user(current_user.id)  # SQLite: the write lock up front
+    lock_user(current_user.id)  # the lock a follow of me takes: a follow cannot slip in after the block
     if not blocks(current_user.id, user.id):
         db.session.add(Block(blocker_id=current_user.id, blocked_id=user.id))
     db.session.execute(sa.delete(followers).where(followers.c.follower_id == user.id,

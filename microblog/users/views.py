@@ -121,9 +121,10 @@ def follow(username):
     user = get_user_or_404(username)
     if user.id == current_user.id:
         abort(400, description=_("You cannot follow yourself."))
-    if blocks(user.id, current_user.id):
+    lock_user(user.id)  # their activity count: concurrent follows are counted exactly (and a block waits)
+    if blocks(user.id, current_user.id):  # read under the lock that blocking takes too
+        db.session.rollback()
         abort(403, description=_("You can't follow this user."))
-    lock_user(user.id)  # their activity count: concurrent follows are counted exactly
     try:
         if current_user.follow(user):
             notify_follow(current_user, user)
