@@ -206,3 +206,21 @@ def test_paging_by_htmx_drops_the_navbar_count_out_of_band(app, client, auth, al
     assert oob["hx-swap-oob"] == "true"
     # A watermark: page 2 showed events 3 and 4, so 1-4 are read; the two newest (page 1) are not, yet.
     assert text(oob.find(class_="visually-hidden")) == "2 new activities"
+
+
+def test_a_page_of_posts_with_mentions_looks_names_up_once(app, client, auth, alice, bob, statements):
+    app.config["LAST_SEEN_RESOLUTION_SECONDS"] = 10**9
+    for i in range(8):
+        make_user(f"m{i}")
+    auth.login("alice")
+    client.post("/index", data={"post": "no mentions here"})
+    client.get("/explore")
+    with statements.recording() as plain:
+        assert client.get("/explore").status_code == 200
+    for i in range(8):
+        client.post("/index", data={"post": f"@m{i} and @bob and @ghost{i}"})
+    with statements.recording() as mentions:
+        soup = page(client.get("/explore"))
+    assert mentions.count <= plain.count + 1, (plain.queries, mentions.queries)
+    assert sum("username_key IN" in q for q in mentions.queries) == 1, mentions.queries
+    assert len(soup.find_all("a", class_="mention")) == 16
