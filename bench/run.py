@@ -36,7 +36,7 @@ DATA = BENCH / "data"
 RESULTS = BENCH / "results"
 BIN = Path(sys.executable).parent
 PASSWORD = "bench-password-1"
-SEED_FORMAT = "conversations-2"  # part of the cached seed file names: change it when the schema changes
+SEED_FORMAT = "activity-1"  # part of the cached seed file names: change it when the schema changes
 
 SIZES = {
     # users, posts, message counts (three sizes), wrk seconds per round, rounds over all endpoints, and
@@ -52,6 +52,9 @@ ENDPOINTS = [
     ("healthz (floor)", "/healthz", 200),
     ("badge idle", "/notifications/badge?shown={count}", 204),
     ("badge news", "/notifications/badge?shown=-1", 200),
+    ("badge idle, both counts", "/notifications/badge?shown={count}&activity=0", 204),
+    ("activity", "/activity", 200),
+    ("activity p3", "/activity?page=3", 200),
     ("notifications json", "/notifications?since={since}", 200),
     ("index", "/index", 200),
     ("explore", "/explore", 200),

@@ -74,6 +74,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     static_files.init_app(app)
     templating.init_app(app)
 
+    from .activity.views import bp as activity_bp
     from .auth.views import bp as auth_bp
     from .gallery.views import bp as gallery_bp
     from .messages.views import bp as messages_bp
@@ -87,6 +88,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(messages_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(gallery_bp)
+    app.register_blueprint(activity_bp)
 
     # SPEC S15: password reset, search, translation.
     from . import mail

@@ -100,6 +100,7 @@ class _Writer:
 def seed(users: int, posts: int, messages: int, password: str, follows: int = FOLLOWS_PER_USER,
          seed_value: int = 21, echo=lambda _msg: None) -> dict:
     """Load the data into the (empty) database of the current app; return the counts and timings."""
+    from .database import UTCDateTime
     from .messages.models import Conversation, Member, Message, ordered_pair
     from .notifications.models import UNREAD_MESSAGE_COUNT, Notification
     from .posts.models import Post
@@ -204,6 +205,13 @@ def seed(users: int, posts: int, messages: int, password: str, follows: int = FO
 
         w.write(followers, ("follower_id", "followed_id"), follow_rows())
         lap("follows")
+
+        # Each follow is a "new follower" event (SPEC S14), all of them already seen: counts stay 0.
+        conn.execute(sa.text("INSERT INTO activity (user_id, actor_id, kind, post_id, timestamp) "
+                             "SELECT followed_id, follower_id, 'follow', 0, :ts FROM followers")
+                     .bindparams(sa.bindparam("ts", type_=UTCDateTime)), {"ts": ts(0.5)})
+        conn.execute(sa.text('UPDATE "user" SET activity_read_id = (SELECT COALESCE(MAX(id), 0) FROM activity)'))
+        lap("activity")
 
         w.write(post_t, ("id", "body", "timestamp", "user_id"), (
             (i, rng.choice(bodies), ts(i / (posts + 1)), rng.randint(1, users)) for i in range(1, posts + 1)

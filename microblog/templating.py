@@ -10,6 +10,9 @@ from .formatting import badge_label, timetag
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(timetag=timetag, badge_label=badge_label)
+    from .activity.events import preload_mentions, render_mentions
+
+    app.jinja_env.globals.update(render_mentions=render_mentions, preload_mentions=preload_mentions)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -22,8 +22,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .database import IMMEDIATE, begin_write
 from .extensions import db
+from .activity.models import Activity
 from .messages.models import Conversation, Member, Message, ordered_pair
-from .notifications.models import UNREAD_MESSAGE_COUNT, Notification, add_notification
+from .notifications.models import UNREAD_ACTIVITY_COUNT, UNREAD_MESSAGE_COUNT, Notification, add_notification
 from .push import MESSAGE, UNREAD, publish
 from .users.models import User
 
@@ -153,6 +154,67 @@ def mark_read(user: User, member: Member, up_to: int, *, clear: bool = False) ->
     return count
 
 
+# -- activity: new followers and mentions (SPEC S14) ---------------------------------------------
+
+def total_activity(user_id: int) -> int:
+    """The user's activity above their watermark (`user.activity_read_id`)."""
+    read_id = sa.select(User.activity_read_id).where(User.id == user_id).scalar_subquery()
+    stmt = sa.select(sa.func.count()).select_from(Activity).where(Activity.user_id == user_id, Activity.id > read_id)
+    return db.session.scalar(stmt)
+
+
+def _store_activity_total(user_id: int) -> int:
+    count = total_activity(user_id)
+    add_notification(user_id, UNREAD_ACTIVITY_COUNT, count)
+    return count
+
+
+def lock_users(user_ids) -> None:
+    """Lock several users for their activity, in id order (two writers never wait on each other crosswise)."""
+    for user_id in sorted(set(user_ids)):
+        lock_user(user_id)
+
+
+def add_activity(user_id: int, actor_id: int, kind: str, post_id: int = 0) -> bool:
+    """Store one event for `user_id` (under their lock, taken by the caller) unless that very event
+    exists already; store their new total and announce it at commit. No commit. False when not new."""
+    exists = db.session.scalar(
+        sa.select(Activity.id).where(Activity.user_id == user_id, Activity.kind == kind,
+                                     Activity.actor_id == actor_id, Activity.post_id == post_id)
+    )
+    if exists is not None:
+        return False
+    db.session.add(Activity(user_id=user_id, actor_id=actor_id, kind=kind, post_id=post_id))
+    db.session.flush()
+    _store_activity_total(user_id)
+    publish(user_id, UNREAD)  # the badge refetches (both counts come in that one poll)
+    return True
+
+
+def mark_activity_read(user: User, up_to: int) -> int:
+    """Move the user's activity watermark up to `up_to` (only ever up), commit, return the new total.
+    Writes nothing and takes no lock when it would not move."""
+    if up_to <= user.activity_read_id:
+        return user.activity_count
+    lock_user(user.id)
+    greatest = sa.func.greatest if db.session.get_bind().dialect.name == "postgresql" else sa.func.max
+    stmt = (
+        sa.update(User)
+        .where(User.id == user.id, User.activity_read_id < up_to)
+        .values(activity_read_id=greatest(User.activity_read_id, up_to))
+        .execution_options(synchronize_session=False)
+    )
+    if db.session.execute(stmt).rowcount == 0:
+        db.session.commit()
+        return user.activity_count
+    count = _store_activity_total(user.id)
+    publish(user.id, UNREAD)
+    db.session.commit()
+    set_committed_value(user, "activity_read_id", max(user.activity_read_id, up_to))
+    user.activity_count = count
+    return count
+
+
 # -- reading the stored total -----------------------------------------------------------------------
 
 def _count(payload: str | None) -> int:
@@ -160,12 +222,14 @@ def _count(payload: str | None) -> int:
 
 
 # Built once: every signed-in request runs it, so it only binds `user_id` (the compiled form is cached).
+_ACTIVITY = sa.orm.aliased(Notification)
 USER_WITH_COUNT = (
-    sa.select(User, Notification.payload_json)
+    sa.select(User, Notification.payload_json, _ACTIVITY.payload_json)
     .outerjoin(
         Notification,
         sa.and_(Notification.user_id == User.id, Notification.name == UNREAD_MESSAGE_COUNT),
     )
+    .outerjoin(_ACTIVITY, sa.and_(_ACTIVITY.user_id == User.id, _ACTIVITY.name == UNREAD_ACTIVITY_COUNT))
     .where(User.id == sa.bindparam("user_id"))
 )
 
@@ -177,17 +241,19 @@ def load_user_with_count(user_id: int, session_token: str) -> User | None:
         return None
     user = row[0]
     user.unread_count = _count(row[1])
+    user.activity_count = _count(row[2])
     return user
 
 
 # Built once: a poll pays only for binding `user_id` and running the cached compiled statement. Another
 # navbar count joins here as one more outer join, so one poll keeps answering every badge.
 _BADGE_STATE = (
-    sa.select(User.session_token, Notification.payload_json)
+    sa.select(User.session_token, Notification.payload_json, _ACTIVITY.payload_json)
     .outerjoin(
         Notification,
         sa.and_(Notification.user_id == User.id, Notification.name == UNREAD_MESSAGE_COUNT),
     )
+    .outerjoin(_ACTIVITY, sa.and_(_ACTIVITY.user_id == User.id, _ACTIVITY.name == UNREAD_ACTIVITY_COUNT))
     .where(User.id == sa.bindparam("user_id"))
 )
 
@@ -224,8 +290,9 @@ def _run_read_only(stmt, params) -> sa.Row | None:
     return db.session.connection().execute(stmt, params).first()
 
 
-def badge_state(user_id: int, session_token: str) -> int | None:
-    """The stored total for a valid session, in one query; None when the session is not valid.
+def badge_state(user_id: int, session_token: str) -> tuple[int, int] | None:
+    """The stored totals (messages, activity) for a valid session, in one query; None when the session
+    is not valid.
 
     The whole database cost of a badge poll: the session token (to honour sign-outs and password
     changes) and the stored count, joined on the user's primary key and the unique (user_id, name)
@@ -234,7 +301,7 @@ def badge_state(user_id: int, session_token: str) -> int | None:
     row = _run_read_only(_BADGE_STATE, {"user_id": user_id})
     if row is None or row[0] != session_token:
         return None
-    return _count(row[1])
+    return _count(row[1]), _count(row[2])
 
 
 def anything_new(user_id: int, session_token: str, other_key: str, after: int) -> bool | None:

@@ -27,9 +27,9 @@ HOSTILE = [
 ]
 values = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=40))
 FIELDS = ["username", "password", "password2", "current_password", "email", "remember_me", "message", "post",
-          "about_me", "submit", "csrf_token", "next", "post_id", "in_card"]
-PARAMS = ["page", "since", "next", "s", "shown", "q", "before", "after"]
-TABLES = ["user", "post", "message", "notification", "followers"]
+          "about_me", "submit", "csrf_token", "next", "post_id", "in_card", "message_policy"]
+PARAMS = ["page", "since", "next", "s", "shown", "activity", "q", "before", "after"]
+TABLES = ["user", "post", "message", "notification", "followers", "activity", "block"]
 
 
 def _encode(value: str) -> str:

@@ -71,7 +71,7 @@ def ready(app):
 def test_signed_in_pages_open_one_stream_around_the_badge(push_app, alice):
     soup = page(signed_in(push_app, "alice").get("/index"))
     live = by_id(soup, "live")
-    assert (live["hx-ext"], live["sse-connect"], live["sse-close"]) == ("sse", "/events?shown=0", "close")
+    assert (live["hx-ext"], live["sse-connect"], live["sse-close"]) == ("sse", "/events?shown=0&activity=0", "close")
     assert live.find(id="message-count") is not None and live.find(id="main") is not None
     assert "sse:unread" in by_id(soup, "message-count")["hx-trigger"].split(", ")
     assert len(soup.select("[sse-connect]")) == 1
@@ -126,7 +126,7 @@ def test_the_state_on_connect_refetches_the_badge_only_when_the_page_shows_anoth
     time.sleep(0.3)  # SQLite's watcher looks every 50 ms: let it pass this send before the stream opens
     client = signed_in(push_app, "alice")
     url = by_id(page(client.get("/index")), "live")["sse-connect"]
-    assert url == "/events?shown=1"
+    assert url == "/events?shown=1&activity=0"
     fresh = Stream(client, url=url)  # the page just rendered 1: nothing for the badge to refetch
     assert fresh.read_until("message") == ["message"]
     assert fresh.read_until("unread", timeout=0.5) == []

@@ -24,6 +24,12 @@ def test_seed_loads_consistent_data(app, runner):
     assert count(Post) == 200
     assert count(Message) == 500
     assert count(followers) == 50 * 49 >= 50 * 40  # ~50 follows each, capped by the other users
+    # Each follow is a "new follower" event, already seen: no activity count.
+    from microblog.activity.models import Activity
+    from microblog.unread import total_activity
+
+    assert count(Activity) == count(followers)
+    assert all(total_activity(uid) == 0 for uid in db.session.scalars(sa.select(User.id)))
 
     user1 = User.by_username("user1")
     assert user1.check_password("pw-123456")

@@ -13,6 +13,7 @@ from ..extensions import login_manager
 from ..forms import EmptyForm, has_forbidden_characters
 from ..htmx import redirect_after_post, render, vary_on_htmx, wants_fragment
 from ..pagination import Page, page_number
+from ..activity.privacy import refusal
 from ..unread import anything_new, mark_read, send
 from ..users.models import USERNAME_MAX, User, username_key
 from ..users.views import get_user_or_404
@@ -134,7 +135,9 @@ def _show(other, member, form, status=200):
         if messages:
             mark_read(current_user, member, messages[-1].id)
     partial = "partials/messages/earlier.html" if before is not None else "partials/messages/log.html"
-    return render("messages/thread.html", partial, status=status, oob=("partials/notifications/badge.html",),
+    # Only the whole page has the form (or, when refused, why not): fragments skip the check's query.
+    refused = None if wants_fragment() else refusal(current_user, other)
+    return render("messages/thread.html", partial, status=status, refused=refused, oob=("partials/notifications/badge.html",),
                   messages=messages, has_earlier=has_earlier, before=before, me=current_user, other=other,
                   after=_cursor_after(messages, member), form=form, count=current_user.unread_count,
                   delete_form=EmptyForm())
@@ -154,6 +157,9 @@ def _poll(other, member):
 
 
 def _reply(other):
+    reason = refusal(current_user, other)
+    if reason is not None:  # checked before anything is read or stored; the page said so before typing
+        abort(403, description=reason)
     form = MessageForm()
     limit = ("message", str(current_user.id), *ratelimit.limit_of("RATELIMIT_MESSAGES_PER_SENDER"))
     valid = form.validate_on_submit()

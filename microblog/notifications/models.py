@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 
 UNREAD_MESSAGE_COUNT = "unread_message_count"
+UNREAD_ACTIVITY_COUNT = "unread_activity_count"
 
 
 class Notification(db.Model):

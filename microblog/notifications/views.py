@@ -31,8 +31,8 @@ def stopped_badge():
     return _no_store(response)
 
 
-def _session_count() -> int | None:
-    """The unread count for this session's user, or None for no valid session.
+def _session_count() -> tuple[int, int] | None:
+    """The unread counts (messages, activity) for this session's user, or None for no valid session.
 
     Reads the signed session cookie directly: one query, no user object, nothing written. Only a
     session restored from a "remember me" cookie goes through Flask-Login.
@@ -42,20 +42,23 @@ def _session_count() -> int | None:
         return badge_state(*parsed)
     if request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
         if current_user.is_authenticated:
-            return current_user.unread_count
+            return current_user.unread_count, current_user.activity_count
     return None
 
 
 @bp.get("/notifications/badge")
 def badge():
-    """The badge partial; 204 when the count equals `shown` (what the client shows); 286 when signed out."""
-    count = _session_count()
-    if count is None:
+    """The badge partial and the activity badge out-of-band; 204 when both counts equal what the client
+    shows (`shown` for messages, `activity`; an absent `activity` is not compared); 286 when signed out."""
+    counts = _session_count()
+    if counts is None:
         return stopped_badge()
-    if request.args.get("shown") == str(count):
+    count, activity = counts
+    if request.args.get("shown") == str(count) and request.args.get("activity", str(activity)) == str(activity):
         return _no_store(vary_on_htmx(make_response("", 204)))
-    response = make_response(render_standalone("partials/notifications/badge.html", count=count))
-    return _no_store(vary_on_htmx(response))
+    body = render_standalone("partials/notifications/badge.html", count=count, activity=activity)
+    body += render_standalone("partials/activity/badge.html", count=activity, oob=True)
+    return _no_store(vary_on_htmx(make_response(body)))
 
 
 def parse_since(raw: str | None) -> float:

@@ -34,11 +34,14 @@ class Post(db.Model):
 
     @staticmethod
     def timeline(user: User) -> sa.Select:
-        """Posts by the people `user` follows and by `user`, newest first."""
+        """Posts by the people `user` follows (and does not block) and by `user`, newest first."""
+        from ..activity.models import Block  # noqa: PLC0415 - activity builds on posts
+
         followed = sa.select(followers.c.followed_id).where(followers.c.follower_id == user.id)
+        blocked = sa.select(Block.blocked_id).where(Block.blocker_id == user.id)  # their posts leave it
         return (
             sa.select(Post)
-            .where(sa.or_(Post.user_id.in_(followed), Post.user_id == user.id))
+            .where(sa.or_(Post.user_id.in_(followed), Post.user_id == user.id), Post.user_id.not_in(blocked))
             .order_by(Post.id.desc())
         )
 

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..extensions import db
+from ..activity.events import create_post
 from ..htmx import redirect_after_post, render, vary_on_htmx, wants_fragment
 from ..pagination import paginate
 from .forms import PostForm
@@ -22,9 +22,7 @@ def index():
     """Home: the post form and the timeline; the post list alone for htmx paging."""
     form = PostForm()
     if form.validate_on_submit():
-        post = Post(body=form.post.data, user_id=current_user.id)
-        db.session.add(post)
-        db.session.commit()
+        post = create_post(current_user, form.post.data)  # and the mentions' activity
         flash(_("Your post is now live!"), "success")
         if wants_fragment():
             # A fresh form, the new post at the top of the list and the flash, without a reload.

@@ -97,7 +97,9 @@ def events():
     if count is None:  # signed out meanwhile
         push.hub.unsubscribe(sub)
         return Response(CLOSE, mimetype="text/event-stream", headers=HEADERS)
-    state = STATE if request.args.get("shown") != str(count) else (MESSAGE,)
+    # Both navbar counts as the page showed them (activity: absent from older pages, then not compared).
+    unchanged = request.args.get("shown") == str(count[0]) and request.args.get("activity", str(count[1])) == str(count[1])
+    state = STATE if not unchanged else (MESSAGE,)
     db.session.remove()  # a stream holds no database connection
     app = current_app._get_current_object()
     # ClosingIterator: the stream leaves the hub even when the server closes it before it started.

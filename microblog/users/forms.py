@@ -3,7 +3,8 @@
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, SubmitField, TextAreaField
+from wtforms import RadioField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from ..extensions import db
@@ -14,6 +15,10 @@ from .models import ABOUT_ME_MAX, USERNAME_MAX, User, username_key
 class EditProfileForm(FlaskForm):
     username = StringField(_l("Username"), validators=[CleanText(USERNAME_MAX)])
     about_me = TextAreaField(_l("About me"), validators=[CleanText(ABOUT_ME_MAX, min_length=0, multiline=True)])
+    message_policy = RadioField(_l("Who may message you"), default="everyone",
+                                choices=[SelectChoice("everyone", _l("Everyone")),
+                                         SelectChoice("following", _l("People I follow")),
+                                         SelectChoice("nobody", _l("Nobody"))])
     submit = SubmitField(_l("Save"))
 
     def __init__(self, original_username: str, *args, **kwargs):

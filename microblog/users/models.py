@@ -59,6 +59,10 @@ class User(UserMixin, db.Model):
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Part of every session and remember cookie; changing it signs the user out everywhere.
     session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
+    # Activity (microblog.activity) with an id up to this one has been seen on the activity page.
+    activity_read_id: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    # Who may message this user: everyone, people they follow, or nobody (SPEC S14).
+    message_policy: Mapped[str] = mapped_column(sa.String(16), default="everyone", server_default="everyone")
 
     following = relationship(
         "User",
@@ -79,6 +83,7 @@ class User(UserMixin, db.Model):
 
     # Filled by the user loader with the stored unread count, so pages need no extra query for the badge.
     unread_count: int = 0
+    activity_count: int = 0
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

@@ -7,7 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from ..activity.events import notify_follow
+from ..activity.models import blocked_users, blocks
+from ..activity.privacy import refusal, relation
+from ..database import begin_write
 from ..extensions import db
+from ..unread import lock_user
 from ..forms import EmptyForm, has_forbidden_characters
 from ..htmx import is_htmx, redirect_after_post, render, vary_on_htmx, wants_fragment
 from ..pagination import paginate
@@ -35,7 +40,12 @@ def get_user_or_404(username: str) -> User:
 def follow_context(user: User, in_card: bool = False) -> dict:
     viewer_id = current_user.id if current_user.is_authenticated else None
     n_followers, n_following, is_following = user.follow_summary(viewer_id)
+    privacy = {}
+    if viewer_id is not None and viewer_id != user.id and not in_card:
+        rel = relation(viewer_id, user.id)
+        privacy = {"i_block": rel[0], "refused": refusal(current_user, user, rel)}
     return {
+        **privacy,
         "user": user,
         "n_followers": n_followers,
         "n_following": n_following,
@@ -76,6 +86,7 @@ def edit_profile():
         user = db.session.get(User, current_user.id)
         user.set_username(form.username.data)
         user.about_me = form.about_me.data or None
+        user.message_policy = form.message_policy.data
         try:
             db.session.commit()
         except IntegrityError:
@@ -87,8 +98,10 @@ def edit_profile():
     elif request.method == "GET":
         form.username.data = current_user.username
         form.about_me.data = current_user.about_me
+        form.message_policy.data = current_user.message_policy
     status = 422 if form.is_submitted() else 200
-    return render_template("users/edit_profile.html", form=form), status
+    return render_template("users/edit_profile.html", form=form, blocked=blocked_users(current_user.id),
+                           block_form=EmptyForm()), status
 
 
 def _follow_answer(user: User):
@@ -108,9 +121,14 @@ def follow(username):
     user = get_user_or_404(username)
     if user.id == current_user.id:
         abort(400, description=_("You cannot follow yourself."))
+    lock_user(user.id)  # their activity count: concurrent follows are counted exactly (and a block waits)
+    if blocks(user.id, current_user.id):  # read under the lock that blocking takes too
+        db.session.rollback()
+        abort(403, description=_("You can't follow this user."))
     try:
         if current_user.follow(user):
-            db.session.commit()
+            notify_follow(current_user, user)
+        db.session.commit()
     except IntegrityError:  # a double click raced itself: already following
         db.session.rollback()
     if not is_htmx():
@@ -125,6 +143,7 @@ def unfollow(username):
     user = get_user_or_404(username)
     if user.id == current_user.id:
         abort(400, description=_("You cannot unfollow yourself."))
+    begin_write()  # SQLite: take the write lock up front (a read transaction cannot always upgrade)
     if current_user.unfollow(user):
         db.session.commit()
     if not is_htmx():

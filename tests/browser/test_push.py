@@ -32,7 +32,7 @@ def test_a_message_reaches_the_badge_in_under_a_second(live_server, new_context)
     alice.clock.install()  # the badge's `every 10s` never fires: only push can move it
     sign_in_with_stream(alice, "alice")
     sign_in(bob, "bob")
-    expect(alice.locator("#live[sse-connect='/events?shown=0']")).to_have_count(1)
+    expect(alice.locator("#live[sse-connect='/events?shown=0&activity=0']")).to_have_count(1)
     mark_document(alice)
     badge = alice.locator("#message-count .badge")
     expect(badge).to_be_hidden()

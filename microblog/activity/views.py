@@ -1,0 +1,98 @@
+"""The activity page: new followers and mentions, newest first, grouped on display; viewing marks read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, make_response, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..forms import EmptyForm
+from ..htmx import redirect_after_post, render, vary_on_htmx, wants_fragment
+from ..pagination import paginate
+from ..posts.models import Post
+from ..unread import lock_user, mark_activity_read
+from ..users.models import followers
+from ..users.views import get_user_or_404
+from .models import FOLLOW, Activity, Block, blocks
+
+bp = Blueprint("activity", __name__)
+
+
+@dataclass
+class Group:
+    """Consecutive events shown as one item: several new followers, or one mention."""
+
+    kind: str
+    newest_id: int
+    actors: list = field(default_factory=list)
+    post: Post | None = None
+
+
+def group(items: list[Activity]) -> list[Group]:
+    """Runs of follows become one group (newest follower first); each mention is its own group."""
+    post_ids = [a.post_id for a in items if a.kind != FOLLOW]
+    posts = {p.id: p for p in db.session.scalars(sa.select(Post).where(Post.id.in_(post_ids)))} if post_ids else {}
+    groups: list[Group] = []
+    for item in items:
+        if item.kind == FOLLOW and groups and groups[-1].kind == FOLLOW:
+            groups[-1].actors.append(item.actor)
+            continue
+        groups.append(Group(kind=item.kind, newest_id=item.id, actors=[item.actor], post=posts.get(item.post_id)))
+    return groups
+
+
+@bp.get("/activity")
+@login_required
+def activity():
+    """The page (the list alone for htmx paging); marks as read the newest event it shows."""
+    user = current_user._get_current_object()
+    stmt = sa.select(Activity).where(Activity.user_id == user.id).order_by(Activity.id.desc())
+    page = paginate(stmt, current_app.config["POSTS_PER_PAGE"])
+    if page.items:
+        mark_activity_read(user, page.items[0].id)
+    # A fragment (htmx paging) carries the navbar's activity badge out-of-band: it may just have dropped.
+    return render("activity/activity.html", "partials/activity/list.html", oob=("partials/activity/badge.html",),
+                  groups=group(page.items), activities=page, endpoint="activity.activity", endpoint_args={},
+                  count=user.activity_count)
+
+
+def _block_answer(user, message: str):
+    """The block control swapped in place (htmx), or the profile with a flash."""
+    if wants_fragment():
+        return vary_on_htmx(make_response(render_template(
+            "partials/users/block.html", user=user, i_block=blocks(current_user.id, user.id), block_form=EmptyForm())))
+    flash(message, "success")
+    return redirect_after_post(url_for("users.user", username=user.username))
+
+
+@bp.post("/block/<username>")
+@login_required
+def block(username):
+    """Block a user: they cannot message, follow or mention-notify you; their follow of you ends."""
+    user = get_user_or_404(username)
+    if user.id == current_user.id:
+        abort(400, description=_("You cannot block yourself."))
+    lock_user(current_user.id)  # the lock a follow of me takes: a follow cannot slip in after the block
+    if not blocks(current_user.id, user.id):
+        db.session.add(Block(blocker_id=current_user.id, blocked_id=user.id))
+    db.session.execute(sa.delete(followers).where(followers.c.follower_id == user.id,
+                                                  followers.c.followed_id == current_user.id))
+    db.session.commit()
+    return _block_answer(user, _("You blocked %(username)s.", username=user.username))
+
+
+@bp.post("/unblock/<username>")
+@login_required
+def unblock(username):
+    """Unblock a user (a no-op when not blocked)."""
+    user = get_user_or_404(username)
+    if user.id == current_user.id:
+        abort(400, description=_("You cannot block yourself."))
+    lock_user(current_user.id)
+    db.session.execute(sa.delete(Block).where(Block.blocker_id == current_user.id, Block.blocked_id == user.id))
+    db.session.commit()
+    return _block_answer(user, _("You unblocked %(username)s.", username=user.username))
