@@ -35,9 +35,11 @@ def test_badge_counts_a_new_message_without_a_reload_and_clears_when_read(live_s
     alice.click("#message-form button[type=submit]")
     expect(alice.locator("#message-log")).to_contain_text("Hi Bob!")
 
-    # One poll interval later B's badge shows 1, with no page load.
+    # One poll interval later B's badge shows 1, with no page load. Push (on here) may have refetched it
+    # already; then the poll finds nothing new and answers 204 (tests/browser/test_push.py blocks the
+    # stream to check polling alone).
     response = poll(bob)
-    assert response.status == 200
+    assert response.status in (200, 204)
     expect(badge.locator(".badge")).to_have_text("1")
     expect(badge.locator(".badge")).to_be_visible()
     expect(bob.locator("#message-status[role=status] > #message-count")).to_have_count(1)
