@@ -255,6 +255,27 @@ def admin_execute(admin_url: str, sql: str) -> None:
         engine.dispose()
 
 
+def drop_database(admin_url: str, name: str) -> None:
+    """End our own sessions in `name`, then a plain DROP (which also stops autovacuum; FORCE would refuse to)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(with_database(admin_url, "postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
+                                 " AND usename = current_user AND pid <> pg_backend_pid()"), {"name": name})
+            for attempt in range(20):
+                try:
+                    conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+                    return
+                except sa.exc.OperationalError as error:
+                    if attempt == 19 or "being accessed by other users" not in str(error):
+                        raise
+                    time.sleep(0.25)
+    finally:
+        engine.dispose()
+
+
 class Server:
     """gunicorn with production settings on a loopback port."""
 
@@ -864,7 +885,7 @@ def main(argv: list[str] | None = None) -> int:
                     problems["pg"] = scenario_load("PostgreSQL", with_database(admin, name), size, args.workers,
                                                    workdir, args.seed)
                 finally:
-                    admin_execute(admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                    drop_database(admin, name)
         if "sqlite" in wanted:
             url = "sqlite:///" + str(workdir / "load.db")
             problems["sqlite"] = scenario_load("SQLite", url, size, args.workers, workdir, args.seed)

@@ -44,7 +44,7 @@ def test_load_on_postgresql(loadtest, pg_admin, tmp_path, capsys):
         problems = loadtest.scenario_load("PostgreSQL", loadtest.with_database(pg_admin, name), loadtest.SHORT, 4,
                                           tmp_path, random.randrange(1000))
     finally:
-        loadtest.admin_execute(pg_admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        loadtest.drop_database(pg_admin, name)
     out = capsys.readouterr().out
     print(out)
     assert problems == []
