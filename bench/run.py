@@ -36,7 +36,7 @@ DATA = BENCH / "data"
 RESULTS = BENCH / "results"
 BIN = Path(sys.executable).parent
 PASSWORD = "bench-password-1"
-SEED_FORMAT = "activity-1"  # part of the cached seed file names: change it when the schema changes
+SEED_FORMAT = "search-prefix-1"  # part of the cached seed file names: change it when the schema changes
 
 SIZES = {
     # users, posts, message counts (three sizes), wrk seconds per round, rounds over all endpoints, and

@@ -17,6 +17,9 @@ from .extensions import db
 log = logging.getLogger(__name__)
 
 IMMEDIATE = "microblog_begin_immediate"
+# Execution option of a connection that runs one read statement on SQLite: no BEGIN, the statement is its
+# own read transaction (pysqlite is in autocommit: we emit BEGIN ourselves, see configure_engine).
+SINGLE_READ = "microblog_single_read"
 
 
 class UTCDateTime(TypeDecorator):
@@ -93,8 +96,10 @@ def configure_engine(engine: sa.Engine) -> None:
     def _sqlite_begin(conn):
         # A deferred transaction that reads and later writes can fail at once with SQLITE_BUSY when
         # another writer committed in between; write paths ask for IMMEDIATE up front instead.
-        immediate = conn.get_execution_options().get(IMMEDIATE, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get(SINGLE_READ):
+            return
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(IMMEDIATE) else "BEGIN")
 
 
 def begin_write() -> None:

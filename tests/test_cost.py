@@ -78,6 +78,7 @@ def test_idle_thread_poll_is_one_query_no_write_no_template(app, client, auth, a
         response = client.get(f"/messages/bob?after={after}", headers=HTMX)
     assert response.status_code == 204
     assert log.count == 1 and log.writes == [], log.queries
+    assert log.statements == log.queries, "one statement, its own transaction: no BEGIN"
     assert rendered == []
 
 

@@ -72,6 +72,7 @@ def test_poll_with_unchanged_count_is_204_with_one_query_and_no_write(app, clien
     assert response.get_data() == b""
     assert log.count <= 1, log.queries
     assert log.writes == []
+    assert log.statements == log.queries, "the poll's one statement is its own transaction: no BEGIN"
     assert "HX-Request" in response.headers["Vary"]
 
 

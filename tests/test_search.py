@@ -221,3 +221,36 @@ def test_the_migration_indexes_existing_posts_on_sqlite(tmp_path):
 def test_the_migration_indexes_existing_posts_on_postgresql():
     with scratch_pg_database("microblog_search") as url:
         _migrate_and_search(url)
+
+
+def _fts_schema(url: str, migrate: bool) -> list[str]:
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SERVER_NAME": "localhost"})
+    with app.app_context():
+        if migrate:
+            upgrade()
+        else:
+            db.create_all()
+        rows = db.session.execute(sa.text(
+            "SELECT sql FROM sqlite_master WHERE name LIKE 'post_fts%' AND sql IS NOT NULL ORDER BY name")).scalars()
+        schema = [" ".join(sql.split()) for sql in rows]
+        db.session.remove()
+        db.engine.dispose()
+    return schema
+
+
+def test_the_migrated_index_is_the_one_the_models_build_with_prefixes_up_to_six_letters(tmp_path):
+    """Search as you type ends on a prefix; FTS5 answers prefixes of 1-6 letters from their own index."""
+    migrated = _fts_schema("sqlite:///" + str(tmp_path / "migrated.db"), migrate=True)
+    created = _fts_schema("sqlite:///" + str(tmp_path / "created.db"), migrate=False)
+    assert migrated == created
+    assert any("prefix='1 2 3 4 5 6'" in sql for sql in migrated)
+    assert sum(sql.startswith("CREATE TRIGGER post_fts_") for sql in migrated) == 3
+
+
+def test_a_six_letter_prefix_finds_every_longer_word(as_alice, alice):
+    first = make_post(alice, "Polling every ten seconds")
+    second = make_post(alice, "A pollinator visits")
+    make_post(alice, "A poll")
+    assert set(result_ids(page(search(as_alice, "pollin")))) == {f"post-{first.id}", f"post-{second.id}"}

@@ -1,9 +1,9 @@
 """Full-text search on both databases. User text is words, never query syntax.
 
-The index itself is built by the migration `b7e4d2a91c30` (and, for `db.create_all()` in tests, by the
-same statements below): on SQLite an external-content FTS5 table `post_fts` (with prefix indexes, for
-search as you type) kept in sync by triggers; on PostgreSQL a stored generated column
-`post.search_vector = to_tsvector('simple', body)` with a GIN index, which PostgreSQL keeps in sync.
+The index itself is built by the migrations `b7e4d2a91c30` and `5d9e3b7a2c14` (and, for `db.create_all()`
+in tests, by the same statements below): on SQLite an external-content FTS5 table `post_fts` (with prefix
+indexes of 1-6 letters, for search as you type) kept in sync by triggers; on PostgreSQL a stored generated
+column `post.search_vector = to_tsvector('simple', body)` with a GIN index, which PostgreSQL keeps in sync.
 Neither is declared on the model: the ORM never reads or writes them.
 """
 
@@ -25,13 +25,13 @@ from ..users.models import User, username_key
 MAX_QUERY = 200   # characters of the query we look at; the rest is ignored
 MAX_TERMS = 8
 MAX_TERM = 40
-RANKED = 500      # the newest matches that are ranked (and paged through): 50 pages of 10
+RANKED = 200      # the newest matches that are ranked (and paged through): 20 pages of 10
 # Letters and digits only: quotes, *, -, parentheses, NEAR/OR operators' punctuation never reach the engine.
 _WORD = re.compile(r"[^\W_]+")
 
 SQLITE_DDL = [
     "CREATE VIRTUAL TABLE post_fts USING fts5(body, content='post', content_rowid='id', "
-    "tokenize='unicode61 remove_diacritics 2', prefix='1 2 3')",
+    "tokenize='unicode61 remove_diacritics 2', prefix='1 2 3 4 5 6')",
     "CREATE TRIGGER post_fts_insert AFTER INSERT ON post BEGIN "
     "INSERT INTO post_fts(rowid, body) VALUES (new.id, new.body); END",
     "CREATE TRIGGER post_fts_delete AFTER DELETE ON post BEGIN "
@@ -78,29 +78,43 @@ def _pg_tsquery(words: list[str]) -> str:
     return " & ".join(f"'{w}'" for w in words) + ":*"
 
 
-def _ranked(words: list[str], limit: int, offset: int) -> sa.TextClause:
-    """(id, score) of the posts matching every word (the last as a prefix), best score first, then newest.
+# (id, score) of the posts matching every word (the last as a prefix), best score first, then newest.
+# Only the RANKED newest matches are ranked: a one-letter query can match most posts, and ranking them all
+# would cost a worker tens of milliseconds per keystroke. Both engines walk their index newest first.
+# FTS5's `rank` is bm25; PostgreSQL's ts_rank is negated so that on both the best score sorts first.
+_RANKED_SQL = {
+    "sqlite": "SELECT rowid AS id, rank AS score FROM (SELECT rowid, rank FROM post_fts WHERE post_fts MATCH :match "
+              "ORDER BY rowid DESC LIMIT :ranked) ORDER BY rank, rowid DESC LIMIT :limit OFFSET :offset",
+    "postgresql": "SELECT id, -ts_rank(search_vector, to_tsquery('simple'::regconfig, :match)) AS score "
+                  "FROM (SELECT id, search_vector FROM post "
+                  "WHERE search_vector @@ to_tsquery('simple'::regconfig, :match) "
+                  "ORDER BY id DESC LIMIT :ranked) AS newest ORDER BY score, id DESC LIMIT :limit OFFSET :offset",
+}
+_MATCH = {"sqlite": _sqlite_match, "postgresql": _pg_tsquery}
 
-    Only the RANKED newest matches are ranked: a one-letter query can match most posts, and ranking them
-    all would cost a worker tens of milliseconds per keystroke. Both engines walk their index newest first.
+
+@functools.cache
+def _statements(dialect: str) -> tuple[sa.TextualSelect, sa.Select]:
+    """The ranked ids, and the posts (with their authors) in that order: built once per dialect.
+
+    Built once, a search only binds its parameters: building and caching the statement anew cost more than
+    the database's own work on a short query.
     """
-    if db.engine.dialect.name == "sqlite":
-        stmt = sa.text(
-            "SELECT rowid AS id, rank AS score FROM (SELECT rowid, rank FROM post_fts WHERE post_fts MATCH :match "
-            "ORDER BY rowid DESC LIMIT :ranked) ORDER BY rank, rowid DESC LIMIT :limit OFFSET :offset"
-        ).bindparams(match=_sqlite_match(words))
-    else:
-        stmt = sa.text(
-            "SELECT id, -ts_rank(search_vector, to_tsquery('simple'::regconfig, :query)) AS score "
-            "FROM (SELECT id, search_vector FROM post WHERE search_vector @@ to_tsquery('simple'::regconfig, :query) "
-            "ORDER BY id DESC LIMIT :ranked) AS newest ORDER BY score, id DESC LIMIT :limit OFFSET :offset"
-        ).bindparams(query=_pg_tsquery(words))
-    return stmt.bindparams(ranked=RANKED, limit=limit, offset=offset).columns(id=sa.Integer, score=sa.Float)
+    ranked = sa.text(_RANKED_SQL[dialect]).columns(id=sa.Integer, score=sa.Float)
+    newest = ranked.subquery("ranked")
+    posts = sa.select(Post).join(newest, Post.id == newest.c.id).order_by(newest.c.score, Post.id.desc())
+    return ranked, posts
+
+
+def _params(words: list[str], limit: int, offset: int) -> tuple[str, dict]:
+    dialect = db.engine.dialect.name
+    return dialect, {"match": _MATCH[dialect](words), "ranked": RANKED, "limit": limit, "offset": offset}
 
 
 def post_ids(words: list[str], limit: int, offset: int) -> list[int]:
     """Ids of the matching posts, most relevant first, then newest."""
-    return [row.id for row in db.session.execute(_ranked(words, limit, offset))]
+    dialect, params = _params(words, limit, offset)
+    return list(db.session.scalars(_statements(dialect)[0], params))
 
 
 def search_posts(words: list[str], per_page: int) -> Page:
@@ -108,29 +122,33 @@ def search_posts(words: list[str], per_page: int) -> Page:
     number = page_number()
     if not words:
         return Page(items=[], page=number, has_next=False)
-    ranked = _ranked(words, per_page + 1, (number - 1) * per_page).subquery()
-    stmt = sa.select(Post).join(ranked, Post.id == ranked.c.id).order_by(ranked.c.score, Post.id.desc())
-    posts = list(db.session.scalars(stmt).unique())
+    dialect, params = _params(words, per_page + 1, (number - 1) * per_page)
+    posts = list(db.session.scalars(_statements(dialect)[1], params).unique())
     if number > 1 and not posts:
         abort(404, description=_("There is no page %(page)d.", page=number))
     return Page(items=posts[:per_page], page=number, has_next=len(posts) > per_page)
 
 
-def search_users(words: list[str], limit: int = 5) -> list[User]:
-    """Users whose name starts with the first word (any case), shortest names first."""
+# Users whose name key lies in [low, high) and starts with the prefix: a range on the unique index of
+# username_key finds the candidates, LIKE keeps exactly the prefixed ones. Names only: that is all the
+# results show, and loading whole users cost three times as much.
+_USERS = (
+    sa.select(User.username)
+    .where(User.username_key >= sa.bindparam("low"), User.username_key < sa.bindparam("high"),
+           User.username_key.like(sa.bindparam("prefix"), escape="\\"))
+    .order_by(sa.func.length(User.username_key), User.username_key)
+    .limit(sa.bindparam("limit"))
+)
+
+
+def search_users(words: list[str], limit: int = 5) -> list[sa.Row]:
+    """Users whose name starts with the first word (any case), shortest names first: rows with `.username`."""
     if not words:
         return []
     word = username_key(words[0])
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    # A range on the unique index of username_key finds the candidates; LIKE keeps exactly the prefixed ones.
     upper = word[:-1] + chr(min(ord(word[-1]) + 1, 0x10FFFF))
-    stmt = (
-        sa.select(User)
-        .where(User.username_key >= word, User.username_key < upper,
-               User.username_key.like(escaped + "%", escape="\\"))
-        .order_by(sa.func.length(User.username_key), User.username_key).limit(limit)
-    )
-    return list(db.session.scalars(stmt))
+    return list(db.session.execute(_USERS, {"low": word, "high": upper, "prefix": escaped + "%", "limit": limit}))
 
 
 @functools.lru_cache(maxsize=256)
