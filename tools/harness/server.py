@@ -106,8 +106,9 @@ class Server:
             if self.process.poll() is not None:
                 break
             time.sleep(0.2)
+        text = self.log_text()
         self.stop()
-        raise RuntimeError(f"gunicorn did not start; see {self.log_path}:\n{self.log_text()[-2000:]}")
+        raise RuntimeError(f"gunicorn did not start; its log ({self.log_path}) ends:\n{text[-2000:]}")
 
     def _healthy(self) -> bool:
         try:
@@ -148,6 +149,8 @@ class Server:
         seconds = time.monotonic() - started
         if getattr(self, "log", None) and not self.log.closed:
             self.log.close()
+        if self._own_log:  # a temporary file of our own; a log in the caller's logdir stays for them to read
+            self.log_path.unlink(missing_ok=True)
         return seconds
 
     def log_text(self) -> str:
@@ -155,7 +158,3 @@ class Server:
             return self.log_path.read_text(errors="replace")
         except OSError:
             return ""
-
-    def discard_log(self) -> None:
-        if self._own_log:
-            self.log_path.unlink(missing_ok=True)
