@@ -61,7 +61,7 @@ def sqlite_database(users: int, posts: int, messages: int) -> tuple[str, dict]:
 
 def postgres_database(base_url: str, users: int, posts: int, messages: int) -> tuple[str, dict]:
     """Drop and re-create the database `<BENCH_DATABASE_URL's name>_m<messages>`, then seed it."""
-    name = f"{sa.engine.make_url(base_url).database}_m{messages}"
+    name = f"{databases.database_name(base_url)}_m{messages}"
     url = databases.create(base_url, name, replace=True)
     log(f"  seeding PostgreSQL {name} ...")
     return url, seed(url, users, posts, messages)

@@ -19,6 +19,10 @@ def psycopg_url(url: str) -> str:
     return "postgresql+psycopg://" + url[len("postgresql://"):] if url.startswith("postgresql://") else url
 
 
+def database_name(url: str) -> str:
+    return sa.engine.make_url(url).database
+
+
 def with_database(url: str, name: str) -> str:
     """The same server and role as `url`, another database."""
     return sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
