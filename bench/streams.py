@@ -11,106 +11,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import re
-import secrets
-import signal
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's root: tools/ and microblog/
+
+from tools.harness import databases  # noqa: E402
+from tools.harness.browser import csrf_token  # noqa: E402
+from tools.harness.report import markdown_table, percentile as pct, write_results  # noqa: E402
+from tools.harness.server import Server  # noqa: E402
+
 PASSWORD = "bench-streams-pw"
 TARGETS = {"kib_per_stream": 50, "event_p99_ms": 250, "page_p99_ms": 100}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-def worker_pids(master: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
-
-
-class Server:
-    def __init__(self, database_url: str, workers: int, workdir: Path):
-        self.port = free_port()
-        self.secret = secrets.token_hex(32)
-        self.env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": self.secret,
-                    "MICROBLOG_ENV": "production", "SESSION_COOKIE_SECURE": "0", "RATELIMIT_ENABLED": "0",
-                    "FLASK_APP": "microblog", "SSE_MAX_STREAMS": "20000"}
-        self.env.pop("TEST_DATABASE_URL", None)
-        self.workers, self.log_path = workers, workdir / f"gunicorn-{self.port}.log"
-
-    def start(self) -> None:
-        subprocess.run([PYTHON, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=self.env, check=True,
-                       capture_output=True, timeout=120)
-        self.log = open(self.log_path, "w")
-        self.process = subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", "--config", "python:microblog.push.gunicorn_conf", "--workers",
-             str(self.workers), "--bind", f"127.0.0.1:{self.port}", "microblog:create_app()"],
-            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    if len(worker_pids(self.process.pid)) == self.workers:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not start, see {self.log_path}")
-
-    def rss_kib(self) -> int:
-        return sum(rss_kib(pid) for pid in worker_pids(self.process.pid))
-
-    def stop(self) -> float:
-        """SIGTERM; the seconds until gunicorn exited (graceful shutdown must not wait on streams)."""
-        started = time.monotonic()
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
-        return time.monotonic() - started
-
-
-def seed(database_url: str, count: int) -> list[tuple[int, str, str]]:
-    """`count` users; returns (id, username, session token)."""
-    import sqlalchemy as sa
-    from werkzeug.security import generate_password_hash
-
-    from microblog.users.models import User, new_session_token, username_key
-
-    hashed = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
-    engine = sa.create_engine(database_url)
-    with engine.begin() as conn:
-        conn.execute(sa.insert(User.__table__), [
-            {"username": f"s{i}", "username_key": username_key(f"s{i}"), "email": f"s{i}@example.com",
-             "password_hash": hashed, "session_token": new_session_token()}
-            for i in range(count)])
-        rows = conn.execute(sa.select(User.id, User.username, User.session_token).order_by(User.id)).all()
-    engine.dispose()
-    return [tuple(r) for r in rows]
 
 
 def session_cookies(secret: str, users) -> dict[str, str]:
@@ -200,12 +116,12 @@ class Streams:
 async def csrf_of(port: int, cookies: dict[str, str], sender: str, recipient: str) -> str:
     """The form's CSRF token; the session cookie now holds its secret (kept in `cookies`)."""
     status, headers, body = await http(port, "GET", f"/messages/{recipient}", cookies[sender])
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body)
-    assert status == 200 and match, status
+    token = csrf_token(body)
+    assert status == 200 and token, status
     for value in headers.get("set-cookie", []):
         if value.startswith("session="):
             cookies[sender] = value.split(";", 1)[0][len("session="):]
-    return match.group(1)
+    return token
 
 
 async def sends(port: int, streams: Streams, cookies: dict[str, str], senders: list[str], recipients: list[str],
@@ -258,13 +174,6 @@ async def pages(port: int, cookie: str, total: int, concurrency: int = 4) -> lis
     return times
 
 
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))]
-
-
 async def measure(server: Server, users, streams_n: int, rate: float, seconds: float) -> dict:
     cookies = session_cookies(server.secret, users)
     names = [name for _, name, _ in users]
@@ -291,32 +200,22 @@ async def measure(server: Server, users, streams_n: int, rate: float, seconds: f
         "page_p50_ms_quiet": round(pct(quiet, 0.5), 1), "page_p99_ms_quiet": round(pct(quiet, 0.99), 1),
         "page_p50_ms": round(pct(busy, 0.5), 1), "page_p99_ms": round(pct(busy, 0.99), 1),
     }
-    shutdown = server.stop()  # streams still open: graceful shutdown must not wait them out
+    shutdown = server.stop(60)  # streams still open: graceful shutdown must not wait them out
     streams.close()
     result["shutdown_seconds_with_streams_open"] = round(shutdown, 1)
     return result
 
 
 def run(kind: str, database_url: str, args, workdir: Path) -> dict:
-    server = Server(database_url, args.workers, workdir)
+    server = Server(database_url, args.workers, env={"RATELIMIT_ENABLED": "0", "SSE_MAX_STREAMS": "20000"},
+                    logdir=workdir)
+    server.migrate()
     server.start()
     try:
-        users = seed(database_url, args.streams + 10)
+        users = databases.insert_users(database_url, [f"s{i}" for i in range(args.streams + 10)], PASSWORD)
         return asyncio.run(measure(server, users, args.streams, args.rate, args.seconds))
     finally:
-        if server.process.poll() is None:
-            server.stop()
-
-
-def pg_database(admin_url: str, name: str) -> str:
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return str(sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False))
+        server.stop(60)
 
 
 def report(results: dict, args) -> str:
@@ -329,8 +228,7 @@ def report(results: dict, args) -> str:
             ("page p50 / p99 (ms), streams open", lambda r: f"{r['page_p50_ms']} / {r['page_p99_ms']}"),
             ("SIGTERM -> exit with streams open (s)", lambda r: f"{r['shutdown_seconds_with_streams_open']}")]
     kinds = list(results)
-    lines = ["| measure | " + " | ".join(kinds) + " |", "| --- |" + " --- |" * len(kinds)]
-    lines += [f"| {title} | " + " | ".join(fmt(results[k]) for k in kinds) + " |" for title, fmt in rows]
+    lines = markdown_table(["measure", *kinds], [[title, *(fmt(results[k]) for k in kinds)] for title, fmt in rows])
     for kind, r in results.items():
         for key, limit in TARGETS.items():
             ok = r[key] <= limit
@@ -354,21 +252,17 @@ def main(argv=None) -> int:
             results["sqlite"] = run("sqlite", f"sqlite:///{workdir / 'streams.db'}", args, workdir)
         if args.only in (None, "postgresql"):
             if admin_url:
-                import sqlalchemy as sa
-
                 # "<its name>_streams" is dropped and re-created: give BENCH_DATABASE_URL a name of its own
-                name = sa.engine.make_url(admin_url).database + "_streams"
-                database = pg_database(admin_url, name)
+                admin_url = databases.psycopg_url(admin_url)
+                name = databases.database_name(admin_url) + "_streams"
+                database = databases.create(admin_url, name, replace=True)
                 results["postgresql"] = run("postgresql", database, args, workdir)
             else:
                 print("BENCH_DATABASE_URL not set: PostgreSQL skipped", file=sys.stderr)
     text = report(results, args)
     print(text)
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
     stamp = time.strftime("%Y-%m-%dT%H%M%S", time.gmtime())
-    (out / f"{stamp}-streams.json").write_text(json.dumps({"args": vars(args), "results": results}, indent=2))
-    (out / f"{stamp}-streams.md").write_text(text + "\n")
+    write_results(f"{stamp}-streams", {"args": vars(args), "results": results}, text + "\n")
     return 0
 
 

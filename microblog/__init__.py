@@ -101,10 +101,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(search_bp)
     translation.init_app(app)
 
-    from . import cli, health, push
+    from . import commands, health, push
     from .push.views import bp as push_bp
 
-    cli.init_app(app)
+    commands.init_app(app)
     health.init_app(app)
     push.init_app(app)
     app.register_blueprint(push_bp)

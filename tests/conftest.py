@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import time
 import uuid
 
 import pytest
@@ -18,6 +17,7 @@ from microblog.extensions import db
 from microblog.unread import send as send_message
 from microblog.posts.models import Post
 from microblog.users.models import User
+from tools.harness.databases import drop_database
 
 PASSWORD = "correct horse battery"
 HTMX = {"HX-Request": "true"}
@@ -230,25 +230,6 @@ def statements(app):
     return log
 
 
-def drop_pg_database(conn, name: str) -> None:
-    """Drop a scratch database: end our own sessions in it, then a plain DROP, which also stops autovacuum.
-
-    Not `WITH (FORCE)`: on PostgreSQL 15 that refuses to end an autovacuum worker unless the role is a
-    superuser or in pg_signal_backend, and autovacuum does start after a test inserts 100k rows.
-    """
-    conn.exec_driver_sql(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-        " WHERE datname = %(name)s AND usename = current_user AND pid <> pg_backend_pid()", {"name": name})
-    for attempt in range(20):
-        try:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
-            return
-        except sa.exc.OperationalError as error:  # ObjectInUse: a terminated session has not exited yet
-            if attempt == 19 or "being accessed by other users" not in str(error):
-                raise
-            time.sleep(0.25)
-
-
 @contextlib.contextmanager
 def scratch_pg_database(prefix: str):
     """A new, empty PostgreSQL database beside TEST_DATABASE_URL's (its role needs CREATEDB); dropped after."""
@@ -263,5 +244,5 @@ def scratch_pg_database(prefix: str):
         yield url.rsplit("/", 1)[0] + "/" + name
     finally:
         with admin.connect() as conn:
-            drop_pg_database(conn, name)
+            drop_database(conn, name)  # never WITH (FORCE): see tools/harness/databases.py
         admin.dispose()

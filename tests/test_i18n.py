@@ -19,7 +19,7 @@ import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from microblog.cli import ROOT, TRANSLATIONS
+from microblog.commands.translate import ROOT, TRANSLATIONS
 from tests.conftest import HTMX, send
 from tests.html import by_id, fragment, page, text
 
@@ -57,7 +57,7 @@ def placeholders(s: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def extracted(tmp_path_factory):
-    """The strings in the code now, extracted exactly as `flask translate update` does (microblog/cli.py)."""
+    """The strings in the code now, extracted exactly as `flask translate update` does (microblog/commands/translate.py)."""
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     command = [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
                "--no-location", "--sort-output", "-o", str(pot), "."]

@@ -1,7 +1,8 @@
-"""`flask seed`: the bulk loader used by the benchmark (bench/run.py)."""
+"""`flask seed`: the bulk loader used by the benchmark (bench/run.py); its plan (microblog/seed/plan.py) is pure."""
 
 import json
 
+import pytest
 import sqlalchemy as sa
 
 from microblog.extensions import db
@@ -76,3 +77,25 @@ def test_seed_refuses_a_non_empty_database(app, runner):
     again = runner.invoke(args=["seed", "--users", "3", "--posts", "1", "--messages", "2", "--password", "x"])
     assert again.exit_code != 0
     assert "not empty" in again.output
+
+
+def test_the_plan_is_pure_and_deterministic():
+    """The plan needs no app or database, and the same sizes and seed give the same data; another seed, other data."""
+    from microblog.seed.plan import make_plan
+
+    first = make_plan(40, 100, 300, follows=5, seed_value=7)
+    assert first == make_plan(40, 100, 300, follows=5, seed_value=7)
+    assert first != make_plan(40, 100, 300, follows=5, seed_value=8)
+    assert len(first.follows) == 40 * 5 and len(first.post_author) == 100 and len(first.senders) == 300
+    assert all(follower != followed for follower, followed in first.follow_pairs())
+    assert sum(first.unread.values()) == sum(
+        1 for i, r in enumerate(first.recipients) if i + 1 > first.watermark.get(r, 0))
+
+
+def test_the_plan_refuses_sizes_it_cannot_make(runner):
+    from microblog.seed.plan import make_plan
+
+    with pytest.raises(ValueError):
+        make_plan(1, 0, 5)
+    result = runner.invoke(args=["seed", "--users", "1", "--posts", "0", "--messages", "5", "--password", "x"])
+    assert result.exit_code != 0 and "at least 2 users" in result.output

@@ -1,14 +1,14 @@
-"""A small demo data set: what a newcomer sees after `make run`."""
+"""The demo data set (`flask demo-data`): what a newcomer sees after `make run`."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from .database import utcnow
-from .extensions import db
-from .posts.models import Post
-from .unread import send
-from .users.models import User
+from ..database import utcnow
+from ..extensions import db
+from ..posts.models import Post
+from ..unread import send
+from ..users.models import User
 
 DEMO_PASSWORD = "microblog-demo"
 DEMO_USERS = ("alice", "bob", "carol", "dave")
