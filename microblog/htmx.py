@@ -1,24 +1,24 @@
 """How a view answers htmx: the one vocabulary every view uses, and the only place htmx header names appear.
 
-| the view wants to…                                        | answer with                                  |
-|-----------------------------------------------------------|----------------------------------------------|
-| show a page whose part htmx refreshes (lists, paging)     | `render(page, partial, **ctx)`               |
-| answer what only htmx asks for (hover card, follow button,| `fragment(partial, **ctx)`; `oob=(...)` adds |
-|   a form after its htmx POST, a poll with news)           |   partials swapped out-of-band               |
-| send text it rendered itself (`render_standalone`)        | `answer(body)`                               |
-| end a POST that succeeded by going to another page        | `redirect_after_post(url)` (303, or for htmx |
-|                                                           |   a client redirect: never a 302 in a swap)  |
-| make htmx load a whole page                               | `client_redirect(url)` (204 + HX-Redirect)   |
-| tell a poll that nothing changed                          | `nothing_new()` (204: htmx swaps nothing)    |
-| stop a poll (signed out)                                  | `stop_polling(body)` (286 + a non-polling    |
-|                                                           |   element)                                   |
-| mark this request as a poll, so its failures stay silent  | `mark_poll()`                                |
-| fail                                                      | `abort(code)`: `errors.py` answers with      |
-|                                                           |   `error(body, code)`                        |
+| the view wants to…                                             | answer with                          |
+|----------------------------------------------------------------|--------------------------------------|
+| show a page that htmx also asks for in part (lists, paging)    | `render(page, partial, **ctx)`       |
+| answer what only htmx asks for (hover card, follow or block    | `fragment(partial, **ctx)`           |
+|   controls, a form after its htmx POST, a poll's news)         |   (`oob=(...)`: more, out-of-band)   |
+| send a body it rendered itself (`render_standalone`)           | `answer(body)`                       |
+| end a POST that succeeded on another page                      | `redirect_after_post(url)`           |
+| make htmx load a whole page (never a 302 inside a swap)        | `client_redirect(url)`               |
+| tell a poll that nothing changed                               | `nothing_new()` (204)                |
+| stop a poll (signed out)                                       | `stop_polling(body)` (286)           |
+| say this request is a poll (its failures then stay silent)     | `mark_poll()`                        |
+| fail                                                           | `abort(code)`; errors.py answers     |
+|                                                                |   with `error(body, code)`           |
 
-Every answer built here carries `Vary: HX-Request` (its body depends on that header). Errors to a plain htmx
-request go to `#error-region` of base.html (`HX-Retarget`), replacing what it showed; 422 (a form with its
-errors) and 429 swap where the request aimed, and a poll's failures swap nothing (it polls again).
+To branch: `wants_fragment()` is a plain htmx request (answer the partial); `is_htmx()` is any htmx request,
+boosted and history restores too (for what is not a swap: a client redirect, the 401's HX-Redirect).
+Every answer built here carries `Vary: HX-Request`. Errors to a plain htmx request go to `#error-region` in
+base.html (`HX-Retarget`), replacing what it showed; 422 (a form and its errors) and 429 swap where the
+request aimed; a poll's failure swaps nothing and the poll goes on.
 """
 
 from __future__ import annotations
