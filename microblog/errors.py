@@ -13,7 +13,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
-from .htmx import is_htmx, vary_on_htmx, wants_fragment
+from . import htmx
+from .htmx import HX_REFRESH, is_htmx, wants_fragment
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +76,7 @@ def error_response(code: int, message: str | None = None, headers: dict | None =
         except Exception:  # noqa: BLE001 - last resort: a plain answer rather than the server's bare 500
             log.exception("rendering the %s error page failed", code)
             body = f"<div id=\"error\" role=\"alert\"><h2>{escape(title)}</h2><p>{escape(message)}</p></div>"
-        response = current_app.make_response((body, code))
-        vary_on_htmx(response)
+        response = htmx.error(body, code)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -95,7 +95,7 @@ def init_app(app: Flask) -> None:
         headers = {}
         if is_htmx():
             # A dead button helps nobody: reload the page, which brings a fresh token.
-            headers["HX-Refresh"] = "true"
+            headers[HX_REFRESH] = "true"
         return error_response(
             400, _("Your form expired or did not come from this site. Please reload the page and try again."),
             headers,

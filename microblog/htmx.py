@@ -1,31 +1,81 @@
-"""The small htmx vocabulary the views share: fragment or page, client redirects, stop polling."""
+"""How a view answers htmx: the one vocabulary every view uses, and the only place htmx header names appear.
+
+| the view wants to…                                             | answer with                          |
+|----------------------------------------------------------------|--------------------------------------|
+| show a page that htmx also asks for in part (lists, paging)    | `render(page, partial, **ctx)`       |
+| answer what only htmx asks for (hover card, follow or block    | `fragment(partial, **ctx)`           |
+|   controls, a form after its htmx POST, a poll's news)         |   (`oob=(...)`: more, out-of-band)   |
+| send a body it rendered itself (`render_standalone`)           | `answer(body)`                       |
+| end a POST that succeeded on another page                      | `redirect_after_post(url)`           |
+| make htmx load a whole page (never a 302 inside a swap)        | `client_redirect(url)`               |
+| tell a poll that nothing changed                               | `nothing_new()` (204)                |
+| stop a poll (signed out)                                       | `stop_polling(body)` (286)           |
+| say this request is a poll (its failures then stay silent)     | `mark_poll()`                        |
+| fail                                                           | `abort(code)`; errors.py answers     |
+|                                                                |   with `error(body, code)`           |
+
+To branch: `wants_fragment()` is a plain htmx request (answer the partial); `is_htmx()` is any htmx request,
+boosted and history restores too (for what is not a swap: a client redirect, the 401's HX-Redirect).
+Every answer built here carries `Vary: HX-Request`. Errors to a plain htmx request go to `#error-region` in
+base.html (`HX-Retarget`), replacing what it showed; 422 (a form and its errors) and 429 swap where the
+request aimed; a poll's failure swaps nothing and the poll goes on.
+"""
 
 from __future__ import annotations
 
-from flask import Response, current_app, make_response, render_template, request, template_rendered
+from urllib.parse import urlsplit
 
+from flask import Response, current_app, g, make_response, render_template, request, template_rendered
+
+# Request headers htmx sends.
+HX_REQUEST = "HX-Request"
+HX_BOOSTED = "HX-Boosted"
+HX_HISTORY_RESTORE = "HX-History-Restore-Request"
+HX_CURRENT_URL = "HX-Current-URL"
+# Response headers htmx obeys.
+HX_REDIRECT = "HX-Redirect"
+HX_REFRESH = "HX-Refresh"
+HX_RETARGET = "HX-Retarget"
+HX_RESWAP = "HX-Reswap"
+HX_PUSH_URL = "HX-Push-Url"
+
+NOTHING_NEW = 204  # htmx swaps nothing (base.html's responseHandling)
 STOP_POLLING = 286  # htmx cancels an `every Ns` trigger when it receives this status
+ERROR_REGION = "#error-region"  # in base.html, outside every swapped target
+SWAPPED_IN_PLACE = (422, 429)  # errors that swap where the request aimed (base.html's responseHandling)
 
 
 def is_htmx() -> bool:
     """True for any request htmx made (fragment, boosted or history restore)."""
-    return request.headers.get("HX-Request") == "true"
+    return request.headers.get(HX_REQUEST) == "true"
 
 
 def wants_fragment() -> bool:
     """True only for a plain htmx request; boosted and history-restore requests want the whole page."""
     headers = request.headers
     return (
-        headers.get("HX-Request") == "true"
-        and headers.get("HX-Boosted") != "true"
-        and headers.get("HX-History-Restore-Request") != "true"
+        headers.get(HX_REQUEST) == "true"
+        and headers.get(HX_BOOSTED) != "true"
+        and headers.get(HX_HISTORY_RESTORE) != "true"
     )
 
 
-def vary_on_htmx(response: Response) -> Response:
-    """Tell caches that the body depends on the htmx request headers."""
-    response.vary.add("HX-Request")
+def current_url() -> str:
+    """The path and query of the page htmx made the request from ("" when unknown)."""
+    current = urlsplit(request.headers.get(HX_CURRENT_URL, ""))
+    return current.path + (f"?{current.query}" if current.query else "")
+
+
+def answer(body: str, status: int = 200) -> Response:
+    """The answer every other one is made of: a body that depends on the htmx headers (`Vary` says so)."""
+    response = make_response(body, status)
+    response.vary.add(HX_REQUEST)
     return response
+
+
+def _partials(partial: str | None, oob: tuple[str, ...], context: dict) -> str:
+    body = render_template(partial, **context) if partial else ""
+    return body + "".join(render_template(name, oob=True, **context) for name in oob)
 
 
 def render(page: str, partial: str, status: int = 200, oob: tuple[str, ...] = (), **context) -> Response:
@@ -34,12 +84,16 @@ def render(page: str, partial: str, status: int = 200, oob: tuple[str, ...] = ()
     `oob` names more partials that go with the fragment out-of-band (rendered with `oob=True`); the
     page needs none, as it includes them itself.
     """
-    if wants_fragment():
-        body = render_template(partial, **context)
-        body += "".join(render_template(name, oob=True, **context) for name in oob)
-    else:
-        body = render_template(page, **context)
-    return vary_on_htmx(make_response(body, status))
+    body = _partials(partial, oob, context) if wants_fragment() else render_template(page, **context)
+    return answer(body, status)
+
+
+def fragment(partial: str | None, status: int = 200, oob: tuple[str, ...] = (), **context) -> Response:
+    """Only the partial (and the `oob` partials, rendered with `oob=True`), for what only htmx asks for.
+
+    `partial=None` swaps nothing into the target (it empties it) and sends only the `oob` partials.
+    """
+    return answer(_partials(partial, oob, context), status)
 
 
 def render_standalone(name: str, **context) -> str:
@@ -55,10 +109,25 @@ def render_standalone(name: str, **context) -> str:
     return body
 
 
+def nothing_new() -> Response:
+    """A poll's "nothing changed": 204, no body, htmx swaps nothing and keeps polling."""
+    return answer("", NOTHING_NEW)
+
+
+def stop_polling(body: str) -> Response:
+    """286: htmx stops the poll; `body` replaces the polling element with one that does not poll."""
+    return answer(body, STOP_POLLING)
+
+
+def mark_poll() -> None:
+    """Say that this request is a poll: if it fails, the error swaps nothing (the next poll tries again)."""
+    g.htmx_poll = True
+
+
 def client_redirect(url: str) -> Response:
     """Make htmx load `url` as a full page (never a 302 that would land inside a fragment)."""
-    response = make_response("", 204)
-    response.headers["HX-Redirect"] = url
+    response = answer("", 204)
+    response.headers[HX_REDIRECT] = url
     return response
 
 
@@ -66,6 +135,23 @@ def redirect_after_post(url: str) -> Response:
     """After a successful POST: 303 for a plain form, an htmx client redirect for an htmx one."""
     if is_htmx():
         return client_redirect(url)
-    response = make_response("", 303)
+    response = answer("", 303)
     response.headers["Location"] = url
+    return response
+
+
+def error(body: str, status: int) -> Response:
+    """An error answer (the page, or the error fragment for a plain htmx request).
+
+    For a plain htmx request it goes to the page's error region, replacing what that showed, and the URL
+    is not pushed; 422 and 429 swap where the request aimed; a poll's error swaps nothing.
+    """
+    response = answer(body, status)
+    if wants_fragment() and status not in SWAPPED_IN_PLACE:
+        if g.get("htmx_poll"):
+            response.headers[HX_RESWAP] = "none"
+        else:
+            response.headers[HX_RETARGET] = ERROR_REGION
+            response.headers[HX_RESWAP] = "innerHTML"
+            response.headers[HX_PUSH_URL] = "false"
     return response

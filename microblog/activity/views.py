@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, make_response, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..forms import EmptyForm
-from ..htmx import redirect_after_post, render, vary_on_htmx, wants_fragment
+from ..htmx import fragment, redirect_after_post, render, wants_fragment
 from ..pagination import paginate
 from ..posts.models import Post
 from ..unread import lock_user, mark_activity_read
@@ -63,8 +63,8 @@ def activity():
 def _block_answer(user, message: str):
     """The block control swapped in place (htmx), or the profile with a flash."""
     if wants_fragment():
-        return vary_on_htmx(make_response(render_template(
-            "partials/users/block.html", user=user, i_block=blocks(current_user.id, user.id), block_form=EmptyForm())))
+        return fragment("partials/users/block.html", user=user, i_block=blocks(current_user.id, user.id),
+                        block_form=EmptyForm())
     flash(message, "success")
     return redirect_after_post(url_for("users.user", username=user.username))
 

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from ..database import begin_write, utcnow
 from ..extensions import db, login_manager
-from ..htmx import is_htmx, wants_fragment
+from ..htmx import HX_REDIRECT, current_url, is_htmx, wants_fragment
 from ..unread import load_user_with_count
 from ..users.models import User
 
@@ -55,9 +55,8 @@ def unauthorized():
         return error_response(401)
     flash(login_manager.login_message, login_manager.login_message_category)  # shown on the sign-in page
     if is_htmx():
-        current = urlsplit(request.headers.get("HX-Current-URL", ""))
-        back = safe_next(current.path + (f"?{current.query}" if current.query else "")) if current.path else None
-        return error_response(401, headers={"HX-Redirect": url_for("auth.login", next=back)})
+        back = safe_next(current_url())
+        return error_response(401, headers={HX_REDIRECT: url_for("auth.login", next=back)})
     return redirect(url_for("auth.login", next=safe_next(request.full_path.rstrip("?"))))
 
 

@@ -3,7 +3,7 @@ poll), delete-for-me, and the tutorial's /send_message URL, which now lands in t
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, make_response, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -11,7 +11,7 @@ from .. import ratelimit
 from ..auth.login import parse_session_id
 from ..extensions import login_manager
 from ..forms import EmptyForm, has_forbidden_characters
-from ..htmx import redirect_after_post, render, vary_on_htmx, wants_fragment
+from ..htmx import fragment, mark_poll, nothing_new, redirect_after_post, render, wants_fragment
 from ..pagination import Page, page_number
 from ..activity.privacy import refusal
 from ..unread import anything_new, mark_read, send
@@ -60,7 +60,7 @@ def cursor(name: str) -> int | None:
 
 def _no_store(response):
     response.headers["Cache-Control"] = "no-store"
-    return vary_on_htmx(response)
+    return response
 
 
 @bp.get("/messages")
@@ -103,8 +103,10 @@ def thread(username):
     """The conversation (oldest to newest) with its reply form; `?before=` earlier ones; `?after=` the poll
     (204 when nothing is new). POST replies: 303 back here, or for htmx a fresh form and the message."""
     polling = request.method == "GET" and "after" in request.args and wants_fragment()
-    if polling and _poll_unchanged(username):
-        return _no_store(make_response("", 204))
+    if polling:
+        mark_poll()
+        if _poll_unchanged(username):
+            return _no_store(nothing_new())
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if username.casefold() in LEGACY_PATHS and User.by_username(username) is None:
@@ -147,12 +149,12 @@ def _poll(other, member):
     after = cursor("after")
     messages = received_after(member, after, POLL_BATCH) if member else []
     if not messages:
-        return _no_store(make_response("", 204))
+        return _no_store(nothing_new())
     mark_read(current_user, member, messages[-1].id)
-    response = render("messages/thread.html", "partials/messages/poller.html",
-                      oob=("partials/messages/appended.html", "partials/notifications/badge.html"),
-                      messages=messages, me=current_user, other=other, after=messages[-1].id,
-                      count=current_user.unread_count)
+    response = fragment("partials/messages/poller.html",
+                        oob=("partials/messages/appended.html", "partials/notifications/badge.html"),
+                        messages=messages, me=current_user, other=other, after=messages[-1].id,
+                        count=current_user.unread_count)
     return _no_store(response)
 
 
@@ -171,12 +173,11 @@ def _reply(other):
         if not wants_fragment():
             flash(_("Your message has been sent."), "success")
             return redirect_after_post(url_for("messages.thread", username=other.username))
-        return render("messages/thread.html", "partials/messages/form.html", oob=("partials/messages/appended.html",),
-                      form=MessageForm(formdata=None), other=other, me=current_user, messages=[message], focus=True)
+        return fragment("partials/messages/form.html", oob=("partials/messages/appended.html",),
+                        form=MessageForm(formdata=None), other=other, me=current_user, messages=[message], focus=True)
     status = 429 if retry else 422
     if wants_fragment():
-        response = render("messages/thread.html", "partials/messages/form.html", status=status, form=form,
-                          other=other, me=current_user)
+        response = fragment("partials/messages/form.html", status=status, form=form, other=other, me=current_user)
     else:
         response = _show(other, membership(current_user.id, other.id), form, status=status)
     if retry:
@@ -194,8 +195,7 @@ def delete(username):
     if member is not None and member.last_message_id > member.cleared_before_id:
         mark_read(current_user, member, member.last_message_id, clear=True)
     if wants_fragment():
-        badge = render_template("partials/notifications/badge.html", oob=True, count=current_user.unread_count)
-        return vary_on_htmx(make_response(badge))
+        return fragment(None, oob=("partials/notifications/badge.html",), count=current_user.unread_count)
     flash(_("The conversation with %(username)s was deleted for you.", username=other.username), "success")
     return redirect_after_post(url_for("messages.messages"))
 

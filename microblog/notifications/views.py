@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, abort, current_app, jsonify, make_response, request, session
+from flask import Blueprint, abort, current_app, jsonify, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..auth.login import parse_session_id
 from ..errors import json_errors
-from ..htmx import STOP_POLLING, render_standalone, vary_on_htmx
+from ..htmx import answer, mark_poll, nothing_new, render_standalone, stop_polling
 from ..unread import badge_state
 from .models import notifications_since
 
@@ -26,9 +26,7 @@ def _no_store(response):
 
 def stopped_badge():
     """286 and a badge that does not poll: htmx stops polling (signed out, or the session ended)."""
-    response = make_response(render_standalone("partials/notifications/badge.html", count=0, polling=False),
-                             STOP_POLLING)
-    return _no_store(response)
+    return _no_store(stop_polling(render_standalone("partials/notifications/badge.html", count=0, polling=False)))
 
 
 def _session_count() -> tuple[int, int] | None:
@@ -50,15 +48,16 @@ def _session_count() -> tuple[int, int] | None:
 def badge():
     """The badge partial and the activity badge out-of-band; 204 when both counts equal what the client
     shows (`shown` for messages, `activity`; an absent `activity` is not compared); 286 when signed out."""
+    mark_poll()
     counts = _session_count()
     if counts is None:
         return stopped_badge()
     count, activity = counts
     if request.args.get("shown") == str(count) and request.args.get("activity", str(activity)) == str(activity):
-        return _no_store(vary_on_htmx(make_response("", 204)))
+        return _no_store(nothing_new())
     body = render_standalone("partials/notifications/badge.html", count=count, activity=activity)
     body += render_standalone("partials/activity/badge.html", count=activity, oob=True)
-    return _no_store(vary_on_htmx(make_response(body)))
+    return _no_store(answer(body))
 
 
 def parse_since(raw: str | None) -> float:

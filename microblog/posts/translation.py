@@ -11,7 +11,7 @@ import json
 import urllib.error
 import urllib.request
 
-from flask import Blueprint, Flask, abort, current_app, render_template, request
+from flask import Blueprint, Flask, abort, current_app, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from .. import ratelimit
 from ..errors import error_response
 from ..extensions import db
-from ..htmx import vary_on_htmx, wants_fragment
+from ..htmx import fragment, render, wants_fragment
 from .models import Post
 
 bp = Blueprint("translation", __name__)
@@ -96,8 +96,8 @@ def translate_post():
     context = {"post": post, "translation": translation, "error": error, "target": target}
     if wants_fragment():
         # htmx swaps only what the server calls a success: the message goes inline with a 200.
-        return vary_on_htmx(current_app.make_response(render_template("partials/posts/translation.html", **context)))
-    return vary_on_htmx(current_app.make_response((render_template("posts/translation.html", **context), status)))
+        return fragment("partials/posts/translation.html", **context)
+    return render("posts/translation.html", "partials/posts/translation.html", status=status, **context)
 
 
 def init_app(app: Flask) -> None:

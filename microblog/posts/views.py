@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, render_template, url_for
+from flask import Blueprint, current_app, flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..activity.events import create_post
-from ..htmx import redirect_after_post, render, vary_on_htmx, wants_fragment
+from ..htmx import fragment, redirect_after_post, render, wants_fragment
 from ..pagination import paginate
 from .forms import PostForm
 from .models import Post
@@ -26,15 +26,12 @@ def index():
         flash(_("Your post is now live!"), "success")
         if wants_fragment():
             # A fresh form, the new post at the top of the list and the flash, without a reload.
-            response = current_app.make_response(
-                render_template("partials/posts/created.html", form=PostForm(formdata=None), post=post)
-            )
-            return vary_on_htmx(response)
+            return fragment("partials/posts/created.html", form=PostForm(formdata=None), post=post)
         return redirect_after_post(url_for("posts.index"))
     status = 422 if form.is_submitted() else 200
     if status == 422 and wants_fragment():
         # The htmx form swaps itself with its errors (htmx is configured to swap 422).
-        return vary_on_htmx(current_app.make_response((render_template("partials/posts/form.html", form=form), 422)))
+        return fragment("partials/posts/form.html", status=422, form=form)
     page = paginate(Post.timeline(current_user), current_app.config["POSTS_PER_PAGE"])
     return render("posts/index.html", "partials/posts/list.html", status=status, form=form, posts=page,
                   endpoint="posts.index", endpoint_args={})

@@ -14,7 +14,7 @@ from ..database import begin_write
 from ..extensions import db
 from ..unread import lock_user
 from ..forms import EmptyForm, has_forbidden_characters
-from ..htmx import is_htmx, redirect_after_post, render, vary_on_htmx, wants_fragment
+from ..htmx import fragment, is_htmx, redirect_after_post, render, wants_fragment
 from ..pagination import paginate
 from ..posts.models import Post
 from .avatar import avatar_svg
@@ -73,8 +73,7 @@ def popup(username):
     user = get_user_or_404(username)
     if not wants_fragment():
         return redirect(url_for("users.user", username=user.username))
-    response = make_response(render_template("partials/users/popup.html", **follow_context(user, in_card=True)))
-    return vary_on_htmx(response)
+    return fragment("partials/users/popup.html", **follow_context(user, in_card=True))
 
 
 @bp.route("/edit_profile", methods=["GET", "POST"])
@@ -109,8 +108,7 @@ def _follow_answer(user: User):
     if is_htmx():
         # The form in a hover card says so: its answer has no ids (the profile may show the same controls).
         in_card = request.form.get("in_card") == "1"
-        response = make_response(render_template("partials/users/follow.html", **follow_context(user, in_card)))
-        return vary_on_htmx(response)
+        return fragment("partials/users/follow.html", **follow_context(user, in_card))
     return redirect_after_post(url_for("users.user", username=user.username))
 
 

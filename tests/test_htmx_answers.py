@@ -1,0 +1,213 @@
+"""The htmx vocabulary (microblog/htmx.py): each kind of answer, as the views send it, and where errors go."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from microblog import htmx
+from microblog.activity.models import Block
+from microblog.extensions import db
+from tests.conftest import HTMX
+from tests.html import by_id, fragment, page, text
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOSTED = {**HTMX, "HX-Boosted": "true"}
+HISTORY_RESTORE = {**HTMX, "HX-History-Restore-Request": "true"}
+
+
+def varies(response) -> bool:
+    return "HX-Request" in response.headers.get("Vary", "")
+
+
+def assert_not_retargeted(response):
+    assert "HX-Retarget" not in response.headers
+    assert "HX-Reswap" not in response.headers
+
+
+# Page or fragment: render(page, partial)
+
+def test_render_answers_the_page_or_its_partial_and_varies(as_alice):
+    for headers in ({}, BOOSTED, HISTORY_RESTORE):
+        response = as_alice.get("/explore", headers=headers)
+        assert response.status_code == 200 and varies(response), headers
+        by_id(page(response), "error-region")
+    response = as_alice.get("/explore", headers=HTMX)
+    assert response.status_code == 200 and varies(response)
+    fragment(response, "#post-list")
+
+
+# Fragment only: fragment(partial)
+
+def test_fragment_answers_the_hover_card_and_the_follow_controls(as_alice, bob):
+    card = as_alice.get("/user/bob/popup", headers=HTMX)
+    assert card.status_code == 200 and varies(card)
+    fragment(card, ".user-popup-card")
+
+    follow = as_alice.post("/follow/bob", headers=HTMX)
+    assert follow.status_code == 200 and varies(follow)
+    assert "Unfollow" in text(fragment(follow, "#follow-controls"))
+
+
+def test_fragment_without_a_partial_sends_only_the_out_of_band_ones(as_alice, alice, bob):
+    as_alice.post("/send_message/bob", data={"message": "hi"})
+    response = as_alice.post("/messages/bob/delete", headers=HTMX)
+    assert response.status_code == 200 and varies(response)
+    soup = fragment(response)
+    assert [element["id"] for element in soup.find_all(recursive=False)] == ["message-count"]
+    assert soup.find(id="message-count")["hx-swap-oob"] == "true"
+
+
+# Redirect after POST, client redirect
+
+def test_redirect_after_post_is_303_for_a_form_and_a_client_redirect_for_htmx(client, alice, bob):
+    plain = client.post("/auth/login", data={"username": "alice", "password": "correct horse battery"})
+    assert plain.status_code == 303 and plain.headers["Location"].endswith("/index")
+    assert varies(plain)
+    client.post("/auth/logout")
+
+    hx = client.post("/auth/login", data={"username": "alice", "password": "correct horse battery"}, headers=HTMX)
+    assert hx.status_code == 204 and hx.headers["HX-Redirect"] == "/index"
+    assert "Location" not in hx.headers and hx.get_data() == b""
+
+
+def test_client_redirect(app):
+    with app.test_request_context("/", headers=HTMX):
+        response = htmx.client_redirect("/somewhere")
+    assert response.status_code == 204 and response.headers["HX-Redirect"] == "/somewhere"
+    assert varies(response) and response.get_data() == b""
+
+
+# Polls: nothing new, stop polling
+
+def test_nothing_new_is_an_empty_204(as_alice):
+    response = as_alice.get("/notifications/badge?shown=0&activity=0", headers=HTMX)
+    assert response.status_code == 204 and response.get_data() == b""
+    assert varies(response) and response.headers["Cache-Control"] == "no-store"
+
+
+def test_stop_polling_is_286_with_a_badge_that_does_not_poll(client):
+    response = client.get("/notifications/badge?shown=0", headers=HTMX)
+    assert response.status_code == htmx.STOP_POLLING == 286
+    assert varies(response)
+    badge = fragment(response, "#message-count")
+    assert not badge.has_attr("hx-get") and not badge.has_attr("hx-trigger")
+
+
+# Errors: where htmx shows them
+
+def test_the_error_region_is_on_every_page_outside_every_swapped_target(as_alice):
+    soup = page(as_alice.get("/index"))
+    region = by_id(soup, "error-region")
+    assert region.get("aria-live") and not region.contents
+    assert region.find_parent(id="main") is None
+    targets = {element["hx-target"] for element in soup.select("[hx-target]")}
+    assert not any(target in ("#error-region", "body") for target in targets)
+    config = json.loads(soup.find("meta", attrs={"name": "htmx-config"})["content"])
+    errors = [rule for rule in config["responseHandling"] if rule["code"] == "[45].."]
+    assert errors == [{"code": "[45]..", "swap": True, "error": True, "target": "#error-region",
+                       "swapOverride": "innerHTML"}]
+    # The in-place errors come first, so they keep swapping where the request aimed.
+    codes = [rule["code"] for rule in config["responseHandling"]]
+    assert codes.index("422") < codes.index("[45]..") and codes.index("429") < codes.index("[45]..")
+
+
+def assert_in_error_region(response, status: int):
+    assert response.status_code == status
+    assert response.headers["HX-Retarget"] == "#error-region"
+    assert response.headers["HX-Reswap"] == "innerHTML"
+    assert response.headers["HX-Push-Url"] == "false"  # a failed page link does not change the URL
+    assert varies(response)
+    return fragment(response, "#error")
+
+
+def test_a_refused_button_answers_its_error_into_the_region(as_alice, alice, bob):
+    db.session.add(Block(blocker_id=bob.id, blocked_id=alice.id))
+    db.session.commit()
+    error = assert_in_error_region(as_alice.post("/follow/bob", headers=HTMX), 403)
+    assert "can't follow" in text(error)
+    # Without htmx the same refusal is the whole error page, no htmx headers.
+    plain = as_alice.post("/follow/bob")
+    assert plain.status_code == 403
+    assert_not_retargeted(plain)
+    by_id(page(plain), "error")
+
+
+def test_a_missing_page_asked_by_htmx_answers_into_the_region(as_alice):
+    assert_in_error_region(as_alice.get("/user/nobody/popup", headers=HTMX), 404)
+    assert_in_error_region(as_alice.get("/explore?page=99", headers=HTMX), 404)
+
+
+def test_an_outage_answers_a_button_into_the_region(as_alice, bob, monkeypatch):
+    def down(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr("microblog.users.views.lock_user", down)
+    error = assert_in_error_region(as_alice.post("/follow/bob", headers=HTMX), 503)
+    assert "briefly unavailable" in text(error)
+
+
+def test_boosted_and_history_restore_errors_are_whole_pages_without_retarget(as_alice):
+    for headers in (BOOSTED, HISTORY_RESTORE):
+        response = as_alice.get("/user/nobody", headers=headers)
+        assert response.status_code == 404
+        assert_not_retargeted(response)
+        page(response)
+
+
+def test_an_invalid_form_still_swaps_in_place(as_alice):
+    response = as_alice.post("/index", data={"post": ""}, headers=HTMX)
+    assert response.status_code == 422
+    assert_not_retargeted(response)
+    fragment(response, "#post-form")
+
+
+def test_429_swaps_in_place(app):
+    with app.test_request_context("/", headers=HTMX):
+        assert_not_retargeted(htmx.error("wait", 429))
+        assert_not_retargeted(htmx.error("fix it", 422))
+        assert htmx.error("gone", 410).headers["HX-Retarget"] == "#error-region"
+
+
+def test_a_failed_poll_swaps_nothing_and_keeps_polling(as_alice, alice, bob, monkeypatch):
+    bad_cursor = as_alice.get("/messages/bob?after=junk", headers=HTMX)
+    assert bad_cursor.status_code == 400
+    assert bad_cursor.headers["HX-Reswap"] == "none" and "HX-Retarget" not in bad_cursor.headers
+
+    def down(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr("microblog.notifications.views.badge_state", down)
+    badge = as_alice.get("/notifications/badge?shown=0", headers=HTMX)
+    assert badge.status_code == 503
+    assert badge.headers["HX-Reswap"] == "none" and "HX-Retarget" not in badge.headers
+    fragment(badge, "#error")
+
+
+def test_an_expired_session_still_sends_htmx_to_the_sign_in_page(client, alice):
+    response = client.get("/messages", headers={**HTMX, "HX-Current-URL": "http://localhost/messages?page=2"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/auth/login?next=/messages?page%3D2"
+
+
+def test_an_expired_csrf_token_still_reloads_the_page(csrf_app):
+    response = csrf_app.test_client().post("/auth/logout", headers=HTMX)
+    assert response.status_code == 400
+    assert response.headers["HX-Refresh"] == "true"
+
+
+# One place for the header names
+
+def test_no_htmx_header_name_is_written_outside_htmx_py():
+    found = []
+    for path in (ROOT / "microblog").rglob("*.py"):
+        if path.name == "htmx.py" and path.parent.name == "microblog":
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"[\"']HX-", line):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not found, "\n".join(found)
