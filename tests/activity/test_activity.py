@@ -163,7 +163,7 @@ def test_activity_page_cost_is_fixed(app, client, auth, alice, statements):
 def test_concurrent_follows_and_mentions_against_one_user_count_exactly(app):
     """Many people follow and mention one user at the same moment: every event stored once, and the
     stored count (the badge) equals the events above the watermark, on both databases."""
-    from tests.test_concurrency import run_all, signed_in
+    from tests.messages.test_concurrency import run_all, signed_in
 
     target = make_user("target")
     names = [f"fan{i}" for i in range(6)]

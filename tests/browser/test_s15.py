@@ -12,8 +12,8 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
 from microblog.mail import mail
-from tests.test_password_reset import Inbox, free_port, parts
-from tests.test_translation import SPANISH, FakeLibreTranslate
+from tests.auth.test_password_reset import Inbox, free_port, parts
+from tests.translation.test_translation import SPANISH, FakeLibreTranslate
 
 from .conftest import HOME, mark_document, same_document, screenshot, sign_in
 from .test_accessibility import axe_violations

@@ -14,7 +14,7 @@ from microblog import create_app
 from microblog.extensions import db
 from tests.html import page
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_security_headers_on_pages_fragments_and_errors(client, as_alice):

@@ -13,8 +13,8 @@ from microblog.config import DEV_SECRET_KEY
 from microblog.extensions import db
 from microblog.messages.models import Message
 
-from .conftest import HTMX, make_app, make_user, send
-from .html import by_id, fragment, page
+from tests.conftest import HTMX, make_app, make_user, send
+from tests.html import by_id, fragment, page
 
 NEW_YORK = "options=-c%20timezone%3DAmerica/New_York"
 # Nothing listens on port 1: connections are refused at once.

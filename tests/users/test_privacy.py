@@ -115,7 +115,7 @@ def test_block_yourself_and_unknown_names(app, client, auth, alice):
 
 
 def test_block_needs_the_csrf_token(csrf_app):
-    from tests.test_security import _csrf_login
+    from tests.auth.test_security import _csrf_login
 
     make_user("alice")
     make_user("bob")
