@@ -30,11 +30,38 @@ def pg_url() -> str | None:
     return url
 
 
+# Groups of tests skipped for a missing prerequisite: REQUIRE_<KIND>=1 (CI) fails them instead; a local run
+# prints one line per group (pytest_terminal_summary below) rather than one SKIPPED line per test.
+SKIP_GROUPS = {
+    "PG": "PostgreSQL tests (TEST_DATABASE_URL not set)",
+    "BROWSER": "browser tests (no Chromium)",
+}
+_skip_kind: dict[str, str] = {}  # skip reason -> its group
+
+
 def require(kind: str, reason: str):
     """Skip for a missing prerequisite, or fail when REQUIRE_<KIND>=1 says it must be there."""
     if os.environ.get(f"REQUIRE_{kind}") == "1":
         pytest.fail(f"REQUIRE_{kind}=1 but {reason}")
+    _skip_kind[reason] = kind
     pytest.skip(reason)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line for the skipped tests: how many per missing prerequisite, then any other reason."""
+    counts: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        label = SKIP_GROUPS.get(_skip_kind.get(reason, ""), reason)
+        counts[label] = counts.get(label, 0) + 1
+    if counts:
+        terminalreporter.write_line("skipped: " + ", ".join(f"{n} {label}" for label, n in counts.items()))
+
+
+def only_on(*databases: str):
+    """Run a test on some of the databases only (instead of skipping it on the others)."""
+    return pytest.mark.parametrize("database_url", databases, indirect=True)
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +69,7 @@ def pg_engine():
     url = pg_url()
     if not url:
         require("PG", "TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    app = make_app(url, create_tables=False)
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -89,7 +116,9 @@ class FreshContextClient(FlaskClient):
         return response
 
 
-def make_app(database_url: str, **overrides):
+def make_app(database_url: str, create_tables: bool = True, **overrides):
+    """The one app factory of the tests (browser and load tests too): `create_app` with the test
+    settings, `overrides` on top; the SQLite tables created unless `create_tables=False` (migration tests)."""
     config = {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -101,29 +130,32 @@ def make_app(database_url: str, **overrides):
     config.update(overrides)
     app = create_app(config)
     app.test_client_class = FreshContextClient
-    with app.app_context():
-        if database_url.startswith("sqlite"):
+    if create_tables and database_url.startswith("sqlite"):
+        with app.app_context():
             db.create_all()
     return app
 
 
-@pytest.fixture
-def app(database_url):
-    app = make_app(database_url)
+@contextlib.contextmanager
+def running(app):
+    """The app's context held open for a test; its sessions and pooled connections closed after."""
     with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url):
+    with running(make_app(database_url)) as app:
+        yield app
 
 
 @pytest.fixture
 def csrf_app(database_url):
     """The app with CSRF protection on, as in production."""
-    app = make_app(database_url, WTF_CSRF_ENABLED=True)
-    with app.app_context():
+    with running(make_app(database_url, WTF_CSRF_ENABLED=True)) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 
 from microblog import create_app
 from microblog.extensions import db
+from tests.conftest import make_app, only_on
 from tests.html import page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,9 +54,8 @@ def test_production_refuses_default_secret_key(monkeypatch):
     assert create_app().config["SESSION_COOKIE_SECURE"] is True
 
 
+@only_on("sqlite")
 def test_sqlite_runs_in_wal_with_foreign_keys(app, database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("SQLite only")
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -63,7 +63,7 @@ def test_sqlite_runs_in_wal_with_foreign_keys(app, database_url):
 
 
 def _migrated_schema_matches_models(url: str):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    app = make_app(url, create_tables=False)
     with app.app_context():
         from flask_migrate import upgrade
 

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from microblog import create_app
 from microblog.database import UTCDateTime
 from microblog.extensions import db
+from tests.conftest import make_app
 
 BEFORE = "3c1f0a2b7d45"
 UNREAD = "unread_message_count"
@@ -75,7 +75,7 @@ def check_conversion(url: str, users: int, messages: int) -> None:
     from microblog.messages.models import Conversation, Member, Message
     from microblog.unread import total_unread
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    app = make_app(url, create_tables=False)
     with app.app_context():
         upgrade(revision=BEFORE)
         with db.engine.begin() as conn:

@@ -11,7 +11,7 @@ from microblog.extensions import db
 from microblog.push import get_push
 from microblog.push.fanout import LISTENER_NAME, parse_payload
 from microblog.push.hub import Hub
-from tests.conftest import PASSWORD, make_app, make_user
+from tests.conftest import PASSWORD, make_app, make_user, only_on
 from tests.html import by_id, page, submit
 
 SSE = {"Accept": "text/event-stream"}
@@ -292,9 +292,8 @@ def test_shutdown_ends_streams_without_the_close_event(push_app, alice):
     assert Stream(signed_in(push_app, "alice")).response.status_code == 503  # no new streams while stopping
 
 
+@only_on("postgresql")  # the LISTEN connection is PostgreSQL's
 def test_the_listener_reconnects_and_sends_fresh_state(push_app, alice, database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("the LISTEN connection is PostgreSQL's")
     push = get_push(push_app)
     push.fanout.min_delay = 0.1
     stream = Stream(signed_in(push_app, "alice"))

@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from microblog import create_app
 from microblog.extensions import db
 from microblog.posts.models import Post
-from tests.conftest import HTMX, make_post, make_user, scratch_pg_database
+from tests.conftest import HTMX, make_app, make_post, make_user, scratch_pg_database
 from tests.html import by_id, fragment, page, submit, text
 
 
@@ -190,7 +189,7 @@ def test_messages_are_never_searched(as_alice, alice, bob):
 def _migrate_and_search(url: str):
     from flask_migrate import downgrade, upgrade
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SERVER_NAME": "localhost"})
+    app = make_app(url, create_tables=False)
     with app.app_context():
         upgrade(revision="3c1f0a2b7d45")
         db.session.execute(sa.text(
