@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from microblog.extensions import db
 from microblog.ratelimit import RateLimitHit
 from microblog.users.models import User
-from tests.conftest import PASSWORD, Auth, make_app, make_user
+from tests.conftest import PASSWORD, Auth, make_app, make_user, running
 from tests.html import by_id, page, submit, text
 
 NEW_PASSWORD = "a brand new secret"
@@ -70,10 +70,8 @@ def smtp():
 def mail_app(database_url, smtp):
     app = make_app(database_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_TIMEOUT=5,
                    MAIL_DEFAULT_SENDER="Microblog <no-reply@example.com>")
-    with app.app_context():
+    with running(app):
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from microblog.extensions import db
 from microblog.messages.models import Message
 from microblog.ratelimit import RateLimitHit
 from microblog.users.models import User
-from tests.conftest import PASSWORD, make_app, make_user
+from tests.conftest import PASSWORD, make_app, make_user, running
 from tests.html import by_id, fragment, page, text
 
 HTMX = {"HX-Request": "true"}
@@ -37,10 +37,8 @@ def rl_app(database_url):
         RATELIMIT_MESSAGES_PER_SENDER=(4, 60),
     )
     _clear_hits(database_url)
-    with app.app_context():
+    with running(app):
         yield app
-        db.session.remove()
-        db.engine.dispose()
     _clear_hits(database_url)
 
 
@@ -227,10 +225,8 @@ def _small_pool_app(database_url, size: int, timeout: float, **overrides):
 def one_connection_app(database_url):
     """Rate limits on and a pool of ONE connection: a request that needs a second one times out."""
     app = _small_pool_app(database_url, 1, 3)
-    with app.app_context():
+    with running(app):
         yield app
-        db.session.remove()
-        db.engine.dispose()
     _clear_hits(database_url)
 
 

@@ -13,7 +13,7 @@ from microblog.config import DEV_SECRET_KEY
 from microblog.extensions import db
 from microblog.messages.models import Message
 
-from tests.conftest import HTMX, make_app, make_user, send
+from tests.conftest import HTMX, make_app, make_user, running, send
 from tests.html import by_id, fragment, page
 
 NEW_YORK = "options=-c%20timezone%3DAmerica/New_York"
@@ -156,10 +156,8 @@ def test_readyz_when_the_database_is_up(client):
 def dead_app():
     """The app on a PostgreSQL server that is not there."""
     app = make_app(DEAD_PG)
-    with app.app_context():
+    with running(app):
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_probes_when_the_database_is_down(dead_app):
