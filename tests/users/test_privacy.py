@@ -1,4 +1,7 @@
-"""Who may message you and blocks (SPEC S14): told before typing, 403 on a direct POST, nothing stored."""
+"""Who may message you and blocks (SPEC S14): told before typing, 403 on a direct POST, nothing stored.
+
+Users act through the pages' own forms (tests/html.py's actor); the raw POSTs left are what no form on the
+page offers (a refused recipient's URL, a block of yourself or of nobody): what a non-browser would send."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from microblog.extensions import db
 from microblog.messages.models import Message
 from microblog.users.models import User
 from tests.conftest import HTMX, make_post, make_user
-from tests.html import by_id, fragment, page, text
+from tests.html import actor, by_id, fragment, page, text
 
 
 def set_policy(client, auth, name, policy):
@@ -19,8 +22,7 @@ def set_policy(client, auth, name, policy):
     assert {i["value"] for i in form.find_all("input", attrs={"name": "message_policy"})} == {"everyone", "following", "nobody"}
     checked = form.find("input", attrs={"name": "message_policy", "checked": True})
     assert checked["value"] == db.session.get(User, db.session.scalar(sa.select(User.id).where(User.username == name))).message_policy
-    data = {"username": name, "about_me": "", "message_policy": policy}
-    assert client.post("/edit_profile", data=data).status_code == 303
+    assert actor(client).opens("/edit_profile").submits("#profile-form", about_me="", message_policy=policy).status == 303
     auth.logout()
 
 
@@ -48,43 +50,47 @@ def test_nobody_refuses_before_typing_and_on_a_direct_post(app, client, auth, al
 
 
 def test_people_i_follow_and_existing_conversations_follow_the_current_setting(app, client, auth, alice, bob):
-    auth.login("alice")
-    assert client.post("/messages/bob", data={"message": "before"}).status_code == 303
-    auth.logout()
+    alice_, bob_ = actor(client, "alice"), actor(client, "bob")
+    alice_.signs_in()
+    thread = alice_.opens("/user/bob").follows_link("#send-message-link")
+    assert thread.submits("#message-form", message="before").status == 303
+    alice_.signs_out()
     set_policy(client, auth, "bob", "following")
-    auth.login("alice")
-    assert client.post("/messages/bob", data={"message": "after"}).status_code == 403
+    alice_.signs_in()
+    assert thread.submits("#message-form", message="after").status == 403  # the form of a page opened before
     assert messages_count() == 1
-    auth.logout()
-    auth.login("bob")
-    client.post("/follow/alice")
-    auth.logout()
-    auth.login("alice")
-    assert by_id(page(client.get("/user/bob")), "send-message-link") is not None
-    assert client.post("/messages/bob", data={"message": "now"}).status_code == 303
+    alice_.signs_out()
+    bob_.signs_in()
+    assert bob_.opens("/user/alice").presses("Follow").status == 303
+    bob_.signs_out()
+    alice_.signs_in()
+    thread = alice_.opens("/user/bob").follows_link("#send-message-link")
+    assert thread.submits("#message-form", message="now").status == 303
     assert messages_count() == 2
 
 
 def test_bad_policy_is_a_422(app, client, auth, alice):
     auth.login("alice")
-    response = client.post("/edit_profile", data={"username": "alice", "message_policy": "admins"})
-    assert response.status_code == 422
+    response = actor(client).opens("/edit_profile").submits("#profile-form", message_policy="admins")
+    assert response.status == 422
     assert db.session.get(User, alice.id).message_policy == "everyone"
 
 
 def test_block_from_the_profile_without_and_with_htmx(app, client, auth, alice, bob):
-    auth.login("bob")
-    client.post("/follow/alice")
+    alice_, bob_ = actor(client, "alice"), actor(client, "bob")
+    bob_.signs_in()
+    assert bob_.opens("/user/alice").presses("Follow").status == 303
     make_post(bob, "bob's post")
-    auth.logout()
-    auth.login("alice")
-    client.post("/follow/bob")
-    form = by_id(page(client.get("/user/bob")), "block-controls").find("form")
+    bob_.signs_out()
+    alice_.signs_in()
+    assert alice_.opens("/user/bob").presses("Follow").status == 303
+    profile = alice_.opens("/user/bob")
+    form = profile.by_id("block-controls").find("form")
     assert form["action"] == form["hx-post"] == "/block/bob" and form["method"] == "post"
     assert "bob's post" in text(by_id(page(client.get("/index")), "post-list"))
-    response = client.post("/block/bob", headers=HTMX)
-    assert response.status_code == 200
-    controls = fragment(response, "#block-controls")
+    response = profile.with_htmx().presses("Block")
+    assert response.status == 200
+    controls = response.fragment("#block-controls")
     assert controls.find("form")["action"] == "/unblock/bob"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Block)) == 1
     assert not db.session.get(User, bob.id).is_following(alice)  # their follow ended
@@ -102,7 +108,7 @@ def test_block_from_the_profile_without_and_with_htmx(app, client, auth, alice, 
     assert messages_count() == 0
     auth.logout()
     auth.login("alice")
-    assert client.post("/unblock/bob").status_code == 303  # no JS: back to the profile
+    assert alice_.opens("/user/bob").presses("Unblock").status == 303  # no JS: back to the profile
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Block)) == 0
 
 
