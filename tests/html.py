@@ -101,6 +101,9 @@ class Seen:
         self.actor, self.response, self.url, self.htmx = actor, response, url, htmx
         self._soup = None
 
+    def __getattr__(self, name):  # anything else a test asks (status_code, get_data, ...) is the response's
+        return getattr(self.response, name)
+
     # what a test asserts on
     @property
     def status(self) -> int:

@@ -11,7 +11,7 @@ from microblog.activity.models import FOLLOW, MAX_MENTIONS, MENTION, Activity
 from microblog.extensions import db
 from microblog.users.models import User
 from tests.conftest import HTMX, PASSWORD, make_user
-from tests.html import by_id, fragment, page, text
+from tests.html import actor, by_id, fragment, page, text
 
 POLL = {**HTMX, "HX-Trigger": "message-count"}
 
@@ -45,7 +45,7 @@ def test_idle_poll_is_204_and_a_change_answers_both_badges(app, client, auth, al
     assert client.get("/notifications/badge", query_string={"shown": "0", "activity": "0"}, headers=POLL).status_code == 204
     other = app.test_client()
     assert other.post("/auth/login", data={"username": "bob", "password": PASSWORD}).status_code == 303
-    assert other.post("/follow/alice").status_code == 303
+    assert actor(other).opens("/user/alice").presses("Follow").status == 303
     response = client.get("/notifications/badge", query_string={"shown": "0", "activity": "0"}, headers=POLL)
     assert response.status_code == 200
     message_badge = fragment(response, "#message-count")
@@ -58,7 +58,7 @@ def test_idle_poll_is_204_and_a_change_answers_both_badges(app, client, auth, al
 
 def test_idle_poll_with_both_counts_is_one_query_no_write_no_template(app, client, auth, alice, bob, statements):
     auth.login("bob")
-    client.post("/follow/alice")
+    actor(client).opens("/user/alice").presses("Follow")
     auth.logout()
     auth.login("alice")
     rendered = []
@@ -73,7 +73,7 @@ def test_idle_poll_with_both_counts_is_one_query_no_write_no_template(app, clien
 def test_mentions_notify_existing_others_once_and_render_as_links(app, client, auth, alice, bob):
     auth.login("alice")
     body = "hi @bob and @BOB, @alice, @nobody, mail bob@example.com <b>x</b>"
-    assert client.post("/index", data={"post": body}).status_code == 303
+    assert actor(client).opens("/index").submits("#post-form", post=body).status == 303
     assert events(bob, MENTION) == 1
     assert events(alice) == 0
     soup = page(client.get("/index"))
@@ -90,7 +90,7 @@ def test_a_mention_flood_notifies_at_most_a_sane_number(app, client, auth, alice
         make_user(name)
     auth.login("alice")
     body = " ".join(f"@{n}" for n in names)[:140]
-    response = client.post("/index", data={"post": body})
+    response = actor(client).opens("/index").submits("#post-form", post=body).response
     assert response.status_code in (303, 422)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Activity)) <= MAX_MENTIONS
 
@@ -99,10 +99,10 @@ def test_activity_page_groups_follows_newest_first_and_marks_read(app, client, a
     carol = make_user("carol")
     for name in ("bob", "carol"):
         auth.login(name)
-        client.post("/follow/alice")
+        actor(client).opens("/user/alice").presses("Follow")
         auth.logout()
     auth.login("bob")
-    client.post("/index", data={"post": "hello @alice"})
+    actor(client).opens("/index").submits("#post-form", post="hello @alice")
     auth.logout()
     auth.login("alice")
     soup = page(client.get("/index"))
@@ -125,7 +125,7 @@ def test_activity_page_pages_with_real_links(app, client, auth, alice):
     for i in range(5):
         make_user(f"f{i}")
         auth.login(f"f{i}")
-        client.post("/follow/alice")
+        actor(client).opens("/user/alice").presses("Follow")
         auth.logout()
     auth.login("alice")
     soup = page(client.get("/activity"))
@@ -139,18 +139,19 @@ def test_activity_page_cost_is_fixed(app, client, auth, alice, statements):
     for i in range(3):
         make_user(f"f{i}")
         auth.login(f"f{i}")
-        client.post("/follow/alice")
-        client.post("/index", data={"post": f"hey @alice {i}"})
+        actor(client).opens("/user/alice").presses("Follow")
+        actor(client).opens("/index").submits("#post-form", post=f"hey @alice {i}")
         auth.logout()
     auth.login("alice")
     client.get("/activity")
     with statements.recording() as small:
         assert client.get("/activity").status_code == 200
+    auth.logout()  # (before the actor, these follows went out as alice, refused: the data never grew)
     for i in range(3, 12):
         make_user(f"f{i}")
         auth.login(f"f{i}")
-        client.post("/follow/alice")
-        client.post("/index", data={"post": f"hey @alice {i}"})
+        actor(client).opens("/user/alice").presses("Follow")
+        actor(client).opens("/index").submits("#post-form", post=f"hey @alice {i}")
         auth.logout()
     auth.login("alice")
     client.get("/activity")
@@ -175,9 +176,9 @@ def test_concurrent_follows_and_mentions_against_one_user_count_exactly(app):
         def work():
             client = clients[name]
             for i in range(3):
-                assert client.post("/follow/target").status_code == 303
-                assert client.post("/index", data={"post": f"hey @target {i}"}).status_code == 303
-                assert client.post("/unfollow/target").status_code == 303
+                assert actor(client).opens("/user/target").presses("Follow").status == 303
+                assert actor(client).opens("/index").submits("#post-form", post=f"hey @target {i}").status == 303
+                assert actor(client).opens("/user/target").presses("Unfollow").status == 303
         return work
 
     run_all([fan(name) for name in names])
@@ -195,8 +196,8 @@ def test_paging_by_htmx_drops_the_navbar_count_out_of_band(app, client, auth, al
     for i in range(3):
         make_user(f"f{i}")
         auth.login(f"f{i}")
-        client.post("/follow/alice")
-        client.post("/index", data={"post": f"hi @alice {i}"})  # mentions: not grouped, so 6 items
+        actor(client).opens("/user/alice").presses("Follow")
+        actor(client).opens("/index").submits("#post-form", post=f"hi @alice {i}")  # mentions: not grouped, so 6 items
         auth.logout()
     auth.login("alice")
     response = client.get("/activity?page=2", headers=HTMX)
@@ -213,12 +214,12 @@ def test_a_page_of_posts_with_mentions_looks_names_up_once(app, client, auth, al
     for i in range(8):
         make_user(f"m{i}")
     auth.login("alice")
-    client.post("/index", data={"post": "no mentions here"})
+    actor(client).opens("/index").submits("#post-form", post="no mentions here")
     client.get("/explore")
     with statements.recording() as plain:
         assert client.get("/explore").status_code == 200
     for i in range(8):
-        client.post("/index", data={"post": f"@m{i} and @bob and @ghost{i}"})
+        actor(client).opens("/index").submits("#post-form", post=f"@m{i} and @bob and @ghost{i}")
     with statements.recording() as mentions:
         soup = page(client.get("/explore"))
     assert mentions.count <= plain.count + 1, (plain.queries, mentions.queries)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from microblog.extensions import db
 from microblog.users.models import followers
 from tests.conftest import HTMX, make_post, send
-from tests.html import by_id, fragment, page, submit, text
+from tests.html import actor, by_id, fragment, page, submit, text
 
 
 def placeholder(soup, post_id):
@@ -56,7 +56,7 @@ def test_follow_from_inside_the_card(as_alice, alice, bob):
 
 
 def test_the_profile_keeps_its_own_follow_ids(as_alice, bob):
-    response = as_alice.post("/follow/bob", headers=HTMX)
+    response = actor(as_alice).opens("/user/bob").with_htmx().presses("Follow").response
     assert fragment(response, "#follow-controls").select_one("#follow-button")
 
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from microblog.extensions import db
 from microblog.users.models import User, followers
 from tests.conftest import HTMX, make_post, make_user
-from tests.html import by_id, fragment, page, submit, text
+from tests.html import actor, by_id, fragment, page, submit, text
 from tests.auth.test_accounts import count
 
 
@@ -38,27 +38,29 @@ def test_own_profile_in_any_case_shows_counts_and_edit_links_not_a_follow_button
 
 
 def test_follow_and_unfollow_with_htmx_swap_controls(as_alice, alice, bob):
-    response = as_alice.post("/follow/bob", headers=HTMX)
+    profile = actor(as_alice).opens("/user/bob").with_htmx()
+    response = profile.presses("Follow").response
     assert response.status_code == 200
     controls = fragment(response, "#follow-controls")
     assert "1 follower" in text(controls)
     assert text(controls.find(id="follow-button")) == "Unfollow"
     assert controls.find("form")["action"] == "/unfollow/bob"
     assert count(followers) == 1
-    again = as_alice.post("/follow/bob", headers=HTMX)  # a double click
+    again = profile.presses("Follow").response  # a double click: the same button again
     assert again.status_code == 200 and count(followers) == 1
-    response = as_alice.post("/unfollow/bob", headers=HTMX)
+    response = actor(as_alice).opens("/user/bob").with_htmx().presses("Unfollow").response
     assert text(fragment(response, "#follow-button")) == "Follow"
     assert count(followers) == 0
 
 
 def test_follow_plain_redirects_to_profile(as_alice, alice, bob):
-    response = as_alice.post("/follow/bob")
+    response = actor(as_alice).opens("/user/bob").presses("Follow")
     assert response.status_code == 303 and response.headers["Location"] == "/user/bob"
     assert "You are following bob." in text(by_id(page(as_alice.get("/user/bob")), "flashes"))
 
 
 def test_follow_yourself_or_nobody(as_alice):
+    # No page offers these buttons: what a non-browser would send.
     assert as_alice.post("/follow/alice").status_code == 400
     assert as_alice.post("/follow/nobody").status_code == 404
     assert as_alice.post("/unfollow/" + "x" * 300).status_code == 404
