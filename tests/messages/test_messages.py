@@ -1,5 +1,8 @@
 """Private messages as conversations (SPEC S4, S12): sending, the list, a thread, its poll, delete-for-me."""
 
+# Users act through the pages' forms and links (the actor); the raw POSTs left are what a browser would not
+# send: URLs no page offers (unknown names, another pair's conversation, the old URL) and missing CSRF tokens.
+
 import pytest
 import sqlalchemy as sa
 
@@ -9,7 +12,7 @@ from microblog.notifications.models import Notification
 from microblog.messages.models import Member
 from microblog.users.models import User
 from tests.conftest import HTMX, make_user, send
-from tests.html import by_id, fragment, page, submit, text
+from tests.html import actor, by_id, fragment, page, submit, text
 
 
 def message_count() -> int:
@@ -300,7 +303,7 @@ def test_a_user_named_sent_still_reaches_their_conversation(app, client, auth, a
     response = client.get(link["href"])
     assert response.status_code == 200
     assert "I am a user called sent" in text(by_id(page(response), "message-log"))
-    assert client.post("/messages/sent", data={"message": "hello sent"}).status_code == 303
+    assert actor(client).opens(link["href"]).submits("#message-form", message="hello sent").status == 303
     assert stored_unread(sent) == 1
 
 
@@ -358,7 +361,8 @@ def test_message_committed_after_the_page_query_stays_unread(app, client, auth, 
 )
 @pytest.mark.parametrize("htmx", [False, True])
 def test_invalid_body_returns_form_with_error_and_stores_nothing(as_alice, bob, body, error, htmx):
-    response = as_alice.post("/messages/bob", data={"message": body}, headers=HTMX if htmx else {})
+    thread = actor(as_alice).opens("/messages/bob")
+    response = (thread.with_htmx() if htmx else thread).submits("#message-form", message=body)
     assert response.status_code == 422
     soup = fragment(response) if htmx else page(response)
     assert error in text(by_id(soup, "message-error"))
@@ -368,7 +372,7 @@ def test_invalid_body_returns_form_with_error_and_stores_nothing(as_alice, bob, 
 
 
 def test_exactly_140_characters_is_accepted(as_alice, bob):
-    response = as_alice.post("/messages/bob", data={"message": "ñ" * 140})
+    response = actor(as_alice).opens("/messages/bob").submits("#message-form", message="ñ" * 140)
     assert response.status_code == 303
     assert message_count() == 1
 
@@ -401,7 +405,7 @@ def test_messaging_yourself_is_refused(as_alice, method, url):
 
 
 def test_recipient_lookup_ignores_case(as_alice, bob):
-    assert as_alice.post("/messages/BOB", data={"message": "hi"}).status_code == 303
+    assert actor(as_alice).opens("/messages/BOB").submits("#message-form", message="hi").status == 303
     assert message_count() == 1
 
 
@@ -427,10 +431,7 @@ def test_reply_and_delete_need_the_csrf_token(csrf_app, htmx):
     client = csrf_app.test_client()
     alice, bob = make_user("alice"), make_user("bob")
     send(bob, alice, "hello")
-    login = page(client.get("/auth/login"))
-    token = login.find("input", attrs={"name": "csrf_token"})["value"]
-    assert client.post("/auth/login", data={"username": "alice", "password": "correct horse battery",
-                                             "csrf_token": token}).status_code == 303
+    assert actor(client, "alice").signs_in().status == 303
     for url, data in (("/messages/bob", {"message": "forged"}), ("/messages/bob/delete", {}),
                       ("/send_message/bob", {"message": "forged"})):
         response = client.post(url, data=data, headers=HTMX if htmx else {})
