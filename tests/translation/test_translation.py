@@ -1,6 +1,9 @@
 """Post translation (SPEC S15): language detected when written, a Translate control for posts in another
 language, POST /translate against a fake LibreTranslate server on loopback, its failures shown inline."""
 
+# Readers translate through the post's own form (the actor); raw POSTs remain for what no page offers: bad
+# post ids, a post without a control, a missing sign-in or CSRF token.
+
 from __future__ import annotations
 
 import json
@@ -15,7 +18,7 @@ from microblog.extensions import db
 from microblog.posts.models import Post
 from microblog.ratelimit import RateLimitHit
 from tests.conftest import HTMX, make_post, send
-from tests.html import by_id, fragment, page, submit, text
+from tests.html import actor, by_id, fragment, page, submit, text
 
 SPANISH = "Hola, ¿cómo estás? Hoy hace muy buen tiempo en Madrid y vamos a la playa."
 ENGLISH = "The weather is lovely today and we are all going to the beach together."
@@ -67,7 +70,7 @@ def spanish_post(bob):
 
 def test_language_is_detected_when_a_post_is_written(as_alice):
     for body, language in ((SPANISH, "es"), (ENGLISH, "en"), ("hi", None), ("12345 678 !!!", None)):
-        assert as_alice.post("/index", data={"post": body}).status_code == 303
+        assert actor(as_alice).opens("/index").submits("#post-form", post=body).status == 303
         assert db.session.scalar(sa.select(Post.language).order_by(Post.id.desc()).limit(1)) == language, body
 
 
@@ -114,10 +117,11 @@ def test_translate_as_a_plain_form(as_alice, translator, spanish_post):
 ])
 def test_translator_failures_are_inline_messages(as_alice, translator, spanish_post, mode, message):
     translator.mode = mode
-    response = as_alice.post("/translate", data={"post_id": spanish_post.id}, headers=HTMX)
+    explore = actor(as_alice).opens("/explore")
+    response = explore.with_htmx().submits(f"#translate-{spanish_post.id}")
     assert response.status_code == 200  # htmx swaps only successes: the message goes inline
     assert message in text(fragment(response, f"#translation-{spanish_post.id}").select_one("[role=alert]"))
-    plain = as_alice.post("/translate", data={"post_id": spanish_post.id})
+    plain = explore.submits(f"#translate-{spanish_post.id}")
     assert plain.status_code == 502
     assert message in text(by_id(page(plain), f"translation-{spanish_post.id}"))
 
@@ -129,13 +133,13 @@ def test_an_unreachable_translator_is_an_inline_message(as_alice, app, spanish_p
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     app.config["TRANSLATOR_URL"] = f"http://127.0.0.1:{port}"
-    response = as_alice.post("/translate", data={"post_id": spanish_post.id}, headers=HTMX)
+    response = actor(as_alice).opens("/explore").with_htmx().submits(f"#translate-{spanish_post.id}")
     assert response.status_code == 200 and "not working" in text(fragment(response))
 
 
 def test_the_translation_is_text(as_alice, translator, spanish_post):
     translator.mode = "html"
-    response = as_alice.post("/translate", data={"post_id": spanish_post.id}, headers=HTMX)
+    response = actor(as_alice).opens("/explore").with_htmx().submits(f"#translate-{spanish_post.id}")
     assert fragment(response).find("img") is None
     assert "<img src=x onerror=alert(1)> translated" in text(fragment(response))
 
@@ -169,9 +173,10 @@ def test_translations_are_rate_limited_per_user(as_alice, app, translator, spani
     db.session.execute(sa.delete(RateLimitHit))
     db.session.commit()
     try:
+        explore = actor(as_alice).opens("/explore").with_htmx()
         for _ in range(2):
-            assert as_alice.post("/translate", data={"post_id": spanish_post.id}, headers=HTMX).status_code == 200
-        response = as_alice.post("/translate", data={"post_id": spanish_post.id}, headers=HTMX)
+            assert explore.submits(f"#translate-{spanish_post.id}").status == 200
+        response = explore.submits(f"#translate-{spanish_post.id}")
         assert response.status_code == 429 and "Too many translations" in text(fragment(response))
         assert len(translator.requests) == 2
     finally:
