@@ -4,7 +4,7 @@ the actor (`actor(client, "alice")`) that drives the app through the HTML's own 
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
@@ -206,7 +206,7 @@ class Actor:
 
     def signs_in(self, password: str | None = None, remember: bool = False, next: str | None = None) -> Seen:
         """Sign in through the sign-in form."""
-        login = self.opens("/auth/login" + (f"?next={next}" if next else ""))
+        login = self.opens("/auth/login" + (f"?next={quote(next, safe='')}" if next else ""))
         return login.submits("#login-form", username=self.username,
                              password=self.password if password is None else password,
                              remember_me="y" if remember else None)

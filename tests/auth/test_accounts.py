@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from microblog.extensions import db
 from microblog.users.models import User
 from tests.conftest import PASSWORD
-from tests.html import by_id, page, submit, text
+from tests.html import actor, by_id, page, submit, text
 
 
 def count(model_or_table) -> int:
@@ -42,7 +42,7 @@ def test_register_then_login_following_the_forms(client):
 def test_registration_errors(client, alice, fields, field_id, error):
     data = {"username": "newbie", "email": "newbie@example.com", "password": "long enough", "password2": "long enough"}
     data.update(fields)
-    response = client.post("/auth/register", data=data)
+    response = actor(client).opens("/auth/register").submits("#register-form", **data)
     assert response.status_code == 422
     assert error in text(by_id(page(response), field_id))
     assert count(User) == 1
@@ -53,18 +53,18 @@ def test_registration_errors(client, alice, fields, field_id, error):
 def test_lookalike_and_folding_usernames_are_refused_on_every_database(client, alice, name):
     """Other scripts, full-width forms, direction controls and names that grow when case-folded: a field
     error, nothing stored (PostgreSQL would 500 on a key longer than its column)."""
-    response = client.post("/auth/register", data={"username": name, "email": "new@example.com",
+    response = actor(client).opens("/auth/register").submits("#register-form", **{"username": name, "email": "new@example.com",
                                                    "password": PASSWORD, "password2": PASSWORD})
     assert response.status_code == 422
     assert by_id(page(response), "username-error")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
     # Signing in with such a name is a plain failure, not a 500.
-    assert client.post("/auth/login", data={"username": name, "password": PASSWORD}).status_code == 422
+    assert actor(client).opens("/auth/login").submits("#login-form", **{"username": name, "password": PASSWORD}).status_code == 422
 
 
 def test_an_email_that_grows_when_lower_cased_is_a_field_error(client):
     email = "İ" * 60 + "@example.com"  # 72 characters as typed, 132 once lower-cased
-    response = client.post("/auth/register", data={"username": "zoe", "email": email,
+    response = actor(client).opens("/auth/register").submits("#register-form", **{"username": "zoe", "email": email,
                                                    "password": PASSWORD, "password2": PASSWORD})
     assert response.status_code == 422
     assert by_id(page(response), "email-error")
@@ -74,7 +74,7 @@ def test_an_email_that_grows_when_lower_cased_is_a_field_error(client):
 def test_registering_a_known_email_looks_like_a_new_registration(client, alice):
     """The form does not tell which emails have an account: the same answer, and nothing is stored."""
     def register(username, email):
-        return client.post("/auth/register", data={"username": username, "email": email,
+        return actor(client).opens("/auth/register").submits("#register-form", **{"username": username, "email": email,
                                                    "password": PASSWORD, "password2": PASSWORD})
 
     known, new = register("zoe", "ALICE@example.com"), register("yan", "yan@example.com")
@@ -88,15 +88,15 @@ def test_registering_a_known_email_looks_like_a_new_registration(client, alice):
 @pytest.mark.parametrize("username, password", [("alice", "wrong password"), ("nobody", PASSWORD), ("", ""),
                                                 ("x" * 5000, "y"), ("nul\x00", PASSWORD)])
 def test_login_failures_get_one_generic_or_field_message(client, alice, username, password):
-    response = client.post("/auth/login", data={"username": username, "password": password})
+    response = actor(client).opens("/auth/login").submits("#login-form", **{"username": username, "password": password})
     assert response.status_code == 422
     assert by_id(page(response), "login-form")
     assert client.get("/index").status_code == 302  # still signed out
 
 
 def test_wrong_user_and_wrong_password_look_the_same(client, alice):
-    a = client.post("/auth/login", data={"username": "alice", "password": "nope nope"})
-    b = client.post("/auth/login", data={"username": "nobody", "password": "nope nope"})
+    a = actor(client).opens("/auth/login").submits("#login-form", **{"username": "alice", "password": "nope nope"})
+    b = actor(client).opens("/auth/login").submits("#login-form", **{"username": "nobody", "password": "nope nope"})
     assert text(by_id(page(a), "password-error")) == text(by_id(page(b), "password-error")) == "Invalid username or password."
 
 
@@ -106,14 +106,14 @@ def test_wrong_user_and_wrong_password_look_the_same(client, alice):
     ("javascript:alert(1)", "/index"), ("http:/evil", "/index"),
 ])
 def test_login_next_only_same_site(client, alice, target, expected):
-    response = client.post("/auth/login", query_string={"next": target}, data={"username": "alice", "password": PASSWORD})
+    response = actor(client, "alice").signs_in(next=target)
     assert response.status_code == 303
     assert response.headers["Location"] == expected
 
 
 def test_logout_is_post_only(as_alice):
     assert as_alice.get("/auth/logout").status_code == 405
-    response = as_alice.post("/auth/logout")
+    response = actor(as_alice).signs_out()
     assert response.status_code == 303
     assert as_alice.get("/index").status_code == 302
 

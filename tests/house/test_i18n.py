@@ -21,7 +21,7 @@ from babel.messages.pofile import read_po
 
 from microblog.cli import ROOT, TRANSLATIONS
 from tests.conftest import HTMX, send
-from tests.html import by_id, fragment, page, text
+from tests.html import actor, by_id, fragment, page, text
 
 LANGUAGES = ["es"]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
@@ -183,8 +183,8 @@ def test_locale_is_the_best_match_from_accept_language(client, header, lang):
 
 
 def test_signed_in_page_and_flash_in_spanish(as_alice, bob):
-    response = as_alice.post(f"/send_message/{bob.username}", data={"message": "hola"}, headers=ES,
-                             follow_redirects=True)
+    response = actor(as_alice).speaks("es").opens(f"/messages/{bob.username}").submits(
+        "#message-form", message="hola").follows_redirect()
     soup = page(response)
     assert soup.html["lang"] == "es"
     body = text(soup)
@@ -194,8 +194,8 @@ def test_signed_in_page_and_flash_in_spanish(as_alice, bob):
 
 
 def test_flash_in_english(as_alice, bob):
-    response = as_alice.post(f"/send_message/{bob.username}", data={"message": "hi"}, headers=EN,
-                             follow_redirects=True)
+    response = actor(as_alice).speaks("en").opens(f"/messages/{bob.username}").submits(
+        "#message-form", message="hi").follows_redirect()
     soup = page(response)
     assert soup.html["lang"] == "en"
     assert "Your message has been sent." in text(soup)
@@ -204,9 +204,9 @@ def test_flash_in_english(as_alice, bob):
 def test_form_errors_in_spanish(client):
     """Lazy strings (`_l`) in forms resolve in the request's language, not the one at import time."""
     data = {"username": "ana", "email": "ana@example.com", "password": "abcdefgh", "password2": "different"}
-    soup = page(client.post("/auth/register", data=data, headers=ES))
+    soup = page(actor(client).speaks("es").opens("/auth/register").submits("#register-form", **data))
     assert "Las contraseñas no coinciden." in text(soup)
-    soup = page(client.post("/auth/register", data=data, headers=EN))
+    soup = page(actor(client).speaks("en").opens("/auth/register").submits("#register-form", **data))
     assert "The passwords do not match." in text(soup)
 
 
@@ -253,7 +253,7 @@ def test_badge_in_the_navbar_of_a_spanish_page(as_alice, alice, bob):
 def test_follower_counts_use_plural_forms(as_alice, alice, bob):
     body = text(page(as_alice.get(f"/user/{bob.username}", headers=ES)))
     assert "0 seguidores" in body
-    as_alice.post(f"/follow/{bob.username}", headers=ES)
+    actor(as_alice).speaks("es").opens(f"/user/{bob.username}").presses("Seguir")
     body = text(page(as_alice.get(f"/user/{bob.username}", headers=ES)))
     assert "1 seguidor," in body and "siguiendo a 0" in body
 

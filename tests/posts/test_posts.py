@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from microblog.extensions import db
 from microblog.posts.models import Post
 from tests.conftest import HTMX, make_post, make_user
-from tests.html import by_id, fragment, page, submit, text
+from tests.html import actor, by_id, fragment, page, submit, text
 from tests.auth.test_accounts import count
 
 
@@ -21,7 +21,7 @@ def test_post_plain_form(as_alice, alice):
 
 
 def test_post_htmx_returns_fresh_form_new_post_and_flash(as_alice):
-    response = as_alice.post("/index", data={"post": "via htmx"}, headers=HTMX)
+    response = actor(as_alice).opens("/index").with_htmx().submits("#post-form", post="via htmx")
     assert response.status_code == 200
     soup = fragment(response)
     assert by_id(soup, "post-form").find("textarea").get_text().strip() == ""
@@ -33,7 +33,8 @@ def test_post_htmx_returns_fresh_form_new_post_and_flash(as_alice):
 @pytest.mark.parametrize("body", ["", "  ", "x" * 141, "a\x00b", "\x1f"])
 @pytest.mark.parametrize("htmx", [False, True])
 def test_bad_posts_are_refused(as_alice, body, htmx):
-    response = as_alice.post("/index", data={"post": body}, headers=HTMX if htmx else {})
+    home = actor(as_alice).opens("/index")
+    response = (home.with_htmx() if htmx else home).submits("#post-form", post=body)
     assert response.status_code == 422
     soup = fragment(response) if htmx else page(response)
     assert by_id(soup, "post-error")

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from microblog.extensions import db
 from microblog.users.models import User, followers
-from tests.conftest import HTMX, make_post, make_user
+from tests.conftest import make_post, make_user
 from tests.html import actor, by_id, fragment, page, submit, text
 from tests.auth.test_accounts import count
 
@@ -88,7 +88,7 @@ def test_edit_profile(as_alice, alice):
 def test_edit_profile_errors(as_alice, alice, bob, fields, field_id):
     data = {"username": "alice", "about_me": ""}
     data.update(fields)
-    response = as_alice.post("/edit_profile", data=data)
+    response = actor(as_alice).opens("/edit_profile").submits("#profile-form", **data)
     assert response.status_code == 422
     assert by_id(page(response), field_id)
     assert db.session.get(User, alice.id).username == "alice"
@@ -97,11 +97,11 @@ def test_edit_profile_errors(as_alice, alice, bob, fields, field_id):
 def test_a_name_from_before_the_ascii_rule_is_kept_but_not_chosen_anew(client, auth):
     make_user("José")
     assert auth.login("josé").status_code == 303
-    response = client.post("/edit_profile", data={"username": "José", "about_me": "hola"})
+    response = actor(client).opens("/edit_profile").submits("#profile-form", **{"username": "José", "about_me": "hola"})
     assert response.status_code == 303
     user = db.session.scalar(sa.select(User))
     assert (user.username, user.about_me) == ("José", "hola")
-    response = client.post("/edit_profile", data={"username": "Jösé", "about_me": "hola"})
+    response = actor(client).opens("/edit_profile").submits("#profile-form", **{"username": "Jösé", "about_me": "hola"})
     assert response.status_code == 422 and by_id(page(response), "username-error")
 
 
