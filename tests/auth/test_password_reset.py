@@ -2,6 +2,9 @@
 (aiosmtpd), single-use expiring links, other sessions signed out, same answer for unknown addresses,
 rate limits, a slow or absent mail server, hostile input."""
 
+# Users go through the emails' links and the pages' forms (the actor); raw requests remain for a used or
+# forged link (no form left to fill) and a missing CSRF token.
+
 from __future__ import annotations
 
 import email
@@ -18,7 +21,7 @@ from microblog.extensions import db
 from microblog.ratelimit import RateLimitHit
 from microblog.users.models import User
 from tests.conftest import PASSWORD, Auth, make_app, make_user, running
-from tests.html import by_id, page, submit, text
+from tests.html import actor, by_id, page, submit, text
 
 NEW_PASSWORD = "a brand new secret"
 FLASH = "If an account uses this address"
@@ -87,6 +90,16 @@ def request_reset(client, address: str, **headers):
     return submit(client, by_id(page(form_page), "reset-request-form"), headers=headers, email=address)
 
 
+def asks_for_a_reset(client, address):
+    """Fill in the "forgot password" form (the page itself, not the sign-in page's link to it)."""
+    return actor(client).opens("/auth/reset_password_request").submits("#reset-request-form", email=address)
+
+
+def sets_a_new_password(client, link, **fields):
+    """Open the emailed link and fill in its form (NEW_PASSWORD twice unless `fields` say otherwise)."""
+    return actor(client).opens(link).submits("#reset-password-form", **{"password": NEW_PASSWORD,
+                                                                       "password2": NEW_PASSWORD, **fields})
+
 def test_reset_through_the_email_link_then_sign_in_with_the_new_password(mail_client, smtp):
     response = request_reset(mail_client, "Alice@Example.com")
     assert response.status_code == 303 and response.headers["Location"] == "/auth/login"
@@ -112,7 +125,7 @@ def test_reset_through_the_email_link_then_sign_in_with_the_new_password(mail_cl
 def test_the_link_works_once(mail_client, smtp):
     request_reset(mail_client, "alice@example.com")
     link = reset_link(smtp.only())
-    assert mail_client.post(link, data={"password": NEW_PASSWORD, "password2": NEW_PASSWORD}).status_code == 303
+    assert sets_a_new_password(mail_client, link).status_code == 303
     for method in (mail_client.get, mail_client.post):
         response = method(link, data={"password": "another one!", "password2": "another one!"})
         assert response.status_code == 303 and response.headers["Location"] == "/auth/reset_password_request"
@@ -143,7 +156,7 @@ def test_setting_the_new_password_signs_out_other_sessions(mail_app, mail_client
     assert Auth(other).login("alice").status_code == 303
     assert other.get("/index").status_code == 200
     request_reset(mail_client, "alice@example.com")
-    mail_client.post(reset_link(smtp.only()), data={"password": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    sets_a_new_password(mail_client, reset_link(smtp.only()))
     assert other.get("/index").status_code == 302
 
 
@@ -175,7 +188,7 @@ def test_without_mail_server_the_email_goes_to_the_log(app, client, alice, caplo
         assert request_reset(client, "alice@example.com").status_code == 303
     logged = "\n".join(r.getMessage() for r in caplog.records)
     link = re.search(r"http://localhost(/auth/reset_password/\S+)", logged).group(1)
-    assert client.post(link, data={"password": NEW_PASSWORD, "password2": NEW_PASSWORD}).status_code == 303
+    assert sets_a_new_password(client, link).status_code == 303
     assert db.session.scalar(sa.select(User)).check_password(NEW_PASSWORD)
 
 
@@ -184,7 +197,7 @@ def test_unreachable_mail_server_gives_a_clear_503(database_url):
     with app.app_context():
         make_user("alice")
         for address in ("alice@example.com", "nobody@example.com"):  # known or not: the same answer
-            response = app.test_client().post("/auth/reset_password_request", data={"email": address})
+            response = asks_for_a_reset(app.test_client(), address)
             assert response.status_code == 503
             assert "could not send the email" in text(by_id(page(response), "error"))
         db.session.remove()
@@ -200,7 +213,7 @@ def test_a_mail_server_that_never_answers_does_not_hang_the_request(database_url
         with app.app_context():
             make_user("alice")
             started = time.monotonic()
-            response = app.test_client().post("/auth/reset_password_request", data={"email": "alice@example.com"})
+            response = asks_for_a_reset(app.test_client(), "alice@example.com")
             assert response.status_code == 503
             assert time.monotonic() - started < 10
             db.session.remove()
@@ -214,7 +227,7 @@ def test_a_mail_server_that_never_answers_does_not_hang_the_request(database_url
     ("a" * 10_000 + "@example.com", "at most 120"), ("alice\x00@example.com", "control characters"),
 ])
 def test_bad_addresses_get_the_field_error_and_no_email(mail_client, smtp, address, error):
-    response = mail_client.post("/auth/reset_password_request", data={"email": address})
+    response = asks_for_a_reset(mail_client, address)
     assert response.status_code == 422
     assert error in text(by_id(page(response), "email-error"))
     assert smtp.messages == []
@@ -243,7 +256,7 @@ def test_a_token_signed_with_another_key_is_refused(mail_app, mail_client, smtp)
 def test_bad_new_passwords_keep_the_link_working(mail_client, smtp, fields, field_id, error):
     request_reset(mail_client, "alice@example.com")
     link = reset_link(smtp.only())
-    response = mail_client.post(link, data={"password": NEW_PASSWORD, "password2": NEW_PASSWORD, **fields})
+    response = sets_a_new_password(mail_client, link, **fields)
     assert response.status_code == 422
     assert error in text(by_id(page(response), field_id))
     assert mail_client.get(link).status_code == 200
@@ -257,7 +270,7 @@ def test_signed_in_users_are_sent_home(as_alice):
 def test_csrf_is_checked(csrf_app):
     make_user("alice")
     client = csrf_app.test_client()
-    response = client.post("/auth/reset_password_request", data={"email": "alice@example.com"})
+    response = client.post("/auth/reset_password_request", data={"email": "alice@example.com"})  # no token
     assert response.status_code == 400
 
 
@@ -273,13 +286,13 @@ def test_requests_are_rate_limited_per_email_and_per_address(mail_app, mail_clie
     try:
         for address in ("alice@example.com", "nobody@example.com"):  # known or not: the same limits
             for _ in range(2):
-                assert mail_client.post("/auth/reset_password_request", data={"email": address}).status_code == 303
-            response = mail_client.post("/auth/reset_password_request", data={"email": address})
+                assert asks_for_a_reset(mail_client, address).status_code == 303
+            response = asks_for_a_reset(mail_client, address)
             assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
             assert "Too many password reset requests" in text(by_id(page(response), "error"))
         assert len(smtp.messages) == 4  # the refused requests sent nothing
         # Every attempt counts, refused ones too: the address has used its 6, so a fresh email is refused.
-        response = mail_client.post("/auth/reset_password_request", data={"email": "third@example.com"})
+        response = asks_for_a_reset(mail_client, "third@example.com")
         assert response.status_code == 429
     finally:
         _clear_hits()
