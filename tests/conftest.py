@@ -18,6 +18,7 @@ from microblog.extensions import db
 from microblog.unread import send as send_message
 from microblog.posts.models import Post
 from microblog.users.models import User
+from tests.html import actor
 
 PASSWORD = "correct horse battery"
 HTMX = {"HX-Request": "true"}
@@ -189,14 +190,17 @@ def send(sender: User, recipient: User, body: str = "hi"):
 
 
 class Auth:
+    """flaskr's helper, now a user at the sign-in form and the navbar's "Sign out" (tests/html.py's actor)."""
+
     def __init__(self, client):
         self.client = client
 
     def login(self, username: str = "alice", password: str = PASSWORD, **extra):
-        return self.client.post("/auth/login", data={"username": username, "password": password, **extra})
+        form = actor(self.client).opens("/auth/login")
+        return form.submits("#login-form", username=username, password=password, **extra)
 
     def logout(self):
-        return self.client.post("/auth/logout")
+        return actor(self.client).signs_out()
 
 
 @pytest.fixture
