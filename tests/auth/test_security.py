@@ -1,5 +1,8 @@
 """CSRF, authorization, sessions and cookies, `next`, security headers and escaping."""
 
+# Users sign in, change passwords and sign out through the pages' forms (the actor); the raw POSTs left
+# are what a browser would not send: missing or stale CSRF tokens, forged fields and crafted next= values.
+
 from __future__ import annotations
 
 import json
@@ -14,7 +17,7 @@ from microblog.messages.models import Message
 from microblog.posts.models import Post
 from microblog.users.models import User
 from tests.conftest import PASSWORD, make_user, send
-from tests.html import by_id, fragment, page, text
+from tests.html import actor, by_id, fragment, page, text
 
 HTMX = {"HX-Request": "true"}
 
@@ -135,7 +138,7 @@ def test_signed_out_gets_nothing_private(client, alice, bob):
 # --- Sessions and cookies -----------------------------------------------------------------------
 
 def test_session_cookie_flags(client, alice):
-    response = client.post("/auth/login", data={"username": "alice", "password": PASSWORD, "remember_me": "y"})
+    response = actor(client, "alice").signs_in(remember=True)
     cookies = response.headers.getlist("Set-Cookie")
     assert cookies and all("HttpOnly" in c and "SameSite=Lax" in c for c in cookies)
     assert not any("Secure" in c for c in cookies)  # development runs on http://localhost
@@ -157,18 +160,19 @@ def test_change_password(as_alice, alice, app):
     form = by_id(page(response), "change-password-form")
     assert {i["name"] for i in form.find_all("input")} >= {"current_password", "password", "password2"}
 
-    response = as_alice.post("/auth/change_password", data={"current_password": "wrong one", "password": "n" * 10,
-                                                             "password2": "n" * 10})
+    change = actor(as_alice).opens("/auth/change_password")
+    response = change.submits("#change-password-form", current_password="wrong one", password="n" * 10,
+                              password2="n" * 10)
     assert response.status_code == 422
     assert "not correct" in text(by_id(page(response), "current_password-error"))
-    response = as_alice.post("/auth/change_password", data={"current_password": PASSWORD, "password": "n" * 10,
-                                                             "password2": "m" * 10})
+    response = change.submits("#change-password-form", current_password=PASSWORD, password="n" * 10,
+                              password2="m" * 10)
     assert response.status_code == 422
     db.session.expire_all()
     assert db.session.get(User, alice.id).check_password(PASSWORD)
 
-    response = as_alice.post("/auth/change_password", data={"current_password": PASSWORD, "password": "n" * 10,
-                                                             "password2": "n" * 10})
+    response = change.submits("#change-password-form", current_password=PASSWORD, password="n" * 10,
+                              password2="n" * 10)
     assert response.status_code == 303 and response.headers["Location"].endswith("/user/alice")
     assert "Your password has been changed." in as_alice.get("/user/alice").get_data(as_text=True)
     assert as_alice.get("/index").status_code == 200  # this browser stays signed in
@@ -178,6 +182,7 @@ def test_change_password(as_alice, alice, app):
 
 
 def test_change_password_htmx_answers_a_client_redirect(as_alice):
+    # The page's form has no hx-post: this is what an htmx-driven client would send, not our page.
     response = as_alice.post("/auth/change_password", headers=HTMX,
                              data={"current_password": PASSWORD, "password": "n" * 10, "password2": "n" * 10})
     assert response.status_code == 204 and response.headers["HX-Redirect"].endswith("/user/alice")
@@ -185,21 +190,21 @@ def test_change_password_htmx_answers_a_client_redirect(as_alice):
 
 def test_logout_invalidates_a_copied_session_cookie(as_alice, app):
     copied = as_alice.get_cookie("session").value
-    assert as_alice.post("/auth/logout").status_code == 303
+    assert actor(as_alice).signs_out().status_code == 303
     replay = app.test_client()
     replay.set_cookie("session", copied, domain="localhost")
     assert replay.get("/index").status_code == 302
 
 
 def test_logout_invalidates_a_remember_me_cookie(client, alice, app):
-    response = client.post("/auth/login", data={"username": "alice", "password": PASSWORD, "remember_me": "y"})
+    response = actor(client, "alice").signs_in(remember=True)
     assert response.status_code == 303
     remembered = client.get_cookie("remember_token").value
     # The cookie alone signs in (a browser restarted without its session)...
     fresh = app.test_client()
     fresh.set_cookie("remember_token", remembered, domain="localhost")
     assert fresh.get("/index").status_code == 200
-    assert client.post("/auth/logout").status_code == 303
+    assert actor(client).signs_out().status_code == 303
     # ...until the account signs out: a copy replayed afterwards is worth nothing.
     replay = app.test_client()
     replay.set_cookie("remember_token", remembered, domain="localhost")
@@ -207,7 +212,7 @@ def test_logout_invalidates_a_remember_me_cookie(client, alice, app):
 
 
 def test_logout_signs_out_this_browser(as_alice):
-    assert as_alice.post("/auth/logout").status_code == 303
+    assert actor(as_alice).signs_out().status_code == 303
     assert as_alice.get("/index").status_code == 302
     assert as_alice.get("/auth/logout").status_code == 405  # no sign-out by GET (no state change on GET)
 
@@ -258,7 +263,7 @@ def test_login_never_redirects_off_site(client, alice, target):
 
 
 def test_sign_out_clears_what_the_browser_kept(as_alice):
-    response = as_alice.post("/auth/logout")
+    response = actor(as_alice).signs_out()
     assert response.status_code == 303
     assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
     assert response.headers["Cache-Control"] == "no-store"

@@ -14,7 +14,7 @@ from microblog.extensions import db
 from microblog.messages.models import Message
 
 from tests.conftest import HTMX, make_app, make_user, running, send
-from tests.html import by_id, fragment, page
+from tests.html import actor, by_id, fragment, page
 
 NEW_YORK = "options=-c%20timezone%3DAmerica/New_York"
 # Nothing listens on port 1: connections are refused at once.
@@ -82,7 +82,7 @@ def test_a_fixed_time_round_trips_and_is_shown_in_utc(ny_app):
     assert _stored_utc(message_id) == when
 
     client = ny_app.test_client()
-    assert client.post("/auth/login", data={"username": "bob", "password": "correct horse battery"}).status_code == 303
+    assert actor(client, "bob").signs_in().status == 303
     response = client.get("/messages")
     assert response.status_code == 200
     times = [t for t in page(response).select("time[datetime]") if t["datetime"].startswith("2024-01-15")]
@@ -171,7 +171,7 @@ def test_probes_when_the_database_is_down(dead_app):
 
 def test_database_outage_answers_503_page_fragment_and_json(app, client, alice, dead_app):
     """A signed-in user whose database goes away gets a clear 503 in the form each route speaks."""
-    assert client.post("/auth/login", data={"username": "alice", "password": "correct horse battery"}).status_code == 303
+    assert actor(client, "alice").signs_in().status == 303
     cookie = client.get_cookie("session")
     dead = dead_app.test_client()
     dead.set_cookie("session", cookie.value, domain=cookie.domain)
@@ -192,7 +192,7 @@ def test_database_outage_answers_503_page_fragment_and_json(app, client, alice, 
     assert response.get_json()["status"] == 503
     assert "briefly unavailable" in response.get_json()["message"]
 
-    response = dead.post("/send_message/bob", data={"message": "lost?"})
+    response = dead.post("/send_message/bob", data={"message": "lost?"})  # no page renders while the database is down
     assert response.status_code == 503
     assert "Traceback" not in response.get_data(as_text=True)
 

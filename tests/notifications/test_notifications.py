@@ -9,7 +9,7 @@ from microblog.extensions import db
 from microblog.notifications.models import Notification, add_notification
 from microblog.users.models import User
 from tests.conftest import HTMX, make_user, send
-from tests.html import by_id, fragment, page, text
+from tests.html import actor, by_id, fragment, page, text
 
 POLL = {**HTMX, "HX-Trigger": "message-count"}
 
@@ -162,7 +162,7 @@ def test_poll_does_not_touch_last_seen_or_session(app, client, auth, alice, bob,
 
 def test_remember_me_cookie_alone_keeps_the_badge_alive(app, alice, bob):
     client = app.test_client()
-    client.post("/auth/login", data={"username": "alice", "password": "correct horse battery", "remember_me": "y"})
+    assert actor(client, "alice").signs_in(remember=True).status == 303
     client.delete_cookie("session", domain="localhost")
     send(bob, alice)
     response = poll(client, shown="0")

@@ -12,7 +12,7 @@ from microblog.push import get_push
 from microblog.push.fanout import LISTENER_NAME, parse_payload
 from microblog.push.hub import Hub
 from tests.conftest import PASSWORD, make_app, make_user, only_on
-from tests.html import by_id, page, submit
+from tests.html import actor, by_id, page, submit
 
 SSE = {"Accept": "text/event-stream"}
 
@@ -33,8 +33,7 @@ def push_app(database_url):
 
 def signed_in(app, username):
     client = app.test_client()
-    response = client.post("/auth/login", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 303
+    assert actor(client, username).signs_in().status == 303
     return client
 
 
@@ -238,10 +237,11 @@ def test_a_stream_whose_session_ended_is_closed(push_app, alice, how):
     ready(push_app)
     other = signed_in(push_app, "alice")
     if how == "sign-out elsewhere":
-        assert other.post("/auth/logout").status_code in (302, 303)
+        assert actor(other).signs_out().status in (302, 303)
     else:
-        response = other.post("/auth/change_password", data={
-            "current_password": PASSWORD, "password": "a brand new passphrase", "password2": "a brand new passphrase"})
+        response = actor(other).opens("/auth/change_password").submits("#change-password-form", current_password=PASSWORD,
+                                                                       password="a brand new passphrase",
+                                                                       password2="a brand new passphrase")
         assert response.status_code in (302, 303), response.get_data(as_text=True)[:300]
     assert stream.read_until("close")[-1] == "close"
     assert next(stream._chunks, None) is None  # and the stream ends

@@ -11,8 +11,8 @@ from microblog.activity.models import FOLLOW, Activity, Block
 from microblog.extensions import db
 from microblog.messages.models import Message
 from microblog.users.models import User
-from tests.conftest import HTMX, make_post, make_user
-from tests.html import actor, by_id, fragment, page, text
+from tests.conftest import make_post, make_user
+from tests.html import actor, by_id, page, text
 
 
 def set_policy(client, auth, name, policy):
@@ -103,7 +103,7 @@ def test_block_from_the_profile_without_and_with_htmx(app, client, auth, alice, 
     profile = page(client.get("/user/alice"))
     assert text(by_id(profile, "message-refused")) == "You can't message this user."
     assert client.post("/messages/alice", data={"message": "hi"}).status_code == 403
-    client.post("/index", data={"post": "hey @alice"})
+    assert actor(client).opens("/index").submits("#post-form", post="hey @alice").status == 303
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Activity).where(Activity.kind != FOLLOW)) == 0
     assert messages_count() == 0
     auth.logout()
@@ -138,7 +138,7 @@ def test_block_needs_the_csrf_token(csrf_app):
 
 def test_a_bad_policy_is_shown_on_the_form(app, client, auth, alice):
     auth.login("alice")
-    soup = page(client.post("/edit_profile", data={"username": "alice", "message_policy": "admins"}))
+    soup = actor(client).opens("/edit_profile").submits("#profile-form", message_policy="admins").page()
     radios = by_id(soup, "profile-form").find_all("input", attrs={"name": "message_policy"})
     assert all(r["aria-invalid"] == "true" for r in radios)
     assert text(by_id(soup, "message_policy-error"))
