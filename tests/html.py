@@ -196,9 +196,15 @@ class Actor:
         self.password = password if password is not None else "correct horse battery"
         self.csrf_token: str | None = None  # the <body hx-headers> token of the last full page, as htmx sends it
         self.headers: dict[str, str] = {}  # sent with every request (e.g. Accept-Language)
+        self.environ: dict[str, str] = {}  # the WSGI environ's extras (e.g. REMOTE_ADDR)
 
     def speaks(self, language: str) -> "Actor":
         self.headers["Accept-Language"] = language
+        return self
+
+    def from_address(self, address: str) -> "Actor":
+        """Every request comes from this client address (REMOTE_ADDR), as for the rate limits."""
+        self.environ["REMOTE_ADDR"] = address
         return self
 
     def opens(self, url: str, **headers) -> Seen:
@@ -230,9 +236,9 @@ class Actor:
         parts = urlsplit(url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         if method == "post":
-            response = self.client.post(path, data=data or {}, headers=sent)
+            response = self.client.post(path, data=data or {}, headers=sent, environ_base=self.environ)
         else:
-            response = self.client.get(path, query_string=data, headers=sent)
+            response = self.client.get(path, query_string=data, headers=sent, environ_base=self.environ)
         seen = Seen(self, response, path)
         self._remember_csrf(seen)
         return seen

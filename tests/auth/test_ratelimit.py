@@ -13,7 +13,7 @@ from microblog.messages.models import Message
 from microblog.ratelimit import RateLimitHit
 from microblog.users.models import User
 from tests.conftest import PASSWORD, make_app, make_user, running
-from tests.html import by_id, fragment, page, text
+from tests.html import actor, by_id, fragment, page, text
 
 HTMX = {"HX-Request": "true"}
 
@@ -54,8 +54,7 @@ def _hits() -> dict[tuple[str, str], int]:
 
 
 def _login(client, username, password, address="10.0.0.1"):
-    return client.post("/auth/login", data={"username": username, "password": password},
-                       environ_base={"REMOTE_ADDR": address})
+    return actor(client, username, password).from_address(address).signs_in()
 
 
 def test_hit_counts_and_answers_retry_after(rl_app):
@@ -143,6 +142,7 @@ def test_failed_logins_per_address_get_429(rl_client):
 def test_login_429_for_htmx_is_a_fragment(rl_client):
     for _ in range(3):
         _login(rl_client, "ghost", "wrong password")
+    # The sign-in form has no hx-post: this is what an htmx-driven client would send, not our page.
     response = rl_client.post("/auth/login", data={"username": "ghost", "password": "x" * 8}, headers=HTMX,
                               environ_base={"REMOTE_ADDR": "10.0.0.1"})
     assert response.status_code == 429
@@ -153,14 +153,14 @@ def test_successful_logins_are_not_counted(rl_client):
     make_user("alice")
     for _ in range(6):
         assert _login(rl_client, "alice", PASSWORD).status_code == 303
-        rl_client.post("/auth/logout")
+        assert actor(rl_client).signs_out().status == 303
     assert _hits() == {}
 
 
 def test_registrations_per_address(rl_client):
     def register(n, address="10.0.0.1"):
-        return rl_client.post("/auth/register", environ_base={"REMOTE_ADDR": address}, data={
-            "username": f"user{n}", "email": f"user{n}@example.com", "password": PASSWORD, "password2": PASSWORD})
+        return actor(rl_client).from_address(address).opens("/auth/register").submits(
+            "#register-form", username=f"user{n}", email=f"user{n}@example.com", password=PASSWORD, password2=PASSWORD)
 
     assert register(1).status_code == 303
     assert register(2).status_code == 303
@@ -174,13 +174,14 @@ def test_registrations_per_address(rl_client):
 def test_message_sending_per_sender(rl_client):
     alice, bob = make_user("alice"), make_user("bob")
     assert _login(rl_client, "alice", PASSWORD).status_code == 303
+    thread = actor(rl_client).opens("/messages/bob")
     for n in range(4):
-        response = rl_client.post("/send_message/bob", data={"message": f"hi {n}"})
+        response = thread.submits("#message-form", message=f"hi {n}")
         assert response.status_code == 303
-    response = rl_client.post("/send_message/bob", data={"message": "one too many"})
+    response = thread.submits("#message-form", message="one too many")
     assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
     assert "sending messages too fast" in text(by_id(page(response), "message-error"))
-    response = rl_client.post("/send_message/bob", data={"message": "again"}, headers=HTMX)
+    response = thread.with_htmx().submits("#message-form", message="again")
     assert response.status_code == 429
     assert "sending messages too fast" in text(fragment(response, "#message-error"))
     bodies = db.session.scalars(sa.select(Message.body).where(Message.sender_id == alice.id)).all()
@@ -191,8 +192,8 @@ def test_message_sending_per_sender(rl_client):
 def test_rate_limits_are_off_in_other_tests(client, alice):
     """The shared fixtures do not count: other test files never meet a 429."""
     for _ in range(15):
-        assert client.post("/auth/login", data={"username": "alice", "password": "wrong password"}).status_code == 422
-    assert client.post("/auth/login", data={"username": "alice", "password": PASSWORD}).status_code == 303
+        assert actor(client, "alice").signs_in(password="wrong password").status == 422
+    assert actor(client, "alice").signs_in().status == 303
 
 
 def test_rate_limits_are_on_by_default(monkeypatch, tmp_path):
@@ -239,13 +240,13 @@ def test_no_request_needs_a_second_pooled_connection(one_connection_app):
     assert _login(client, "nobody", "wrong password").status_code == 422
     assert _login(client, "alice", PASSWORD).status_code == 303
     assert client.get("/index").status_code == 200
-    assert client.post("/send_message/bob", data={"message": "one connection"}).status_code == 303
+    assert actor(client).opens("/messages/bob").submits("#message-form", message="one connection").status == 303
     for url in ["/messages", "/messages/bob", "/notifications", "/user/bob", "/edit_profile"]:
         assert client.get(url).status_code == 200, url
     assert client.get("/notifications/badge", headers=HTMX).status_code in (200, 204)
-    client.post("/auth/logout")
-    assert client.post("/auth/register", data={"username": "carol", "email": "carol@example.com",
-                                                "password": PASSWORD, "password2": PASSWORD}).status_code == 303
+    assert actor(client).signs_out().status == 303
+    assert actor(client).opens("/auth/register").submits("#register-form", username="carol", email="carol@example.com",
+                                                         password=PASSWORD, password2=PASSWORD).status == 303
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Message)) == 1
 
 
@@ -316,7 +317,7 @@ def test_the_owner_signs_in_from_a_known_browser_while_others_guess(rl_client, r
     make_user("alice")
     assert _login(rl_client, "alice", PASSWORD).status_code == 303
     assert rl_client.get_cookie("microblog_device", path="/auth/") is not None
-    rl_client.post("/auth/logout")
+    assert actor(rl_client).signs_out().status == 303
     attacker = rl_app.test_client()
     for n in range(6):
         _login(attacker, "alice" if n % 2 else f"ghost{n}", "wrong password")
@@ -331,7 +332,7 @@ def test_a_known_browser_is_still_limited_for_wrong_passwords(rl_client, rl_app)
     make_user("alice")
     rl_app.config["RATELIMIT_LOGIN_PER_DEVICE"] = (2, 900)
     assert _login(rl_client, "alice", PASSWORD).status_code == 303
-    rl_client.post("/auth/logout")
+    assert actor(rl_client).signs_out().status == 303
     assert [_login(rl_client, "alice", "wrong password").status_code for _ in range(3)] == [422, 422, 429]
 
 
@@ -357,12 +358,11 @@ def test_finished_windows_of_one_off_keys_are_purged(rl_app):
 def test_every_registration_attempt_counts(rl_client):
     """Probing which names or emails exist is limited: failed registrations count as well."""
     make_user("alice")
+    register = actor(rl_client).from_address("10.0.0.1").opens("/auth/register")
     for _ in range(2):
-        response = rl_client.post("/auth/register", environ_base={"REMOTE_ADDR": "10.0.0.1"},
-                                  data={"username": "alice", "email": "x@example.com"})
+        response = register.submits("#register-form", username="alice", email="x@example.com")
         assert response.status_code == 422
-    response = rl_client.post("/auth/register", environ_base={"REMOTE_ADDR": "10.0.0.1"},
-                              data={"username": "alice2", "email": "x@example.com"})
+    response = register.submits("#register-form", username="alice2", email="x@example.com")
     assert response.status_code == 429
 
 
