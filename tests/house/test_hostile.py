@@ -1,6 +1,8 @@
 """Every route, every field, parameter and URL segment, hostile values: a 2xx-4xx with a clear message,
 never a 5xx, and nothing stored by a rejected request (SPEC S10). Routes come from app.url_map, so new
-routes are walked too."""
+routes are walked too.
+
+Raw requests throughout, on purpose: this is what a non-browser sends, not what the pages' forms offer."""
 
 from __future__ import annotations
 

@@ -11,8 +11,8 @@ from sqlalchemy.exc import OperationalError
 from microblog import create_app
 from microblog.extensions import db
 from microblog.posts.models import Post
-from tests.conftest import HTMX, PASSWORD, make_app, make_user
-from tests.html import page
+from tests.conftest import HTMX, make_app, make_user
+from tests.html import actor, page
 from tests.auth.test_security import _count
 
 
@@ -26,7 +26,7 @@ def test_production_cookies_are_secure(monkeypatch, database_url):
     assert app.debug is False
     with app.app_context():
         make_user("alice")
-        response = app.test_client().post("/auth/login", data={"username": "alice", "password": PASSWORD})
+        response = actor(app.test_client(), "alice").signs_in()
         assert response.status_code == 303
         assert all("Secure" in c and "HttpOnly" in c for c in response.headers.getlist("Set-Cookie"))
         db.engine.dispose()

@@ -10,7 +10,7 @@ from microblog.messages.models import Message
 from microblog.posts.models import Post
 from microblog.users.models import User
 from tests.conftest import HTMX, make_post, make_user, send
-from tests.html import by_id, page, text
+from tests.html import actor, by_id, page, text
 from tests.auth.test_security import _count
 
 XSS = '<script>alert(1)</script><img src=x onerror="alert(2)">'
@@ -46,21 +46,22 @@ def test_user_text_renders_as_text_everywhere(app, client, auth):
     response = client.get("/notifications")
     assert response.mimetype == "application/json" and response.headers["X-Content-Type-Options"] == "nosniff"
     # A message echoed back in a form with errors is escaped too.
-    response = client.post("/messages/evil", data={"message": XSS * 5}, headers=HTMX)
+    response = actor(client).opens("/messages/evil").with_htmx().submits("#message-form", message=XSS * 5)
     assert response.status_code == 422
     _assert_escaped(response)
-    response = client.post("/index", data={"post": XSS}, headers=HTMX)
+    response = actor(client).opens("/index").with_htmx().submits("#post-form", post=XSS)
     assert response.status_code in (200, 422)
     _assert_escaped(response)
 
 
 @pytest.mark.parametrize("body", DISGUISES)
 def test_text_that_only_disguises_itself_is_refused(as_alice, alice, bob, body):
-    for url, field, error_id in [("/index", "post", "post-error"), ("/send_message/bob", "message", "message-error")]:
-        response = as_alice.post(url, data={field: body})
+    for url, form, field, error_id in [("/index", "#post-form", "post", "post-error"),
+                                       ("/messages/bob", "#message-form", "message", "message-error")]:
+        response = actor(as_alice).opens(url).submits(form, **{field: body})
         assert response.status_code == 422, url
         assert "control characters" in text(by_id(page(response), error_id))
-    response = as_alice.post("/edit_profile", data={"username": "alice", "about_me": body})
+    response = actor(as_alice).opens("/edit_profile").submits("#profile-form", about_me=body)
     assert response.status_code == 422
     assert (_count(Post), _count(Message)) == (0, 0)
     assert db.session.get(User, alice.id).about_me is None
@@ -70,7 +71,7 @@ def test_text_that_only_disguises_itself_is_refused(as_alice, alice, bob, body):
                                   "flag \U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F",
                                   "\u05e9\u05dc\u05d5\u05dd world"])
 def test_real_text_with_joiners_and_other_directions_is_kept(as_alice, body):
-    assert as_alice.post("/index", data={"post": body}).status_code == 303
+    assert actor(as_alice).opens("/index").submits("#post-form", post=body).status == 303
     assert db.session.scalar(sa.select(Post.body)) == body
 
 
