@@ -119,7 +119,9 @@ class FreshContextClient(FlaskClient):
 
 def make_app(database_url: str, create_tables: bool = True, **overrides):
     """The one app factory of the tests (browser and load tests too): `create_app` with the test
-    settings, `overrides` on top; the SQLite tables created unless `create_tables=False` (migration tests)."""
+    settings, `overrides` on top; the SQLite tables created unless `create_tables=False` (migration tests).
+    Only the tests of create_app's own reading of the environment (production settings, secret key) call
+    create_app() bare: the test settings here would hide what they check."""
     config = {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
