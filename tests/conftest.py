@@ -17,6 +17,7 @@ from microblog import create_app
 from microblog.extensions import db
 from microblog.unread import send as send_message
 from microblog.posts.models import Post
+from microblog.ratelimit import RateLimitHit
 from microblog.users.models import User
 from tests.html import actor
 
@@ -226,6 +227,36 @@ def as_alice(client, auth, alice):
     response = auth.login("alice")
     assert response.status_code == 303
     return client
+
+
+def clear_rate_limit_hits(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.delete(RateLimitHit.__table__))
+    engine.dispose()
+
+
+@pytest.fixture
+def rl_app(database_url):
+    """The app with rate limits on (off in every other fixture), small limits, and an empty rate_limit_hit
+    table before and after (auth/, messages/ and house/ test the limits)."""
+    app = make_app(
+        database_url,
+        RATELIMIT_IN_TESTS=True,
+        RATELIMIT_LOGIN_PER_ACCOUNT=(3, 900),
+        RATELIMIT_LOGIN_PER_ADDRESS=(5, 900),
+        RATELIMIT_REGISTER_PER_ADDRESS=(2, 3600),
+        RATELIMIT_MESSAGES_PER_SENDER=(4, 60),
+    )
+    clear_rate_limit_hits(database_url)
+    with running(app):
+        yield app
+    clear_rate_limit_hits(database_url)
+
+
+@pytest.fixture
+def rl_client(rl_app):
+    return rl_app.test_client()
 
 
 class StatementLog:

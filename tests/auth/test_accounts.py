@@ -135,7 +135,8 @@ def test_the_sign_in_page_says_why_you_were_sent_there(client):
     assert "Please sign in" not in text(by_id(page(client.get("/auth/login")), "flashes"))
 
 
-# --- posts ----------------------------------------------------------------------------------------
-
-
-# --- profiles and follows ---------------------------------------------------------------------
+def test_nul_in_registration_is_422(app, client, request):
+    response = client.post("/auth/register", data={"username": "a\x00b", "email": "\x00", "password": "x" * 10,
+                                                   "password2": "x" * 10})
+    assert response.status_code == 422
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0

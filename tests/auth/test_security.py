@@ -259,7 +259,7 @@ def test_login_never_redirects_off_site(client, alice, target):
     assert not parts.scheme and not parts.netloc, location
 
 
-# --- Headers ----------------------------------------------------------------------------------------
+# --- Signing out ----------------------------------------------------------------------------------
 
 
 def test_sign_out_clears_what_the_browser_kept(as_alice):
@@ -267,10 +267,3 @@ def test_sign_out_clears_what_the_browser_kept(as_alice):
     assert response.status_code == 303
     assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
     assert response.headers["Cache-Control"] == "no-store"
-
-
-# --- Escaping ---------------------------------------------------------------------------------------
-
-
-# --- Disguised text (SPEC S16) ------------------------------------------------------------------------
-

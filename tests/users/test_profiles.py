@@ -128,3 +128,9 @@ def test_last_seen_updated_by_a_page_view(app, as_alice, alice):
     as_alice.get("/explore")
     after = db.session.get(User, alice.id).last_seen
     assert after > before and after.tzinfo is not None
+
+
+def test_avatar_size_with_unicode_digits_is_400(app, client):
+    make_user("alice")
+    response = client.get("/avatar/alice.svg?s=%C2%B2")
+    assert response.status_code == 400
