@@ -76,3 +76,10 @@ def test_bad_page_values_on_post_lists(as_alice, value):
     for url in ("/index", "/explore", "/user/alice"):
         response = as_alice.get(url, query_string={"page": value})
         assert response.status_code == 400, url
+
+
+def test_home_page_for_signed_in_user(as_alice):
+    response = as_alice.get("/index")
+    assert response.status_code == 200
+    soup = page(response)
+    assert by_id(soup, "post-form")["action"] == "/index"
