@@ -136,6 +136,7 @@ def test_the_sign_in_page_says_why_you_were_sent_there(client):
 
 
 def test_nul_in_registration_is_422(app, client, request):
+    # A raw POST: NUL characters are what a script sends, not what a user types into the form.
     response = client.post("/auth/register", data={"username": "a\x00b", "email": "\x00", "password": "x" * 10,
                                                    "password2": "x" * 10})
     assert response.status_code == 422

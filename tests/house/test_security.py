@@ -112,7 +112,7 @@ def test_chunked_bodies_over_the_limit_are_413_and_not_processed(as_alice, app, 
 
     monkeypatch.setattr(app, "wsgi_app", as_a_server_passes_chunked_bodies)
 
-    def chunked(data):
+    def chunked(data):  # a raw request: a chunked body is what a client library sends, not our form
         return as_alice.post("/index", input_stream=io.BytesIO(data), headers={
             "Transfer-Encoding": "chunked", "Content-Type": "application/x-www-form-urlencoded"})
 
