@@ -151,7 +151,7 @@ class Seen:
 
     # what a user does
     def follows_link(self, label: str) -> "Seen":
-        """Click the link whose visible text is `label` (or the one `label` selects when it starts with # or [)."""
+        """Click the link whose visible text is `label` (or the one `label` selects: "#id", "[attr]", ".class")."""
         if label[:1] in "#[.":
             link = _find_one(self.soup, label)
         else:
@@ -168,8 +168,8 @@ class Seen:
 
     def presses(self, label: str, **fields) -> "Seen":
         """Press the submit button whose text is `label`: sends the form it sits in."""
-        buttons = [b for b in self.soup.find_all(["button", "input"])
-                   if (b.name == "button" and text(b) == label) or (b.get("type") == "submit" and b.get("value") == label)]
+        buttons = [b for b in self.soup.find_all("button") if text(b) == label]
+        buttons += self.soup.find_all("input", attrs={"type": "submit", "value": label})
         assert len(buttons) == 1, f"expected one button {label!r}, found {len(buttons)}"
         form = buttons[0].find_parent("form")
         assert form is not None, f"the button {label!r} is in no form"

@@ -239,9 +239,9 @@ def test_a_stream_whose_session_ended_is_closed(push_app, alice, how):
     if how == "sign-out elsewhere":
         assert actor(other).signs_out().status in (302, 303)
     else:
-        response = actor(other).opens("/auth/change_password").submits("#change-password-form", current_password=PASSWORD,
-                                                                       password="a brand new passphrase",
-                                                                       password2="a brand new passphrase")
+        response = actor(other).opens("/auth/change_password").submits(
+            "#change-password-form", current_password=PASSWORD, password="a brand new passphrase",
+            password2="a brand new passphrase")
         assert response.status_code in (302, 303), response.get_data(as_text=True)[:300]
     assert stream.read_until("close")[-1] == "close"
     assert next(stream._chunks, None) is None  # and the stream ends

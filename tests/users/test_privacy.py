@@ -22,7 +22,8 @@ def set_policy(client, auth, name, policy):
     assert {i["value"] for i in form.find_all("input", attrs={"name": "message_policy"})} == {"everyone", "following", "nobody"}
     checked = form.find("input", attrs={"name": "message_policy", "checked": True})
     assert checked["value"] == db.session.get(User, db.session.scalar(sa.select(User.id).where(User.username == name))).message_policy
-    assert actor(client).opens("/edit_profile").submits("#profile-form", about_me="", message_policy=policy).status == 303
+    settings = actor(client).opens("/edit_profile")
+    assert settings.submits("#profile-form", about_me="", message_policy=policy).status == 303
     auth.logout()
 
 
