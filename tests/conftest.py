@@ -16,8 +16,10 @@ from microblog import create_app
 from microblog.extensions import db
 from microblog.unread import send as send_message
 from microblog.posts.models import Post
+from microblog.ratelimit import RateLimitHit
 from microblog.users.models import User
 from tools.harness.databases import drop_database
+from tests.html import actor
 
 PASSWORD = "correct horse battery"
 HTMX = {"HX-Request": "true"}
@@ -30,11 +32,38 @@ def pg_url() -> str | None:
     return url
 
 
+# Groups of tests skipped for a missing prerequisite: REQUIRE_<KIND>=1 (CI) fails them instead; a local run
+# prints one line per group (pytest_terminal_summary below) rather than one SKIPPED line per test.
+SKIP_GROUPS = {
+    "PG": "PostgreSQL tests (TEST_DATABASE_URL not set)",
+    "BROWSER": "browser tests (no Chromium)",
+}
+_skip_kind: dict[str, str] = {}  # skip reason -> its group
+
+
 def require(kind: str, reason: str):
     """Skip for a missing prerequisite, or fail when REQUIRE_<KIND>=1 says it must be there."""
     if os.environ.get(f"REQUIRE_{kind}") == "1":
         pytest.fail(f"REQUIRE_{kind}=1 but {reason}")
+    _skip_kind[reason] = kind
     pytest.skip(reason)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line for the skipped tests: how many per missing prerequisite, then any other reason."""
+    counts: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        label = SKIP_GROUPS.get(_skip_kind.get(reason, ""), reason)
+        counts[label] = counts.get(label, 0) + 1
+    if counts:
+        terminalreporter.write_line("skipped: " + ", ".join(f"{n} {label}" for label, n in counts.items()))
+
+
+def only_on(*databases: str):
+    """Run a test on some of the databases only (instead of skipping it on the others)."""
+    return pytest.mark.parametrize("database_url", databases, indirect=True)
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +71,7 @@ def pg_engine():
     url = pg_url()
     if not url:
         require("PG", "TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    app = make_app(url, create_tables=False)
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -89,7 +118,11 @@ class FreshContextClient(FlaskClient):
         return response
 
 
-def make_app(database_url: str, **overrides):
+def make_app(database_url: str, create_tables: bool = True, **overrides):
+    """The one app factory of the tests (browser and load tests too): `create_app` with the test
+    settings, `overrides` on top; the SQLite tables created unless `create_tables=False` (migration tests).
+    Only the tests of create_app's own reading of the environment (production settings, secret key) call
+    create_app() bare: the test settings here would hide what they check."""
     config = {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -101,29 +134,32 @@ def make_app(database_url: str, **overrides):
     config.update(overrides)
     app = create_app(config)
     app.test_client_class = FreshContextClient
-    with app.app_context():
-        if database_url.startswith("sqlite"):
+    if create_tables and database_url.startswith("sqlite"):
+        with app.app_context():
             db.create_all()
     return app
 
 
-@pytest.fixture
-def app(database_url):
-    app = make_app(database_url)
+@contextlib.contextmanager
+def running(app):
+    """The app's context held open for a test; its sessions and pooled connections closed after."""
     with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url):
+    with running(make_app(database_url)) as app:
+        yield app
 
 
 @pytest.fixture
 def csrf_app(database_url):
     """The app with CSRF protection on, as in production."""
-    app = make_app(database_url, WTF_CSRF_ENABLED=True)
-    with app.app_context():
+    with running(make_app(database_url, WTF_CSRF_ENABLED=True)) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
@@ -157,14 +193,17 @@ def send(sender: User, recipient: User, body: str = "hi"):
 
 
 class Auth:
+    """flaskr's helper, now a user at the sign-in form and the navbar's "Sign out" (tests/html.py's actor)."""
+
     def __init__(self, client):
         self.client = client
 
     def login(self, username: str = "alice", password: str = PASSWORD, **extra):
-        return self.client.post("/auth/login", data={"username": username, "password": password, **extra})
+        form = actor(self.client).opens("/auth/login")
+        return form.submits("#login-form", username=username, password=password, **extra)
 
     def logout(self):
-        return self.client.post("/auth/logout")
+        return actor(self.client).signs_out()
 
 
 @pytest.fixture
@@ -188,6 +227,36 @@ def as_alice(client, auth, alice):
     response = auth.login("alice")
     assert response.status_code == 303
     return client
+
+
+def clear_rate_limit_hits(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.delete(RateLimitHit.__table__))
+    engine.dispose()
+
+
+@pytest.fixture
+def rl_app(database_url):
+    """The app with rate limits on (off in every other fixture), small limits, and an empty rate_limit_hit
+    table before and after (auth/, messages/ and house/ test the limits)."""
+    app = make_app(
+        database_url,
+        RATELIMIT_IN_TESTS=True,
+        RATELIMIT_LOGIN_PER_ACCOUNT=(3, 900),
+        RATELIMIT_LOGIN_PER_ADDRESS=(5, 900),
+        RATELIMIT_REGISTER_PER_ADDRESS=(2, 3600),
+        RATELIMIT_MESSAGES_PER_SENDER=(4, 60),
+    )
+    clear_rate_limit_hits(database_url)
+    with running(app):
+        yield app
+    clear_rate_limit_hits(database_url)
+
+
+@pytest.fixture
+def rl_client(rl_app):
+    return rl_app.test_client()
 
 
 class StatementLog:

@@ -122,7 +122,7 @@ def entries() -> list[Entry]:
         else:
             try:
                 entry.samples = _load_samples(path)
-            except Exception as exc:  # shown on the page and failed by tests/test_gallery.py
+            except Exception as exc:  # shown on the page and failed by tests/house/test_gallery.py
                 entry.error = f"{type(exc).__name__}: {exc}"
         found.append(entry)
     return found

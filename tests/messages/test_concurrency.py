@@ -1,0 +1,266 @@
+"""Exactness under concurrency (SPEC S5, S11 items 3-5): the badge, the JSON payload and /messages
+always agree with the database, with many senders, reads and polls at the same moment."""
+
+# Users sign in through the form (the actor); the sends stay raw POSTs: many threads send as fast as they
+# can, and opening the thread first would mark it read and change what is counted.
+
+from __future__ import annotations
+
+import threading
+
+import sqlalchemy as sa
+
+from microblog.extensions import db
+from microblog.messages.models import Member, Message
+from microblog.users.models import User
+from tests.conftest import HTMX, make_user, send
+from tests.html import actor, fragment, page, text
+
+SENDERS = 8
+PER_SENDER = 25
+
+
+def truth(user_id: int, other_id: int | None = None) -> int:
+    """Unread messages straight from the tables (in one conversation when `other_id` is given)."""
+    stmt = sa.select(sa.func.count()).select_from(Member).join(Message, sa.and_(
+        Message.conversation_id == Member.conversation_id, Message.recipient_id == Member.user_id,
+        Message.id > Member.last_read_message_id)).where(Member.user_id == user_id)
+    if other_id is not None:
+        stmt = stmt.where(Member.other_id == other_id)
+    return db.session.scalar(stmt)
+
+
+def signed_in(app, username):
+    client = app.test_client()
+    assert actor(client, username).signs_in().status == 303
+    return client
+
+
+def run_all(workers):
+    errors = []
+
+    def guard(fn):
+        def run():
+            try:
+                fn()
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+        return run
+
+    threads = [threading.Thread(target=guard(fn)) for fn in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a worker hung"
+    assert errors == [], errors
+
+
+def badge_count(client) -> int:
+    response = client.get("/notifications/badge", headers=HTMX)
+    assert response.status_code == 200
+    label = text(fragment(response, "#message-count").find(class_="visually-hidden"))
+    return int(label.split()[0]) if label else 0
+
+
+def json_count(client) -> int:
+    payload = client.get("/notifications?since=0").get_json()
+    counts = [n["data"] for n in payload if n["name"] == "unread_message_count"]
+    return counts[0] if counts else 0
+
+
+def listed_counts(client) -> dict[str, int]:
+    """The conversation list as the user sees it: {other person: unread count shown}."""
+    counts, page_number = {}, 1
+    while True:
+        response = client.get(f"/messages?page={page_number}")
+        assert response.status_code == 200
+        soup = page(response)
+        for row in soup.find(id="conversation-list").select("li[id^=conversation-]"):
+            hidden = row.find(class_="visually-hidden")
+            label = text(hidden) if hidden and "unread" in text(hidden) else ""
+            counts[row.find("a").get_text()] = int(label.split()[0]) if label else 0
+        if soup.find("a", rel="next") is None:
+            return counts
+        page_number += 1
+
+
+def thread_ids(client, other: str) -> list[int]:
+    """Every message id of the conversation, following its "Earlier messages" links."""
+    soup = page(client.get(f"/messages/{other}"))
+    ids = [int(a["id"].split("-")[1]) for a in soup.find(id="message-log").find_all("article")]
+    earlier = soup.find(id="earlier-messages")
+    while earlier is not None:
+        older = fragment(client.get(earlier["href"], headers=HTMX))
+        ids = [int(a["id"].split("-")[1]) for a in older.find_all("article")] + ids
+        earlier = older.find(id="earlier-messages")
+    return ids
+
+
+def test_many_senders_into_many_conversations_count_exactly(app):
+    """8 senders x 25 messages to one recipient at the same moment -> badge 200, payload 200, each
+    conversation 25 in the list, and every message shown exactly once in its thread."""
+    target = make_user("target")
+    names = [make_user(f"sender{i}").username for i in range(SENDERS)]
+    clients = [signed_in(app, name) for name in names]
+    barrier = threading.Barrier(SENDERS)
+
+    def sender(client):
+        def run():
+            barrier.wait()
+            for i in range(PER_SENDER):
+                response = client.post("/send_message/target", data={"message": f"m{i}"})
+                assert response.status_code == 303, response.status_code
+        return run
+
+    run_all([sender(c) for c in clients])
+    total = SENDERS * PER_SENDER
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Message)) == total
+    assert truth(target.id) == total
+    reader = signed_in(app, "target")
+    assert badge_count(reader) == total
+    assert json_count(reader) == total
+    app.config["MESSAGES_PER_PAGE"] = 3
+    assert listed_counts(reader) == {name: PER_SENDER for name in names}
+    app.config["THREAD_MESSAGES_PER_PAGE"] = 50
+    seen = []
+    for name in names:
+        seen += thread_ids(reader, name)
+    assert len(seen) == total and len(set(seen)) == total
+    # Having opened every conversation, nothing is unread and all agree.
+    assert truth(target.id) == 0
+    assert badge_count(reader) == 0
+    assert json_count(reader) == 0
+    assert set(listed_counts(reader).values()) == {0}
+
+
+def test_many_senders_into_one_conversation_count_exactly(app):
+    """Four sessions of one sender write into the same conversation at once: one conversation, exact counts."""
+    target = make_user("target")
+    make_user("sender")
+    clients = [signed_in(app, "sender") for _ in range(4)]
+    barrier = threading.Barrier(4)
+
+    def sender(client):
+        def run():
+            barrier.wait()
+            for i in range(PER_SENDER):
+                assert client.post("/messages/target", data={"message": f"m{i}"}).status_code == 303
+        return run
+
+    run_all([sender(c) for c in clients])
+    reader = signed_in(app, "target")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Member)) == 2
+    assert truth(target.id) == 4 * PER_SENDER == badge_count(reader) == json_count(reader)
+    assert listed_counts(reader) == {"sender": 4 * PER_SENDER}
+
+
+def test_reads_and_polls_during_sends_never_disagree(app):
+    """While senders write into one open conversation and into others, the recipient keeps that thread open
+    (reloading it and polling it) and polls the badge; at the end the badge, the payload, the list and
+    the thread agree with the tables, and the thread has shown every message of its conversation."""
+    target = make_user("target")
+    names = [make_user(f"sender{i}").username for i in range(4)]
+    clients = [signed_in(app, name) for name in names]
+    reader = signed_in(app, "target")
+    thread_poller = signed_in(app, "target")
+    poller = signed_in(app, "target")
+    done = threading.Event()
+    observed, shown = [], set()
+
+    def sender(client):
+        def run():
+            for i in range(20):
+                assert client.post("/send_message/target", data={"message": f"m{i}"}).status_code == 303
+        return run
+
+    def read_loop():
+        while not done.is_set():
+            assert reader.get("/messages/sender0").status_code == 200
+
+    def thread_poll_loop():
+        soup = page(thread_poller.get("/messages/sender0"))
+        shown.update(int(a["id"].split("-")[1]) for a in soup.find(id="message-log").find_all("article"))
+        url = soup.find(id="thread-poller")["hx-get"]
+        while True:
+            finished = done.is_set()
+            response = thread_poller.get(url, headers=HTMX)
+            assert response.status_code in (200, 204)
+            if response.status_code == 200:
+                soup = fragment(response)
+                shown.update(int(a["id"].split("-")[1]) for a in soup.find_all("article"))
+                url = soup.find(id="thread-poller")["hx-get"]
+            if finished:
+                return
+
+    def poll_loop():
+        while not done.is_set():
+            observed.append(badge_count(poller))
+
+    def senders_then_stop():
+        run_all([sender(c) for c in clients])
+        done.set()
+
+    app.config["THREAD_MESSAGES_PER_PAGE"] = 100
+    run_all([senders_then_stop, read_loop, thread_poll_loop, poll_loop])
+    assert observed, "the poller never ran"
+    expected = truth(target.id)
+    assert badge_count(poller) == expected == json_count(poller)
+    counts = listed_counts(poller)
+    assert counts == {name: truth(target.id, User.by_username(name).id) for name in names}
+    assert counts["sender0"] == 0  # the open thread showed (and marked read) every message in it
+    sender0 = User.by_username("sender0").id
+    assert shown == set(db.session.scalars(sa.select(Message.id).where(Message.sender_id == sender0)))
+
+
+def test_two_users_messaging_each_other_at_once_do_not_deadlock(app):
+    make_user("ann")
+    make_user("ben")
+    ann, ben = signed_in(app, "ann"), signed_in(app, "ben")
+    barrier = threading.Barrier(2)
+
+    def talk(client, to):
+        def run():
+            barrier.wait()
+            for i in range(15):
+                assert client.post(f"/send_message/{to}", data={"message": f"m{i}"}).status_code == 303
+        return run
+
+    run_all([talk(ann, "ben"), talk(ben, "ann")])
+    assert badge_count(ann) == 15 and badge_count(ben) == 15
+
+
+def test_send_and_mark_read_directly(app):
+    """The unread module keeps the stored count equal to the truth, step by step."""
+    from microblog.messages.models import membership
+    from microblog.unread import mark_read, total_unread
+
+    alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
+    for i in range(5):
+        send(bob, alice, f"m{i}")  # ids 1..5
+    send(carol, alice, "from carol")  # id 6
+    assert truth(alice.id) == 6 == total_unread(alice.id)
+    user = db.session.get(User, alice.id)
+    user.unread_count = 6
+    member = membership(alice.id, bob.id)
+    assert mark_read(user, member, 3) == 3
+    assert truth(alice.id) == 3 and truth(alice.id, bob.id) == 2
+    assert mark_read(user, member, 2) == 3  # the watermark never moves back
+    assert truth(alice.id) == 3
+    assert mark_read(user, member, 5, clear=True) == 1
+    assert truth(alice.id) == 1 and truth(alice.id, carol.id) == 1
+
+
+def test_a_conversations_newest_message_never_moves_back(app):
+    """Two sends the opposite way in one conversation, the later id committing first: the slower one must
+    not store its older id as the conversation's newest (the list's order and the unread total rely on it)."""
+    from microblog.unread import total_unread
+
+    alice, bob = make_user("alice"), make_user("bob")
+    send(alice, bob, "first")  # id 1, creates the conversation
+    # As if a send the other way, with a higher id, had committed in between.
+    db.session.execute(sa.update(Member).values(last_message_id=50))
+    db.session.commit()
+    send(bob, alice, "slower")  # id 2
+    assert {m.last_message_id for m in db.session.scalars(sa.select(Member))} == {50}
+    assert total_unread(alice.id) == 1 == truth(alice.id)

@@ -1,0 +1,88 @@
+"""What requests cost in SQL statements, counted (not timed): fixed whatever the data size (SPEC S5, S11 item 8)."""
+
+import sqlalchemy as sa
+
+from microblog.extensions import db
+from microblog.messages.models import Message
+from microblog.posts.models import Post
+from tests.conftest import HTMX, make_user, send
+
+
+def grow(alice, bob, n, others=()):
+    db.session.add_all(Post(body=f"p{i}", user_id=bob.id) for i in range(n))
+    db.session.commit()
+    for i in range(n):
+        send(bob, alice, f"m{i}")
+        send(alice, bob, f"r{i}")
+    for other in others:
+        send(other, alice, "hello")
+
+
+def newest_id() -> int:
+    return db.session.scalar(sa.select(sa.func.max(Message.id)))
+
+
+def test_conversation_list_is_one_statement_for_the_page(app, client, auth, alice, bob, statements):
+    for i in range(12):
+        send(make_user(f"u{i}"), alice, "hi")
+    auth.login("alice")
+    with statements.recording() as log:
+        assert client.get("/messages", headers=HTMX).status_code == 200
+    # the user with the badge's count, then the page: memberships, people, last messages and counts at once
+    assert log.count == 2, log.queries
+    assert log.writes == []
+
+
+def test_thread_with_news_runs_a_small_fixed_number_of_statements(app, client, auth, alice, bob, statements):
+    grow(alice, bob, 30)
+    auth.login("alice")
+    with statements.recording() as log:
+        assert client.get("/messages/bob", headers=HTMX).status_code == 200
+    # user+badge, other user, membership, page of messages, lock, watermark update, total, stamp, notification, upsert,
+    # and the push to the reader's other tabs
+    assert log.count <= 11, log.queries
+
+
+def test_idle_thread_poll_is_one_query_no_write_no_template(app, client, auth, alice, bob, statements):
+    from flask import template_rendered
+
+    send(bob, alice, "hi")
+    auth.login("alice")
+    client.get("/messages/bob")
+    rendered = []
+    template_rendered.connect(lambda sender, template, context, **kw: rendered.append(template.name), app)
+    after = newest_id()
+    with statements.recording() as log:
+        response = client.get(f"/messages/bob?after={after}", headers=HTMX)
+    assert response.status_code == 204
+    assert log.count == 1 and log.writes == [], log.queries
+    assert log.statements == log.queries, "one statement, its own transaction: no BEGIN"
+    assert rendered == []
+
+
+def test_thread_poll_with_news_is_fixed_whatever_the_thread_length(app, client, auth, alice, bob, statements):
+    auth.login("alice")
+    counts = []
+    for n in (3, 40):
+        grow(alice, bob, n)
+        client.get("/messages/bob")
+        after = newest_id()
+        send(bob, alice, "news")
+        with statements.recording() as log:
+            assert client.get(f"/messages/bob?after={after}", headers=HTMX).status_code == 200
+        counts.append(log.count)
+    assert counts[0] == counts[1] <= 12, counts
+
+
+def test_revisiting_a_read_thread_takes_no_lock_and_writes_nothing(app, client, auth, alice, bob, statements):
+    """Nothing new since the last visit: the thread neither waits for nor holds the user's write lock."""
+    grow(alice, bob, 5)
+    app.config["LAST_SEEN_RESOLUTION_SECONDS"] = 10**9
+    auth.login("alice")
+    assert client.get("/messages/bob").status_code == 200  # marks the five read
+    with statements.recording() as log:
+        response = client.get("/messages/bob", headers=HTMX)
+    assert response.status_code == 200
+    assert log.writes == []
+    assert not any("FOR NO KEY UPDATE" in s.upper() or "IMMEDIATE" in s.upper() for s in log.statements), log.statements
+    assert log.count <= 4, log.queries  # the user with the badge's count, the other user, membership, messages

@@ -1,0 +1,255 @@
+"""Search (SPEC S15): the database's own full-text engine on SQLite and PostgreSQL, relevance then recency,
+real pager links, safe highlighting, user text as words only, the plain form and the htmx fragment."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from microblog.extensions import db
+from microblog.posts.models import Post
+from tests.conftest import HTMX, make_app, make_post, make_user, scratch_pg_database
+from tests.html import by_id, fragment, page, submit, text
+
+
+def result_ids(soup) -> list[str]:
+    return [a["id"] for a in soup.select("#search-posts article")]
+
+
+def search(client, q, **headers):
+    return client.get("/search", query_string={"q": q}, headers=headers)
+
+
+def test_the_navbar_form_searches_without_javascript(as_alice, alice):
+    post = make_post(alice, "Walking the dog in the park")
+    make_post(alice, "Nothing to see here")
+    form = by_id(page(as_alice.get("/index")), "search-form")
+    response = submit(as_alice, form, q="dog")
+    assert response.status_code == 200
+    soup = page(response)
+    assert result_ids(soup) == [f"post-{post.id}"]
+    assert by_id(soup, "search-q")["value"] == "dog"  # the box keeps what was typed
+    assert "dog" in text(by_id(soup, "search-heading"))
+
+
+def test_htmx_gets_the_results_fragment_and_vary(as_alice, alice):
+    make_post(alice, "Walking the dog")
+    response = search(as_alice, "dog", **HTMX)
+    results = fragment(response, "#search-results")
+    assert len(results.select("article")) == 1
+    assert "HX-Request" in response.headers["Vary"]
+    for other in ({"HX-Boosted": "true"}, {"HX-History-Restore-Request": "true"}):
+        assert page(search(as_alice, "dog", **HTMX, **other)).find(id="search-results")
+
+
+def test_the_box_searches_as_you_type(as_alice):
+    box = by_id(page(as_alice.get("/index")), "search-q")
+    assert box["hx-trigger"] == "input changed delay:300ms, search"
+    assert box["hx-get"] == "/search" and box["name"] == "q"
+    assert box["hx-sync"] == "this:replace" and box["hx-push-url"] == "true"
+    assert box["hx-indicator"] == "#search-indicator" and box["hx-target"] == "#main"
+
+
+def test_every_word_must_match_and_the_last_is_a_prefix(as_alice, alice):
+    both = make_post(alice, "Cats and dogs")
+    make_post(alice, "Only cats")
+    assert result_ids(page(search(as_alice, "cats dog"))) == [f"post-{both.id}"]
+    assert result_ids(page(search(as_alice, "CAT"))) != []  # case and prefix
+
+
+def test_relevance_first_then_recency(as_alice, alice):
+    relevant = make_post(alice, "tea tea tea")
+    old = make_post(alice, "I had some tea with a friend this afternoon at the cafe")
+    new = make_post(alice, "I had some tea with a friend this afternoon at the cafe")
+    assert result_ids(page(search(as_alice, "tea"))) == [f"post-{relevant.id}", f"post-{new.id}", f"post-{old.id}"]
+
+
+def test_only_the_newest_matches_are_ranked(as_alice, alice, monkeypatch):
+    from microblog.search import engine
+
+    monkeypatch.setattr(engine, "RANKED", 2)
+    relevant_but_old = make_post(alice, "fig fig fig")
+    ids = [make_post(alice, f"a fig tree, number {i}").id for i in range(2)]
+    assert result_ids(page(search(as_alice, "fig"))) == [f"post-{i}" for i in ids[::-1]]
+    assert relevant_but_old.id not in ids
+
+
+def test_the_index_follows_edits_and_deletes(as_alice, alice):
+    post = make_post(alice, "original words")
+    post.body = "replaced text"
+    db.session.commit()
+    assert result_ids(page(search(as_alice, "original"))) == []
+    assert result_ids(page(search(as_alice, "replaced"))) == [f"post-{post.id}"]
+    db.session.delete(post)
+    db.session.commit()
+    assert result_ids(page(search(as_alice, "replaced"))) == []
+
+
+def test_results_are_paginated_with_real_links(app, as_alice, alice):
+    app.config["POSTS_PER_PAGE"] = 2
+    ids = [make_post(alice, f"banana number {i}").id for i in range(5)]
+    soup = page(search(as_alice, "banana"))
+    assert result_ids(soup) == [f"post-{i}" for i in ids[::-1][:2]]
+    older = soup.select_one("a[rel=next]")
+    assert older["href"] == older["hx-get"] and older["hx-target"] == "#search-results"
+    soup2 = page(as_alice.get(older["href"]))
+    assert result_ids(soup2) == [f"post-{i}" for i in ids[::-1][2:4]]
+    third = page(as_alice.get(soup2.select_one("a[rel=next]")["href"]))
+    assert result_ids(third) == [f"post-{ids[0]}"] and third.select_one("a[rel=next]") is None
+
+
+def test_matches_are_highlighted_and_the_text_stays_text(as_alice, alice):
+    make_post(alice, '<script>alert("x")</script> <b>kiwi</b> & kiwis')
+    soup = page(search(as_alice, "kiwi"))
+    article = soup.select_one("#search-posts article")
+    assert article.find("script") is None and article.find("b") is None
+    assert [m.get_text() for m in article.select("mark")] == ["kiwi", "kiwis"]
+    assert '<script>alert("x")</script>' in text(article)
+
+
+def test_people_are_found_by_name(as_alice, alice):
+    make_user("Carolina")
+    make_user("carol")
+    make_user("bob")
+    make_user("Marcarol")
+    soup = page(search(as_alice, "CAROL"))
+    people = by_id(soup, "search-users")
+    assert [a.get_text() for a in people.select("a")] == ["carol", "Carolina"]  # by the start, shortest first
+    assert [m.get_text() for m in people.select("mark")] == ["carol", "Carolina"]
+    assert people.select("a")[1]["href"] == "/user/Carolina"
+    assert page(search(as_alice, "%")).find(id="search-users") is None  # LIKE syntax is text too
+
+
+def test_an_empty_query_gives_a_hint(as_alice, alice):
+    make_post(alice, "something")
+    for q in ("", "   ", "***", "\"'()"):
+        soup = page(search(as_alice, q))
+        assert "Type one or more words" in text(by_id(soup, "search-hint")), q
+        assert result_ids(soup) == []
+
+
+def test_no_match_says_so(as_alice, alice):
+    make_post(alice, "something")
+    assert "No posts match" in text(by_id(page(search(as_alice, "zebra")), "search-empty"))
+
+
+@pytest.mark.parametrize("q", [
+    '"', '""', '"cat', "cat\"", "NEAR(cat dog)", "cat NEAR dog", "cat OR dog", "cat AND NOT dog", "*", "cat*",
+    "-cat", "cat -dog", "(cat)", "((", ")", "cat:*", "cat & dog | !bird", "'", "''", "\\", "\x00", "cat\x00dog",
+    "x" * 10_000, "cat " * 3000, "日本語のテキスト", "🐱", "café", "a_b", "%_", "^cat", "{cat}", "body:cat",
+    "\u202eevil",
+])
+def test_query_syntax_is_just_words(as_alice, alice, q):
+    make_post(alice, "cat or dog")
+    response = search(as_alice, q)
+    assert response.status_code == 200, q
+    assert page(response).find(id="search-results")
+    assert search(as_alice, q, **HTMX).status_code == 200
+
+
+@pytest.mark.parametrize("raw", ["%ED%A0%80", "%FF%FE", "%C0%AF", "%", "%%00"])
+def test_broken_percent_encoding_is_harmless(as_alice, raw):
+    response = as_alice.get("/search?q=" + raw)
+    assert response.status_code == 200 and page(response).find(id="search-results")
+
+
+def test_operators_are_words(as_alice, alice):
+    with_or = make_post(alice, "cat or dog")
+    make_post(alice, "cat")
+    make_post(alice, "dog")
+    assert result_ids(page(search(as_alice, "cat OR dog"))) == [f"post-{with_or.id}"]
+    assert result_ids(page(search(as_alice, "-dog"))) != []  # "dog", not "not dog"
+
+
+def test_a_page_past_the_results_is_404(as_alice, alice):
+    make_post(alice, "lonely word")
+    response = as_alice.get("/search", query_string={"q": "lonely", "page": 2})
+    assert response.status_code == 404 and "There is no page 2" in text(by_id(page(response), "error"))
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "abc", "9999999", "1.5", ""])
+def test_bad_page_numbers_are_400(as_alice, bad):
+    assert as_alice.get("/search", query_string={"q": "cat", "page": bad}).status_code == 400
+
+
+def test_search_needs_a_signed_in_user(client):
+    response = client.get("/search?q=cat")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_messages_are_never_searched(as_alice, alice, bob):
+    from tests.conftest import send
+
+    send(bob, alice, "secret pineapple")
+    assert result_ids(page(search(as_alice, "pineapple"))) == []
+
+
+# -- the migration indexes the posts that were there before it -------------------------------------
+
+def _migrate_and_search(url: str):
+    from flask_migrate import downgrade, upgrade
+
+    app = make_app(url, create_tables=False)
+    with app.app_context():
+        upgrade(revision="3c1f0a2b7d45")
+        db.session.execute(sa.text(
+            "INSERT INTO \"user\" (username, username_key, email, password_hash, last_seen, last_read_message_id, "
+            "session_token) VALUES ('old', 'old', 'old@example.com', 'x', CURRENT_TIMESTAMP, 0, 't')"))
+        db.session.execute(sa.text("INSERT INTO post (body, timestamp, user_id) VALUES "
+                                   "('an elephant from before', CURRENT_TIMESTAMP, 1)"))
+        db.session.commit()
+        upgrade()
+        from microblog.search.engine import post_ids
+
+        assert post_ids(["elephant"], 10, 0) == [1]
+        db.session.add(Post(body="a new elephant", user_id=1))
+        db.session.commit()
+        assert post_ids(["elephant"], 10, 0) == [2, 1]
+        db.session.remove()
+        downgrade(revision="3c1f0a2b7d45")
+        upgrade()
+        assert sorted(post_ids(["eleph"], 10, 0)) == [1, 2]
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_migration_indexes_existing_posts_on_sqlite(tmp_path):
+    _migrate_and_search("sqlite:///" + str(tmp_path / "migrated.db"))
+
+
+def test_the_migration_indexes_existing_posts_on_postgresql():
+    with scratch_pg_database("microblog_search") as url:
+        _migrate_and_search(url)
+
+
+def _fts_schema(url: str, migrate: bool) -> list[str]:
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SERVER_NAME": "localhost"})
+    with app.app_context():
+        if migrate:
+            upgrade()
+        else:
+            db.create_all()
+        rows = db.session.execute(sa.text(
+            "SELECT sql FROM sqlite_master WHERE name LIKE 'post_fts%' AND sql IS NOT NULL ORDER BY name")).scalars()
+        schema = [" ".join(sql.split()) for sql in rows]
+        db.session.remove()
+        db.engine.dispose()
+    return schema
+
+
+def test_the_migrated_index_is_the_one_the_models_build_with_prefixes_up_to_six_letters(tmp_path):
+    """Search as you type ends on a prefix; FTS5 answers prefixes of 1-6 letters from their own index."""
+    migrated = _fts_schema("sqlite:///" + str(tmp_path / "migrated.db"), migrate=True)
+    created = _fts_schema("sqlite:///" + str(tmp_path / "created.db"), migrate=False)
+    assert migrated == created
+    assert any("prefix='1 2 3 4 5 6'" in sql for sql in migrated)
+    assert sum(sql.startswith("CREATE TRIGGER post_fts_") for sql in migrated) == 3
+
+
+def test_a_six_letter_prefix_finds_every_longer_word(as_alice, alice):
+    first = make_post(alice, "Polling every ten seconds")
+    second = make_post(alice, "A pollinator visits")
+    make_post(alice, "A poll")
+    assert set(result_ids(page(search(as_alice, "pollin")))) == {f"post-{first.id}", f"post-{second.id}"}

@@ -1,0 +1,145 @@
+"""Who may message you and blocks (SPEC S14): told before typing, 403 on a direct POST, nothing stored.
+
+Users act through the pages' own forms (tests/html.py's actor); the raw POSTs left are what no form on the
+page offers (a refused recipient's URL, a block of yourself or of nobody): what a non-browser would send."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from microblog.activity.models import FOLLOW, Activity, Block
+from microblog.extensions import db
+from microblog.messages.models import Message
+from microblog.users.models import User
+from tests.conftest import make_post, make_user
+from tests.html import actor, by_id, page, text
+
+
+def set_policy(client, auth, name, policy):
+    auth.login(name)
+    soup = page(client.get("/edit_profile"))
+    form = by_id(soup, "profile-form")
+    assert {i["value"] for i in form.find_all("input", attrs={"name": "message_policy"})} == {"everyone", "following", "nobody"}
+    checked = form.find("input", attrs={"name": "message_policy", "checked": True})
+    assert checked["value"] == db.session.get(User, db.session.scalar(sa.select(User.id).where(User.username == name))).message_policy
+    settings = actor(client).opens("/edit_profile")
+    assert settings.submits("#profile-form", about_me="", message_policy=policy).status == 303
+    auth.logout()
+
+
+def messages_count():
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Message))
+
+
+def test_default_is_everyone(app, alice):
+    assert alice.message_policy == "everyone"
+
+
+def test_nobody_refuses_before_typing_and_on_a_direct_post(app, client, auth, alice, bob):
+    set_policy(client, auth, "bob", "nobody")
+    auth.login("alice")
+    profile = page(client.get("/user/bob"))
+    assert profile.find(id="send-message-link") is None
+    assert text(by_id(profile, "message-refused")) == "bob does not accept messages."
+    thread = page(client.get("/messages/bob"))
+    assert text(by_id(thread, "message-refused")) == "bob does not accept messages."
+    assert thread.find("textarea") is None
+    response = client.post("/messages/bob", data={"message": "hi"})
+    assert response.status_code == 403 and "bob does not accept messages." in response.get_data(as_text=True)
+    assert client.post("/send_message/bob", data={"message": "hi"}).status_code == 403
+    assert messages_count() == 0
+
+
+def test_people_i_follow_and_existing_conversations_follow_the_current_setting(app, client, auth, alice, bob):
+    alice_, bob_ = actor(client, "alice"), actor(client, "bob")
+    alice_.signs_in()
+    thread = alice_.opens("/user/bob").follows_link("#send-message-link")
+    assert thread.submits("#message-form", message="before").status == 303
+    alice_.signs_out()
+    set_policy(client, auth, "bob", "following")
+    alice_.signs_in()
+    assert thread.submits("#message-form", message="after").status == 403  # the form of a page opened before
+    assert messages_count() == 1
+    alice_.signs_out()
+    bob_.signs_in()
+    assert bob_.opens("/user/alice").presses("Follow").status == 303
+    bob_.signs_out()
+    alice_.signs_in()
+    thread = alice_.opens("/user/bob").follows_link("#send-message-link")
+    assert thread.submits("#message-form", message="now").status == 303
+    assert messages_count() == 2
+
+
+def test_bad_policy_is_a_422(app, client, auth, alice):
+    auth.login("alice")
+    response = actor(client).opens("/edit_profile").submits("#profile-form", message_policy="admins")
+    assert response.status == 422
+    assert db.session.get(User, alice.id).message_policy == "everyone"
+
+
+def test_block_from_the_profile_without_and_with_htmx(app, client, auth, alice, bob):
+    alice_, bob_ = actor(client, "alice"), actor(client, "bob")
+    bob_.signs_in()
+    assert bob_.opens("/user/alice").presses("Follow").status == 303
+    make_post(bob, "bob's post")
+    bob_.signs_out()
+    alice_.signs_in()
+    assert alice_.opens("/user/bob").presses("Follow").status == 303
+    profile = alice_.opens("/user/bob")
+    form = profile.by_id("block-controls").find("form")
+    assert form["action"] == form["hx-post"] == "/block/bob" and form["method"] == "post"
+    assert "bob's post" in text(by_id(page(client.get("/index")), "post-list"))
+    response = profile.with_htmx().presses("Block")
+    assert response.status == 200
+    controls = response.fragment("#block-controls")
+    assert controls.find("form")["action"] == "/unblock/bob"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Block)) == 1
+    assert not db.session.get(User, bob.id).is_following(alice)  # their follow ended
+    assert "bob's post" not in text(by_id(page(client.get("/index")), "post-list"))  # left my timeline
+    settings = page(client.get("/edit_profile"))
+    assert [text(a) for a in by_id(settings, "blocked-users").find_all("a")] == ["bob"]
+    auth.logout()
+    auth.login("bob")
+    assert client.post("/follow/alice").status_code == 403
+    profile = page(client.get("/user/alice"))
+    assert text(by_id(profile, "message-refused")) == "You can't message this user."
+    assert client.post("/messages/alice", data={"message": "hi"}).status_code == 403
+    assert actor(client).opens("/index").submits("#post-form", post="hey @alice").status == 303
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Activity).where(Activity.kind != FOLLOW)) == 0
+    assert messages_count() == 0
+    auth.logout()
+    auth.login("alice")
+    assert alice_.opens("/user/bob").presses("Unblock").status == 303  # no JS: back to the profile
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Block)) == 0
+
+
+def test_block_yourself_and_unknown_names(app, client, auth, alice):
+    auth.login("alice")
+    assert client.post("/block/alice").status_code == 400
+    assert client.post("/block/nobody").status_code == 404
+    assert client.post("/unblock/nobody").status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Block)) == 0
+
+
+def test_block_needs_the_csrf_token(csrf_app):
+    from tests.auth.test_security import _csrf_login
+
+    make_user("alice")
+    make_user("bob")
+    client = csrf_app.test_client()
+    token = _csrf_login(client)
+    assert client.post("/block/bob").status_code == 400  # no token: refused, nothing stored
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Block)) == 0
+    form = by_id(page(client.get("/user/bob")), "block-controls").find("form")
+    field = form.find("input", attrs={"name": "csrf_token"})["value"]
+    assert client.post(form["action"], data={"csrf_token": field}).status_code == 303
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Block)) == 1
+    assert token
+
+
+def test_a_bad_policy_is_shown_on_the_form(app, client, auth, alice):
+    auth.login("alice")
+    soup = actor(client).opens("/edit_profile").submits("#profile-form", message_policy="admins").page()
+    radios = by_id(soup, "profile-form").find_all("input", attrs={"name": "message_policy"})
+    assert all(r["aria-invalid"] == "true" for r in radios)
+    assert text(by_id(soup, "message_policy-error"))
