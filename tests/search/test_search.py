@@ -225,12 +225,10 @@ def test_the_migration_indexes_existing_posts_on_postgresql():
 def _fts_schema(url: str, migrate: bool) -> list[str]:
     from flask_migrate import upgrade
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SERVER_NAME": "localhost"})
+    app = make_app(url, create_tables=not migrate)
     with app.app_context():
         if migrate:
             upgrade()
-        else:
-            db.create_all()
         rows = db.session.execute(sa.text(
             "SELECT sql FROM sqlite_master WHERE name LIKE 'post_fts%' AND sql IS NOT NULL ORDER BY name")).scalars()
         schema = [" ".join(sql.split()) for sql in rows]
