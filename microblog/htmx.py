@@ -42,6 +42,7 @@ HX_PUSH_URL = "HX-Push-Url"
 NOTHING_NEW = 204  # htmx swaps nothing (base.html's responseHandling)
 STOP_POLLING = 286  # htmx cancels an `every Ns` trigger when it receives this status
 ERROR_REGION = "#error-region"  # in base.html, outside every swapped target
+TITLE = "partials/shared/title.html"  # the document's <title>, in base.html and atop a titled fragment
 SWAPPED_IN_PLACE = (422, 429)  # errors that swap where the request aimed (base.html's responseHandling)
 
 
@@ -78,13 +79,22 @@ def _partials(partial: str | None, oob: tuple[str, ...], context: dict) -> str:
     return body + "".join(render_template(name, oob=True, **context) for name in oob)
 
 
-def render(page: str, partial: str, status: int = 200, oob: tuple[str, ...] = (), **context) -> Response:
+def render(page: str, partial: str, status: int = 200, oob: tuple[str, ...] = (), title: str | None = None,
+           **context) -> Response:
     """Render the page, or only its partial for a plain htmx request, from the same context.
 
     `oob` names more partials that go with the fragment out-of-band (rendered with `oob=True`); the
-    page needs none, as it includes them itself.
+    page needs none, as it includes them itself. `title` is the page's title; give it where the swap
+    pushes a new URL (search as you type): the fragment then starts with the <title> htmx renames the tab
+    with (partials/shared/title.html).
     """
-    body = _partials(partial, oob, context) if wants_fragment() else render_template(page, **context)
+    if title is not None:
+        context["title"] = title
+    if not wants_fragment():
+        return answer(render_template(page, **context), status)
+    body = _partials(partial, oob, context)
+    if title is not None:
+        body = render_template(TITLE, title=title) + body
     return answer(body, status)
 
 

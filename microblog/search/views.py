@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from ..htmx import render
@@ -20,5 +21,7 @@ def search():
     words = engine.terms(query)
     posts = engine.search_posts(words, current_app.config["POSTS_PER_PAGE"])
     users = engine.search_users(words) if words and posts.page == 1 else []
-    return render("search/search.html", "partials/search/results.html", q=query, words=words, posts=posts,
-                  users=users, endpoint="search.search", endpoint_args={"q": query})
+    # The tab's title follows the query: search as you type pushes the URL with each answer.
+    title = _("Results for “%(query)s”", query=query) if words else _("Search")
+    return render("search/search.html", "partials/search/results.html", title=title, q=query, words=words,
+                  posts=posts, users=users, endpoint="search.search", endpoint_args={"q": query})

@@ -16,9 +16,12 @@ def test_search_as_you_type(live_server, new_context):
     page.locator("#search-q").press_sequentially("bana", delay=50)
     expect(page).to_have_url(re.compile(r"/search\?q=bana$"))
     expect(page.locator("#search-posts article")).to_have_count(2)
+    expect(page).to_have_title("Results for “bana” · Microblog")  # the tab follows the pushed URL
+    expect(page.locator("title")).to_have_count(1)
     expect(page.locator("#search-posts mark").first).to_have_text(re.compile("^[Bb]anana"))
     page.locator("#search-q").press_sequentially("nas")
     expect(page.locator("#search-posts article")).to_have_count(1)
+    expect(page).to_have_title("Results for “bananas” · Microblog")
     assert same_document(page)
     page.go_back()
     expect(page).to_have_url(re.compile(r"q=bana$"))

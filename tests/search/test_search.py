@@ -42,6 +42,18 @@ def test_htmx_gets_the_results_fragment_and_vary(as_alice, alice):
         assert page(search(as_alice, "dog", **HTMX, **other)).find(id="search-results")
 
 
+def test_the_title_names_the_query_on_the_page_and_atop_the_fragment(as_alice, alice):
+    """Search as you type pushes the URL: the fragment starts with the <title> htmx renames the tab with."""
+    make_post(alice, "Walking the dog")
+    assert page(search(as_alice, "dog <b>")).title.get_text() == "Results for “dog <b>” · Microblog"
+    assert page(search(as_alice, "")).title.get_text() == "Search · Microblog"
+    body = search(as_alice, "dog <b>", **HTMX).get_data(as_text=True)
+    assert body.startswith("<title>Results for “dog &lt;b&gt;” · Microblog</title>")
+    assert body.count("<title>") == 1 and "<html" not in body
+    spanish = search(as_alice, "dog", **HTMX, **{"Accept-Language": "es"}).get_data(as_text=True)
+    assert spanish.startswith("<title>Resultados para «dog» · Microblog</title>")
+
+
 def test_the_box_searches_as_you_type(as_alice):
     box = by_id(page(as_alice.get("/index")), "search-q")
     assert box["hx-trigger"] == "input changed delay:300ms, search"
