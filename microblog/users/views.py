@@ -13,13 +13,14 @@ from ..activity.privacy import refusal, relation
 from ..database import begin_write
 from ..extensions import db
 from ..unread import lock_user
-from ..forms import EmptyForm, has_forbidden_characters
+from ..forms import EmptyForm
 from ..htmx import is_htmx, redirect_after_post, render, vary_on_htmx, wants_fragment
 from ..pagination import paginate
 from ..posts.models import Post
 from .avatar import avatar_svg
 from .forms import EditProfileForm
-from .models import USERNAME_MAX, User, username_key
+from .models import User
+from .names import lookup_key, text_error, username_key
 
 bp = Blueprint("users", __name__)
 
@@ -27,9 +28,11 @@ AVATAR_SIZES = range(16, 257)
 
 
 def get_user_or_404(username: str) -> User:
-    if has_forbidden_characters(username):
+    """The user with this name (any case) from a URL; 404 for a name nobody has or could have."""
+    key = lookup_key(username)
+    if key is None:
         abort(404, description=_("There is no user with that name."))
-    if current_user.is_authenticated and username_key(username) == current_user.username_key:
+    if current_user.is_authenticated and key == current_user.username_key:
         return current_user._get_current_object()  # your own profile: already loaded with the request
     user = User.by_username(username)
     if user is None:
@@ -160,7 +163,7 @@ def avatar(username):
     size = request.args.get("s", "64")
     if not (size.isascii() and size.isdigit()) or int(size) not in AVATAR_SIZES:
         abort(400, description=_("The avatar size must be a whole number from 16 to 256."))
-    if has_forbidden_characters(username) or len(username) > USERNAME_MAX:
+    if text_error(username) is not None:  # any name that could be typed gets one
         abort(404, description=_("There is no user with that name."))
     response = make_response(avatar_svg(f"user-{username_key(username)}", int(size)))
     response.mimetype = "image/svg+xml"
