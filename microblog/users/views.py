@@ -1,9 +1,12 @@
-"""Profiles, the profile form, follow/unfollow and avatars."""
+"""Profiles, the profile form, follow/unfollow (and the shape block/unblock share) and avatars."""
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -107,23 +110,43 @@ def edit_profile():
                            block_form=EmptyForm()), status
 
 
-def _follow_answer(user: User):
-    """The follow controls for htmx; a redirect to the profile otherwise."""
-    if is_htmx():
-        # The form in a hover card says so: its answer has no ids (the profile may show the same controls).
-        in_card = request.form.get("in_card") == "1"
-        response = make_response(render_template("partials/users/follow.html", **follow_context(user, in_card)))
-        return vary_on_htmx(response)
+def on_other_user(refuse_self):
+    """For the POST views that change how you stand with another user (follow, unfollow, block, unblock):
+    the view is called with the User named in the URL; 404 for a name nobody has, 400 (`refuse_self`,
+    a lazy string) for yourself."""
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(username):
+            user = get_user_or_404(username)
+            if user.id == current_user.id:
+                abort(400, description=str(refuse_self))
+            return view(user)
+        return wrapper
+    return decorate
+
+
+def relation_answer(user: User, fragment: bool, partial: str, context, message: str, category: str):
+    """What those views answer: when `fragment`, the changed controls (`partial` rendered from `context()`)
+    swapped in place; otherwise the profile, with `message` flashed."""
+    if fragment:
+        return vary_on_htmx(make_response(render_template(partial, **context())))
+    flash(message, category)
     return redirect_after_post(url_for("users.user", username=user.username))
+
+
+def _follow_answer(user: User, message: str, category: str):
+    """The follow controls for any htmx request; the profile with a flash otherwise."""
+    # The form in a hover card says so: its answer has no ids (the profile may show the same controls).
+    in_card = request.form.get("in_card") == "1"
+    return relation_answer(user, is_htmx(), "partials/users/follow.html", lambda: follow_context(user, in_card),
+                           message, category)
 
 
 @bp.post("/follow/<username>")
 @login_required
-def follow(username):
+@on_other_user(_l("You cannot follow yourself."))
+def follow(user: User):
     """Follow a user; the follow controls (htmx) or the profile."""
-    user = get_user_or_404(username)
-    if user.id == current_user.id:
-        abort(400, description=_("You cannot follow yourself."))
     lock_user(user.id)  # their activity count: concurrent follows are counted exactly (and a block waits)
     if blocks(user.id, current_user.id):  # read under the lock that blocking takes too
         db.session.rollback()
@@ -134,24 +157,18 @@ def follow(username):
         db.session.commit()
     except IntegrityError:  # a double click raced itself: already following
         db.session.rollback()
-    if not is_htmx():
-        flash(_("You are following %(username)s.", username=user.username), "success")
-    return _follow_answer(user)
+    return _follow_answer(user, _("You are following %(username)s.", username=user.username), "success")
 
 
 @bp.post("/unfollow/<username>")
 @login_required
-def unfollow(username):
+@on_other_user(_l("You cannot unfollow yourself."))
+def unfollow(user: User):
     """Stop following a user; the follow controls (htmx) or the profile."""
-    user = get_user_or_404(username)
-    if user.id == current_user.id:
-        abort(400, description=_("You cannot unfollow yourself."))
     begin_write()  # SQLite: take the write lock up front (a read transaction cannot always upgrade)
     if current_user.unfollow(user):
         db.session.commit()
-    if not is_htmx():
-        flash(_("You are not following %(username)s.", username=user.username), "info")
-    return _follow_answer(user)
+    return _follow_answer(user, _("You are not following %(username)s.", username=user.username), "info")
 
 
 @bp.get("/avatar/<username>.svg")
