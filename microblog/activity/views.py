@@ -16,7 +16,6 @@ from ..htmx import render, wants_fragment
 from ..pagination import paginate
 from ..posts.models import Post
 from ..unread import lock_user, mark_activity_read
-from ..users.models import followers
 from ..users.views import on_other_user, relation_answer
 from .models import FOLLOW, Activity, Block, blocks
 
@@ -76,8 +75,7 @@ def block(user):
     lock_user(current_user.id)  # the lock a follow of me takes: a follow cannot slip in after the block
     if not blocks(current_user.id, user.id):
         db.session.add(Block(blocker_id=current_user.id, blocked_id=user.id))
-    db.session.execute(sa.delete(followers).where(followers.c.follower_id == user.id,
-                                                  followers.c.followed_id == current_user.id))
+    user.unfollow(current_user)
     db.session.commit()
     return _block_answer(user, _("You blocked %(username)s.", username=user.username))
 

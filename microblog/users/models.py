@@ -9,7 +9,7 @@ from typing import Optional
 import sqlalchemy as sa
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import UTCDateTime, utcnow
@@ -48,23 +48,6 @@ class User(UserMixin, db.Model):
     activity_read_id: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     # Who may message this user: everyone, people they follow, or nobody (SPEC S14).
     message_policy: Mapped[str] = mapped_column(sa.String(16), default="everyone", server_default="everyone")
-
-    following = relationship(
-        "User",
-        secondary=followers,
-        primaryjoin=lambda: followers.c.follower_id == User.id,
-        secondaryjoin=lambda: followers.c.followed_id == User.id,
-        lazy="dynamic",
-        back_populates="followers",
-    )
-    followers = relationship(
-        "User",
-        secondary=followers,
-        primaryjoin=lambda: followers.c.followed_id == User.id,
-        secondaryjoin=lambda: followers.c.follower_id == User.id,
-        lazy="dynamic",
-        back_populates="following",
-    )
 
     # Filled by the user loader with the stored unread count, so pages need no extra query for the badge.
     unread_count: int = 0

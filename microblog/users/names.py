@@ -56,11 +56,6 @@ def username_error(name: str, current: str | None = None):
     return error
 
 
-def is_valid_username(name: str) -> bool:
-    """Whether `name` may be chosen as a new username."""
-    return username_error(name) is None
-
-
 def lookup_key(name: str) -> str | None:
     """The key to look a typed name (a form field, a URL part) up under, or None when no account can have
     that name (empty, too long, control characters, a key longer than the column): such names simply
