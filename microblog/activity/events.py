@@ -11,8 +11,9 @@ from markupsafe import Markup, escape
 from ..extensions import db
 from ..posts.models import Post
 from ..unread import add_activity, lock_users
-from ..users.models import User, username_key
-from .models import FOLLOW, MAX_MENTIONS, MENTION, MENTION_RE, Block, mentioned_names
+from ..users.models import User
+from ..users.names import MENTION_RE, username_key
+from .models import FOLLOW, MAX_MENTIONS, MENTION, Block, mentioned_names
 
 
 def mention_recipients(author: User, body: str) -> list[int]:

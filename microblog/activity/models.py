@@ -7,7 +7,6 @@ the recipient's events with an id above `user.activity_read_id` (see microblog.u
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
 from ..users.models import User
+from ..users.names import MENTION_RE, USERNAME_MAX, username_key
 
 FOLLOW = "follow"
 MENTION = "mention"
@@ -24,18 +24,14 @@ KINDS = (FOLLOW, MENTION)
 # At most this many distinct people are notified by one post: a flood of mentions stays cheap.
 MAX_MENTIONS = 10
 
-# `@name` where the name is a valid username not preceded by a word character (so e-mail addresses
-# are not mentions). Same alphabet as USERNAME_RE; a trailing dot is punctuation, not part of the name.
-MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?)")
-
 
 def mentioned_names(body: str) -> list[str]:
     """The distinct names (case-insensitive, first spelling kept) mentioned in `body`, in order."""
     seen: dict[str, str] = {}
     for match in MENTION_RE.finditer(body or ""):
         name = match.group(1)
-        if len(name) <= 64:
-            seen.setdefault(name.casefold(), name)
+        if len(name) <= USERNAME_MAX:
+            seen.setdefault(username_key(name), name)
     return list(seen.values())
 
 

@@ -5,18 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, url_for
+from flask import Blueprint, current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..forms import EmptyForm
-from ..htmx import fragment, redirect_after_post, render, wants_fragment
+from ..htmx import render, wants_fragment
 from ..pagination import paginate
 from ..posts.models import Post
 from ..unread import lock_user, mark_activity_read
-from ..users.models import followers
-from ..users.views import get_user_or_404
+from ..users.views import on_other_user, relation_answer
 from .models import FOLLOW, Activity, Block, blocks
 
 bp = Blueprint("activity", __name__)
@@ -62,36 +62,29 @@ def activity():
 
 def _block_answer(user, message: str):
     """The block control swapped in place (htmx), or the profile with a flash."""
-    if wants_fragment():
-        return fragment("partials/users/block.html", user=user, i_block=blocks(current_user.id, user.id),
-                        block_form=EmptyForm())
-    flash(message, "success")
-    return redirect_after_post(url_for("users.user", username=user.username))
+    return relation_answer(user, wants_fragment(), "partials/users/block.html",
+                           lambda: {"user": user, "i_block": blocks(current_user.id, user.id), "block_form": EmptyForm()},
+                           message, "success")
 
 
 @bp.post("/block/<username>")
 @login_required
-def block(username):
+@on_other_user(_l("You cannot block yourself."))
+def block(user):
     """Block a user: they cannot message, follow or mention-notify you; their follow of you ends."""
-    user = get_user_or_404(username)
-    if user.id == current_user.id:
-        abort(400, description=_("You cannot block yourself."))
     lock_user(current_user.id)  # the lock a follow of me takes: a follow cannot slip in after the block
     if not blocks(current_user.id, user.id):
         db.session.add(Block(blocker_id=current_user.id, blocked_id=user.id))
-    db.session.execute(sa.delete(followers).where(followers.c.follower_id == user.id,
-                                                  followers.c.followed_id == current_user.id))
+    user.unfollow(current_user)
     db.session.commit()
     return _block_answer(user, _("You blocked %(username)s.", username=user.username))
 
 
 @bp.post("/unblock/<username>")
 @login_required
-def unblock(username):
+@on_other_user(_l("You cannot block yourself."))
+def unblock(user):
     """Unblock a user (a no-op when not blocked)."""
-    user = get_user_or_404(username)
-    if user.id == current_user.id:
-        abort(400, description=_("You cannot block yourself."))
     lock_user(current_user.id)
     db.session.execute(sa.delete(Block).where(Block.blocker_id == current_user.id, Block.blocked_id == user.id))
     db.session.commit()

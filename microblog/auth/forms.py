@@ -10,21 +10,14 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 
 from ..extensions import db
 from ..forms import CleanText
-from ..users.models import EMAIL_MAX, USERNAME_MAX, User, is_valid_username, username_key
+from ..users.forms import UsernameRule
+from ..users.models import EMAIL_MAX, User
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 
 
-def validate_username_text(field) -> None:
-    """The one username rule (registration and profile): ASCII letters and digits, `.`, `-`, `_` (see README)."""
-    if not is_valid_username(field.data or ""):
-        raise ValidationError(
-            _l("Use Latin letters (a-z), digits, dots, dashes and underscores, starting with a letter or digit.")
-        )
-
-
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[CleanText(USERNAME_MAX)])
+    username = StringField(_l("Username"), validators=[UsernameRule(chosen=False)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
     remember_me = BooleanField(_l("Remember me"))
     submit = SubmitField(_l("Sign in"))
@@ -43,16 +36,11 @@ def repeat_password_field(label) -> PasswordField:
 
 
 class RegistrationForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[CleanText(USERNAME_MAX)])
+    username = StringField(_l("Username"), validators=[UsernameRule()])
     email = StringField(_l("Email"), validators=[CleanText(EMAIL_MAX), Email(check_deliverability=False)])
     password = new_password_field(_l("Password"))
     password2 = repeat_password_field(_l("Repeat password"))
     submit = SubmitField(_l("Register"))
-
-    def validate_username(self, field):
-        validate_username_text(field)
-        if db.session.scalar(sa.select(User.id).where(User.username_key == username_key(field.data))):
-            raise ValidationError(_l("This username is taken. Please choose another one."))
 
     # True when the email is registered already: the view then answers as for a new one, storing nothing.
     email_taken = False

@@ -17,7 +17,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import ratelimit
-from ..users.models import User, username_key
+from ..users.models import User
+from ..users.names import username_key
 
 DEVICE_COOKIE = "microblog_device"
 DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600

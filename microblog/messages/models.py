@@ -10,7 +10,7 @@ import functools
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
@@ -57,8 +57,6 @@ class Member(db.Model):
     # The conversation's newest message (the same for both members), for ordering the list.
     last_message_id: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
-    other: Mapped[User] = relationship(foreign_keys=[other_id], lazy="raise")
-
 
 class Message(db.Model):
     __tablename__ = "message"
@@ -77,9 +75,6 @@ class Message(db.Model):
     recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
     body: Mapped[str] = mapped_column(sa.String(BODY_MAX))
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    author: Mapped[User] = relationship(foreign_keys=[sender_id], lazy="raise")
-    recipient: Mapped[User] = relationship(foreign_keys=[recipient_id], lazy="raise")
 
     def __repr__(self) -> str:
         return f"<Message {self.id}>"

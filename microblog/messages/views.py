@@ -10,12 +10,13 @@ from flask_login import current_user, login_required
 from .. import ratelimit
 from ..auth.login import parse_session_id
 from ..extensions import login_manager
-from ..forms import EmptyForm, has_forbidden_characters
+from ..forms import EmptyForm
 from ..htmx import fragment, mark_poll, nothing_new, redirect_after_post, render, wants_fragment
 from ..pagination import Page, page_number
 from ..activity.privacy import refusal
 from ..unread import anything_new, mark_read, send
-from ..users.models import USERNAME_MAX, User, username_key
+from ..users.models import User
+from ..users.names import lookup_key, username_key
 from ..users.views import get_user_or_404
 from .forms import MessageForm
 from .models import conversation_list, membership, received_after, thread as thread_messages
@@ -86,9 +87,10 @@ def _partner(username: str) -> User:
 def _poll_unchanged(username: str) -> bool:
     """The poll's fast path: True when the session is valid and nothing new came (one query, no user loaded)."""
     parsed = parse_session_id(session.get("_user_id"))
-    if parsed is None or has_forbidden_characters(username) or len(username) > USERNAME_MAX:
+    key = lookup_key(username)
+    if parsed is None or key is None:
         return False
-    return anything_new(*parsed, username_key(username), cursor("after")) is False
+    return anything_new(*parsed, key, cursor("after")) is False
 
 
 def _cursor_after(messages, member) -> int:
@@ -109,8 +111,8 @@ def thread(username):
             return _no_store(nothing_new())
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if username.casefold() in LEGACY_PATHS and User.by_username(username) is None:
-        return _redirect(url_for(LEGACY_PATHS[username.casefold()]), 301)
+    if username_key(username) in LEGACY_PATHS and User.by_username(username) is None:
+        return _redirect(url_for(LEGACY_PATHS[username_key(username)]), 301)
     other = _partner(username)
     if request.method == "POST":
         return _reply(other)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import datetime
 from typing import Optional
@@ -10,13 +9,13 @@ from typing import Optional
 import sqlalchemy as sa
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
+from .names import USERNAME_MAX, lookup_key, username_key
 
-USERNAME_MAX = 64
 EMAIL_MAX = 120
 ABOUT_ME_MAX = 140
 
@@ -31,20 +30,6 @@ followers = sa.Table(
 
 def new_session_token() -> str:
     return secrets.token_urlsafe(16)
-
-
-# ASCII only, as GitHub and Mastodon do: no other script's lookalikes, full-width forms or direction changes
-# can be registered, and the lower-cased key is never longer than the name (see README, Security).
-USERNAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
-
-
-def is_valid_username(username: str) -> bool:
-    return len(username) <= USERNAME_MAX and USERNAME_RE.fullmatch(username) is not None
-
-
-def username_key(username: str) -> str:
-    """The case-insensitive form under which usernames are unique."""
-    return username.casefold()
 
 
 class User(UserMixin, db.Model):
@@ -64,23 +49,6 @@ class User(UserMixin, db.Model):
     # Who may message this user: everyone, people they follow, or nobody (SPEC S14).
     message_policy: Mapped[str] = mapped_column(sa.String(16), default="everyone", server_default="everyone")
 
-    following = relationship(
-        "User",
-        secondary=followers,
-        primaryjoin=lambda: followers.c.follower_id == User.id,
-        secondaryjoin=lambda: followers.c.followed_id == User.id,
-        lazy="dynamic",
-        back_populates="followers",
-    )
-    followers = relationship(
-        "User",
-        secondary=followers,
-        primaryjoin=lambda: followers.c.followed_id == User.id,
-        secondaryjoin=lambda: followers.c.follower_id == User.id,
-        lazy="dynamic",
-        back_populates="following",
-    )
-
     # Filled by the user loader with the stored unread count, so pages need no extra query for the badge.
     unread_count: int = 0
     activity_count: int = 0
@@ -89,6 +57,9 @@ class User(UserMixin, db.Model):
         return f"<User {self.username}>"
 
     def set_username(self, username: str) -> None:
+        """Store a name (the forms have checked it against the username rule, users/names.py)."""
+        if lookup_key(username) is None:  # a name nobody could type or find: never stored
+            raise ValueError(f"not a storable username: {username!r}")
         self.username = username
         self.username_key = username_key(username)
 
@@ -107,7 +78,7 @@ class User(UserMixin, db.Model):
     @classmethod
     def by_username(cls, username: str) -> Optional["User"]:
         """The user with this name (any case), or None; odd or over-long names simply match nobody."""
-        if not username or len(username) > USERNAME_MAX or len(key := username_key(username)) > USERNAME_MAX:
+        if (key := lookup_key(username)) is None:
             return None
         return db.session.scalar(sa.select(cls).where(cls.username_key == key))
 

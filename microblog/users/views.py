@@ -1,9 +1,12 @@
-"""Profiles, the profile form, follow/unfollow and avatars."""
+"""Profiles, the profile form, follow/unfollow (and the shape block/unblock share) and avatars."""
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -13,13 +16,14 @@ from ..activity.privacy import refusal, relation
 from ..database import begin_write
 from ..extensions import db
 from ..unread import lock_user
-from ..forms import EmptyForm, has_forbidden_characters
+from ..forms import EmptyForm
 from ..htmx import fragment, is_htmx, redirect_after_post, render, wants_fragment
 from ..pagination import paginate
 from ..posts.models import Post
 from .avatar import avatar_svg
 from .forms import EditProfileForm
-from .models import USERNAME_MAX, User, username_key
+from .models import User
+from .names import lookup_key, text_error, username_key
 
 bp = Blueprint("users", __name__)
 
@@ -27,9 +31,11 @@ AVATAR_SIZES = range(16, 257)
 
 
 def get_user_or_404(username: str) -> User:
-    if has_forbidden_characters(username):
+    """The user with this name (any case) from a URL; 404 for a name nobody has or could have."""
+    key = lookup_key(username)
+    if key is None:
         abort(404, description=_("There is no user with that name."))
-    if current_user.is_authenticated and username_key(username) == current_user.username_key:
+    if current_user.is_authenticated and key == current_user.username_key:
         return current_user._get_current_object()  # your own profile: already loaded with the request
     user = User.by_username(username)
     if user is None:
@@ -103,22 +109,43 @@ def edit_profile():
                            block_form=EmptyForm()), status
 
 
-def _follow_answer(user: User):
-    """The follow controls for htmx; a redirect to the profile otherwise."""
-    if is_htmx():
-        # The form in a hover card says so: its answer has no ids (the profile may show the same controls).
-        in_card = request.form.get("in_card") == "1"
-        return fragment("partials/users/follow.html", **follow_context(user, in_card))
+def on_other_user(refuse_self):
+    """For the POST views that change how you stand with another user (follow, unfollow, block, unblock):
+    the view is called with the User named in the URL; 404 for a name nobody has, 400 (`refuse_self`,
+    a lazy string) for yourself."""
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(username):
+            user = get_user_or_404(username)
+            if user.id == current_user.id:
+                abort(400, description=str(refuse_self))
+            return view(user)
+        return wrapper
+    return decorate
+
+
+def relation_answer(user: User, in_place: bool, partial: str, context, message: str, category: str):
+    """What those views answer: when `in_place`, the changed controls (`partial` rendered from `context()`)
+    swapped in place; otherwise the profile, with `message` flashed."""
+    if in_place:
+        return fragment(partial, **context())
+    flash(message, category)
     return redirect_after_post(url_for("users.user", username=user.username))
+
+
+def _follow_answer(user: User, message: str, category: str):
+    """The follow controls for any htmx request; the profile with a flash otherwise."""
+    # The form in a hover card says so: its answer has no ids (the profile may show the same controls).
+    in_card = request.form.get("in_card") == "1"
+    return relation_answer(user, is_htmx(), "partials/users/follow.html", lambda: follow_context(user, in_card),
+                           message, category)
 
 
 @bp.post("/follow/<username>")
 @login_required
-def follow(username):
+@on_other_user(_l("You cannot follow yourself."))
+def follow(user: User):
     """Follow a user; the follow controls (htmx) or the profile."""
-    user = get_user_or_404(username)
-    if user.id == current_user.id:
-        abort(400, description=_("You cannot follow yourself."))
     lock_user(user.id)  # their activity count: concurrent follows are counted exactly (and a block waits)
     if blocks(user.id, current_user.id):  # read under the lock that blocking takes too
         db.session.rollback()
@@ -129,24 +156,18 @@ def follow(username):
         db.session.commit()
     except IntegrityError:  # a double click raced itself: already following
         db.session.rollback()
-    if not is_htmx():
-        flash(_("You are following %(username)s.", username=user.username), "success")
-    return _follow_answer(user)
+    return _follow_answer(user, _("You are following %(username)s.", username=user.username), "success")
 
 
 @bp.post("/unfollow/<username>")
 @login_required
-def unfollow(username):
+@on_other_user(_l("You cannot unfollow yourself."))
+def unfollow(user: User):
     """Stop following a user; the follow controls (htmx) or the profile."""
-    user = get_user_or_404(username)
-    if user.id == current_user.id:
-        abort(400, description=_("You cannot unfollow yourself."))
     begin_write()  # SQLite: take the write lock up front (a read transaction cannot always upgrade)
     if current_user.unfollow(user):
         db.session.commit()
-    if not is_htmx():
-        flash(_("You are not following %(username)s.", username=user.username), "info")
-    return _follow_answer(user)
+    return _follow_answer(user, _("You are not following %(username)s.", username=user.username), "info")
 
 
 @bp.get("/avatar/<username>.svg")
@@ -158,7 +179,7 @@ def avatar(username):
     size = request.args.get("s", "64")
     if not (size.isascii() and size.isdigit()) or int(size) not in AVATAR_SIZES:
         abort(400, description=_("The avatar size must be a whole number from 16 to 256."))
-    if has_forbidden_characters(username) or len(username) > USERNAME_MAX:
+    if text_error(username) is not None:  # any name that could be typed gets one
         abort(404, description=_("There is no user with that name."))
     response = make_response(avatar_svg(f"user-{username_key(username)}", int(size)))
     response.mimetype = "image/svg+xml"
