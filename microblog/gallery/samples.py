@@ -28,9 +28,9 @@ def user(username: str = "alice", id: int = 1, about_me: str | None = None) -> S
 
 
 def post(id: int = 1, author: SimpleNamespace | None = None, body: str = "Hello, world!",
-         minutes_ago: int = 5, recipient: SimpleNamespace | None = None) -> SimpleNamespace:
-    """A post, or a message when `recipient` is given (the post partial renders both)."""
-    return SimpleNamespace(id=id, author=author or user(), body=body, recipient=recipient,
+         minutes_ago: int = 5, language: str | None = None) -> SimpleNamespace:
+    """A post (in `language` when given: one the reader does not read gets a Translate form)."""
+    return SimpleNamespace(id=id, author=author or user(), body=body, language=language,
                            timestamp=utcnow() - timedelta(minutes=minutes_ago))
 
 
