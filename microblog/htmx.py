@@ -18,7 +18,8 @@ To branch: `wants_fragment()` is a plain htmx request (answer the partial); `is_
 boosted and history restores too (for what is not a swap: a client redirect, the 401's HX-Redirect).
 Every answer built here carries `Vary: HX-Request`. Errors to a plain htmx request go to `#error-region` in
 base.html (`HX-Retarget`), replacing what it showed; 422 (a form and its errors) and 429 swap where the
-request aimed; a poll's failure swaps nothing and the poll goes on.
+request aimed; a poll's failure swaps nothing and the poll goes on. The next fragment that is not an error
+empties the region again (out-of-band), so an error shows until something works.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ STOP_POLLING = 286  # htmx cancels an `every Ns` trigger when it receives this s
 ERROR_REGION = "#error-region"  # in base.html, outside every swapped target
 TITLE = "partials/shared/title.html"  # the document's <title>, in base.html and atop a titled fragment
 SWAPPED_IN_PLACE = (422, 429)  # errors that swap where the request aimed (base.html's responseHandling)
+# Out-of-band with every successful fragment: empties the error region, so an error stays on show only
+# until the next request that works (its element and aria-live stay; only what it showed goes).
+CLEAR_ERRORS = f'<div id="{ERROR_REGION[1:]}" hx-swap-oob="innerHTML"></div>'
 
 
 def is_htmx() -> bool:
@@ -74,9 +78,10 @@ def answer(body: str, status: int = 200) -> Response:
     return response
 
 
-def _partials(partial: str | None, oob: tuple[str, ...], context: dict) -> str:
+def _partials(partial: str | None, oob: tuple[str, ...], status: int, context: dict) -> str:
     body = render_template(partial, **context) if partial else ""
-    return body + "".join(render_template(name, oob=True, **context) for name in oob)
+    body += "".join(render_template(name, oob=True, **context) for name in oob)
+    return body + CLEAR_ERRORS if status < 400 else body
 
 
 def render(page: str, partial: str, status: int = 200, oob: tuple[str, ...] = (), title: str | None = None,
@@ -84,7 +89,8 @@ def render(page: str, partial: str, status: int = 200, oob: tuple[str, ...] = ()
     """Render the page, or only its partial for a plain htmx request, from the same context.
 
     `oob` names more partials that go with the fragment out-of-band (rendered with `oob=True`); the
-    page needs none, as it includes them itself. `title` is the page's title; give it where the swap
+    page needs none, as it includes them itself. A fragment that is not an error also empties the error
+    region (CLEAR_ERRORS). `title` is the page's title; give it where the swap
     pushes a new URL (search as you type): the fragment then starts with the <title> htmx renames the tab
     with (partials/shared/title.html).
     """
@@ -92,7 +98,7 @@ def render(page: str, partial: str, status: int = 200, oob: tuple[str, ...] = ()
         context["title"] = title
     if not wants_fragment():
         return answer(render_template(page, **context), status)
-    body = _partials(partial, oob, context)
+    body = _partials(partial, oob, status, context)
     if title is not None:
         body = render_template(TITLE, title=title) + body
     return answer(body, status)
@@ -103,7 +109,7 @@ def fragment(partial: str | None, status: int = 200, oob: tuple[str, ...] = (), 
 
     `partial=None` swaps nothing into the target (it empties it) and sends only the `oob` partials.
     """
-    return answer(_partials(partial, oob, context), status)
+    return answer(_partials(partial, oob, status, context), status)
 
 
 def render_standalone(name: str, **context) -> str:

@@ -44,6 +44,15 @@ def test_a_refused_click_shows_its_403_in_the_error_region(live_server, alice_on
         db.session.commit()
     click_follow_and_see_error(alice_on_bobs_profile, "You can't follow this user.")
     expected_failure(alice_on_bobs_profile, watch, 403)
+    # Bob unblocks her: the next click works, and the error goes with it (the region stays, empty).
+    with live_server.app.app_context():
+        db.session.query(Block).delete()
+        db.session.commit()
+    alice_on_bobs_profile.click("#follow-button")
+    expect(alice_on_bobs_profile.locator("#follow-button")).to_have_text("Unfollow")
+    expect(alice_on_bobs_profile.locator("#error-region #error")).to_have_count(0)
+    expect(alice_on_bobs_profile.locator("#error-region")).to_have_attribute("aria-live", "assertive")
+    assert same_document(alice_on_bobs_profile)
 
 
 def test_a_click_during_an_outage_shows_its_503_in_the_error_region(alice_on_bobs_profile, watch, monkeypatch):

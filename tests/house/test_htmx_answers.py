@@ -58,8 +58,25 @@ def test_fragment_without_a_partial_sends_only_the_out_of_band_ones(as_alice, al
     response = as_alice.post("/messages/bob/delete", headers=HTMX)
     assert response.status_code == 200 and varies(response)
     soup = fragment(response)
-    assert [element["id"] for element in soup.find_all(recursive=False)] == ["message-count"]
+    assert [element["id"] for element in soup.find_all(recursive=False)] == ["message-count", "error-region"]
     assert soup.find(id="message-count")["hx-swap-oob"] == "true"
+
+
+def test_a_fragment_that_works_empties_the_error_region_and_an_error_does_not(as_alice, alice, bob):
+    """An error shows until the next request that works: every successful fragment sends the region empty,
+    out-of-band (its element, with aria-live, stays); error answers and polls' 204s send nothing of it."""
+    for response in (as_alice.get("/explore", headers=HTMX), as_alice.get("/user/bob/popup", headers=HTMX),
+                     as_alice.post("/follow/bob", headers=HTMX)):
+        assert response.status_code == 200
+        region = fragment(response).find(id="error-region", recursive=False)
+        assert region["hx-swap-oob"] == "innerHTML" and region.decode_contents() == ""
+    assert fragment(as_alice.get("/explore", headers=HTMX)).find_all(id="error-region") != []
+    refused = as_alice.get("/user/nobody/popup", headers=HTMX)
+    assert refused.status_code == 404 and "hx-swap-oob" not in refused.get_data(as_text=True)
+    invalid = as_alice.post("/index", data={"post": ""}, headers=HTMX)
+    assert invalid.status_code == 422 and "error-region" not in invalid.get_data(as_text=True)
+    assert b"error-region" in as_alice.get("/explore").get_data()  # the page has the region itself, once
+    assert as_alice.get("/explore").get_data().count(b'id="error-region"') == 1
 
 
 # Redirect after POST, client redirect
