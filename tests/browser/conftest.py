@@ -131,9 +131,11 @@ class Watch:
         # not a failure. A cancelled htmx request (xhr) is one.
         if request.failure == "net::ERR_ABORTED" and request.resource_type not in ("xhr", "fetch"):
             return
-        # A badge refetch that a push event started just as the page was left (e.g. the `unread` that
-        # opening /messages publishes reaches the old page): the next page renders the count anyway.
-        if request.failure == "net::ERR_ABORTED" and "/notifications/badge" in request.url:
+        # A refetch that a push event started just as the page was left (the `unread` that opening
+        # /messages publishes, or the `message` a reply publishes, reaches the old page): the badge's, or an
+        # open thread's `?after=`. The next page renders the same state anyway.
+        if request.failure == "net::ERR_ABORTED" and request.method == "GET" and (
+                "/notifications/badge" in request.url or re.search(r"/messages/[^/?]+\?after=\d+$", request.url)):
             return
         self.problems.append(f"request failed: {request.method} {request.url} ({request.failure})")
 

@@ -87,12 +87,17 @@ def test_deleting_a_conversation_by_htmx_clears_the_badge_out_of_band(live_serve
 
 
 def test_signing_out_in_one_tab_stops_polling_in_the_other(live_server, new_context):
+    """Polling alone, as with SSE_ENABLED=0: with push on, the stream's first state could refetch the badge
+    after the sign-out and stop it before the timer this test drives (closing the stream on sign-out is
+    tests/browser/test_push.py's)."""
+    live_server.app.config["SSE_ENABLED"] = False
     live_server.user("bob")
     context = new_context()
     tab1, tab2 = context.new_page(), context.new_page()
     tab1.clock.install()
     sign_in(tab1, "bob")
     tab2.goto("/")
+    expect(tab1.locator("[sse-connect]")).to_have_count(0)
     polls = []
     tab1.on("request", lambda r: polls.append(r.url) if "/notifications/badge" in r.url else None)
 
