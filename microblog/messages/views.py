@@ -59,11 +59,6 @@ def cursor(name: str) -> int | None:
     return int(raw)
 
 
-def _no_store(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.get("/messages")
 @login_required
 def messages():
@@ -108,7 +103,7 @@ def thread(username):
     if polling:
         mark_poll()
         if _poll_unchanged(username):
-            return _no_store(nothing_new())
+            return nothing_new()
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if username_key(username) in LEGACY_PATHS and User.by_username(username) is None:
@@ -151,13 +146,13 @@ def _poll(other, member):
     after = cursor("after")
     messages = received_after(member, after, POLL_BATCH) if member else []
     if not messages:
-        return _no_store(nothing_new())
+        return nothing_new()
     mark_read(current_user, member, messages[-1].id)
     response = fragment("partials/messages/poller.html",
                         oob=("partials/messages/appended.html", "partials/notifications/badge.html"),
                         messages=messages, me=current_user, other=other, after=messages[-1].id,
                         count=current_user.unread_count)
-    return _no_store(response)
+    return response
 
 
 def _reply(other):

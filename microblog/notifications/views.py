@@ -19,14 +19,9 @@ bp = Blueprint("notifications", __name__)
 MAX_SINCE = 4_102_444_800.0  # 2100-01-01: later cursors are mistakes
 
 
-def _no_store(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def stopped_badge():
     """286 and a badge that does not poll: htmx stops polling (signed out, or the session ended)."""
-    return _no_store(stop_polling(render_standalone("partials/notifications/badge.html", count=0, polling=False)))
+    return stop_polling(render_standalone("partials/notifications/badge.html", count=0, polling=False))
 
 
 def _session_count() -> tuple[int, int] | None:
@@ -54,10 +49,10 @@ def badge():
         return stopped_badge()
     count, activity = counts
     if request.args.get("shown") == str(count) and request.args.get("activity", str(activity)) == str(activity):
-        return _no_store(nothing_new())
+        return nothing_new()
     body = render_standalone("partials/notifications/badge.html", count=count, activity=activity)
     body += render_standalone("partials/activity/badge.html", count=activity, oob=True)
-    return _no_store(answer(body))
+    return answer(body)
 
 
 def parse_since(raw: str | None) -> float:
@@ -80,4 +75,4 @@ def notifications():
     """JSON: the caller's notifications newer than `since`, oldest first."""
     since = parse_since(request.args.get("since"))
     rows = notifications_since(current_user.id, since)
-    return _no_store(jsonify([n.as_dict() for n in rows]))
+    return jsonify([n.as_dict() for n in rows])
