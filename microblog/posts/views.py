@@ -33,10 +33,10 @@ def can_delete(post) -> bool:
 @bp.route("/", methods=["GET", "POST"])
 @bp.route("/index", methods=["GET", "POST"])
 def index():
-    """Home: the post form and the timeline (the post list alone for htmx paging); for a signed-out
-    visitor the landing page, which says what Microblog is."""
+    """Home: the post form and the timeline (the post list alone for htmx paging); at / for a signed-out
+    visitor the landing page, which says what Microblog is (/index still asks them to sign in)."""
     if not current_user.is_authenticated:
-        if request.method == "GET" and not wants_fragment():
+        if request.method == "GET" and request.path == "/" and not wants_fragment():
             return render_template("posts/landing.html")
         return current_app.login_manager.unauthorized()
     form = PostForm()
