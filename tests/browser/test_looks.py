@@ -123,8 +123,8 @@ def test_main_pages_have_no_serious_axe_violations_in_both_schemes(live_server, 
         if path == "/":
             screenshot(page, f"landing-{scheme}", full_page=True)
     sign_in(page, "alice")
-    page.goto("/explore")
-    post_path = page.locator("#post-list a[id^=post-link-]").first.get_attribute("href")
+    page.goto("/user/alice")
+    post_path = page.locator("#post-list a[id^=post-link-]").first.get_attribute("href")  # alice's own
     for path in [*PAGES, post_path, post_path + "/delete"]:
         response = page.goto(path)
         assert response.status == 200, path
