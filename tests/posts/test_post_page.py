@@ -15,6 +15,7 @@ from microblog.unread import load_user_with_count, total_activity
 from tests.auth.test_accounts import count
 from tests.conftest import HTMX, make_post, make_user
 from tests.html import actor, text
+from tests.translation.test_translation import SPANISH, translator  # noqa: F401 - the fake translator fixture
 
 
 def test_every_post_links_its_time_to_its_page(as_alice, alice, bob):
@@ -179,3 +180,11 @@ def test_delete_needs_the_csrf_token(csrf_app, alice):
     confirm = alice_at.opens(f"/post/{post.id}/delete")
     assert confirm.submits("#delete-post-confirm").status == 303
     assert count(Post) == 0
+
+
+def test_the_post_page_has_the_translate_control(as_alice, bob, translator):
+    post = make_post(bob, SPANISH)
+    seen = actor(as_alice).opens(f"/post/{post.id}")
+    assert seen.by_id(f"translate-{post.id}")
+    answer = seen.with_htmx().submits(f"#translate-{post.id}")
+    assert answer.status == 200 and "[en] Hola" in text(answer.fragment(f"#translation-{post.id}"))
