@@ -100,6 +100,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(password_reset_bp, url_prefix="/auth")
     app.register_blueprint(search_bp)
     translation.init_app(app)
+    from .users import appearance
+
+    appearance.init_app(app)  # issue 24: the light/dark/system setting
 
     from . import commands, health, push
     from .push.views import bp as push_bp

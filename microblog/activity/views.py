@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app
@@ -30,6 +31,7 @@ class Group:
     newest_id: int
     actors: list = field(default_factory=list)
     post: Post | None = None
+    timestamp: datetime | None = None  # of the newest event in the group
 
 
 def group(items: list[Activity]) -> list[Group]:
@@ -41,7 +43,8 @@ def group(items: list[Activity]) -> list[Group]:
         if item.kind == FOLLOW and groups and groups[-1].kind == FOLLOW:
             groups[-1].actors.append(item.actor)
             continue
-        groups.append(Group(kind=item.kind, newest_id=item.id, actors=[item.actor], post=posts.get(item.post_id)))
+        groups.append(Group(kind=item.kind, newest_id=item.id, actors=[item.actor], post=posts.get(item.post_id),
+                            timestamp=item.timestamp))
     return groups
 
 

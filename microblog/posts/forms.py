@@ -11,3 +11,8 @@ from .models import BODY_MAX
 class PostForm(FlaskForm):
     post = TextAreaField(_l("Say something"), validators=[CleanText(BODY_MAX, multiline=True)])
     submit = SubmitField(_l("Post"))
+
+
+class EditPostForm(FlaskForm):
+    post = TextAreaField(_l("Your post"), validators=[CleanText(BODY_MAX, multiline=True)])
+    submit = SubmitField(_l("Save"))

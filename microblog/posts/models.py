@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Optional
 
 import sqlalchemy as sa
@@ -14,6 +14,7 @@ from ..users.models import User, followers
 
 BODY_MAX = 140
 LANGUAGE_MAX = 8
+EDIT_WINDOW = timedelta(minutes=15)  # an author may edit a post this long after writing it
 
 
 class Post(db.Model):
@@ -26,11 +27,19 @@ class Post(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
     # Detected when written (microblog.posts.language); None when too short or unsure.
     language: Mapped[Optional[str]] = mapped_column(sa.String(LANGUAGE_MAX))
+    # When the author last changed the body (microblog.posts.changes.edit_post); None: never edited.
+    edited_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
     def __repr__(self) -> str:
         return f"<Post {self.id}>"
+
+    def editable_by(self, user) -> bool:
+        return may_edit(self, user)
+
+    def deletable_by(self, user) -> bool:
+        return may_delete(self, user)
 
     @staticmethod
     def timeline(user: User) -> sa.Select:
@@ -52,6 +61,16 @@ class Post(db.Model):
     @staticmethod
     def by_user(user: User) -> sa.Select:
         return sa.select(Post).where(Post.user_id == user.id).order_by(Post.id.desc())
+
+
+def may_delete(post, user) -> bool:
+    """Whether `user` may delete `post` (anything with .author and .timestamp): its author, at any time."""
+    return bool(getattr(user, "is_authenticated", False)) and user.id == post.author.id
+
+
+def may_edit(post, user) -> bool:
+    """Whether `user` may still edit `post`: its author, within EDIT_WINDOW of writing it."""
+    return may_delete(post, user) and utcnow() - post.timestamp < EDIT_WINDOW
 
 
 @sa.event.listens_for(Post, "before_insert")

@@ -1,25 +1,44 @@
-"""The home timeline (with the post form) and explore."""
+"""The home timeline (with the post form), explore, and one post: its page, edit and delete."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, url_for
+from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..activity.events import create_post
-from ..htmx import fragment, redirect_after_post, render, wants_fragment
+from ..extensions import db
+from ..forms import EmptyForm
+from ..htmx import current_url, fragment, is_htmx, redirect_after_post, render, wants_fragment
 from ..pagination import paginate
-from .forms import PostForm
-from .models import Post
+from .changes import delete_post, edit_post
+from .forms import EditPostForm, PostForm
+from .models import Post, may_delete, may_edit
 
 bp = Blueprint("posts", __name__)
 
 
+@bp.app_template_global()
+def can_edit(post) -> bool:
+    """Whether the reader may still edit `post` (the post partial shows Edit then)."""
+    return may_edit(post, current_user)
+
+
+@bp.app_template_global()
+def can_delete(post) -> bool:
+    """Whether the reader may delete `post` (the post partial shows Delete then)."""
+    return may_delete(post, current_user)
+
+
 @bp.route("/", methods=["GET", "POST"])
 @bp.route("/index", methods=["GET", "POST"])
-@login_required
 def index():
-    """Home: the post form and the timeline; the post list alone for htmx paging."""
+    """Home: the post form and the timeline (the post list alone for htmx paging); at / for a signed-out
+    visitor the landing page, which says what Microblog is (/index still asks them to sign in)."""
+    if not current_user.is_authenticated:
+        if request.method == "GET" and request.path == "/" and not wants_fragment():
+            return render_template("posts/landing.html")
+        return current_app.login_manager.unauthorized()
     form = PostForm()
     if form.validate_on_submit():
         post = create_post(current_user, form.post.data)  # and the mentions' activity
@@ -44,3 +63,64 @@ def explore():
     page = paginate(Post.everyone(), current_app.config["POSTS_PER_PAGE"])
     return render("posts/explore.html", "partials/posts/list.html", posts=page,
                   endpoint="posts.explore", endpoint_args={})
+
+
+def post_id_or_404(raw: str) -> int:
+    """The post id in a URL: a whole number that fits the column; 404 for anything else."""
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9 and int(raw) > 0):
+        abort(404, description=_("There is no such post."))
+    return int(raw)
+
+
+def get_post_or_404(raw: str) -> Post:
+    post = db.session.get(Post, post_id_or_404(raw))
+    if post is None:
+        abort(404, description=_("There is no such post."))
+    return post
+
+
+@bp.get("/post/<post_id>")
+@login_required
+def post(post_id):
+    """One post on its own page (its author's hover card, Translate, and Edit/Delete for its author)."""
+    return render("posts/post.html", "partials/posts/post.html", post=get_post_or_404(post_id))
+
+
+@bp.route("/post/<post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(post_id):
+    """The edit form (the author, within 15 minutes; 403 otherwise); on success the post's page."""
+    post = get_post_or_404(post_id)
+    if not post.editable_by(current_user):
+        abort(403, description=_("A post can only be edited by its author, in the first 15 minutes."))
+    form = EditPostForm()
+    if form.validate_on_submit():
+        edit_post(post.id, current_user, form.post.data)  # checks the author and the time again, locked
+        flash(_("Your post has been updated."), "success")
+        return redirect_after_post(url_for("posts.post", post_id=post.id))
+    if request.method == "GET":
+        form.post.data = post.body
+    status = 422 if form.is_submitted() else 200
+    return render("posts/edit.html", "partials/posts/edit.html", status=status, form=form, post=post)
+
+
+@bp.route("/post/<post_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(post_id):
+    """GET: "Delete this post?" with a form that POSTs. POST: delete it (the author only, 403 otherwise);
+    htmx (which asked with hx-confirm) gets the post swapped away, a plain form the confirmation page
+    first unless it comes from there."""
+    post = get_post_or_404(post_id)
+    if not post.deletable_by(current_user):
+        abort(403, description=_("You can only delete your own posts."))
+    form = EmptyForm()
+    if request.method == "POST" and not is_htmx() and request.form.get("confirmed") != "yes":
+        return redirect_after_post(url_for("posts.delete", post_id=post.id))
+    if form.validate_on_submit():
+        own_page = current_url().startswith(url_for("posts.post", post_id=post.id))
+        delete_post(post.id, current_user)
+        flash(_("Your post has been deleted."), "success")
+        if wants_fragment() and not own_page:
+            return fragment(None, oob=("partials/shared/flashes.html",))
+        return redirect_after_post(url_for("posts.index"))
+    return render_template("posts/delete.html", form=form, post=post)

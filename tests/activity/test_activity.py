@@ -9,6 +9,7 @@ from flask import template_rendered
 
 from microblog.activity.models import FOLLOW, MAX_MENTIONS, MENTION, Activity
 from microblog.extensions import db
+from microblog.posts.models import Post
 from microblog.users.models import User
 from tests.conftest import HTMX, make_user
 from tests.html import actor, by_id, fragment, page, text
@@ -111,14 +112,20 @@ def test_activity_page_groups_follows_newest_first_and_marks_read(app, client, a
     assert text(by_id(soup, "activity-count").find(class_="visually-hidden")) == "3 new activities"
     soup = page(client.get("/activity"))
     items = by_id(soup, "activity-list").find_all("li")
-    assert "bob mentioned you: hello @alice" == text(items[0])
-    assert text(items[1]) == "carol and 1 other followed you"
+    post = db.session.scalars(sa.select(Post)).one()
+    # One link per row (the whole row is its target), the newest person's avatar, the time.
+    assert [len(item.find_all("a")) for item in items] == [1, 1]
+    assert text(items[0].find("a")) == "bob mentioned you" and items[0].find("a")["href"] == f"/post/{post.id}"
+    assert "hello @alice" in text(items[0])
+    assert text(items[1].find("a")) == "carol and 1 other followed you"
     assert items[1].find("a")["href"] == "/user/carol"
+    assert items[1].find("img")["src"].startswith("/avatar/carol.svg")
+    assert all(item.find("time")["datetime"] for item in items)
     # Viewing marked everything shown as read: the navbar (and the next page load) say so.
     assert text(by_id(page(client.get("/index")), "activity-count").find(class_="visually-hidden")) == ""
     assert db.session.get(User, alice.id).activity_read_id == max(db.session.scalars(sa.select(Activity.id)))
     es = page(client.get("/activity", headers={"Accept-Language": "es"}))
-    assert text(by_id(es, "activity-list").find_all("li")[1]) == "carol y 1 persona más te siguieron"
+    assert text(by_id(es, "activity-list").find_all("li")[1].find("a")) == "carol y 1 persona más te siguieron"
     assert carol.id
 
 
@@ -226,3 +233,25 @@ def test_a_page_of_posts_with_mentions_looks_names_up_once(app, client, auth, al
     assert mentions.count <= plain.count + 1, (plain.queries, mentions.queries)
     assert sum("username_key IN" in q for q in mentions.queries) == 1, mentions.queries
     assert len(soup.find_all("a", class_="mention")) == 16
+
+
+def test_an_empty_activity_page_offers_a_next_step(app, client, auth, alice):
+    auth.login("alice")
+    seen = actor(client).opens("/activity")
+    assert "Nothing here yet" in seen.text("activity-empty")
+    assert seen.follows_link("Find people to follow").url == "/explore"
+
+
+def test_follows_apart_are_grouped_apart_newest_first(app, client, auth, alice, bob):
+    for name in ("carol", "dave", "erin"):
+        make_user(name)
+    for name in ("carol", "dave", "bob", "erin"):
+        auth.login(name)
+        if name == "bob":
+            actor(client).opens("/index").submits("#post-form", post="hi @alice")
+        else:
+            actor(client).opens("/user/alice").presses("Follow")
+        auth.logout()
+    auth.login("alice")
+    links = [text(li.find("a")) for li in actor(client).opens("/activity").by_id("activity-list").find_all("li")]
+    assert links == ["erin followed you", "bob mentioned you", "dave and 1 other followed you"]

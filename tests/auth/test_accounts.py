@@ -119,7 +119,7 @@ def test_logout_is_post_only(as_alice):
 
 
 def test_pages_need_login(client):
-    for url in ["/", "/index", "/explore", "/user/alice", "/edit_profile", "/messages"]:
+    for url in ["/index", "/explore", "/user/alice", "/edit_profile", "/messages"]:
         response = client.get(url)
         assert response.status_code == 302, url
         assert response.headers["Location"].startswith("/auth/login?next=")

@@ -50,6 +50,10 @@ def test_gallery_shows_the_partials_themselves(gallery_app):
     # Times are formatted in the sample's locale: force_locale really switched to Spanish.
     assert "ago" in text(by_id(soup, "gallery-posts-post-1-en").find("time"))
     assert "hace" in text(by_id(soup, "gallery-posts-post-1-es").find("time"))
+    # Each sample shows in both colour schemes, the same markup under each.
+    dark = by_id(soup, "gallery-posts-post-1-en").select_one(".gallery-dark[data-bs-theme=dark]")
+    light = by_id(soup, "gallery-posts-post-1-en").select_one(".gallery-light[data-bs-theme=light]")
+    assert text(dark) == text(light) and "Hello, world!" in text(dark)
     # Samples are inert on the gallery page: nothing polls or posts from there.
     assert by_id(soup, "gallery").has_attr("hx-disable")
 

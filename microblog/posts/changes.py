@@ -1,0 +1,72 @@
+"""Changing a post after it was written: its author edits it (within EDIT_WINDOW) or deletes it.
+
+Each is one write: the write lock first (BEGIN IMMEDIATE on SQLite, the post's row on PostgreSQL), then
+the post is read and the author checked under it, then the change, then commit. The search index follows
+by itself (SQLite's FTS5 triggers on UPDATE OF body and DELETE, PostgreSQL's generated tsvector column).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort
+from flask_babel import gettext as _
+
+from ..activity.events import mention_recipients
+from ..activity.models import MENTION, Activity
+from ..database import begin_write, utcnow
+from ..extensions import db
+from ..notifications.models import UNREAD_ACTIVITY_COUNT, add_notification
+from ..push import UNREAD, publish
+from ..unread import add_activity, lock_users, total_activity
+from .language import detect_language
+from .models import Post
+
+
+def _own_post(post_id: int, user) -> Post:
+    """The post, locked for this write; 404 when there is none, 403 when `user` did not write it."""
+    post = db.session.scalar(sa.select(Post).where(Post.id == post_id).with_for_update(of=Post.__table__))
+    if post is None:
+        db.session.rollback()
+        abort(404, description=_("There is no such post."))
+    if not post.deletable_by(user):
+        db.session.rollback()
+        abort(403, description=_("You can only change your own posts."))
+    return post
+
+
+def edit_post(post_id: int, user, body: str) -> Post:
+    """Replace the body of `user`'s post (403 once EDIT_WINDOW has passed), mark it edited, notify the
+    people it now mentions for the first time; commit."""
+    begin_write()
+    post = _own_post(post_id, user)
+    if not post.editable_by(user):
+        db.session.rollback()
+        abort(403, description=_("A post can only be edited in the first 15 minutes."))
+    recipients = mention_recipients(user, body)
+    lock_users(recipients)
+    if body != post.body:
+        post.body = body
+        post.language = detect_language(body)
+        post.edited_at = utcnow()
+    db.session.flush()
+    for user_id in sorted(recipients):
+        add_activity(user_id, user.id, MENTION, post.id)  # once per person and post: old mentions stay quiet
+    db.session.commit()
+    return post
+
+
+def delete_post(post_id: int, user) -> None:
+    """Delete `user`'s post and the mentions it made (their recipients' counts follow); commit."""
+    begin_write()
+    post = _own_post(post_id, user)
+    mentioned = list(db.session.scalars(
+        sa.select(Activity.user_id).where(Activity.kind == MENTION, Activity.post_id == post.id)))
+    lock_users(mentioned)
+    db.session.execute(sa.delete(Activity).where(Activity.kind == MENTION, Activity.post_id == post.id))
+    db.session.delete(post)
+    db.session.flush()
+    for user_id in sorted(set(mentioned)):
+        # The same total unread.add_activity stores: counted from the data under the user's lock.
+        add_notification(user_id, UNREAD_ACTIVITY_COUNT, total_activity(user_id))
+        publish(user_id, UNREAD)
+    db.session.commit()
