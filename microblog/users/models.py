@@ -12,7 +12,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..database import UTCDateTime, utcnow
+from ..database import UTCDateTime, end_read, utcnow
 from ..extensions import db
 from .names import USERNAME_MAX, lookup_key, username_key
 
@@ -66,11 +66,14 @@ class User(UserMixin, db.Model):
     def set_password(self, password: str) -> None:
         # PASSWORD_HASH_METHOD: werkzeug's default (scrypt) unless configured; the tests use a fast one.
         method = current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
+        end_read()  # a hash takes ~0.1-0.3 s: no lock is held meanwhile
         self.password_hash = generate_password_hash(password, method=method)
         self.session_token = new_session_token()
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        password_hash = self.password_hash
+        end_read()  # a hash takes ~0.1-0.3 s: no lock is held meanwhile
+        return check_password_hash(password_hash, password)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
