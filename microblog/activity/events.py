@@ -12,8 +12,8 @@ from ..extensions import db
 from ..posts.models import Post
 from ..unread import add_activity
 from ..users.models import User
-from ..writes import changing
 from ..users.names import MENTION_RE, username_key
+from ..writes import changing
 from .models import FOLLOW, MAX_MENTIONS, MENTION, Block, mentioned_names
 
 
