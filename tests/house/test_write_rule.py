@@ -6,12 +6,14 @@ TESTING a write that was not declared raises. Bypassing the rule is shown to fai
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 
 import pytest
 import sqlalchemy as sa
 
 from microblog import database
+from microblog.activity import events
 from microblog.database import UndeclaredWrite, end_read
 from microblog.extensions import db
 from microblog.posts.models import Post
@@ -127,6 +129,25 @@ def test_bypassing_the_rule_fails_loudly_in_tests(strict_app, monkeypatch):
     monkeypatch.setattr(database, "write_request", lambda: False)
     with pytest.raises(UndeclaredWrite, match="POST /edit_profile"):
         page.submits("#profile-form", about_me="undeclared")
+
+
+def test_posting_declares_its_write_with_changing_too(strict_app, monkeypatch):
+    """create_post takes the write lock itself (`changing`), so it holds outside a POST too; bypass both and
+    the plain post is an undeclared write."""
+    alice = signed_in(strict_app)
+    monkeypatch.setattr(database, "write_request", lambda: False)
+    assert alice.opens("/index").submits("#post-form", post="declared by changing").status == 303
+
+    @contextlib.contextmanager
+    def bypassed(*user_ids):
+        yield
+        db.session.commit()
+
+    monkeypatch.setattr(events, "changing", bypassed)
+    page = alice.opens("/index")
+    with pytest.raises(UndeclaredWrite, match="POST /index"):
+        page.submits("#post-form", post="undeclared")
+    assert db.session.scalars(sa.select(Post.body)).all() == ["declared by changing"]
 
 
 def test_bypassing_the_rule_loses_the_write_in_production(loose_app, monkeypatch):
