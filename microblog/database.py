@@ -139,7 +139,8 @@ def configure_engine(engine: sa.Engine) -> None:
             # The next new write path must not repeat issue 28: in tests, a write that was not declared fails.
             raise UndeclaredWrite(
                 f"{request.method} {request.path} writes on SQLite in a transaction that began as a read: "
-                "call microblog.database.begin_write() (or use microblog.writes.changing) before reading what it changes"
+                "call microblog.database.begin_write() (or use microblog.writes.changing) before reading what it "
+                "changes"
             )
 
 

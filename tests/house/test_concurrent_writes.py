@@ -5,11 +5,8 @@ a read was refused "database is locked" while other writes ran; README "Security
 
 from __future__ import annotations
 
-import email
-import re
 import secrets
 import threading
-import time
 from dataclasses import dataclass, field
 
 import pytest
@@ -21,7 +18,7 @@ from tools.harness import databases
 from tools.harness.server import Server, free_port
 from tests.conftest import scratch_pg_database
 
-from .writers import Person, Recorder, expected_statuses
+from .writers import Inbox, Person, Recorder, expected_statuses, run_threads
 
 pytestmark = pytest.mark.slow
 
@@ -30,31 +27,6 @@ ACTIVE = 5  # people who write everything at once
 PASSIVE = 2  # people who are only blocked and unblocked
 ROUNDS = 2
 NEWCOMERS = 3  # register (two of them race for one name), reset their password by email, sign in
-
-
-class Inbox:
-    """A real SMTP server's deliveries, by recipient."""
-
-    def __init__(self):
-        self.by_address: dict[str, list[email.message.Message]] = {}
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content)
-        for address in envelope.rcpt_tos:
-            self.by_address.setdefault(address, []).append(message)
-        return "250 OK"
-
-    def reset_path(self, address: str, timeout: float = 15) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for message in self.by_address.get(address, []):
-                for part in message.walk():
-                    if part.get_content_type() == "text/plain":
-                        found = re.search(r"https?://[^/\s]+(/auth/reset_password/\S+)", part.get_payload(decode=True).decode())
-                        if found:
-                            return found.group(1)
-            time.sleep(0.1)
-        raise AssertionError(f"no reset email reached {address}")
 
 
 @dataclass
@@ -152,10 +124,12 @@ def check_database(url: str, run: str, accepted: Accepted, everyone: list[str]) 
         messages = [b for (b,) in conn.execute(sa.text("SELECT body FROM message")) if b.startswith(run)]
         if sorted(messages) != sorted(accepted.messages):
             problems.append(f"messages: {len(accepted.messages)} accepted, {len(messages)} stored")
-        follows = {(name_of[a], name_of[b]) for a, b in conn.execute(sa.text("SELECT follower_id, followed_id FROM followers"))}
+        pairs = "SELECT follower_id, followed_id FROM followers"
+        follows = {(name_of[a], name_of[b]) for a, b in conn.execute(sa.text(pairs))}
         if follows != {pair for pair, on in accepted.follows.items() if on}:
             problems.append(f"follows: accepted {accepted.follows}, stored {follows}")
-        blocks = {(name_of[a], name_of[b]) for a, b in conn.execute(sa.text("SELECT blocker_id, blocked_id FROM block"))}
+        pairs = "SELECT blocker_id, blocked_id FROM block"
+        blocks = {(name_of[a], name_of[b]) for a, b in conn.execute(sa.text(pairs))}
         if blocks != {pair for pair, on in accepted.blocks.items() if on}:
             problems.append(f"blocks: accepted {accepted.blocks}, stored {blocks}")
         users = {row[0]: row for row in conn.execute(sa.text(
@@ -214,23 +188,6 @@ def run_everyone(url: str, tmp_path, inbox_port: int, inbox: Inbox) -> tuple[lis
     if "database is locked" in server.log_text():
         problems.append("the server log says 'database is locked'")
     return problems, recorder
-
-
-def run_threads(jobs) -> list[str]:
-    errors: list[str] = []
-
-    def guard(job):
-        try:
-            job()
-        except Exception as exc:  # noqa: BLE001 - reported as a problem
-            errors.append(repr(exc))
-
-    threads = [threading.Thread(target=guard, args=(job,)) for job in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return errors + (["a writer hung"] if any(t.is_alive() for t in threads) else [])
 
 
 @pytest.fixture

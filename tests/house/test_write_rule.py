@@ -117,7 +117,10 @@ def test_another_writer_waits_for_a_post_that_has_begun(loose_app, form):
     outcome: list[str] = []
     with Statements(db.engine) as sql:
         sql.before_first_write = other_writer(db_path(loose_app), outcome)
-        answer = page.submits("#post-form", post="plain") if form == "post" else page.submits("#profile-form", about_me="mine")
+        if form == "post":
+            answer = page.submits("#post-form", post="plain")
+        else:
+            answer = page.submits("#profile-form", about_me="mine")
     assert answer.status == 303
     assert outcome == ["database is locked"]  # the request held the write lock before its first read
     assert db.session.scalar(sa.select(User.about_me).where(User.username == "bob")) is None

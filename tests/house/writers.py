@@ -1,9 +1,13 @@
 """A person at a browser against a real server (tools/harness/browser.py over HTTP): opens pages, submits the
-forms found in them (hidden fields and CSRF token included), and every answer is recorded by route."""
+forms found in them (hidden fields and CSRF token included), and every answer is recorded by route; a real SMTP
+server's inbox; people run at once, each in a thread."""
 
 from __future__ import annotations
 
+import email
+import re
 import threading
+import time
 from collections import Counter
 
 from bs4 import BeautifulSoup, Tag
@@ -93,3 +97,46 @@ class Person:
 
     def signs_in(self, password: str) -> int:
         return self.opens("/auth/login").submits("#login-form", "login", username=self.name, password=password)
+
+
+class Inbox:
+    """A real SMTP server's deliveries, by recipient."""
+
+    def __init__(self):
+        self.by_address: dict[str, list[email.message.Message]] = {}
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content)
+        for address in envelope.rcpt_tos:
+            self.by_address.setdefault(address, []).append(message)
+        return "250 OK"
+
+    def reset_path(self, address: str, timeout: float = 15) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in self.by_address.get(address, []):
+                for part in message.walk():
+                    if part.get_content_type() == "text/plain":
+                        text = part.get_payload(decode=True).decode()
+                        found = re.search(r"https?://[^/\s]+(/auth/reset_password/\S+)", text)
+                        if found:
+                            return found.group(1)
+            time.sleep(0.1)
+        raise AssertionError(f"no reset email reached {address}")
+
+
+def run_threads(jobs) -> list[str]:
+    errors: list[str] = []
+
+    def guard(job):
+        try:
+            job()
+        except Exception as exc:  # noqa: BLE001 - reported as a problem
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=guard, args=(job,)) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return errors + (["a writer hung"] if any(t.is_alive() for t in threads) else [])
