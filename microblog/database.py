@@ -6,7 +6,7 @@ On SQLite a transaction that began as a read cannot always become a write (the u
 POST, PUT, PATCH or DELETE request begins IMMEDIATE (the write lock, taken before anything is read), and a
 GET that writes declares it with `begin_write()` (or `microblog.writes.changing`). Under TESTING a write
 outside an IMMEDIATE transaction raises `UndeclaredWrite`. PostgreSQL needs none of this (row locks:
-`microblog.unread.lock_user`). Slow work that needs no database (an email, a web service, a password hash)
+`microblog.unread.lock_user`). Slow work that needs no database (an email, a web service, a password check)
 calls `end_read()` first, so it holds no lock. The per-user lock is built on `begin_write` in `microblog.unread`.
 """
 
@@ -28,8 +28,10 @@ IMMEDIATE = "microblog_begin_immediate"
 # Execution option of a connection that runs one read statement on SQLite: no BEGIN, the statement is its
 # own read transaction (pysqlite is in autocommit: we emit BEGIN ourselves, see configure_engine).
 SINGLE_READ = "microblog_single_read"
-# Keys of a DBAPI connection's `info` on SQLite: its current transaction began IMMEDIATE; it has written.
+# Keys of a DBAPI connection's `info` on SQLite: its current transaction began IMMEDIATE; because the code
+# declared a write (begin_write), not only because the request may write; it has written.
 _WRITING = "microblog_writing"
+_DECLARED = "microblog_declared"
 _WROTE = "microblog_wrote"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
@@ -121,8 +123,9 @@ def configure_engine(engine: sa.Engine) -> None:
         # another writer committed in between: a request that may write, or a path that declared a write
         # (begin_write), takes the write lock up front instead.
         options = conn.get_execution_options()
-        immediate = not options.get(SINGLE_READ) and (bool(options.get(IMMEDIATE)) or write_request())
-        conn.info[_WRITING], conn.info[_WROTE] = immediate, False
+        declared = bool(options.get(IMMEDIATE))
+        immediate = not options.get(SINGLE_READ) and (declared or write_request())
+        conn.info[_WRITING], conn.info[_DECLARED], conn.info[_WROTE] = immediate, declared, False
         if options.get(SINGLE_READ):
             return
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
@@ -159,16 +162,18 @@ def begin_write() -> None:
 
 
 def end_read() -> None:
-    """Before slow work that needs no database (sending an email, calling a web service, hashing a password):
+    """Before slow work that needs no database (sending an email, calling a web service, checking a password):
     on SQLite, end the session's transaction when it has only read, so no lock is held meanwhile (every
     transaction of a POST holds the write lock). Loaded objects keep their values; the next statement begins a
-    new transaction. A transaction that has written is left to its owner's commit. PostgreSQL: nothing to do,
-    a read holds no lock that a writer waits for.
+    new transaction. A transaction that has written, or that was declared a write (`begin_write`, `changing`:
+    its reads decide its writes), is left to its owner's commit. PostgreSQL: nothing to do, a read holds no lock
+    that a writer waits for.
     """
     session = db.session()
     if not session.in_transaction() or session.get_bind().dialect.name != "sqlite":
         return
-    if session.new or session.dirty or session.deleted or session.connection().info.get(_WROTE):
+    info = session.connection().info
+    if session.new or session.dirty or session.deleted or info.get(_WROTE) or info.get(_DECLARED):
         return
     expire, session.expire_on_commit = session.expire_on_commit, False
     try:

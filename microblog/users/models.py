@@ -66,13 +66,12 @@ class User(UserMixin, db.Model):
     def set_password(self, password: str) -> None:
         # PASSWORD_HASH_METHOD: werkzeug's default (scrypt) unless configured; the tests use a fast one.
         method = current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
-        end_read()  # a hash takes ~0.1-0.3 s: no lock is held meanwhile
         self.password_hash = generate_password_hash(password, method=method)
         self.session_token = new_session_token()
 
     def check_password(self, password: str) -> bool:
         password_hash = self.password_hash
-        end_read()  # a hash takes ~0.1-0.3 s: no lock is held meanwhile
+        end_read()  # a check takes ~0.1-0.3 s (scrypt): a sign-in holds no lock meanwhile
         return check_password_hash(password_hash, password)
 
     def get_id(self) -> str:

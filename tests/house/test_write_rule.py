@@ -201,3 +201,18 @@ def test_slow_work_holds_no_lock_after_end_read(loose_app):
         other_writer(db_path(loose_app), outcome)()
         db.session.commit()
     assert outcome == ["database is locked", "committed", "database is locked"]
+
+
+def test_end_read_never_ends_a_declared_write(loose_app):
+    """Inside `changing` the reads decide the writes: the lock stays until its commit."""
+    alice = make_user("alice")
+    make_user("bob")
+    outcome: list[str] = []
+    db.session.remove()
+    with loose_app.test_request_context("/"):
+        with changing(alice.id):
+            db.session.scalar(sa.select(User.password_hash).where(User.id == alice.id))
+            end_read()
+            other_writer(db_path(loose_app), outcome)()
+        other_writer(db_path(loose_app), outcome)()
+    assert outcome == ["database is locked", "committed"]
