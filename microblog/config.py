@@ -10,7 +10,7 @@ DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production, se
 
 # Settings that may come from the environment, and how to read them.
 _ENV_INT = ("POSTS_PER_PAGE", "MESSAGES_PER_PAGE", "USERS_PER_PAGE", "MAX_CONTENT_LENGTH", "TRUSTED_PROXIES",
-            "SSE_HEARTBEAT_SECONDS", "SSE_MAX_STREAMS_PER_USER", "SSE_MAX_STREAMS")
+            "SSE_HEARTBEAT_SECONDS", "SSE_MAX_STREAMS_PER_USER", "SSE_MAX_STREAMS", "HSTS_MAX_AGE")
 _ENV_BOOL = ("GALLERY_ENABLED", "DEBUG", "SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED", "SSE_ENABLED")
 
 
@@ -48,6 +48,8 @@ def load(instance_path: str) -> dict:
         # How many reverse proxies (load balancers) sit in front of the app and set X-Forwarded-For /
         # X-Forwarded-Proto; 0 trusts none. Per-address rate limits need the real client address.
         "TRUSTED_PROXIES": 0,
+        # Strict-Transport-Security max-age (seconds) in production over HTTPS; 0 tells browsers to forget it.
+        "HSTS_MAX_AGE": 365 * 24 * 3600,
         # The badge polls every this many seconds; full pages refresh last_seen at most this often.
         "BADGE_POLL_SECONDS": 10,
         "LAST_SEEN_RESOLUTION_SECONDS": 60,

@@ -1,6 +1,13 @@
 """Engine set-up (SQLite pragmas, transaction modes) and write transactions.
 
-The per-user lock that serialises changes to unread state is built on `begin_write` in `microblog.unread`.
+The write rule: a request that writes starts its write transaction before its first read of what it changes.
+On SQLite a transaction that began as a read cannot always become a write (the upgrade is refused at once,
+"database is locked", when another connection committed since its read began), so every transaction of a
+POST, PUT, PATCH or DELETE request begins IMMEDIATE (the write lock, taken before anything is read), and a
+GET that writes declares it with `begin_write()` (or `microblog.writes.changing`). Under TESTING a write
+outside an IMMEDIATE transaction raises `UndeclaredWrite`. PostgreSQL needs none of this (row locks:
+`microblog.unread.lock_user`). Slow work that needs no database (an email, a web service, a password check)
+calls `end_read()` first, so it holds no lock. The per-user lock is built on `begin_write` in `microblog.unread`.
 """
 
 from __future__ import annotations
@@ -9,6 +16,7 @@ import logging
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
+from flask import current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.types import TypeDecorator
 
@@ -20,6 +28,23 @@ IMMEDIATE = "microblog_begin_immediate"
 # Execution option of a connection that runs one read statement on SQLite: no BEGIN, the statement is its
 # own read transaction (pysqlite is in autocommit: we emit BEGIN ourselves, see configure_engine).
 SINGLE_READ = "microblog_single_read"
+# Keys of a DBAPI connection's `info` on SQLite: its current transaction began IMMEDIATE; because the code
+# declared a write (begin_write), not only because the request may write; it has written.
+_WRITING = "microblog_writing"
+_DECLARED = "microblog_declared"
+_WROTE = "microblog_wrote"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class UndeclaredWrite(RuntimeError):
+    """A write on SQLite in a transaction that did not begin IMMEDIATE (raised under TESTING only)."""
+
+
+def write_request() -> bool:
+    """Whether the request being served may write: every POST, PUT, PATCH and DELETE (its transactions
+    begin IMMEDIATE on SQLite). GETs keep their cheap read transactions."""
+    return has_request_context() and request.method not in _SAFE_METHODS
 
 
 class UTCDateTime(TypeDecorator):
@@ -95,11 +120,31 @@ def configure_engine(engine: sa.Engine) -> None:
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn):
         # A deferred transaction that reads and later writes can fail at once with SQLITE_BUSY when
-        # another writer committed in between; write paths ask for IMMEDIATE up front instead.
+        # another writer committed in between: a request that may write, or a path that declared a write
+        # (begin_write), takes the write lock up front instead.
         options = conn.get_execution_options()
+        declared = bool(options.get(IMMEDIATE))
+        immediate = not options.get(SINGLE_READ) and (declared or write_request())
+        conn.info[_WRITING], conn.info[_DECLARED], conn.info[_WROTE] = immediate, declared, False
         if options.get(SINGLE_READ):
             return
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(IMMEDIATE) else "BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    # STRICT_WRITES (on under TESTING): a write that was not declared raises instead of racing.
+    strict = current_app.config.get("STRICT_WRITES", current_app.config.get("TESTING", False))
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _sqlite_writes(conn, _cursor, statement, _parameters, _context, _executemany):
+        if not statement.lstrip()[:7].upper().startswith(_WRITES):
+            return
+        conn.info[_WROTE] = True
+        if strict and not conn.info.get(_WRITING) and has_request_context():
+            # The next new write path must not repeat issue 28: in tests, a write that was not declared fails.
+            raise UndeclaredWrite(
+                f"{request.method} {request.path} writes on SQLite in a transaction that began as a read: "
+                "call microblog.database.begin_write() (or use microblog.writes.changing) before reading what it "
+                "changes"
+            )
 
 
 def begin_write() -> None:
@@ -114,3 +159,24 @@ def begin_write() -> None:
             raise RuntimeError("begin_write() called with unflushed changes")
         session.commit()
     session.connection(execution_options={IMMEDIATE: True})
+
+
+def end_read() -> None:
+    """Before slow work that needs no database (sending an email, calling a web service, checking a password):
+    on SQLite, end the session's transaction when it has only read, so no lock is held meanwhile (every
+    transaction of a POST holds the write lock). Loaded objects keep their values; the next statement begins a
+    new transaction. A transaction that has written, or that was declared a write (`begin_write`, `changing`:
+    its reads decide its writes), is left to its owner's commit. PostgreSQL: nothing to do, a read holds no lock
+    that a writer waits for.
+    """
+    session = db.session()
+    if not session.in_transaction() or session.get_bind().dialect.name != "sqlite":
+        return
+    info = session.connection().info
+    if session.new or session.dirty or session.deleted or info.get(_WROTE) or info.get(_DECLARED):
+        return
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire

@@ -11,6 +11,8 @@ import smtplib
 from flask import Flask, current_app
 from flask_mailman import EmailMultiAlternatives, Mail
 
+from .database import end_read
+
 mail = Mail()
 
 
@@ -31,6 +33,7 @@ def send_email(subject: str, recipient: str, text: str, html: str) -> None:
         return
     message = EmailMultiAlternatives(subject, text, config["MAIL_DEFAULT_SENDER"], [recipient])
     message.attach_alternative(html, "text/html")
+    end_read()  # an SMTP server may take MAIL_TIMEOUT seconds: no database lock is held meanwhile
     try:
         # MAIL_TIMEOUT bounds every socket operation: a slow server never holds a worker for long.
         message.send()

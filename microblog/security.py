@@ -67,6 +67,15 @@ SECURITY_HEADERS = {
 }
 
 
+def _strict_transport_security(response) -> None:
+    """In production, over HTTPS (as the client reached the proxy, when TRUSTED_PROXIES lets the app believe
+    its X-Forwarded-Proto), browsers are told to use HTTPS only for HSTS_MAX_AGE seconds. Never in
+    development, never over plain HTTP (RFC 6797 7.2)."""
+    config = current_app.config
+    if config.get("ENV_NAME") == "production" and request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={int(config['HSTS_MAX_AGE'])}")
+
+
 def init_app(app: Flask) -> None:
     @app.before_request
     def _check_request():
@@ -80,4 +89,5 @@ def init_app(app: Flask) -> None:
         # Pages and fragments may hold private data (messages, settings, CSRF tokens): no browser or shared
         # cache keeps them. Answers that chose their own caching (static files, avatars) keep it.
         response.headers.setdefault("Cache-Control", "no-store")
+        _strict_transport_security(response)
         return response

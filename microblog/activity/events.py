@@ -10,9 +10,10 @@ from markupsafe import Markup, escape
 
 from ..extensions import db
 from ..posts.models import Post
-from ..unread import add_activity, lock_users
+from ..unread import add_activity
 from ..users.models import User
 from ..users.names import MENTION_RE, username_key
+from ..writes import changing
 from .models import FOLLOW, MAX_MENTIONS, MENTION, Block, mentioned_names
 
 
@@ -30,13 +31,12 @@ def mention_recipients(author: User, body: str) -> list[int]:
 def create_post(author: User, body: str) -> Post:
     """Store a post and notify the people it mentions, in one transaction; commit."""
     recipients = mention_recipients(author, body)
-    lock_users(recipients)  # before the post: on SQLite this starts the write transaction
-    post = Post(body=body, user_id=author.id)
-    db.session.add(post)
-    db.session.flush()
-    for user_id in sorted(recipients):
-        add_activity(user_id, author.id, MENTION, post.id)
-    db.session.commit()
+    with changing(*recipients):  # the write lock before the post, with or without a mention
+        post = Post(body=body, user_id=author.id)
+        db.session.add(post)
+        db.session.flush()
+        for user_id in sorted(recipients):
+            add_activity(user_id, author.id, MENTION, post.id)
     return post
 
 

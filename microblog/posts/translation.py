@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import ratelimit
+from ..database import end_read
 from ..errors import error_response
 from ..extensions import db
 from ..htmx import fragment, render, wants_fragment
@@ -53,6 +54,7 @@ def translate(text: str, source: str, target: str) -> str:
         payload["api_key"] = config["TRANSLATOR_API_KEY"]
     req = urllib.request.Request(config["TRANSLATOR_URL"] + "/translate", data=json.dumps(payload).encode(),
                                  headers={"Content-Type": "application/json", "Accept": "application/json"})
+    end_read()  # the translator may take TRANSLATOR_TIMEOUT seconds: no database lock is held meanwhile
     try:
         with urllib.request.urlopen(req, timeout=config["TRANSLATOR_TIMEOUT"]) as answer:  # noqa: S310
             data = json.loads(answer.read(MAX_ANSWER))
