@@ -10,7 +10,8 @@ DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production, se
 
 # Settings that may come from the environment, and how to read them.
 _ENV_INT = ("POSTS_PER_PAGE", "MESSAGES_PER_PAGE", "USERS_PER_PAGE", "MAX_CONTENT_LENGTH", "TRUSTED_PROXIES",
-            "SSE_HEARTBEAT_SECONDS", "SSE_MAX_STREAMS_PER_USER", "SSE_MAX_STREAMS")
+            "SSE_HEARTBEAT_SECONDS", "SSE_MAX_STREAMS_PER_USER", "SSE_MAX_STREAMS",
+            "BODY_READ_SECONDS")
 _ENV_BOOL = ("GALLERY_ENABLED", "DEBUG", "SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED", "SSE_ENABLED")
 
 
@@ -61,6 +62,11 @@ def load(instance_path: str) -> dict:
         "RATELIMIT_MESSAGES_PER_SENDER": (30, 60),
         # SPEC S15. Email (password reset): without MAIL_SERVER emails are written to the server log.
         # Translation: any LibreTranslate-compatible server; without TRANSLATOR_URL, no Translate control.
+        # SPEC S22: every absolute link in an email is built from this (microblog.mail.public_url), never
+        # from the request's Host; production refuses to start without it (or SERVER_NAME). TRUSTED_HOSTS
+        # (comma-separated) defaults to its host: requests naming another host get 400.
+        "PUBLIC_URL": (env.get("PUBLIC_URL") or "").rstrip("/") or None,
+        "TRUSTED_HOSTS": [h.strip() for h in env["TRUSTED_HOSTS"].split(",") if h.strip()] if env.get("TRUSTED_HOSTS") else None,
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS", "0")),
@@ -100,7 +106,8 @@ def load(instance_path: str) -> dict:
 
 
 def check_production(cfg: dict) -> None:
-    """Refuse to start a production app with a missing, default or short SECRET_KEY; warn loudly when a
+    """Refuse to start a production app with a missing, default or short SECRET_KEY or without a public
+    URL (PUBLIC_URL or SERVER_NAME); warn loudly when a
     server that is not in debug or test mode runs on the development key."""
     if cfg.get("ENV_NAME") != "production":
         if cfg.get("SECRET_KEY") == DEV_SECRET_KEY and not cfg.get("DEBUG") and not cfg.get("TESTING"):

@@ -128,7 +128,8 @@ def make_app(database_url: str, create_tables: bool = True, **overrides):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "SECRET_KEY": "test-secret",
-        "SERVER_NAME": "localhost",
+        # As production runs: no SERVER_NAME (urls follow the request), emails' links from PUBLIC_URL.
+        "PUBLIC_URL": "http://localhost",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production keeps scrypt
     }
     config.update(overrides)

@@ -24,7 +24,7 @@ from ..errors import error_response
 from ..extensions import db
 from ..forms import CleanText
 from ..htmx import redirect_after_post
-from ..mail import MailError, send_email
+from ..mail import MailError, public_url, send_email
 from ..users.models import EMAIL_MAX, User
 from .forms import new_password_field, repeat_password_field
 
@@ -76,12 +76,12 @@ def send_password_reset_email(email: str, user: User | None) -> None:
     whether an account exists (SPEC S16); the address's owner learns that someone asked.
     """
     if user is None:
-        context = {"register": url_for("auth.register", _external=True)}
+        context = {"register": public_url("auth.register")}
         send_email(_("[Microblog] Password reset requested"), email,
                    render_template("email/no_account.txt", **context),
                    render_template("email/no_account.html", **context))
         return
-    link = url_for("password_reset.reset_password", token=reset_token(user), _external=True)
+    link = public_url("password_reset.reset_password", token=reset_token(user))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     context = {"user": user, "link": link, "minutes": minutes}
     send_email(_("[Microblog] Reset your password"), user.email,
