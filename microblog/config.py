@@ -37,6 +37,8 @@ def load(instance_path: str) -> dict:
         "USERS_PER_PAGE": 20,
         # Bodies larger than this get 413; our largest form is a few KB.
         "MAX_CONTENT_LENGTH": 64 * 1024,
+        # A request's body must arrive within this many seconds, else 408 (microblog/bodies.py, SPEC S22).
+        "BODY_READ_SECONDS": 10,
         # CSRF tokens are bound to the session, not to a clock: an open tab keeps working.
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": True,
@@ -121,4 +123,10 @@ def check_production(cfg: dict) -> None:
         raise RuntimeError(
             "MICROBLOG_ENV=production needs a real SECRET_KEY (at least 32 random characters), e.g. "
             "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    if not cfg.get("PUBLIC_URL") and not cfg.get("SERVER_NAME"):
+        raise RuntimeError(
+            "MICROBLOG_ENV=production needs PUBLIC_URL, the address users reach the site at (e.g. "
+            "PUBLIC_URL=https://microblog.example.com): links in emails are built from it, never from the "
+            "request's Host header"
         )
