@@ -80,7 +80,8 @@ def load(instance_path: str) -> dict:
         "MAIL_BACKEND": "smtp",
         "PASSWORD_RESET_MAX_AGE": 30 * 60,
         "RATELIMIT_RESET_PER_ADDRESS": (10, 60 * 60),
-        "RATELIMIT_RESET_PER_EMAIL": (3, 60 * 60),
+        "RATELIMIT_RESET_PER_EMAIL": (3, 60 * 60),  # per email and client address (password_reset.reset_limits)
+        "RATELIMIT_RESET_PER_INBOX": (10, 60 * 60),  # per email from anywhere, except the owner's own browsers
         "TRANSLATOR_URL": (env.get("TRANSLATOR_URL") or "").rstrip("/") or None,
         "TRANSLATOR_API_KEY": env.get("TRANSLATOR_API_KEY") or None,
         "TRANSLATOR_TIMEOUT": float(env.get("TRANSLATOR_TIMEOUT", "5")),

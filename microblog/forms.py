@@ -60,6 +60,17 @@ class CleanText:
             )
 
 
+class Mailable:
+    """An email address our mailer can encode (microblog.mail.can_send_to): refused at registration and
+    wherever an address is typed, rather than failing at every email afterwards."""
+
+    def __call__(self, form, field):
+        from .mail import can_send_to
+
+        if field.data and not can_send_to(field.data):
+            raise StopValidation(_l("We cannot send email to this address. Please use another one."))
+
+
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token and a button (follow, unfollow, sign out)."""
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 from flask_mailman import EmailMultiAlternatives, Mail
+from flask_mailman.message import sanitize_address
 
 mail = Mail()
 
@@ -55,6 +56,16 @@ def trusted_hosts(config) -> list[str] | None:
         return config["TRUSTED_HOSTS"]
     base = configured_base(config)
     return [urlsplit(base).hostname] if base else None
+
+
+def can_send_to(address: str) -> bool:
+    """Whether the mailer can put `address` in a header: a long non-ASCII local part (`ß` x 25) or a
+    domain IDNA refuses cannot be encoded, and would fail at every send."""
+    try:
+        sanitize_address(address, "utf-8")
+    except (ValueError, UnicodeError, IndexError):
+        return False
+    return True
 
 
 def init_app(app: Flask) -> None:
