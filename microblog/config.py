@@ -60,6 +60,11 @@ def load(instance_path: str) -> dict:
         "RATELIMIT_LOGIN_PER_ADDRESS": (50, 15 * 60),
         # A browser that signed in to the account before is counted on its own (microblog.auth.throttle).
         "RATELIMIT_LOGIN_PER_DEVICE": (10, 15 * 60),
+        # Per account and address; once the account or the address is over its own limit, each pair gets only
+        # its first RATELIMIT_LOGIN_SLOWED tries: a slow-down, never a lockout of the owner (microblog.auth.throttle).
+        "RATELIMIT_LOGIN_PER_ACCOUNT_ADDRESS": (10, 15 * 60),
+        "RATELIMIT_LOGIN_SLOWED": (3, 15 * 60),
+        "RATELIMIT_LOGIN_PER_ADDRESS_CAP": (500, 15 * 60),  # past this, an address is refused outright
         "RATELIMIT_REGISTER_PER_ADDRESS": (10, 60 * 60),
         "RATELIMIT_MESSAGES_PER_SENDER": (30, 60),
         # SPEC S15. Email (password reset): without MAIL_SERVER emails are written to the server log.
