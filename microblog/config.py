@@ -67,6 +67,11 @@ def load(instance_path: str) -> dict:
         "RATELIMIT_LOGIN_PER_ADDRESS_CAP": (500, 15 * 60),  # past this, an address is refused outright
         "RATELIMIT_REGISTER_PER_ADDRESS": (10, 60 * 60),
         "RATELIMIT_MESSAGES_PER_SENDER": (30, 60),
+        # SPEC S22: posts per author; mentions per author and mentioned name; searches per user and address.
+        "RATELIMIT_POSTS_PER_AUTHOR": (10, 60),
+        "RATELIMIT_MENTIONS_PER_AUTHOR_AND_NAME": (5, 60 * 60),
+        "RATELIMIT_SEARCH_PER_USER": (60, 60),
+        "RATELIMIT_SEARCH_PER_ADDRESS": (300, 60),
         # SPEC S15. Email (password reset): without MAIL_SERVER emails are written to the server log.
         # Translation: any LibreTranslate-compatible server; without TRANSLATOR_URL, no Translate control.
         # SPEC S22: every absolute link in an email is built from this (microblog.mail.public_url), never
