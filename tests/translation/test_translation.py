@@ -134,6 +134,7 @@ def test_translate_with_htmx_swaps_in_the_translation(as_alice, app, translator,
     translation = fragment(response, f"#translation-{spanish_post.id}")
     assert "[en] Hola" in text(translation)
     assert translation.select_one("[lang=en]")
+    assert text(translation.select_one("bdi[dir=auto]")).startswith("[en] Hola")  # in its own direction
     assert translator.requests == [("/translate", {"q": SPANISH, "source": "es", "target": "en", "format": "text",
                                                    "api_key": "k3y"})]
 
