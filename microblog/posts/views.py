@@ -57,6 +57,6 @@ def index():
 @login_required
 def explore():
     """Everyone's posts, newest first; the list alone for htmx paging."""
-    page = paginate(Post.everyone(), current_app.config["POSTS_PER_PAGE"])
+    page = paginate(Post.everyone(current_user), current_app.config["POSTS_PER_PAGE"])
     return render("posts/explore.html", "partials/posts/list.html", posts=page,
                   endpoint="posts.explore", endpoint_args={})

@@ -113,7 +113,9 @@ def _statements(dialect: str) -> tuple[sa.TextualSelect, sa.Select]:
     """
     ranked = sa.text(_RANKED_SQL[dialect].replace("{recent}", str(RECENT))).columns(id=sa.Integer, score=sa.Float)
     newest = ranked.subquery("ranked")
-    posts = sa.select(Post).join(newest, Post.id == newest.c.id).order_by(newest.c.score, Post.id.desc())
+    posts = (sa.select(Post).join(newest, Post.id == newest.c.id)
+             .where(Post.user_id.not_in(Post.hidden_authors(sa.bindparam("viewer"))))  # blocks, both ways
+             .order_by(newest.c.score, Post.id.desc()))
     return ranked, posts
 
 
@@ -128,12 +130,14 @@ def post_ids(words: list[str], limit: int, offset: int) -> list[int]:
     return list(db.session.scalars(_statements(dialect)[0], params))
 
 
-def search_posts(words: list[str], per_page: int) -> Page:
-    """The requested page (`?page=`) of matching posts, in relevance order: one statement with the authors."""
+def search_posts(words: list[str], per_page: int, viewer_id: int = 0) -> Page:
+    """The requested page (`?page=`) of matching posts, in relevance order: one statement with the authors.
+    Posts of authors hidden from `viewer_id` (blocks, either way) are left out."""
     number = page_number()
     if not words:
         return Page(items=[], page=number, has_next=False)
     dialect, params = _params(words, per_page + 1, (number - 1) * per_page)
+    params["viewer"] = viewer_id
     posts = list(db.session.scalars(_statements(dialect)[1], params).unique())
     if number > 1 and not posts:
         abort(404, description=_("There is no page %(page)d.", page=number))

@@ -31,7 +31,7 @@ def search():
     words = engine.terms(query)
     if words and (retry := search_limited()):
         return error_response(429, _("Too many searches. Please wait a moment."), {"Retry-After": str(retry)})
-    posts = engine.search_posts(words, current_app.config["POSTS_PER_PAGE"])
+    posts = engine.search_posts(words, current_app.config["POSTS_PER_PAGE"], current_user.id)
     users = engine.search_users(words) if words and posts.page == 1 else []
     # The tab's title follows the query: search as you type pushes the URL with each answer.
     title = _("Results for “%(query)s”", query=query) if words else _("Search")
