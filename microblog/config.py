@@ -78,7 +78,7 @@ def load(instance_path: str) -> dict:
         # from the request's Host; production refuses to start without it (or SERVER_NAME). TRUSTED_HOSTS
         # (comma-separated) defaults to its host: requests naming another host get 400.
         "PUBLIC_URL": (env.get("PUBLIC_URL") or "").rstrip("/") or None,
-        "TRUSTED_HOSTS": [h.strip() for h in env["TRUSTED_HOSTS"].split(",") if h.strip()] if env.get("TRUSTED_HOSTS") else None,
+        "TRUSTED_HOSTS": [h.strip() for h in env.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None,
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS", "0")),

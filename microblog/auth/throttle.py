@@ -91,7 +91,8 @@ def login_limits(username: str, user: User | None, per_account_only: bool = Fals
     if not per_account_only:
         address = ratelimit.client_address()
         limits.append(("login-address", address, *ratelimit.limit_of("RATELIMIT_LOGIN_PER_ADDRESS")))
-        limits.append(("login-pair", f"{account} {address}", *ratelimit.limit_of("RATELIMIT_LOGIN_PER_ACCOUNT_ADDRESS")))
+        pair = ratelimit.limit_of("RATELIMIT_LOGIN_PER_ACCOUNT_ADDRESS")
+        limits.append(("login-pair", f"{account} {address}", *pair))
     return limits
 
 
@@ -103,7 +104,8 @@ def count_attempt(limits) -> int | None:
     other addresses went over the account's limit or other accounts over the address's; or when the
     address is over its hard cap.
     """
-    counted = {bucket: (*ratelimit.count_hit(bucket, key, per_seconds), limit) for bucket, key, limit, per_seconds in limits}
+    counted = {bucket: (*ratelimit.count_hit(bucket, key, per_seconds), limit)
+               for bucket, key, limit, per_seconds in limits}
     over = {bucket: retry for bucket, (count, retry, limit) in counted.items() if count > limit}
     if "login-pair" not in counted:
         return max(over.values(), default=None)
