@@ -34,8 +34,8 @@ test: translations
 
 ## make serve: production server (gunicorn gevent workers: streams are cheap) on DATABASE_URL; needs SECRET_KEY
 serve: translations
-	MICROBLOG_ENV=production $(BIN)/flask db upgrade
-	MICROBLOG_ENV=production $(BIN)/gunicorn --config python:microblog.push.gunicorn_conf --workers $${WORKERS:-4} --bind $${BIND:-127.0.0.1:8000} 'microblog:create_app()'
+	MICROBLOG_ENV=production PUBLIC_URL=$${PUBLIC_URL:-http://$${BIND:-127.0.0.1:8000}} $(BIN)/flask db upgrade
+	MICROBLOG_ENV=production PUBLIC_URL=$${PUBLIC_URL:-http://$${BIND:-127.0.0.1:8000}} $(BIN)/gunicorn --config python:microblog.push.gunicorn_conf --workers $${WORKERS:-4} --bind $${BIND:-127.0.0.1:8000} 'microblog:create_app()'
 
 wheel: translations
 	$(BIN)/pip wheel --no-deps --no-build-isolation -w dist .

@@ -65,9 +65,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
 
-    from . import errors, security, static_files, templating
+    from . import bodies, errors, security, static_files, templating
     from .auth import login as auth_login
 
+    bodies.init_app(app)  # first: bodies are read and sized before CSRF or a view parses them
     auth_login.init_app(app)
     errors.init_app(app)
     security.init_app(app)

@@ -10,7 +10,8 @@ DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production, se
 
 # Settings that may come from the environment, and how to read them.
 _ENV_INT = ("POSTS_PER_PAGE", "MESSAGES_PER_PAGE", "USERS_PER_PAGE", "MAX_CONTENT_LENGTH", "TRUSTED_PROXIES",
-            "SSE_HEARTBEAT_SECONDS", "SSE_MAX_STREAMS_PER_USER", "SSE_MAX_STREAMS", "HSTS_MAX_AGE")
+            "SSE_HEARTBEAT_SECONDS", "SSE_MAX_STREAMS_PER_USER", "SSE_MAX_STREAMS", "HSTS_MAX_AGE",
+            "BODY_READ_SECONDS")
 _ENV_BOOL = ("GALLERY_ENABLED", "DEBUG", "SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED", "SSE_ENABLED")
 
 
@@ -36,6 +37,8 @@ def load(instance_path: str) -> dict:
         "USERS_PER_PAGE": 20,
         # Bodies larger than this get 413; our largest form is a few KB.
         "MAX_CONTENT_LENGTH": 64 * 1024,
+        # A request's body must arrive within this many seconds, else 408 (microblog/bodies.py, SPEC S22).
+        "BODY_READ_SECONDS": 10,
         # CSRF tokens are bound to the session, not to a clock: an open tab keeps working.
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": True,
@@ -59,10 +62,25 @@ def load(instance_path: str) -> dict:
         "RATELIMIT_LOGIN_PER_ADDRESS": (50, 15 * 60),
         # A browser that signed in to the account before is counted on its own (microblog.auth.throttle).
         "RATELIMIT_LOGIN_PER_DEVICE": (10, 15 * 60),
+        # Per account and address; once the account or the address is over its own limit, each pair gets only
+        # its first RATELIMIT_LOGIN_SLOWED tries: a slow-down, never a lockout of the owner (microblog.auth.throttle).
+        "RATELIMIT_LOGIN_PER_ACCOUNT_ADDRESS": (10, 15 * 60),
+        "RATELIMIT_LOGIN_SLOWED": (3, 15 * 60),
+        "RATELIMIT_LOGIN_PER_ADDRESS_CAP": (500, 15 * 60),  # past this, an address is refused outright
         "RATELIMIT_REGISTER_PER_ADDRESS": (10, 60 * 60),
         "RATELIMIT_MESSAGES_PER_SENDER": (30, 60),
+        # SPEC S22: posts per author; mentions per author and mentioned name; searches per user and address.
+        "RATELIMIT_POSTS_PER_AUTHOR": (10, 60),
+        "RATELIMIT_MENTIONS_PER_AUTHOR_AND_NAME": (5, 60 * 60),
+        "RATELIMIT_SEARCH_PER_USER": (60, 60),
+        "RATELIMIT_SEARCH_PER_ADDRESS": (300, 60),
         # SPEC S15. Email (password reset): without MAIL_SERVER emails are written to the server log.
         # Translation: any LibreTranslate-compatible server; without TRANSLATOR_URL, no Translate control.
+        # SPEC S22: every absolute link in an email is built from this (microblog.mail.public_url), never
+        # from the request's Host; production refuses to start without it (or SERVER_NAME). TRUSTED_HOSTS
+        # (comma-separated) defaults to its host: requests naming another host get 400.
+        "PUBLIC_URL": (env.get("PUBLIC_URL") or "").rstrip("/") or None,
+        "TRUSTED_HOSTS": [h.strip() for h in env.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None,
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS", "0")),
@@ -74,7 +92,8 @@ def load(instance_path: str) -> dict:
         "MAIL_BACKEND": "smtp",
         "PASSWORD_RESET_MAX_AGE": 30 * 60,
         "RATELIMIT_RESET_PER_ADDRESS": (10, 60 * 60),
-        "RATELIMIT_RESET_PER_EMAIL": (3, 60 * 60),
+        "RATELIMIT_RESET_PER_EMAIL": (3, 60 * 60),  # per email and client address (password_reset.reset_limits)
+        "RATELIMIT_RESET_PER_INBOX": (10, 60 * 60),  # per email from anywhere, except the owner's own browsers
         "TRANSLATOR_URL": (env.get("TRANSLATOR_URL") or "").rstrip("/") or None,
         "TRANSLATOR_API_KEY": env.get("TRANSLATOR_API_KEY") or None,
         "TRANSLATOR_TIMEOUT": float(env.get("TRANSLATOR_TIMEOUT", "5")),
@@ -102,7 +121,8 @@ def load(instance_path: str) -> dict:
 
 
 def check_production(cfg: dict) -> None:
-    """Refuse to start a production app with a missing, default or short SECRET_KEY; warn loudly when a
+    """Refuse to start a production app with a missing, default or short SECRET_KEY or without a public
+    URL (PUBLIC_URL or SERVER_NAME); warn loudly when a
     server that is not in debug or test mode runs on the development key."""
     if cfg.get("ENV_NAME") != "production":
         if cfg.get("SECRET_KEY") == DEV_SECRET_KEY and not cfg.get("DEBUG") and not cfg.get("TESTING"):
@@ -116,4 +136,10 @@ def check_production(cfg: dict) -> None:
         raise RuntimeError(
             "MICROBLOG_ENV=production needs a real SECRET_KEY (at least 32 random characters), e.g. "
             "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    if not cfg.get("PUBLIC_URL") and not cfg.get("SERVER_NAME"):
+        raise RuntimeError(
+            "MICROBLOG_ENV=production needs PUBLIC_URL, the address users reach the site at (e.g. "
+            "PUBLIC_URL=https://microblog.example.com): links in emails are built from it, never from the "
+            "request's Host header"
         )

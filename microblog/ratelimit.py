@@ -97,8 +97,15 @@ def hit(bucket: str, key: str, limit: int, per_seconds: int) -> int | None:
     Commits the request's session (which must have no unsaved changes): the hit counts even when the
     request itself fails later, and no second connection is opened for it.
     """
+    count, retry_after = count_hit(bucket, key, per_seconds)
+    return retry_after if count > limit else None
+
+
+def count_hit(bucket: str, key: str, per_seconds: int) -> tuple[int, int]:
+    """Count one hit: (hits in this window so far, this one included; seconds until the window closes).
+    (0, 0) when limits are off."""
     if not enabled():
-        return None
+        return 0, 0
     start, retry_after = _window(per_seconds, time.time())
     key = _key(key)
     dialect = db.session.get_bind().dialect.name
@@ -115,7 +122,7 @@ def hit(bucket: str, key: str, limit: int, per_seconds: int) -> int | None:
     except BaseException:
         db.session.rollback()
         raise
-    return retry_after if count > limit else None
+    return count, retry_after
 
 
 def refund(bucket: str, key: str, per_seconds: int) -> None:

@@ -1,9 +1,8 @@
-"""Response headers every answer carries, error pages included; request bodies and proxy headers checked."""
+"""Response headers every answer carries, error pages included; proxy headers checked (bodies: bodies.py)."""
 
-import io
 import logging
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, current_app, request
 
 log = logging.getLogger(__name__)
 
@@ -24,26 +23,6 @@ CSP = "; ".join(
 )
 
 _PROXY_HEADERS = ("X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "Forwarded")
-
-
-def _limit_unsized_body() -> None:
-    """413 for a body sent without Content-Length (chunked) that is over MAX_CONTENT_LENGTH.
-
-    Werkzeug would only cut such a body at the limit and parse the rest; read it here, at most one byte
-    past the limit, and hand the view the whole (small) body.
-    """
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
-    environ = request.environ
-    if limit is None or environ.get("CONTENT_LENGTH") or "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", ""):
-        return
-    body = environ["wsgi.input"].read(limit + 1)
-    if len(body) > limit:
-        abort(413)
-    environ["wsgi.input"] = io.BytesIO(body)
-    environ["CONTENT_LENGTH"] = str(len(body))
-    environ.pop("HTTP_TRANSFER_ENCODING", None)
-    environ["wsgi.input_terminated"] = False
-    request.__dict__.pop("stream", None)
 
 
 def _warn_untrusted_proxy() -> None:
@@ -80,7 +59,6 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _check_request():
         _warn_untrusted_proxy()
-        _limit_unsized_body()
 
     @app.after_request
     def _security_headers(response):

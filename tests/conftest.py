@@ -128,7 +128,8 @@ def make_app(database_url: str, create_tables: bool = True, **overrides):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "SECRET_KEY": "test-secret",
-        "SERVER_NAME": "localhost",
+        # As production runs: no SERVER_NAME (urls follow the request), emails' links from PUBLIC_URL.
+        "PUBLIC_URL": "http://localhost",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production keeps scrypt
     }
     config.update(overrides)
@@ -245,6 +246,7 @@ def rl_app(database_url):
         RATELIMIT_IN_TESTS=True,
         RATELIMIT_LOGIN_PER_ACCOUNT=(3, 900),
         RATELIMIT_LOGIN_PER_ADDRESS=(5, 900),
+        RATELIMIT_LOGIN_PER_ACCOUNT_ADDRESS=(3, 900),
         RATELIMIT_REGISTER_PER_ADDRESS=(2, 3600),
         RATELIMIT_MESSAGES_PER_SENDER=(4, 60),
     )

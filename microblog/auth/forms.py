@@ -9,7 +9,7 @@ from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from ..extensions import db
-from ..forms import CleanText
+from ..forms import CleanText, Mailable
 from ..users.forms import UsernameRule
 from ..users.models import EMAIL_MAX, User
 
@@ -37,7 +37,7 @@ def repeat_password_field(label) -> PasswordField:
 
 class RegistrationForm(FlaskForm):
     username = StringField(_l("Username"), validators=[UsernameRule()])
-    email = StringField(_l("Email"), validators=[CleanText(EMAIL_MAX), Email(check_deliverability=False)])
+    email = StringField(_l("Email"), validators=[CleanText(EMAIL_MAX), Email(check_deliverability=False), Mailable()])
     password = new_password_field(_l("Password"))
     password2 = repeat_password_field(_l("Repeat password"))
     submit = SubmitField(_l("Register"))

@@ -22,11 +22,12 @@ from wtforms.validators import Email
 from .. import ratelimit
 from ..errors import error_response
 from ..extensions import db
-from ..forms import CleanText
+from ..forms import CleanText, Mailable
 from ..htmx import redirect_after_post
-from ..mail import MailError, send_email
+from ..mail import MailError, public_url, send_email
 from ..users.models import EMAIL_MAX, User
 from .forms import new_password_field, repeat_password_field
+from .throttle import device_of
 
 bp = Blueprint("password_reset", __name__)
 
@@ -34,7 +35,7 @@ TOKEN_MAX = 500  # our tokens are ~100 characters; longer ones are not even deco
 
 
 class ResetPasswordRequestForm(FlaskForm):
-    email = StringField(_l("Email"), validators=[CleanText(EMAIL_MAX), Email(check_deliverability=False)])
+    email = StringField(_l("Email"), validators=[CleanText(EMAIL_MAX), Email(check_deliverability=False), Mailable()])
     submit = SubmitField(_l("Request password reset"))
 
 
@@ -76,17 +77,34 @@ def send_password_reset_email(email: str, user: User | None) -> None:
     whether an account exists (SPEC S16); the address's owner learns that someone asked.
     """
     if user is None:
-        context = {"register": url_for("auth.register", _external=True)}
+        context = {"register": public_url("auth.register")}
         send_email(_("[Microblog] Password reset requested"), email,
                    render_template("email/no_account.txt", **context),
                    render_template("email/no_account.html", **context))
         return
-    link = url_for("password_reset.reset_password", token=reset_token(user), _external=True)
+    link = public_url("password_reset.reset_password", token=reset_token(user))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     context = {"user": user, "link": link, "minutes": minutes}
     send_email(_("[Microblog] Reset your password"), user.email,
                render_template("email/reset_password.txt", **context),
                render_template("email/reset_password.html", **context))
+
+
+def reset_limits(email: str, user: User | None) -> list[tuple[str, str, int, int]]:
+    """The buckets a reset request counts against; nobody else can use up the owner's (SPEC S22).
+
+    Per client address; per address *and* email, so requests from elsewhere never use up the owner's; and
+    per email from anywhere (a bound on the emails one inbox receives), except that a browser where the
+    account signed in before (its device cookie, microblog.auth.throttle) is counted on its own.
+    """
+    address = ratelimit.client_address()
+    limits = [("reset-address", address, *ratelimit.limit_of("RATELIMIT_RESET_PER_ADDRESS")),
+              ("reset-email", f"{email} {address}", *ratelimit.limit_of("RATELIMIT_RESET_PER_EMAIL"))]
+    if (device := device_of(user)) is not None:
+        limits.append(("reset-device", device, *ratelimit.limit_of("RATELIMIT_RESET_PER_EMAIL")))
+    else:
+        limits.append(("reset-inbox", email, *ratelimit.limit_of("RATELIMIT_RESET_PER_INBOX")))
+    return limits
 
 
 @bp.route("/reset_password_request", methods=["GET", "POST"])
@@ -97,13 +115,11 @@ def reset_password_request():
     form = ResetPasswordRequestForm()
     if form.validate_on_submit():
         email = form.email.data.lower()
-        limits = [("reset-address", ratelimit.client_address(), *ratelimit.limit_of("RATELIMIT_RESET_PER_ADDRESS")),
-                  ("reset-email", email, *ratelimit.limit_of("RATELIMIT_RESET_PER_EMAIL"))]
+        user = db.session.scalar(sa.select(User).where(User.email == email))
         # Each hit is counted and checked in one statement: concurrent requests cannot pass the limit.
-        if retry := max([ratelimit.hit(*limit) or 0 for limit in limits]):
+        if retry := max([ratelimit.hit(*limit) or 0 for limit in reset_limits(email, user)]):
             return error_response(429, _("Too many password reset requests. Please try again later."),
                                   {"Retry-After": str(retry)})
-        user = db.session.scalar(sa.select(User).where(User.email == email))
         try:
             send_password_reset_email(email, user)
         except MailError:

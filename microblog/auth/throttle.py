@@ -3,8 +3,16 @@
 - Every attempt is counted before the password is checked (`ratelimit.hit` is the check and the count, so
   concurrent guesses cannot slip past the limit); a right password takes its hits back.
 - A browser where the account signed in before carries a signed *device cookie* (OWASP's "device cookies").
-  Its attempts for that account are counted per device only: an attacker guessing at the account, or
-  flooding the address the owner shares with others (a proxy, an office), does not lock the owner out.
+  Its attempts for that account are counted per device only.
+- A new browser is counted per account, per address, and per account *and* address; the pair is what
+  limits guesses (RATELIMIT_LOGIN_PER_ACCOUNT_ADDRESS). An account under attack from other addresses
+  (over RATELIMIT_LOGIN_PER_ACCOUNT) is slowed down, never locked (SPEC S16, S22): each address gets only
+  its first few tries (RATELIMIT_LOGIN_SLOWED), so the owner, from their own address, keeps theirs. An
+  address noisy with other names (over RATELIMIT_LOGIN_PER_ADDRESS, e.g. an office's shared address)
+  likewise leaves each account a few tries from it, and is refused outright only past
+  RATELIMIT_LOGIN_PER_ADDRESS_CAP. What remains:
+  one address guessing at one account uses up what the owner would need from that same address (the
+  device cookie still lets them in from a browser they used before).
 - Unknown names cost as much time as known ones: their password is checked against a dummy hash.
 """
 
@@ -73,20 +81,46 @@ def remember_device(response, user: User):
 def login_limits(username: str, user: User | None, per_account_only: bool = False) -> list[tuple[str, str, int, int]]:
     """The buckets a sign-in attempt for `username` counts against.
 
-    From a known device: that device alone. Otherwise: the account (as typed, any case) and the address.
+    From a known device: that device alone. Otherwise: the account (as typed, any case), the address, and
+    the two together ("login-pair").
     """
     if (device := device_of(user)) is not None:
         return [("login-device", device, *ratelimit.limit_of("RATELIMIT_LOGIN_PER_DEVICE"))]
-    limits = [("login-account", username_key(username), *ratelimit.limit_of("RATELIMIT_LOGIN_PER_ACCOUNT"))]
+    account = username_key(username)
+    limits = [("login-account", account, *ratelimit.limit_of("RATELIMIT_LOGIN_PER_ACCOUNT"))]
     if not per_account_only:
-        limits.append(("login-address", ratelimit.client_address(), *ratelimit.limit_of("RATELIMIT_LOGIN_PER_ADDRESS")))
+        address = ratelimit.client_address()
+        limits.append(("login-address", address, *ratelimit.limit_of("RATELIMIT_LOGIN_PER_ADDRESS")))
+        pair = ratelimit.limit_of("RATELIMIT_LOGIN_PER_ACCOUNT_ADDRESS")
+        limits.append(("login-pair", f"{account} {address}", *pair))
     return limits
 
 
 def count_attempt(limits) -> int | None:
-    """Count the attempt in every bucket; seconds to wait when any of them is over its limit, else None."""
-    waits = [ratelimit.hit(*limit) for limit in limits]
-    return max((wait for wait in waits if wait), default=None)
+    """Count the attempt in every bucket; seconds to wait when it is refused, else None.
+
+    Without a "login-pair" bucket (a known device, a password change): refused when any bucket is over.
+    With one: refused when the pair (account and address) is over its limit, which is slowed down while
+    other addresses went over the account's limit or other accounts over the address's; or when the
+    address is over its hard cap.
+    """
+    counted = {bucket: (*ratelimit.count_hit(bucket, key, per_seconds), limit)
+               for bucket, key, limit, per_seconds in limits}
+    over = {bucket: retry for bucket, (count, retry, limit) in counted.items() if count > limit}
+    if "login-pair" not in counted:
+        return max(over.values(), default=None)
+    pair_count, pair_retry, pair_limit = counted["login-pair"]
+    account_count, _retry, account_limit = counted["login-account"]
+    address_count, address_retry, address_limit = counted["login-address"]
+    # Attempts from other addresses (on this account), or for other accounts (from this address): the
+    # same address guessing at the same account is the pair's own limit, whatever the others do.
+    if account_count - pair_count > account_limit or address_count - pair_count > address_limit:
+        pair_limit = ratelimit.limit_of("RATELIMIT_LOGIN_SLOWED")[0]  # slowed down, not locked
+    if pair_count > pair_limit:
+        return pair_retry
+    if address_count > ratelimit.limit_of("RATELIMIT_LOGIN_PER_ADDRESS_CAP")[0]:
+        return address_retry  # an address spraying many accounts stops altogether
+    return None
 
 
 def take_back(limits) -> None:

@@ -55,8 +55,19 @@ class Post(db.Model):
         )
 
     @staticmethod
-    def everyone() -> sa.Select:
-        return sa.select(Post).order_by(Post.id.desc())
+    def hidden_authors(viewer_id) -> sa.Select:
+        """Ids whose posts `viewer_id` does not see: the people they block and the people who block them
+        (blocks hide both ways, as on Bluesky and Mastodon; README "Activity and privacy")."""
+        from ..activity.models import Block  # noqa: PLC0415 - activity builds on posts
+
+        return sa.union(sa.select(Block.blocked_id).where(Block.blocker_id == viewer_id),
+                        sa.select(Block.blocker_id).where(Block.blocked_id == viewer_id))
+
+    @staticmethod
+    def everyone(viewer: User | None = None) -> sa.Select:
+        """Everyone's posts, newest first; without the authors hidden from `viewer` (blocks)."""
+        stmt = sa.select(Post).order_by(Post.id.desc())
+        return stmt if viewer is None else stmt.where(Post.user_id.not_in(Post.hidden_authors(viewer.id)))
 
     @staticmethod
     def by_user(user: User) -> sa.Select:

@@ -2,14 +2,18 @@
 
 TRANSLATOR_URL names the server (the open-source, self-hostable LibreTranslate, or any server that speaks
 its `POST /translate` JSON); TRANSLATOR_API_KEY is sent when set. Without TRANSLATOR_URL no post shows a
-Translate control. A slow, failing or refusing server gives an inline message, never a 500.
+Translate control. A slow, failing or refusing server gives an inline message, never a 500. The call has a
+total deadline (TRANSLATOR_TIMEOUT), follows no redirect and reads at most MAX_ANSWER bytes (SPEC S22).
 """
 
 from __future__ import annotations
 
+import http.client
 import json
-import urllib.error
-import urllib.request
+import socket
+import threading
+import time
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, current_app, request
 from flask_babel import get_locale
@@ -46,26 +50,62 @@ def translate_to(post) -> str | None:
     return None if language.split("-")[0] == target else target
 
 
+def _cut(conn) -> None:
+    try:
+        if conn.sock is not None:
+            conn.sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def post_json(url: str, payload: dict, seconds: float) -> tuple[int, bytes]:
+    """POST `payload` as JSON; (status, body). The whole exchange, connecting included, ends within
+    `seconds` (TimeoutError), not each socket operation: a server dripping its answer a byte at a time is
+    cut off. Redirects are not followed (a 3xx is just a status); a body over MAX_ANSWER is a ValueError."""
+    parts = urlsplit(url)
+    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    conn = connection_class(parts.hostname, parts.port, timeout=seconds)
+    # At the deadline the socket is shut down, which wakes any read blocked on it.
+    watchdog = threading.Timer(seconds, _cut, (conn,))
+    deadline = time.monotonic() + seconds
+    watchdog.start()
+    try:
+        conn.request("POST", parts.path + (f"?{parts.query}" if parts.query else ""), body=json.dumps(payload).encode(),
+                     headers={"Content-Type": "application/json", "Accept": "application/json"})
+        answer = conn.getresponse()
+        body = answer.read(MAX_ANSWER + 1)
+    except (OSError, http.client.HTTPException) as error:
+        if time.monotonic() >= deadline:
+            raise TimeoutError("translator deadline") from error
+        raise
+    finally:
+        watchdog.cancel()
+        conn.close()
+    if time.monotonic() >= deadline:
+        raise TimeoutError("translator deadline")
+    if len(body) > MAX_ANSWER:
+        raise ValueError("translator answer too large")
+    return answer.status, body
+
+
 def translate(text: str, source: str, target: str) -> str:
     """The translation of `text` from `source` to `target`; TranslationError when there is none."""
     config = current_app.config
     payload = {"q": text, "source": source.split("-")[0], "target": target, "format": "text"}
     if config.get("TRANSLATOR_API_KEY"):
         payload["api_key"] = config["TRANSLATOR_API_KEY"]
-    req = urllib.request.Request(config["TRANSLATOR_URL"] + "/translate", data=json.dumps(payload).encode(),
-                                 headers={"Content-Type": "application/json", "Accept": "application/json"})
     end_read()  # the translator may take TRANSLATOR_TIMEOUT seconds: no database lock is held meanwhile
     try:
-        with urllib.request.urlopen(req, timeout=config["TRANSLATOR_TIMEOUT"]) as answer:  # noqa: S310
-            data = json.loads(answer.read(MAX_ANSWER))
-    except urllib.error.HTTPError as error:
-        current_app.logger.warning("translator refused (%s)", error.code)
-        if error.code in (400, 403, 429):
-            raise TranslationError(_("The translation service refused this translation.")) from error
-        raise TranslationError(_("The translation service is not working right now. Please try again later.")) from error
+        status, raw = post_json(config["TRANSLATOR_URL"] + "/translate", payload, config["TRANSLATOR_TIMEOUT"])
+        if status != 200:
+            current_app.logger.warning("translator refused (%s)", status)
+            if status in (400, 403, 429):
+                raise TranslationError(_("The translation service refused this translation."))
+            raise TranslationError(_("The translation service is not working right now. Please try again later."))
+        data = json.loads(raw)
     except TimeoutError as error:
         raise TranslationError(_("The translation service took too long to answer. Please try again later.")) from error
-    except (OSError, ValueError) as error:  # unreachable, cut off, or not JSON
+    except (OSError, ValueError, http.client.HTTPException) as error:  # unreachable, cut off, too big, not JSON
         current_app.logger.warning("translator failed: %r", error)
         raise TranslationError(_("The translation service is not working right now. Please try again later.")) from error
     translated = data.get("translatedText") if isinstance(data, dict) else None

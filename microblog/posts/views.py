@@ -6,11 +6,15 @@ from flask import Blueprint, abort, current_app, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import ratelimit
 from ..activity.events import create_post
+from ..activity.models import MAX_MENTIONS, mentioned_names
+from ..errors import error_response
 from ..extensions import db
 from ..forms import EmptyForm
 from ..htmx import current_url, fragment, is_htmx, redirect_after_post, render, wants_fragment
 from ..pagination import paginate
+from ..users.models import username_key
 from .changes import delete_post, edit_post
 from .forms import EditPostForm, PostForm
 from .models import Post, may_delete, may_edit
@@ -30,6 +34,15 @@ def can_delete(post) -> bool:
     return may_delete(post, current_user)
 
 
+def posting_limited(author_id: int, body: str) -> int | None:
+    """Seconds to wait when this post goes over the author's limits (SPEC S22), else None: posts per author,
+    and mentions per author and mentioned name (a flood of posts cannot become a flood of notifications)."""
+    limits = [("post", str(author_id), *ratelimit.limit_of("RATELIMIT_POSTS_PER_AUTHOR"))]
+    mentions = ratelimit.limit_of("RATELIMIT_MENTIONS_PER_AUTHOR_AND_NAME")
+    limits += [("mention", f"{author_id} {username_key(name)}", *mentions) for name in mentioned_names(body)[:MAX_MENTIONS]]
+    return max([ratelimit.hit(*limit) or 0 for limit in limits]) or None
+
+
 @bp.route("/", methods=["GET", "POST"])
 @bp.route("/index", methods=["GET", "POST"])
 def index():
@@ -41,6 +54,9 @@ def index():
         return current_app.login_manager.unauthorized()
     form = PostForm()
     if form.validate_on_submit():
+        if retry := posting_limited(current_user.id, form.post.data):
+            return error_response(429, _("You are posting too fast, or mentioning the same people too often. "
+                                         "Please wait a few minutes and try again."), {"Retry-After": str(retry)})
         post = create_post(current_user, form.post.data)  # and the mentions' activity
         flash(_("Your post is now live!"), "success")
         if wants_fragment():
@@ -60,7 +76,7 @@ def index():
 @login_required
 def explore():
     """Everyone's posts, newest first; the list alone for htmx paging."""
-    page = paginate(Post.everyone(), current_app.config["POSTS_PER_PAGE"])
+    page = paginate(Post.everyone(current_user), current_app.config["POSTS_PER_PAGE"])
     return render("posts/explore.html", "partials/posts/list.html", posts=page,
                   endpoint="posts.explore", endpoint_args={})
 

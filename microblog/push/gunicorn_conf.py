@@ -36,9 +36,13 @@ class PageGate:
 
 
 def post_worker_init(worker):
+    from microblog.bodies import BodyReader
     from microblog.push import close_all_streams
 
-    worker.wsgi = PageGate(worker.wsgi, PAGE_CONCURRENCY)
+    # Bodies are read (with a deadline, microblog/bodies.py) *before* a page slot is taken: clients that
+    # drip their bodies hold greenlets, never the gate (SPEC S22).
+    app = worker.wsgi
+    worker.wsgi = BodyReader(PageGate(app, PAGE_CONCURRENCY), app.config)
 
     def end_streams_on_exit():
         while worker.alive:  # SIGTERM (handle_exit) and SIGQUIT clear it

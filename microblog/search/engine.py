@@ -26,6 +26,7 @@ MAX_QUERY = 200   # characters of the query we look at; the rest is ignored
 MAX_TERMS = 8
 MAX_TERM = 40
 RANKED = 200      # the newest matches that are ranked (and paged through): 20 pages of 10
+RECENT = 20_000   # PostgreSQL: posts walked newest first before the index is asked for older matches
 # Letters and digits only: quotes, *, -, parentheses, NEAR/OR operators' punctuation never reach the engine.
 _WORD = re.compile(r"[^\W_]+")
 
@@ -85,10 +86,20 @@ def _pg_tsquery(words: list[str]) -> str:
 _RANKED_SQL = {
     "sqlite": "SELECT rowid AS id, rank AS score FROM (SELECT rowid, rank FROM post_fts WHERE post_fts MATCH :match "
               "ORDER BY rowid DESC LIMIT :ranked) ORDER BY rank, rowid DESC LIMIT :limit OFFSET :offset",
-    "postgresql": "SELECT id, -ts_rank(search_vector, to_tsquery('simple'::regconfig, :match)) AS score "
-                  "FROM (SELECT id, search_vector FROM post "
-                  "WHERE search_vector @@ to_tsquery('simple'::regconfig, :match) "
-                  "ORDER BY id DESC LIMIT :ranked) AS newest ORDER BY score, id DESC LIMIT :limit OFFSET :offset",
+    # PostgreSQL walks the newest RECENT posts newest first (cheap for common words, which fill the ranking
+    # there); only when they hold too few matches does it ask the GIN index for older ones (`id + 0` keeps it
+    # off the primary key's order), so a word that matches nothing costs an index lookup, not a walk over
+    # every post (SPEC S22: 119 ms -> 14 ms on 200,000 posts).
+    "postgresql": "WITH q AS (SELECT to_tsquery('simple'::regconfig, :match) AS q), "
+                  "floor AS (SELECT coalesce(max(id), 0) - {recent} AS id FROM post), "
+                  "recent AS (SELECT id, search_vector FROM post WHERE search_vector @@ (SELECT q FROM q) "
+                  "AND id > (SELECT id FROM floor) ORDER BY id DESC LIMIT :ranked), "
+                  "older AS (SELECT id, search_vector FROM post WHERE search_vector @@ (SELECT q FROM q) "
+                  "AND id + 0 <= (SELECT id FROM floor) AND (SELECT count(*) FROM recent) < :ranked "
+                  "ORDER BY id + 0 DESC LIMIT :ranked) "
+                  "SELECT id, -ts_rank(search_vector, (SELECT q FROM q)) AS score "
+                  "FROM (SELECT * FROM recent UNION ALL SELECT * FROM older ORDER BY id DESC LIMIT :ranked) AS newest "
+                  "ORDER BY score, id DESC LIMIT :limit OFFSET :offset",
 }
 _MATCH = {"sqlite": _sqlite_match, "postgresql": _pg_tsquery}
 
@@ -100,9 +111,11 @@ def _statements(dialect: str) -> tuple[sa.TextualSelect, sa.Select]:
     Built once, a search only binds its parameters: building and caching the statement anew cost more than
     the database's own work on a short query.
     """
-    ranked = sa.text(_RANKED_SQL[dialect]).columns(id=sa.Integer, score=sa.Float)
+    ranked = sa.text(_RANKED_SQL[dialect].replace("{recent}", str(RECENT))).columns(id=sa.Integer, score=sa.Float)
     newest = ranked.subquery("ranked")
-    posts = sa.select(Post).join(newest, Post.id == newest.c.id).order_by(newest.c.score, Post.id.desc())
+    posts = (sa.select(Post).join(newest, Post.id == newest.c.id)
+             .where(Post.user_id.not_in(Post.hidden_authors(sa.bindparam("viewer"))))  # blocks, both ways
+             .order_by(newest.c.score, Post.id.desc()))
     return ranked, posts
 
 
@@ -117,12 +130,14 @@ def post_ids(words: list[str], limit: int, offset: int) -> list[int]:
     return list(db.session.scalars(_statements(dialect)[0], params))
 
 
-def search_posts(words: list[str], per_page: int) -> Page:
-    """The requested page (`?page=`) of matching posts, in relevance order: one statement with the authors."""
+def search_posts(words: list[str], per_page: int, viewer_id: int = 0) -> Page:
+    """The requested page (`?page=`) of matching posts, in relevance order: one statement with the authors.
+    Posts of authors hidden from `viewer_id` (blocks, either way) are left out."""
     number = page_number()
     if not words:
         return Page(items=[], page=number, has_next=False)
     dialect, params = _params(words, per_page + 1, (number - 1) * per_page)
+    params["viewer"] = viewer_id
     posts = list(db.session.scalars(_statements(dialect)[1], params).unique())
     if number > 1 and not posts:
         abort(404, description=_("There is no page %(page)d.", page=number))

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
+from .. import ratelimit
+from ..errors import error_response
 from ..htmx import render
 from . import engine
 
 bp = Blueprint("search", __name__)
 bp.add_app_template_global(engine.highlight, "highlight")
+
+
+def search_limited() -> int | None:
+    """Seconds to wait when this search goes over the user's or the address's limit (SPEC S22), else None.
+    Search as you type asks once per pause in typing, well under the limits."""
+    limits = [("search-user", str(current_user.id), *ratelimit.limit_of("RATELIMIT_SEARCH_PER_USER")),
+              ("search-address", ratelimit.client_address(), *ratelimit.limit_of("RATELIMIT_SEARCH_PER_ADDRESS"))]
+    return max([ratelimit.hit(*limit) or 0 for limit in limits]) or None
 
 
 @bp.get("/search")
@@ -19,7 +29,9 @@ def search():
     """Posts matching the words of `q` (relevance, then recency) and users by name; a hint when empty."""
     query = request.args.get("q", "")[: engine.MAX_QUERY]
     words = engine.terms(query)
-    posts = engine.search_posts(words, current_app.config["POSTS_PER_PAGE"])
+    if words and (retry := search_limited()):
+        return error_response(429, _("Too many searches. Please wait a moment."), {"Retry-After": str(retry)})
+    posts = engine.search_posts(words, current_app.config["POSTS_PER_PAGE"], current_user.id)
     users = engine.search_users(words) if words and posts.page == 1 else []
     # The tab's title follows the query: search as you type pushes the URL with each answer.
     title = _("Results for “%(query)s”", query=query) if words else _("Search")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -47,9 +48,10 @@ def follow_context(user: User, in_card: bool = False) -> dict:
     viewer_id = current_user.id if current_user.is_authenticated else None
     n_followers, n_following, is_following = user.follow_summary(viewer_id)
     privacy = {}
-    if viewer_id is not None and viewer_id != user.id and not in_card:
+    if viewer_id is not None and viewer_id != user.id:
         rel = relation(viewer_id, user.id)
-        privacy = {"i_block": rel[0], "refused": refusal(current_user, user, rel)}
+        # Blocks hide both ways (README "Activity and privacy"): no posts, about-me or follow button.
+        privacy = {"i_block": rel[0], "blocks_me": rel[1], "refused": None if in_card else refusal(current_user, user, rel)}
     return {
         **privacy,
         "user": user,
@@ -66,9 +68,13 @@ def follow_context(user: User, in_card: bool = False) -> dict:
 def user(username):
     """A profile with the user's posts; the post list alone for htmx paging."""
     user = get_user_or_404(username)
-    page = paginate(Post.by_user(user), current_app.config["POSTS_PER_PAGE"])
+    context = follow_context(user)
+    posts = Post.by_user(user)
+    if context.get("i_block") or context.get("blocks_me"):
+        posts = posts.where(sa.false())  # blocks hide posts both ways
+    page = paginate(posts, current_app.config["POSTS_PER_PAGE"])
     return render("users/user.html", "partials/posts/list.html", posts=page,
-                  endpoint="users.user", endpoint_args={"username": user.username}, **follow_context(user))
+                  endpoint="users.user", endpoint_args={"username": user.username}, **context)
 
 
 @bp.get("/user/<username>/popup")

@@ -19,4 +19,6 @@ def samples():
     return [
         (_("Someone you do not follow"), {**common, "user": bob, "n_followers": 12, "is_following": False}),
         (_("Someone you follow, no about me"), {**common, "user": quiet, "n_followers": 1, "is_following": True}),
+        (_("Someone who blocked you"), {**common, "user": bob, "n_followers": 12, "is_following": False,
+                                        "blocks_me": True}),
     ]

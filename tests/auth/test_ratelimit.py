@@ -24,30 +24,54 @@ def _login(client, username, password, address="10.0.0.1"):
     return actor(client, username, password).from_address(address).signs_in()
 
 
-def test_failed_logins_per_account_get_429(rl_client, rl_app):
+def test_failed_logins_slow_the_guessing_address_down_not_the_owner(rl_client, rl_app):
     make_user("alice")
     make_user("bob")
     for _ in range(3):
         response = _login(rl_client, "alice", "wrong password")
         assert response.status_code == 422
-    # Blocked now, even with the right password, in any case of the name, from another address.
-    response = _login(rl_client, "ALICE", PASSWORD, address="10.0.0.2")
+    # The guessing address is blocked now, even with the right password, in any case of the name.
+    response = _login(rl_client, "ALICE", PASSWORD)
     assert response.status_code == 429
     assert 1 <= int(response.headers["Retry-After"]) <= 900
     assert "Too many failed sign-ins" in text(by_id(page(response), "error"))
     assert "_user_id" not in (rl_client.get_cookie("session").value if rl_client.get_cookie("session") else "")
+    # From another address the account is slowed down (a few tries each), not locked: the owner gets in.
+    elsewhere = rl_app.test_client()
+    assert [_login(elsewhere, "alice", "wrong", address="10.0.0.3").status_code for _ in range(4)] == [422, 422, 422, 429]
+    assert _login(rl_app.test_client(), "ALICE", PASSWORD, address="10.0.0.2").status_code == 303
     # Another account is not affected.
-    assert _login(rl_client, "bob", PASSWORD, address="10.0.0.2").status_code == 303
+    assert _login(rl_app.test_client(), "bob", PASSWORD, address="10.0.0.2").status_code == 303
 
 
-def test_failed_logins_per_address_get_429(rl_client):
+def test_a_noisy_address_slows_each_account_down_and_caps_spraying(rl_client, rl_app):
     make_user("alice")
-    for n in range(5):
+    for n in range(6):
         assert _login(rl_client, f"nobody{n}", "wrong password").status_code == 422
-    response = _login(rl_client, "alice", PASSWORD)
-    assert response.status_code == 429 and "Retry-After" in response.headers
-    # Another address may still sign in.
-    assert _login(rl_client, "alice", PASSWORD, address="10.0.0.9").status_code == 303
+    # The address is over its limit: each name from it gets a few tries, the owner behind it gets in.
+    assert [_login(rl_app.test_client(), "nobody9", "wrong").status_code for _ in range(4)] == [422, 422, 422, 429]
+    assert _login(rl_app.test_client(), "alice", PASSWORD).status_code == 303
+    # Spraying many names from one address stops at its hard cap.
+    rl_app.config["RATELIMIT_LOGIN_PER_ADDRESS_CAP"] = (11, 900)  # 10 counted so far
+    assert _login(rl_app.test_client(), "nobody20", "wrong").status_code == 422
+    assert _login(rl_app.test_client(), "nobody21", "wrong").status_code == 429
+    assert _login(rl_app.test_client(), "alice", PASSWORD, address="10.0.0.9").status_code == 303
+
+
+def test_the_owner_gets_in_from_a_new_browser_with_production_limits(rl_app):
+    """SPEC S16/S22 with the real numbers: 10 wrong guesses from elsewhere and 50 unknown names from the
+    owner's shared address do not keep the owner, in a browser never used before, out."""
+    from microblog.config import load
+
+    defaults = load(rl_app.instance_path)
+    rl_app.config.update({k: v for k, v in defaults.items() if k.startswith("RATELIMIT_LOGIN")})
+    make_user("alice")
+    for _ in range(10):
+        assert _login(rl_app.test_client(), "alice", "wrong password", address="203.0.113.5").status_code == 422
+    for n in range(50):
+        assert _login(rl_app.test_client(), f"ghost{n}", "wrong password", address="198.51.100.1").status_code == 422
+    assert _login(rl_app.test_client(), "alice", PASSWORD, address="198.51.100.1").status_code == 303
+    assert _login(rl_app.test_client(), "alice", PASSWORD, address="192.0.2.1").status_code == 303
 
 
 def test_login_429_for_htmx_is_a_fragment(rl_client):
@@ -110,7 +134,8 @@ def test_a_known_browser_is_still_limited_for_wrong_passwords(rl_client, rl_app)
     assert [_login(rl_client, "alice", "wrong password").status_code for _ in range(3)] == [422, 422, 429]
 
 
-def test_ipv6_clients_are_counted_per_64(rl_client):
+def test_ipv6_clients_are_counted_per_64(rl_client, rl_app):
+    rl_app.config["RATELIMIT_LOGIN_PER_ADDRESS_CAP"] = (5, 900)
     for n in range(5):
         assert _login(rl_client, f"ghost{n}", "wrong password", address=f"2001:db8:1:2::{n + 1}").status_code == 422
     # Another address in the same /64: the same client.

@@ -145,10 +145,21 @@ def test_session_cookie_flags(client, alice):
     assert {c.split("=")[0] for c in cookies} >= {"session", "remember_token"}
 
 
-def test_session_protection_is_on(app):
-    from microblog.extensions import login_manager
-
-    assert login_manager.session_protection in ("basic", "strong")
+def test_a_session_copied_to_another_browser_is_no_longer_fresh(app, client, alice):
+    """Flask-Login's session protection: a session cookie replayed from another browser (another
+    User-Agent) is marked not fresh, the mark a re-authentication check reads."""
+    actor(client, "alice").signs_in()
+    copied = client.get_cookie("session").value
+    serializer = app.session_interface.get_signing_serializer(app)
+    assert serializer.loads(copied).get("_fresh") is True
+    replay = app.test_client()
+    replay.set_cookie("session", copied, domain="localhost")
+    response = replay.get("/index", headers={"User-Agent": "SomeoneElse/1.0"})
+    assert response.status_code == 200
+    assert serializer.loads(replay.get_cookie("session").value).get("_fresh") is False
+    # The owner's own browser stays fresh.
+    client.get("/index")
+    assert serializer.loads(client.get_cookie("session").value).get("_fresh") is True
 
 
 def test_change_password(as_alice, alice, app):

@@ -52,6 +52,7 @@ class LiveServer:
         self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
+        app.config.update(PUBLIC_URL=self.url, TRUSTED_HOSTS=["127.0.0.1"])  # emails link here
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 

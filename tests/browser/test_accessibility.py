@@ -52,6 +52,9 @@ def test_main_pages_have_no_serious_axe_violations(live_server, new_context, peo
     for path in PAGES:
         response = page.goto(path)
         assert response.status == 200, path
+        # Still signed in: not bounced to the sign-in page (whose 200 would pass the check above).
+        assert response.request.redirected_from is None and "/auth/login" not in page.url, (path, page.url)
+        expect(page.locator('form[action="/auth/logout"]')).to_have_count(1)
         expect(page.locator("html")).to_have_attribute("lang", lang)
         found[path] = axe_violations(page)
         if lang == "en" and path in ("/", "/explore", "/messages", "/user/bob", "/messages/bob"):

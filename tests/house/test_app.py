@@ -51,6 +51,7 @@ def test_production_refuses_default_secret_key(monkeypatch):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app()
     monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("PUBLIC_URL", "https://microblog.example.org")
     assert create_app().config["SESSION_COOKIE_SECURE"] is True
 
 

@@ -76,9 +76,20 @@ def test_every_hx_post_sits_on_a_real_form(busy, app):
 
 
 def test_every_htmx_element_says_its_swap_and_target(busy):
+    seen = 0
     for url, soup in all_pages(busy):
         for element in soup.select("[hx-get], [hx-post]"):
             assert element.has_attr("hx-swap"), (url, str(element)[:120])
+            # Its target (own, inherited from an ancestor, or itself) is on the page: an #id that exists, or
+            # an extended selector relative to the element.
+            holder = element if element.has_attr("hx-target") else element.find_parent(attrs={"hx-target": True})
+            target = holder["hx-target"] if holder is not None else "this"
+            if target.startswith("#"):
+                assert soup.find(id=target[1:]) is not None, (url, target)
+            else:
+                assert target == "this" or target.split()[0] in ("closest", "find", "next", "previous"), (url, target)
+            seen += 1
+    assert seen >= len(MAIN_PAGES)  # the walk saw htmx elements (a signed-out walk would see few or none)
 
 
 def test_no_inline_script_style_or_event_handlers(busy, client):

@@ -197,10 +197,28 @@ def test_a_failing_statement_logs_no_secrets(database_url, app_log):
         assert value not in caplog.text  # ...without its parameters
 
 
-def test_debug_is_off_by_default(app, monkeypatch, tmp_path):
+def test_debug_is_off_by_default_and_forced_off_in_production(monkeypatch, database_url):
+    """No debugger unless asked for; in production not even when asked (FLASK_DEBUG or DEBUG set)."""
     from microblog import config
 
     monkeypatch.delenv("DEBUG", raising=False)
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    monkeypatch.delenv("MICROBLOG_ENV", raising=False)
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    assert create_app({"SQLALCHEMY_DATABASE_URI": database_url}).debug is False
+    monkeypatch.setenv("DEBUG", "1")
+    assert create_app({"SQLALCHEMY_DATABASE_URI": database_url}).debug is True  # development may ask for it
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    monkeypatch.setenv("MICROBLOG_ENV", "production")
+    monkeypatch.setenv("PUBLIC_URL", "https://microblog.example.org")
+    assert config.load("/nonexistent")["DEBUG"] is False
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "PROPAGATE_EXCEPTIONS": False})
     assert app.debug is False
-    assert "DEBUG" not in config.load(str(tmp_path)) or config.load(str(tmp_path))["DEBUG"] is False
+
+    @app.get("/_boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/_boom", headers={"Host": "microblog.example.org"})
+    assert response.status_code == 500
+    assert "secret internals" not in response.get_data(as_text=True) and "Traceback" not in response.get_data(as_text=True)

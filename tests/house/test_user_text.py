@@ -10,12 +10,15 @@ from microblog.messages.models import Message
 from microblog.posts.models import Post
 from microblog.users.models import User
 from tests.conftest import HTMX, make_post, make_user, send
-from tests.html import actor, by_id, page, text
+from tests.html import actor, by_id, fragment, page, text
 from tests.auth.test_security import _count
 
 XSS = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 DISGUISES = ["invoice\u202egnp.exe", "a\u202db", "x\u2066y\u2069", "x\u2067y", "zero\u200bwidth", "word\u2060joiner",
-             "soft\u00adhyphen", "\ufeffbom", "\u061calm"]
+             "soft\u00adhyphen", "\ufeffbom", "\u061calm",
+             # SPEC S22: blank-looking letters, tag characters outside a flag's tag sequence, Zalgo stacks
+             "\u3164", "\u115f", "\u2800\u2800", "a\u034fb", "line\u2028break", "para\u2029graph", "\ufffc",
+             "tag\U000e0041\U000e0042", "\U0001F3F4\U000e0067", "Z" + "\u0301" * 139, "e" + "\u0300" * 9]
 
 
 def _assert_escaped(response):
@@ -69,7 +72,8 @@ def test_text_that_only_disguises_itself_is_refused(as_alice, alice, bob, body):
 
 @pytest.mark.parametrize("body", ["family \U0001F468\u200d\U0001F469\u200d\U0001F467", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
                                   "flag \U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F",
-                                  "\u05e9\u05dc\u05d5\u05dd world"])
+                                  "\u05e9\u05dc\u05d5\u05dd world", "Ti\u1ebfng Vi\u1ec7t", "e\u0301" * 3,
+                                  "\u05e9\u05b8\u05c1\u0591 cantillation", "two\nlines"])
 def test_real_text_with_joiners_and_other_directions_is_kept(as_alice, body):
     assert actor(as_alice).opens("/index").submits("#post-form", post=body).status == 303
     assert db.session.scalar(sa.select(Post.body)) == body
@@ -91,3 +95,7 @@ def test_user_text_is_shown_in_its_own_direction(as_alice, alice, bob):
     profile = page(as_alice.get("/user/bob"))
     assert profile.find("h1").find("bdi") is not None
     assert profile.find("p", class_="body-text", dir="auto") is not None
+    # The hover card too (SPEC S22): the name isolated, the about-me text in its own direction.
+    card = fragment(as_alice.get("/user/bob/popup", headers={"HX-Request": "true"}), ".user-popup-card")
+    assert text(card.find("bdi")) == "bob"
+    assert text(card.find(class_="body-text", dir="auto")) == "\u05e9\u05dc\u05d5\u05dd"

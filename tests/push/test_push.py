@@ -283,6 +283,33 @@ def test_caps_answer_503_with_retry_after_and_the_page_keeps_polling(database_ur
         db.engine.dispose()
 
 
+def test_over_the_cap_a_connect_costs_no_query(database_url):
+    """SPEC S22: the per-user cap is taken before the user is loaded, so a flood of connects from one
+    account is refused without touching the database (and starves no bystander's page)."""
+    app = make_app(database_url, SSE_HEARTBEAT_SECONDS=0.2, SSE_MAX_STREAMS_PER_USER=1)
+    with app.app_context():
+        make_user("alice")
+        alice = signed_in(app, "alice")
+        stream = Stream(alice)
+        assert stream.response.status_code == 200
+        seen: list[str] = []
+
+        def record(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            refused = [Stream(alice).response for _ in range(20)]
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+        assert [r.status_code for r in refused] == [503] * 20
+        assert seen == []
+        stream.close()
+        get_push(app).stop()
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_shutdown_ends_streams_without_the_close_event(push_app, alice):
     stream = Stream(signed_in(push_app, "alice"))
     stream.read_until("message")

@@ -263,3 +263,30 @@ def test_a_six_letter_prefix_finds_every_longer_word(as_alice, alice):
     second = make_post(alice, "A pollinator visits")
     make_post(alice, "A poll")
     assert set(result_ids(page(search(as_alice, "pollin")))) == {f"post-{first.id}", f"post-{second.id}"}
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_word_that_matches_nothing_does_not_walk_every_post(app, alice, monkeypatch):
+    """SPEC S22: on PostgreSQL the newest posts are walked first, older matches come from the GIN index; a
+    word that matches nothing reads RECENT posts at most, not the whole table."""
+    from microblog.search import engine
+
+    monkeypatch.setattr(engine, "RECENT", 500)
+    engine._statements.cache_clear()
+    db.session.execute(sa.text(
+        "INSERT INTO post (body, timestamp, user_id) SELECT 'post ' || g || ' about ' || (ARRAY['cats', 'dogs', "
+        "'weather', 'python', 'flask', 'music', 'travel', 'food'])[1 + g % 8] || ' and more', now(), :user "
+        "FROM generate_series(1, 50000) g"), {"user": alice.id})
+    db.session.execute(sa.text("ANALYZE post"))
+    db.session.commit()
+    dialect, params = engine._params(["zzqx"], 10, 0)
+    sql = engine._statements(dialect)[0].element.text
+    plan = db.session.execute(sa.text("EXPLAIN (ANALYZE, FORMAT JSON) " + sql), params).scalar()
+
+    def removed(node) -> int:
+        return node.get("Rows Removed by Filter", 0) + node.get("Rows Removed by Index Recheck", 0) + sum(
+            removed(child) for child in node.get("Plans", []))
+
+    assert removed(plan[0]["Plan"]) <= 500
+    assert engine.post_ids(["zzqx"], 10, 0) == [] and len(engine.post_ids(["cats"], 10, 0)) == 10
+    engine._statements.cache_clear()

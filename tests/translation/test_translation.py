@@ -33,6 +33,33 @@ class FakeLibreTranslate(BaseHTTPRequestHandler):
         mode = self.server.mode
         if mode == "slow":
             time.sleep(3)
+        if mode == "drip":  # a valid answer, one byte every 0.2 s: ~6 s in all
+            raw = json.dumps({"translatedText": "dripped " + "x" * 20}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            for byte in raw:
+                try:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(0.2)
+            return
+        if mode == "redirect":
+            self.send_response(302)
+            self.send_header("Location", "/elsewhere")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if mode == "huge":
+            raw = json.dumps({"translatedText": "y" * 300_000}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+            return
         status, body = 200, {"translatedText": f"[{payload['target']}] {payload['q'][:20]}"}
         if mode == "html":
             body = {"translatedText": "<img src=x onerror=alert(1)> translated"}
@@ -42,6 +69,15 @@ class FakeLibreTranslate(BaseHTTPRequestHandler):
             status, body = (403, {"error": "Invalid API key"}) if mode == "refuse" else (500, {"error": "boom"})
         raw = b"this is not json" if mode == "garbage" else json.dumps(body).encode()
         self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def do_GET(self):  # noqa: N802 - where "redirect" points: a translation, if anyone followed it
+        raw = json.dumps({"translatedText": "followed a redirect"}).encode()
+        self.server.requests.append((self.path, None))
+        self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(raw)))
         self.end_headers()
@@ -98,6 +134,7 @@ def test_translate_with_htmx_swaps_in_the_translation(as_alice, app, translator,
     translation = fragment(response, f"#translation-{spanish_post.id}")
     assert "[en] Hola" in text(translation)
     assert translation.select_one("[lang=en]")
+    assert text(translation.select_one("bdi[dir=auto]")).startswith("[en] Hola")  # in its own direction
     assert translator.requests == [("/translate", {"q": SPANISH, "source": "es", "target": "en", "format": "text",
                                                    "api_key": "k3y"})]
 
@@ -114,6 +151,9 @@ def test_translate_as_a_plain_form(as_alice, translator, spanish_post):
 @pytest.mark.parametrize("mode, message", [
     ("slow", "took too long"), ("fail", "not working"), ("refuse", "refused"), ("garbage", "not working"),
     ("empty", "gave no translation"),
+    # SPEC S22: a total deadline (the drip's every byte comes well within the per-read timeout), no
+    # redirect followed (where it leads answers a translation), no answer over MAX_ANSWER.
+    ("drip", "took too long"), ("redirect", "not working"), ("huge", "not working"),
 ])
 def test_translator_failures_are_inline_messages(as_alice, translator, spanish_post, mode, message):
     translator.mode = mode
@@ -124,6 +164,7 @@ def test_translator_failures_are_inline_messages(as_alice, translator, spanish_p
     plain = explore.submits(f"#translate-{spanish_post.id}")
     assert plain.status_code == 502
     assert message in text(by_id(page(plain), f"translation-{spanish_post.id}"))
+    assert [path for path, _payload in translator.requests] == ["/translate", "/translate"]  # nothing followed
 
 
 def test_an_unreachable_translator_is_an_inline_message(as_alice, app, spanish_post):

@@ -12,7 +12,7 @@ from microblog.extensions import db
 from microblog.messages.models import Message
 from microblog.users.models import User
 from tests.conftest import make_post, make_user
-from tests.html import actor, by_id, page, text
+from tests.html import actor, by_id, fragment, page, text
 
 
 def set_policy(client, auth, name, policy):
@@ -143,3 +143,49 @@ def test_a_bad_policy_is_shown_on_the_form(app, client, auth, alice):
     radios = by_id(soup, "profile-form").find_all("input", attrs={"name": "message_policy"})
     assert all(r["aria-invalid"] == "true" for r in radios)
     assert text(by_id(soup, "message_policy-error"))
+
+
+def test_what_each_side_of_a_block_still_sees(app, alice, bob):
+    """SPEC S22, as on Bluesky and Mastodon: a block hides both ways. Neither sees the other's posts (explore,
+    search, profile), nor their about-me or follow button (profile, hover card): each sees a notice instead.
+    Names stay visible (links, people search). A bystander sees both; unblocking brings everything back."""
+    make_user("carol")
+    make_post(alice, "alice writes about gardens")
+    make_post(bob, "bob writes about gardens")
+    for user, about in ((alice, "alice about"), (bob, "bob about")):
+        user.about_me = about
+    db.session.commit()
+    clients = {name: app.test_client() for name in ("alice", "bob", "carol")}
+    for name, client in clients.items():
+        actor(client, name).signs_in()
+    assert actor(clients["alice"], "alice").opens("/user/bob").presses("Block").status == 303
+
+    def sees(name: str) -> dict[str, str]:
+        client = clients[name]
+        other = "bob" if name == "alice" else "alice"
+        card = fragment(client.get(f"/user/{other}/popup", headers={"HX-Request": "true"}), ".user-popup-card")
+        profile = page(client.get(f"/user/{other}"))
+        return {"explore": text(by_id(page(client.get("/explore")), "post-list")),
+                "search": text(page(client.get("/search?q=gardens")).find("main")),
+                "profile": text(profile.find("main")), "card": text(card),
+                "follow buttons": len(profile.select(".follow-controls") + card.select(".follow-controls"))}
+
+    alice_sees, bob_sees = sees("alice"), sees("bob")
+    assert "bob writes" not in alice_sees["explore"] + alice_sees["search"] + alice_sees["profile"]
+    assert "alice writes" not in bob_sees["explore"] + bob_sees["search"] + bob_sees["profile"]
+    assert "You blocked this user" in alice_sees["profile"] and "You blocked this user" in alice_sees["card"]
+    assert "This user has blocked you" in bob_sees["profile"] and "This user has blocked you" in bob_sees["card"]
+    assert "bob about" not in alice_sees["profile"] + alice_sees["card"]
+    assert "alice about" not in bob_sees["profile"] + bob_sees["card"]
+    assert bob_sees["follow buttons"] == 0  # the blocked side cannot follow (a POST would be 403)
+    assert alice_sees["follow buttons"] == 1  # the profile's: following a blocked user is the blocker's call
+    assert "alice writes" in alice_sees["explore"] and "bob writes" in bob_sees["explore"]  # their own posts
+    # A bystander sees both; the people search still finds both names.
+    carol_explore = text(by_id(page(clients["carol"].get("/explore")), "post-list"))
+    assert "alice writes" in carol_explore and "bob writes" in carol_explore
+    assert "bob" in text(page(clients["alice"].get("/search?q=bob")).find("main"))
+    # Unblocking brings it all back.
+    assert actor(clients["alice"], "alice").opens("/user/bob").presses("Unblock").status == 303
+    assert "bob writes" in text(by_id(page(clients["alice"].get("/explore")), "post-list"))
+    assert "alice writes" in text(page(clients["bob"].get("/search?q=gardens")).find("main"))
+    assert "alice about" in text(page(clients["bob"].get("/user/alice")).find("main"))

@@ -36,6 +36,7 @@ def app_env(database_url: str, **extra: str) -> dict[str, str]:
         "MICROBLOG_ENV": "production",
         "SECRET_KEY": secrets.token_hex(32),
         "SESSION_COOKIE_SECURE": "0",  # plain HTTP on 127.0.0.1
+        "PUBLIC_URL": "http://127.0.0.1",  # production needs one (links in emails); any port is trusted
         "PYTHONUNBUFFERED": "1",
         **extra,
     }
