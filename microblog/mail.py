@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import smtplib
 
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
 from flask_mailman import EmailMultiAlternatives, Mail
 
 mail = Mail()
@@ -20,6 +20,16 @@ class MailError(Exception):
 
 def init_app(app: Flask) -> None:
     mail.init_app(app)
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The absolute URL of `endpoint` for a link in an email."""
+    return url_for(endpoint, _external=True, **values)
+
+
+def may_email(user) -> bool:
+    """Whether `user` may get email other than verification and password reset: a verified address."""
+    return user.deleted_at is None and user.email_verified and user.has_address
 
 
 def send_email(subject: str, recipient: str, text: str, html: str) -> None:

@@ -11,7 +11,7 @@ from tests.conftest import make_post, make_user, send
 from tests.html import page
 
 MAIN_PAGES = ["/index", "/explore", "/user/alice", "/user/bob", "/messages", "/messages/bob",
-              "/messages/bob?before=9", "/edit_profile", "/search?q=a"]
+              "/messages/bob?before=9", "/settings/profile", "/search?q=a"]
 ANON_PAGES = ["/auth/login", "/auth/register"]
 
 
