@@ -43,7 +43,7 @@ def _section(status=200, **context):
     return response
 
 
-def two_factor():
+def show_two_factor():
     """The two-factor section."""
     return _section()
 
@@ -93,7 +93,10 @@ def disable_two_factor():
     """Turn two-factor sign-in off (password and a code needed); back to the section."""
     form = DisableTwoFactorForm()
     user = db.session.get(User, current_user.id)
-    if form.validate_on_submit() and user.two_factor:
+    if not user.two_factor:
+        flash(_("Two-factor sign-in is off."), "info")
+        return redirect_after_post(url_for("settings.two_factor"))
+    if form.validate_on_submit():
         if (wrong := _password_ok(user, form.password.data)) is not None:
             if wrong:
                 return wrong

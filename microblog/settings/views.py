@@ -112,7 +112,7 @@ def blocked():
     return render_section("blocked", blocked=blocked_users(current_user.id), block_form=EmptyForm(formdata=None))
 
 
-bp.add_url_rule("/two-factor", view_func=security.two_factor, methods=["GET"])
+bp.add_url_rule("/two-factor", "two_factor", view_func=security.show_two_factor, methods=["GET"])
 bp.add_url_rule("/two-factor/enable", view_func=security.enable_two_factor, methods=["POST"])
 bp.add_url_rule("/two-factor/disable", view_func=security.disable_two_factor, methods=["POST"])
 bp.add_url_rule("/delete", view_func=security.delete, methods=["GET", "POST"])
