@@ -138,6 +138,7 @@ def logout():
         db.session.commit()
     logout_user()
     _new_csrf_token()
+    session.pop("verify_banner_dismissed", None)  # the next sign-in shows the banner again (verification.py)
     flash(_("You have signed out."), "info")
     response = redirect_after_post(url_for("posts.index"))
     # Nothing of the account stays readable in this browser: its caches and storage (htmx's history
