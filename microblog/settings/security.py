@@ -56,10 +56,12 @@ def enable_two_factor():
         flash(_("Please scan the QR code again."), "info")
         return redirect_after_post(url_for("settings.two_factor"))
     if form.validate_on_submit():
-        if retry := throttle.count_attempt(code_limits(current_user.id)):
+        limits = code_limits(current_user.id)
+        if retry := throttle.count_attempt(limits):
             return _too_many(retry)
         step = two_factor.matching_step(secret, form.code.data)
         if step is not None:
+            throttle.take_back(limits)
             begin_write()
             codes = two_factor.enable(current_user.id, secret, step)
             session.pop(SETUP_SECRET, None)
@@ -71,11 +73,15 @@ def enable_two_factor():
 
 def _second_factor_ok(user: User, code: str | None):
     """Count and check a code for `user` (locked for writing); None when good, else the error answer or ""."""
-    if retry := throttle.count_attempt(code_limits(user.id)):
+    limits = code_limits(user.id)
+    if retry := throttle.count_attempt(limits):
         return _too_many(retry)
     begin_write()
     db.session.refresh(user)
-    return None if two_factor.use_code(user, code) else ""
+    if not two_factor.use_code(user, code):
+        return ""
+    throttle.take_back(limits)
+    return None
 
 
 def _password_ok(user: User, password: str):
