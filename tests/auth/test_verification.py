@@ -147,9 +147,7 @@ def test_the_banner_is_dismissed_without_javascript_for_the_session(client, smtp
 
 
 def test_changing_the_email_verifies_the_new_one_and_tells_the_old(client, smtp):  # noqa: F811
-    alice = make_user("alice")
-    alice.email_verified = True
-    db.session.commit()
+    make_user("alice")
     me = actor(client, "alice")
     me.signs_in()
     wrong = me.opens("/settings/account").submits("#email-form", email="new@example.com", password="wrong one")
@@ -171,9 +169,7 @@ def test_changing_the_email_verifies_the_new_one_and_tells_the_old(client, smtp)
 
 
 def test_nobody_can_take_a_verified_address_by_typing_it(client, smtp):  # noqa: F811
-    alice = make_user("alice")
-    alice.email_verified = True
-    db.session.commit()
+    make_user("alice")
     registers(client, "mallory", "alice@example.com")
     notice = smtp.only()  # alice's address gets a notice, not a link for mallory
     assert notice["To"] == "alice@example.com" and "/auth/verify_email/" not in parts(notice)["text/plain"]
@@ -201,3 +197,14 @@ def test_verification_with_csrf_on(csrf_mail_app, smtp):  # noqa: F811
     assert not user("zoe").email_verified
     assert actor(client).opens(link).submits("#verify-email-form").status == 303
     assert user("zoe").email_verified
+
+
+def test_an_account_from_before_verification_verifies_its_address_from_the_banner(client, smtp):  # noqa: F811
+    make_user("old", verified=False)
+    me = actor(client, "old")
+    me.signs_in()
+    home = me.opens("/index")
+    assert "old@example.com" in home.text("verify-banner")
+    assert home.submits("#verify-resend-form").status == 303
+    assert me.opens(verify_link(smtp.only())).submits("#verify-email-form").status == 303
+    assert user("old").email_verified and "verify-banner" not in me.opens("/index").html

@@ -88,7 +88,7 @@ def test_the_blocked_list_unblocks(as_alice, alice, bob):
 
 
 def test_settings_forms_with_csrf_on(csrf_app):
-    alice = make_user("alice")
+    alice = make_user("alice", verified=False)  # the banner's forms too
     client = csrf_app.test_client()
     me = actor(client, "alice")
     me.signs_in()
