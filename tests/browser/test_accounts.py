@@ -10,6 +10,7 @@ import pyotp
 from playwright.sync_api import expect
 
 from .conftest import HOME
+from .test_accessibility import axe_violations
 
 PASSWORD = "a long enough password"
 
@@ -48,6 +49,7 @@ def test_register_turn_on_two_factor_sign_in_with_codes_and_delete_the_account(l
     page.click("#register-form button[type=submit]")
     page.wait_for_url(HOME)  # registering signed zoe in
     expect(page.locator("#verify-banner")).to_contain_text("zoe@example.com")
+    assert axe_violations(page) == []
     page.click("#verify-dismiss-form button")
     expect(page.locator("#verify-banner")).to_have_count(0)
 
@@ -58,6 +60,8 @@ def test_register_turn_on_two_factor_sign_in_with_codes_and_delete_the_account(l
     page.wait_for_url(re.compile(r"/settings/two-factor$"))
     expect(page.locator("#settings-link-two_factor")).to_have_attribute("aria-current", "page")
     expect(page.locator("#totp-qr")).to_be_visible()
+    assert page.evaluate("document.getElementById('totp-qr').naturalWidth") > 0  # the CSP let the SVG load
+    assert axe_violations(page) == []
     secret = page.locator("#totp-secret").inner_text().strip()
     totp = pyotp.TOTP(secret)
     page.fill("#enable-2fa-form input[name=code]", totp.now())

@@ -17,6 +17,7 @@ from microblog.unread import total_activity, total_unread
 from microblog.users.models import ReservedName, User, followers
 from tests.conftest import PASSWORD, make_user, send
 from tests.html import actor, page, text
+from tests.push.test_push import Stream, push_app, ready, signed_in  # noqa: F401 - push_app is a fixture
 
 
 def count(table, *where) -> int:
@@ -158,3 +159,15 @@ def test_a_renamed_users_old_name_is_reserved_for_them(client, alice, bob):
     assert me.opens("/settings/profile").submits("#profile-form", username="Alice").status == 303
     assert db.session.get(User, alice.id).username == "Alice"
     assert db.session.get(ReservedName, "alice") is None and db.session.get(ReservedName, "alicia").user_id == alice.id
+
+
+def test_the_deleted_accounts_push_streams_close_at_once(push_app, alice):  # noqa: F811
+    stream = Stream(signed_in(push_app, "alice"))
+    stream.read_until("message")
+    ready(push_app)
+    other = signed_in(push_app, "alice")
+    deleted = actor(other).opens("/settings/delete").submits("#delete-account-form", password=PASSWORD)
+    assert deleted.status == 303
+    assert stream.read_until("close")[-1] == "close"
+    assert next(stream._chunks, None) is None  # and the stream ends
+    stream.close()
