@@ -14,7 +14,7 @@ from microblog.seed.demo import load_demo_data
 from microblog.users.models import User
 from tests.auth.test_password_reset import parts, smtp  # noqa: F401 - the loopback SMTP server fixture
 from tests.conftest import PASSWORD, make_app, make_user, running
-from tests.html import actor, by_id, page, text
+from tests.html import actor
 
 
 def mail_settings(smtp) -> dict:  # noqa: F811
