@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 
 from ..htmx import render
 
-# (section, endpoint, nav label), in the nav's order.
+# (section, endpoint, nav label), in the nav's order: a new section (email notifications, export) is one
+# more line here, a view, and its partial partials/settings/<section>.html.
 SECTIONS = [
     ("profile", "settings.profile", _l("Profile")),
     ("privacy", "settings.privacy", _l("Privacy")),
@@ -24,4 +25,4 @@ def render_section(section: str, status: int = 200, **context):
     """The settings page showing `section`, or for a plain htmx request its partial (plus the nav, oob)."""
     title = f"{LABELS[section]} · {_l('Settings')}"
     return render("settings/section.html", f"partials/settings/{section}.html", status, oob=(NAV,),
-                  title=title, section=section, **context)
+                  title=title, section=section, sections=SECTIONS, **context)

@@ -114,3 +114,11 @@ def test_bad_email_changes_are_field_errors(as_alice, alice, fields, field_id):
     response = actor(as_alice).opens("/settings/account").submits("#email-form", **{"password": PASSWORD, **fields})
     assert response.status == 422 and response.by_id(field_id)
     assert db.session.get(User, alice.id).pending_email is None
+
+
+def test_settings_speak_spanish(as_alice):
+    spanish = actor(as_alice).speaks("es").opens("/settings/two-factor")
+    assert spanish.page().find("html")["lang"] == "es"
+    assert "Inicio de sesión en dos pasos" in spanish.text("settings-nav")
+    assert "Escanea este código QR" in spanish.text("settings-section")
+    assert "Configuración" in spanish.page().title.get_text()
