@@ -189,3 +189,23 @@ def test_two_factor_forms_with_csrf_on(csrf_app):
     assert me.opens("/auth/login/code").submits("#login-code-form", code=next_code(secret)).status == 303
     assert me.opens("/settings/two-factor").submits("#disable-2fa-form", password=PASSWORD, code=codes[0]).status == 303
     assert page(client.get("/settings/two-factor")).find(id="enable-2fa-form")
+
+
+def test_a_replay_racing_the_first_use_is_refused_by_the_database(app, alice):
+    """Two requests with the same code both read the old last step; the conditional UPDATE lets one through."""
+    from types import SimpleNamespace
+
+    from microblog.auth import two_factor
+    from microblog.database import begin_write
+
+    secret = two_factor.new_secret()
+    alice.totp_secret = secret
+    db.session.commit()
+    as_read_by_both = SimpleNamespace(id=alice.id, two_factor=True, totp_secret=secret, totp_last_step=0)
+    code = code_for(secret)
+    begin_write()
+    assert two_factor.use_code(as_read_by_both, code)
+    db.session.commit()
+    begin_write()
+    assert not two_factor.use_code(as_read_by_both, code)  # its stale last step says 0: the database says no
+    db.session.commit()
