@@ -14,7 +14,7 @@ from ..errors import error_response
 from ..extensions import db
 from ..forms import EmptyForm
 from ..htmx import redirect_after_post
-from ..mail import MailError
+from ..mail import MailError, may_email
 from ..users import email as addresses
 from ..users.account import save_privacy, save_profile
 from ..users.forms import EmailForm, PrivacyForm, ProfileForm
@@ -93,7 +93,8 @@ def change_email():
     if address == user.email and user.email_verified:
         flash(_("This is your address already."), "info")
         return redirect_after_post(url_for("settings.account"))
-    old = user.email if user.has_address and address != user.email else None
+    # The address on file hears of it, if verified: an unverified one gets nothing but verification and resets.
+    old = user.email if may_email(user) and address != user.email else None
     addresses.request_change(user, address)
     try:
         addresses.send_verification(user, address)

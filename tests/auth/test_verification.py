@@ -208,3 +208,11 @@ def test_an_account_from_before_verification_verifies_its_address_from_the_banne
     assert home.submits("#verify-resend-form").status == 303
     assert me.opens(verify_link(smtp.only())).submits("#verify-email-form").status == 303
     assert user("old").email_verified and "verify-banner" not in me.opens("/index").html
+
+
+def test_an_unverified_old_address_is_not_told_of_a_change(client, smtp):  # noqa: F811
+    make_user("old", verified=False)
+    me = actor(client, "old")
+    me.signs_in()
+    assert me.opens("/settings/account").submits("#email-form", email="new@example.com", password=PASSWORD).status == 303
+    assert [m["To"] for m in smtp.messages] == ["new@example.com"]
