@@ -99,6 +99,14 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     mail.init_app(app)
     app.register_blueprint(password_reset_bp, url_prefix="/auth")
+    # SPEC S19: settings, email verification, two-factor sign-in.
+    from .auth.second_step import bp as second_step_bp
+    from .auth.verification import bp as verification_bp
+    from .settings.views import bp as settings_bp
+
+    app.register_blueprint(verification_bp, url_prefix="/auth")
+    app.register_blueprint(second_step_bp, url_prefix="/auth")
+    app.register_blueprint(settings_bp, url_prefix="/settings")
     app.register_blueprint(search_bp)
     translation.init_app(app)
     from .users import appearance

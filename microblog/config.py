@@ -94,6 +94,11 @@ def load(instance_path: str) -> dict:
         "RATELIMIT_RESET_PER_ADDRESS": (10, 60 * 60),
         "RATELIMIT_RESET_PER_EMAIL": (3, 60 * 60),  # per email and client address (password_reset.reset_limits)
         "RATELIMIT_RESET_PER_INBOX": (10, 60 * 60),  # per email from anywhere, except the owner's own browsers
+        # SPEC S19: email verification links, and two-factor codes (counted per account and per address).
+        "EMAIL_VERIFY_MAX_AGE": 2 * 24 * 3600,
+        "RATELIMIT_VERIFY_EMAIL_PER_USER": (3, 60 * 60),
+        "RATELIMIT_TOTP_PER_ACCOUNT": (10, 15 * 60),
+        "RATELIMIT_TOTP_PER_ADDRESS": (50, 15 * 60),
         "TRANSLATOR_URL": (env.get("TRANSLATOR_URL") or "").rstrip("/") or None,
         "TRANSLATOR_API_KEY": env.get("TRANSLATOR_API_KEY") or None,
         "TRANSLATOR_TIMEOUT": float(env.get("TRANSLATOR_TIMEOUT", "5")),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import smtplib
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
 from flask_mailman import EmailMultiAlternatives, Mail
 from flask_mailman.message import sanitize_address
 
@@ -73,6 +73,16 @@ def can_send_to(address: str) -> bool:
 def init_app(app: Flask) -> None:
     app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     mail.init_app(app)
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The absolute URL of `endpoint` for a link in an email."""
+    return url_for(endpoint, _external=True, **values)
+
+
+def may_email(user) -> bool:
+    """Whether `user` may get email other than verification and password reset: a verified address."""
+    return user.deleted_at is None and user.email_verified and user.has_address
 
 
 def send_email(subject: str, recipient: str, text: str, html: str) -> None:

@@ -96,7 +96,7 @@ def database_url(request, tmp_path):
     yield url
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        conn.execute(sa.text('TRUNCATE "user", post, followers, message, conversation, conversation_member, notification, rate_limit_hit, push_event, activity, block RESTART IDENTITY CASCADE'))
+        conn.execute(sa.text('TRUNCATE "user", post, followers, message, conversation, conversation_member, notification, rate_limit_hit, push_event, activity, block, reserved_name, recovery_code RESTART IDENTITY CASCADE'))
     engine.dispose()
 
 
@@ -173,8 +173,10 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def make_user(username: str, password: str = PASSWORD, email: str | None = None, about_me: str | None = None) -> User:
-    user = User(email=email or f"{username.lower()}@example.com", about_me=about_me)
+def make_user(username: str, password: str = PASSWORD, email: str | None = None, about_me: str | None = None,
+              verified: bool = True) -> User:
+    """A user as after registering and verifying the address (`verified=False`: not verified yet)."""
+    user = User(email=email or f"{username.lower()}@example.com", about_me=about_me, email_verified=verified)
     user.set_username(username)
     user.set_password(password)
     db.session.add(user)

@@ -24,7 +24,8 @@ def mention_recipients(author: User, body: str) -> list[int]:
     if not keys:
         return []
     blocked_by = sa.select(Block.blocker_id).where(Block.blocked_id == author.id)
-    stmt = sa.select(User.id).where(User.username_key.in_(keys), User.id != author.id, User.id.not_in(blocked_by))
+    stmt = sa.select(User.id).where(User.username_key.in_(keys), User.id != author.id, User.id.not_in(blocked_by),
+                                    User.deleted_at.is_(None))  # a deleted account is mentioned no more
     return list(db.session.scalars(stmt))
 
 
@@ -51,7 +52,7 @@ def _known_users(names: list[str]) -> dict[str, str]:
     cache = g.setdefault("mention_users", {})
     missing = [k for k in {username_key(n) for n in names} if k not in cache]
     if missing:
-        found = dict(db.session.execute(sa.select(User.username_key, User.username).where(User.username_key.in_(missing))).all())
+        found = dict(db.session.execute(sa.select(User.username_key, User.username).where(User.username_key.in_(missing), User.deleted_at.is_(None))).all())
         for key in missing:
             cache[key] = found.get(key)
     return cache

@@ -8,11 +8,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from .. import ratelimit
-from . import throttle
+from . import second_step, throttle
 from ..errors import error_response
 from ..extensions import db
 from ..htmx import redirect_after_post
-from ..users.models import User, new_session_token
+from ..mail import MailError
+from ..users.email import send_verification
+from ..users.models import User, new_session_token, no_address
 from .forms import ChangePasswordForm, LoginForm, RegistrationForm
 from .login import safe_next
 
@@ -34,6 +36,9 @@ def login():
             return _too_many(_("Too many failed sign-ins. Please wait a few minutes and try again."), retry)
         if throttle.check_password(user, form.password.data):
             throttle.take_back(limits)
+            if user.two_factor:  # not signed in yet: a code comes first (auth/second_step.py)
+                second_step.begin(user, form.remember_me.data, safe_next(request.args.get("next")))
+                return redirect_after_post(url_for("second_step.login_code"))
             login_user(user, remember=form.remember_me.data)
             _new_csrf_token()
             response = redirect_after_post(safe_next(request.args.get("next")) or url_for("posts.index"))
@@ -47,10 +52,11 @@ def login():
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
-    """The registration page; on success, a redirect to the sign-in page.
+    """The registration page; on success the new account is signed in and sent a verification link.
 
-    An email address that is already registered gets the same answer as a new one (and nothing is
-    stored): the form must not tell who has an account. Every attempt counts against the address's limit.
+    An email address that is already registered gets the same answer as a new one: the account is made
+    with that address waiting for verification (the address's owner gets a notice, not a link), so the
+    form does not tell who has an account. Every attempt counts against the address's limit.
     """
     if current_user.is_authenticated:
         return redirect(url_for("posts.index"))
@@ -60,20 +66,28 @@ def register():
         if retry := ratelimit.hit(*limit):
             return _too_many(_("Too many registrations from your address. Please try again later."), retry)
     if form.validate_on_submit():
-        user = User(email=form.email.data)
+        address = form.email.data
+        user = User(email=no_address(), pending_email=address) if form.email_taken else User(email=address)
         user.set_username(form.username.data)
-        user.set_password(form.password.data)  # hashed even for a known email: the same time either way
-        if not form.email_taken:
-            db.session.add(user)
+        user.set_password(form.password.data)
+        db.session.add(user)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Someone registered the same name or email between our check and our insert.
+            db.session.rollback()
+            form.username.errors.append(_("This username or email address was just taken. Please choose another."))
+        else:
+            login_user(user)
+            _new_csrf_token()
+            flash(_("Welcome to Microblog! We have sent a link to %(email)s: open it to verify your address.",
+                    email=address), "success")
             try:
-                db.session.commit()
-            except IntegrityError:
-                # Someone registered the same name or email between our check and our insert.
-                db.session.rollback()
-                form.username.errors.append(_("This username or email address was just taken. Please choose another."))
-        if not form.username.errors:
-            flash(_("Congratulations, you are now a registered user!"), "success")
-            return redirect_after_post(url_for("auth.login"))
+                send_verification(user, address)
+            except MailError:
+                flash(_("We could not send the email just now. You can ask for a new link in your settings."),
+                      "warning")
+            return redirect_after_post(url_for("posts.index"))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status
 
@@ -124,6 +138,7 @@ def logout():
         db.session.commit()
     logout_user()
     _new_csrf_token()
+    session.pop("verify_banner_dismissed", None)  # the next sign-in shows the banner again (verification.py)
     flash(_("You have signed out."), "info")
     response = redirect_after_post(url_for("posts.index"))
     # Nothing of the account stays readable in this browser: its caches and storage (htmx's history

@@ -24,7 +24,7 @@ SAMPLES_SUFFIX = ".samples.py"
 # -- objects the samples files build their contexts from (no database needed) ---------------------
 
 def user(username: str = "alice", id: int = 1, about_me: str | None = None) -> SimpleNamespace:
-    return SimpleNamespace(id=id, username=username, about_me=about_me)
+    return SimpleNamespace(id=id, username=username, about_me=about_me, display_name=username, is_deleted=False)
 
 
 def post(id: int = 1, author: SimpleNamespace | None = None, body: str = "Hello, world!",

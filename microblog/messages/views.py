@@ -73,7 +73,7 @@ def messages():
 
 def _partner(username: str) -> User:
     """The other person of a conversation: 404 for nobody, 400 for yourself."""
-    other = get_user_or_404(username)
+    other = get_user_or_404(username, deleted_ok=True)  # a deleted account's messages stay readable
     if other.id == current_user.id:
         abort(400, description=_("You cannot send a private message to yourself."))
     return other

@@ -150,7 +150,7 @@ def search_posts(words: list[str], per_page: int, viewer_id: int = 0) -> Page:
 _USERS = (
     sa.select(User.username)
     .where(User.username_key >= sa.bindparam("low"), User.username_key < sa.bindparam("high"),
-           User.username_key.like(sa.bindparam("prefix"), escape="\\"))
+           User.username_key.like(sa.bindparam("prefix"), escape="\\"), User.deleted_at.is_(None))
     .order_by(sa.func.length(User.username_key), User.username_key)
     .limit(sa.bindparam("limit"))
 )

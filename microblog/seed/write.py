@@ -115,9 +115,9 @@ def write(plan: Plan, password: str, lap: Callable[[str], None] = lambda _name: 
         w = _Writer(conn)
         user_t = User.__table__
         w.write(user_t, ("id", "username", "username_key", "email", "password_hash", "about_me", "last_seen",
-                         "session_token"), (
+                         "session_token", "email_verified"), (  # established users: their addresses verified
             (i, f"user{i}", f"user{i}", f"user{i}@example.com", pw_hash,
-             f"I am user {i}." if i % 3 == 0 else None, ts(plan.last_seen[i - 1]), secrets.token_urlsafe(16))
+             f"I am user {i}." if i % 3 == 0 else None, ts(plan.last_seen[i - 1]), secrets.token_urlsafe(16), True)
             for i in range(1, users + 1)
         ))
         w.reset_sequence(user_t)

@@ -8,6 +8,7 @@ from typing import Optional
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -28,6 +29,15 @@ followers = sa.Table(
 )
 
 
+# No mail goes there (RFC 2606 reserves .invalid; the email validator refuses it).
+NO_ADDRESS_DOMAIN = "no-address.invalid"
+
+
+def no_address() -> str:
+    """A unique placeholder for the `email` column of an account with no address on file."""
+    return f"{secrets.token_hex(8)}@{NO_ADDRESS_DOMAIN}"
+
+
 def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
@@ -38,7 +48,13 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(USERNAME_MAX))
     username_key: Mapped[str] = mapped_column(sa.String(USERNAME_MAX), unique=True)
+    # The address on file (unique), or a placeholder at NO_ADDRESS_DOMAIN for an account whose only address
+    # still waits for verification, and for a deleted one. `email_verified`: its owner followed a
+    # verification link (users/email.py).
     email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX), unique=True)
+    email_verified: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    # An address asked for (a change, or registering with an address another account holds), not yet verified.
+    pending_email: Mapped[Optional[str]] = mapped_column(sa.String(EMAIL_MAX))
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     about_me: Mapped[Optional[str]] = mapped_column(sa.String(ABOUT_ME_MAX))
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -50,6 +66,15 @@ class User(UserMixin, db.Model):
     message_policy: Mapped[str] = mapped_column(sa.String(16), default="everyone", server_default="everyone")
     # The colour scheme pages are drawn in: "system" (follow prefers-color-scheme), "light" or "dark".
     theme: Mapped[str] = mapped_column(sa.String(8), default="system", server_default="system")
+    # Send read receipts ("Seen"); the messenger reads it (SPEC S17).
+    read_receipts: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
+    # Two-factor sign-in (auth/two_factor.py): the TOTP secret when on, and the last time step a code was
+    # accepted for (a code is never accepted twice).
+    totp_secret: Mapped[Optional[str]] = mapped_column(sa.String(32))
+    totp_last_step: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    # A deleted account is a tombstone (users/deletion.py): its name stays reserved, its messages show as
+    # from "Deleted account".
+    deleted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     # Filled by the user loader with the stored unread count, so pages need no extra query for the badge.
     unread_count: int = 0
@@ -57,6 +82,23 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def display_name(self) -> str:
+        """The name to show: the username, or "Deleted account" for a deleted one."""
+        return str(_l("Deleted account")) if self.deleted_at is not None else self.username
+
+    @property
+    def has_address(self) -> bool:
+        return not self.email.endswith("@" + NO_ADDRESS_DOMAIN)
+
+    @property
+    def two_factor(self) -> bool:
+        return self.totp_secret is not None
 
     def set_username(self, username: str) -> None:
         """Store a name (the forms have checked it against the username rule, users/names.py)."""
@@ -120,3 +162,23 @@ class User(UserMixin, db.Model):
             viewer_follows = sa.exists().where(followers.c.follower_id == viewer_id, followers.c.followed_id == self.id)
         row = db.session.execute(sa.select(n_followers, n_following, viewer_follows)).one()
         return row[0], row[1], bool(row[2])
+
+
+class ReservedName(db.Model):
+    """A username key nobody else may take: a renamed user's old name (old @mentions keep pointing at
+    them). A deleted account keeps its own name in its tombstone row. The holder may take it back."""
+
+    __tablename__ = "reserved_name"
+
+    username_key: Mapped[str] = mapped_column(sa.String(USERNAME_MAX), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    reserved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecoveryCode(db.Model):
+    """One of a user's single-use two-factor recovery codes, kept only as a SHA-256 hash."""
+
+    __tablename__ = "recovery_code"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from ..activity.events import notify_follow
-from ..activity.models import blocked_users, blocks
+from ..activity.models import blocks
 from ..activity.privacy import refusal, relation
 from ..database import begin_write
 from ..extensions import db
@@ -22,7 +22,6 @@ from ..htmx import fragment, is_htmx, redirect_after_post, render, wants_fragmen
 from ..pagination import paginate
 from ..posts.models import Post
 from .avatar import avatar_svg
-from .forms import EditProfileForm
 from .models import User
 from .names import lookup_key, text_error, username_key
 
@@ -31,15 +30,16 @@ bp = Blueprint("users", __name__)
 AVATAR_SIZES = range(16, 257)
 
 
-def get_user_or_404(username: str) -> User:
-    """The user with this name (any case) from a URL; 404 for a name nobody has or could have."""
+def get_user_or_404(username: str, deleted_ok: bool = False) -> User:
+    """The user with this name (any case) from a URL; 404 for a name nobody has or could have, and for a
+    deleted account unless `deleted_ok` (a conversation with one stays readable)."""
     key = lookup_key(username)
     if key is None:
         abort(404, description=_("There is no user with that name."))
     if current_user.is_authenticated and key == current_user.username_key:
         return current_user._get_current_object()  # your own profile: already loaded with the request
     user = User.by_username(username)
-    if user is None:
+    if user is None or (user.is_deleted and not deleted_ok):
         abort(404, description=_("There is no user with that name."))
     return user
 
@@ -91,28 +91,8 @@ def popup(username):
 @bp.route("/edit_profile", methods=["GET", "POST"])
 @login_required
 def edit_profile():
-    """The profile form; on success a redirect to the profile."""
-    form = EditProfileForm(current_user.username)
-    if form.validate_on_submit():
-        user = db.session.get(User, current_user.id)
-        user.set_username(form.username.data)
-        user.about_me = form.about_me.data or None
-        user.message_policy = form.message_policy.data
-        try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            form.username.errors.append(_("This username is taken. Please choose another one."))
-        else:
-            flash(_("Your changes have been saved."), "success")
-            return redirect_after_post(url_for("users.user", username=user.username))
-    elif request.method == "GET":
-        form.username.data = current_user.username
-        form.about_me.data = current_user.about_me
-        form.message_policy.data = current_user.message_policy
-    status = 422 if form.is_submitted() else 200
-    return render_template("users/edit_profile.html", form=form, blocked=blocked_users(current_user.id),
-                           block_form=EmptyForm()), status
+    """The tutorial's profile form now lives in the settings: a redirect there (307 keeps a POST a POST)."""
+    return redirect(url_for("settings.profile"), 302 if request.method == "GET" else 307)
 
 
 def on_other_user(refuse_self):

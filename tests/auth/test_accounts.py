@@ -13,12 +13,14 @@ def count(model_or_table) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model_or_table))
 
 
-def test_register_then_login_following_the_forms(client):
+def test_register_signs_in_then_login_following_the_forms(client):
     form = by_id(page(client.get("/auth/register")), "register-form")
     response = submit(client, form, username="Zoe", email="Zoe@Example.com", password="long enough", password2="long enough")
-    assert response.status_code == 303 and response.headers["Location"] == "/auth/login"
+    assert response.status_code == 303 and response.headers["Location"] == "/index"
     user = db.session.scalar(sa.select(User))
-    assert (user.username, user.email) == ("Zoe", "zoe@example.com")
+    assert (user.username, user.email, user.email_verified) == ("Zoe", "zoe@example.com", False)
+    assert "Hi, Zoe!" in client.get("/index").get_data(as_text=True)  # registering signed Zoe in
+    actor(client).signs_out()
     form = by_id(page(client.get("/auth/login")), "login-form")
     response = submit(client, form, username="zoe", password="long enough")
     assert response.status_code == 303 and response.headers["Location"] == "/index"
@@ -71,18 +73,24 @@ def test_an_email_that_grows_when_lower_cased_is_a_field_error(client):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
-def test_registering_a_known_email_looks_like_a_new_registration(client, alice):
-    """The form does not tell which emails have an account: the same answer, and nothing is stored."""
+def test_registering_a_known_email_looks_like_a_new_registration(app, alice):
+    """The form does not tell which emails have an account: the same answer (signed in, "we sent a link"),
+    and the known address only waits for verification on the new account: alice keeps hers."""
     def register(username, email):
-        return actor(client).opens("/auth/register").submits("#register-form", **{"username": username, "email": email,
-                                                   "password": PASSWORD, "password2": PASSWORD})
+        client = app.test_client()
+        response = actor(client).opens("/auth/register").submits("#register-form", **{
+            "username": username, "email": email, "password": PASSWORD, "password2": PASSWORD})
+        return response, text(by_id(page(client.get("/index")), "flashes"))
 
-    known, new = register("zoe", "ALICE@example.com"), register("yan", "yan@example.com")
+    (known, known_flash), (new, new_flash) = register("zoe", "ALICE@example.com"), register("yan", "yan@example.com")
     assert known.status_code == new.status_code == 303
-    assert known.headers["Location"] == new.headers["Location"] == "/auth/login"
-    assert "registered user" in text(by_id(page(client.get("/auth/login")), "flashes"))
-    names = db.session.scalars(sa.select(User.username).order_by(User.id)).all()
-    assert names == ["alice", "yan"]
+    assert known.headers["Location"] == new.headers["Location"] == "/index"
+    assert known_flash.replace("alice@", "yan@") == new_flash
+    rows = db.session.execute(sa.select(User.username, User.email, User.pending_email).order_by(User.id)).all()
+    assert [(name, pending) for name, _email, pending in rows] == [("alice", None), ("zoe", "alice@example.com"),
+                                                                   ("yan", None)]
+    assert rows[0].email == "alice@example.com" and rows[2].email == "yan@example.com"
+    assert rows[1].email.endswith("@no-address.invalid")
 
 
 @pytest.mark.parametrize("username, password", [("alice", "wrong password"), ("nobody", PASSWORD), ("", ""),

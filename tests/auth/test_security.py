@@ -67,7 +67,7 @@ def test_the_csrf_token_changes_at_sign_in_and_sign_out(csrf_client):
 def test_post_without_a_valid_csrf_token_is_400_and_changes_nothing(csrf_client, token, htmx):
     _csrf_login(csrf_client)
     cases = [("/index", {"post": "hello"}), ("/send_message/bob", {"message": "hi"}), ("/follow/bob", {}),
-             ("/edit_profile", {"username": "mallory", "about_me": "x"}), ("/auth/logout", {}),
+             ("/settings/profile", {"username": "mallory", "about_me": "x"}), ("/auth/logout", {}),
              ("/auth/change_password", {"current_password": PASSWORD, "password": "n" * 10, "password2": "n" * 10})]
     for url, data in cases:
         if token is not None:
@@ -115,7 +115,7 @@ def test_nobody_sees_another_users_messages_or_notifications(as_alice, alice, bo
 
 
 def test_profile_form_changes_only_your_own_profile(as_alice, alice, bob):
-    response = as_alice.post("/edit_profile?username=bob", data={"username": "alice2", "about_me": "mine",
+    response = as_alice.post("/settings/profile?username=bob", data={"username": "alice2", "about_me": "mine",
                                                                  "id": str(bob.id), "user_id": str(bob.id)})
     assert response.status_code == 303
     db.session.expire_all()
@@ -125,7 +125,7 @@ def test_profile_form_changes_only_your_own_profile(as_alice, alice, bob):
 
 def test_signed_out_gets_nothing_private(client, alice, bob):
     send(bob, alice, "private")
-    for url in ["/messages", "/messages/sent", "/edit_profile", "/auth/change_password", "/user/alice",
+    for url in ["/messages", "/messages/sent", "/settings/profile", "/auth/change_password", "/user/alice",
                 "/send_message/alice", "/index", "/explore"]:
         response = client.get(url)
         assert response.status_code == 302 and "/auth/login" in response.headers["Location"], url

@@ -56,5 +56,5 @@ def test_a_blocked_sender_is_told_before_typing(live_server, new_context):
     expect(bob.locator("#message-refused")).to_have_text("You can't message this user.")
     expect(bob.locator("#message-form")).to_have_count(0)
 
-    alice.goto("/edit_profile")
+    alice.goto("/settings/blocked")
     expect(alice.locator("#blocked-users")).to_contain_text("bob")

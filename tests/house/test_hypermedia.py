@@ -11,7 +11,8 @@ from tests.conftest import make_post, make_user, send
 from tests.html import page
 
 MAIN_PAGES = ["/index", "/explore", "/user/alice", "/user/bob", "/messages", "/messages/bob",
-              "/messages/bob?before=9", "/edit_profile", "/search?q=a"]
+              "/messages/bob?before=9", "/settings/profile", "/settings/privacy", "/settings/account",
+              "/settings/two-factor", "/settings/blocked", "/settings/delete", "/search?q=a"]
 ANON_PAGES = ["/auth/login", "/auth/register"]
 
 

@@ -211,7 +211,7 @@ def test_form_errors_in_spanish(client):
 
 
 def test_htmx_sign_in_prompt_in_spanish(client):
-    response = client.get("/edit_profile", headers={**ES, **HTMX})
+    response = client.get("/settings/profile", headers={**ES, **HTMX})
     assert response.status_code == 401
     assert "Tienes que iniciar sesión para ver esto." in text(fragment(response))
 

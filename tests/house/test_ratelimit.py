@@ -122,7 +122,7 @@ def test_no_request_needs_a_second_pooled_connection(one_connection_app):
     assert _login(client, "alice", PASSWORD).status_code == 303
     assert client.get("/index").status_code == 200
     assert actor(client).opens("/messages/bob").submits("#message-form", message="one connection").status == 303
-    for url in ["/messages", "/messages/bob", "/notifications", "/user/bob", "/edit_profile"]:
+    for url in ["/messages", "/messages/bob", "/notifications", "/user/bob", "/settings/profile"]:
         assert client.get(url).status_code == 200, url
     assert client.get("/notifications/badge", headers=HTMX).status_code in (200, 204)
     assert actor(client).signs_out().status == 303

@@ -79,7 +79,7 @@ def test_security_headers_on_every_response(error_app, url, method, status):
         assert "Traceback" not in body and "secret internals" not in body and "connection refused" not in body
 
 
-@pytest.mark.parametrize("url", ["/messages", "/messages/bob", "/edit_profile", "/auth/change_password", "/index",
+@pytest.mark.parametrize("url", ["/messages", "/messages/bob", "/settings/profile", "/auth/change_password", "/index",
                                  "/user/alice", "/notifications"])
 def test_private_pages_and_fragments_are_never_stored_by_caches(as_alice, alice, bob, url):
     for headers in ({}, HTMX):

@@ -64,7 +64,7 @@ def test_text_that_only_disguises_itself_is_refused(as_alice, alice, bob, body):
         response = actor(as_alice).opens(url).submits(form, **{field: body})
         assert response.status_code == 422, url
         assert "control characters" in text(by_id(page(response), error_id))
-    response = actor(as_alice).opens("/edit_profile").submits("#profile-form", about_me=body)
+    response = actor(as_alice).opens("/settings/profile").submits("#profile-form", about_me=body)
     assert response.status_code == 422
     assert (_count(Post), _count(Message)) == (0, 0)
     assert db.session.get(User, alice.id).about_me is None

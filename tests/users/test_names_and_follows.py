@@ -66,7 +66,7 @@ def test_one_username_rule_on_the_registration_form_and_in_names(client, bob, na
     response = register(client, name)
     if refusal is None:
         assert rule_says is None
-        assert response.status_code == 303 and response.headers["Location"] == "/auth/login"
+        assert response.status_code == 303 and response.headers["Location"] == "/index"
         user = db.session.scalar(sa.select(User).where(User.id != bob.id))
         assert user.username == name.strip() and user.username_key == names.username_key(name.strip())
         assert User.by_username(name.strip().upper()).id == user.id  # found in any case
@@ -81,7 +81,7 @@ def test_one_username_rule_on_the_registration_form_and_in_names(client, bob, na
 @pytest.mark.parametrize("name, refusal", NAMES)
 def test_the_same_rule_on_the_profile_form(client, auth, alice, bob, name, refusal):
     auth.login("alice")
-    form = by_id(page(client.get("/edit_profile")), "profile-form")
+    form = by_id(page(client.get("/settings/profile")), "profile-form")
     response = submit(client, form, username=name)
     if refusal is None:
         assert response.status_code == 303 and response.headers["Location"] == f"/user/{quote(name.strip())}"
@@ -121,11 +121,11 @@ def test_a_name_that_grows_when_case_folded_matches_nobody_but_still_gets_an_ava
 def test_the_profile_form_keeps_a_name_from_before_the_ascii_rule_only_as_it_is(client, auth):
     make_user("José")
     auth.login("josé")
-    assert client.post("/edit_profile", data={"username": "José", "about_me": ""}).status_code == 303
-    response = client.post("/edit_profile", data={"username": "Josée", "about_me": ""})
+    assert client.post("/settings/profile", data={"username": "José", "about_me": ""}).status_code == 303
+    response = client.post("/settings/profile", data={"username": "Josée", "about_me": ""})
     assert response.status_code == 422
     assert text(by_id(page(response), "username-error")) == LATIN
-    assert client.post("/edit_profile", data={"username": "JOSÉ", "about_me": ""}).status_code == 422
+    assert client.post("/settings/profile", data={"username": "JOSÉ", "about_me": ""}).status_code == 422
 
 
 def test_sign_in_takes_any_typed_name_and_refuses_only_what_nobody_can_have(client, alice):

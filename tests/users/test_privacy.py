@@ -17,13 +17,13 @@ from tests.html import actor, by_id, fragment, page, text
 
 def set_policy(client, auth, name, policy):
     auth.login(name)
-    soup = page(client.get("/edit_profile"))
-    form = by_id(soup, "profile-form")
+    soup = page(client.get("/settings/privacy"))
+    form = by_id(soup, "privacy-form")
     assert {i["value"] for i in form.find_all("input", attrs={"name": "message_policy"})} == {"everyone", "following", "nobody"}
     checked = form.find("input", attrs={"name": "message_policy", "checked": True})
     assert checked["value"] == db.session.get(User, db.session.scalar(sa.select(User.id).where(User.username == name))).message_policy
-    settings = actor(client).opens("/edit_profile")
-    assert settings.submits("#profile-form", about_me="", message_policy=policy).status == 303
+    settings = actor(client).opens("/settings/privacy")
+    assert settings.submits("#privacy-form", message_policy=policy).status == 303
     auth.logout()
 
 
@@ -72,7 +72,7 @@ def test_people_i_follow_and_existing_conversations_follow_the_current_setting(a
 
 def test_bad_policy_is_a_422(app, client, auth, alice):
     auth.login("alice")
-    response = actor(client).opens("/edit_profile").submits("#profile-form", message_policy="admins")
+    response = actor(client).opens("/settings/privacy").submits("#privacy-form", message_policy="admins")
     assert response.status == 422
     assert db.session.get(User, alice.id).message_policy == "everyone"
 
@@ -96,7 +96,7 @@ def test_block_from_the_profile_without_and_with_htmx(app, client, auth, alice, 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Block)) == 1
     assert not db.session.get(User, bob.id).is_following(alice)  # their follow ended
     assert "bob's post" not in text(by_id(page(client.get("/index")), "post-list"))  # left my timeline
-    settings = page(client.get("/edit_profile"))
+    settings = page(client.get("/settings/blocked"))
     assert [text(a) for a in by_id(settings, "blocked-users").find_all("a")] == ["bob"]
     auth.logout()
     auth.login("bob")
@@ -139,8 +139,8 @@ def test_block_needs_the_csrf_token(csrf_app):
 
 def test_a_bad_policy_is_shown_on_the_form(app, client, auth, alice):
     auth.login("alice")
-    soup = actor(client).opens("/edit_profile").submits("#profile-form", message_policy="admins").page()
-    radios = by_id(soup, "profile-form").find_all("input", attrs={"name": "message_policy"})
+    soup = actor(client).opens("/settings/privacy").submits("#privacy-form", message_policy="admins").page()
+    radios = by_id(soup, "privacy-form").find_all("input", attrs={"name": "message_policy"})
     assert all(r["aria-invalid"] == "true" for r in radios)
     assert text(by_id(soup, "message_policy-error"))
 

@@ -68,7 +68,7 @@ def test_follow_yourself_or_nobody(as_alice):
 
 
 def test_edit_profile(as_alice, alice):
-    form = by_id(page(as_alice.get("/edit_profile")), "profile-form")
+    form = by_id(page(as_alice.get("/settings/profile")), "profile-form")
     response = submit(as_alice, form, username="alicia", about_me="  I like <b>tags</b>  ")
     assert response.status_code == 303 and response.headers["Location"] == "/user/alicia"
     soup = page(as_alice.get("/user/alicia"))
@@ -88,7 +88,7 @@ def test_edit_profile(as_alice, alice):
 def test_edit_profile_errors(as_alice, alice, bob, fields, field_id):
     data = {"username": "alice", "about_me": ""}
     data.update(fields)
-    response = actor(as_alice).opens("/edit_profile").submits("#profile-form", **data)
+    response = actor(as_alice).opens("/settings/profile").submits("#profile-form", **data)
     assert response.status_code == 422
     assert by_id(page(response), field_id)
     assert db.session.get(User, alice.id).username == "alice"
@@ -97,11 +97,11 @@ def test_edit_profile_errors(as_alice, alice, bob, fields, field_id):
 def test_a_name_from_before_the_ascii_rule_is_kept_but_not_chosen_anew(client, auth):
     make_user("José")
     assert auth.login("josé").status_code == 303
-    response = actor(client).opens("/edit_profile").submits("#profile-form", **{"username": "José", "about_me": "hola"})
+    response = actor(client).opens("/settings/profile").submits("#profile-form", **{"username": "José", "about_me": "hola"})
     assert response.status_code == 303
     user = db.session.scalar(sa.select(User))
     assert (user.username, user.about_me) == ("José", "hola")
-    response = actor(client).opens("/edit_profile").submits("#profile-form", **{"username": "Jösé", "about_me": "hola"})
+    response = actor(client).opens("/settings/profile").submits("#profile-form", **{"username": "Jösé", "about_me": "hola"})
     assert response.status_code == 422 and by_id(page(response), "username-error")
 
 

@@ -1,0 +1,28 @@
+"""The sections of the settings area and how one is answered: the page, or the section's fragment
+with the settings nav out-of-band (its current link follows)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from ..htmx import render
+
+# (section, endpoint, nav label), in the nav's order: a new section (email notifications, export) is one
+# more line here, a view, and its partial partials/settings/<section>.html.
+SECTIONS = [
+    ("profile", "settings.profile", _l("Profile")),
+    ("privacy", "settings.privacy", _l("Privacy")),
+    ("account", "settings.account", _l("Email and password")),
+    ("two_factor", "settings.two_factor", _l("Two-factor sign-in")),
+    ("blocked", "settings.blocked", _l("Blocked people")),
+    ("delete", "settings.delete", _l("Delete account")),
+]
+LABELS = {name: label for name, _endpoint, label in SECTIONS}
+NAV = "partials/settings/nav.html"
+
+
+def render_section(section: str, status: int = 200, **context):
+    """The settings page showing `section`, or for a plain htmx request its partial (plus the nav, oob)."""
+    title = f"{LABELS[section]} · {_l('Settings')}"
+    return render("settings/section.html", f"partials/settings/{section}.html", status, oob=(NAV,),
+                  title=title, section=section, sections=SECTIONS, **context)

@@ -1,0 +1,53 @@
+"""Deleting an account (SPEC S19): everything of the person goes at once, but for what others keep.
+
+The user's row stays as a *tombstone*: its name (and the name's key) stay taken, so nobody can take the
+name over and old @mentions never point at a newcomer; its messages stay in the other people's
+conversations, shown as from "Deleted account" (`User.display_name`), and their unread counts do not
+move (messages are not touched). Everything else goes: profile, address, password, two-factor, posts,
+follows both ways, blocks both ways, activity by and for the person, their notifications, and every
+session and push stream (a new session token ends them).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..activity.models import Activity, Block
+from ..database import begin_write, utcnow
+from ..extensions import db
+from ..notifications.models import Notification
+from ..posts.models import Post
+from ..push import UNREAD, publish
+from .. import unread
+from .models import RecoveryCode, User, followers, new_session_token, no_address
+
+UNUSABLE_PASSWORD = "!deleted"  # no password hash looks like this: no password matches
+
+
+def delete_account(user_id: int) -> None:
+    """Make the account a tombstone and remove what was the person's, in one transaction; commit."""
+    begin_write()  # SQLite: the write lock before reading what we change
+    # People who had activity from this user: their activity counts drop, under their locks.
+    others = set(db.session.scalars(sa.select(Activity.user_id).where(Activity.actor_id == user_id)))
+    others.discard(user_id)
+    unread.lock_users(others | {user_id})
+    db.session.execute(sa.delete(Activity).where(sa.or_(Activity.actor_id == user_id, Activity.user_id == user_id)))
+    db.session.execute(sa.delete(Post).where(Post.user_id == user_id))
+    db.session.execute(sa.delete(followers).where(
+        sa.or_(followers.c.follower_id == user_id, followers.c.followed_id == user_id)))
+    db.session.execute(sa.delete(Block).where(sa.or_(Block.blocker_id == user_id, Block.blocked_id == user_id)))
+    db.session.execute(sa.delete(Notification).where(Notification.user_id == user_id))
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+    user = db.session.get(User, user_id)
+    user.deleted_at = utcnow()
+    user.email, user.pending_email, user.email_verified = no_address(), None, False
+    user.password_hash = UNUSABLE_PASSWORD
+    user.about_me = None
+    user.totp_secret, user.totp_last_step = None, 0
+    user.message_policy = "nobody"  # nobody can write to a deleted account
+    user.session_token = new_session_token()  # every session and stream ends (push publishes SESSION)
+    db.session.flush()
+    for other_id in sorted(others):
+        unread._store_activity_total(other_id)  # the one place counts are stored (microblog.unread)
+        publish(other_id, UNREAD)
+    db.session.commit()
