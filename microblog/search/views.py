@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from ..htmx import render
-from . import engine
+from . import engine, messages  # noqa: F401 - messages: its index hooks
 
 bp = Blueprint("search", __name__)
 bp.add_app_template_global(engine.highlight, "highlight")

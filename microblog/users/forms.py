@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
@@ -49,6 +49,7 @@ class EditProfileForm(FlaskForm):
                                 choices=[SelectChoice("everyone", _l("Everyone")),
                                          SelectChoice("following", _l("People I follow")),
                                          SelectChoice("nobody", _l("Nobody"))])
+    read_receipts = BooleanField(_l("Send read receipts (off: you neither send nor see \"Seen\")"), default=True)
     submit = SubmitField(_l("Save"))
 
     def __init__(self, original_username: str, *args, **kwargs):

@@ -48,6 +48,8 @@ class User(UserMixin, db.Model):
     activity_read_id: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     # Who may message this user: everyone, people they follow, or nobody (SPEC S14).
     message_policy: Mapped[str] = mapped_column(sa.String(16), default="everyone", server_default="everyone")
+    # "Seen" under messages, both ways: off, this user neither sends nor sees read receipts (SPEC S17).
+    read_receipts: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
 
     # Filled by the user loader with the stored unread count, so pages need no extra query for the badge.
     unread_count: int = 0

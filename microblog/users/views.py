@@ -92,6 +92,7 @@ def edit_profile():
         user.set_username(form.username.data)
         user.about_me = form.about_me.data or None
         user.message_policy = form.message_policy.data
+        user.read_receipts = form.read_receipts.data
         try:
             db.session.commit()
         except IntegrityError:
@@ -104,6 +105,7 @@ def edit_profile():
         form.username.data = current_user.username
         form.about_me.data = current_user.about_me
         form.message_policy.data = current_user.message_policy
+        form.read_receipts.data = current_user.read_receipts
     status = 422 if form.is_submitted() else 200
     return render_template("users/edit_profile.html", form=form, blocked=blocked_users(current_user.id),
                            block_form=EmptyForm()), status
