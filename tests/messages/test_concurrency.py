@@ -264,3 +264,41 @@ def test_a_conversations_newest_message_never_moves_back(app):
     send(bob, alice, "slower")  # id 2
     assert {m.last_message_id for m in db.session.scalars(sa.select(Member))} == {50}
     assert total_unread(alice.id) == 1 == truth(alice.id)
+
+
+def test_no_message_is_committed_after_the_recipient_blocks_the_sender(app):
+    """Issue 20 item 4: 8 sessions of bob send to alice as fast as they can while alice blocks bob. Every send
+    asks "may bob message alice?" again under alice's lock (the lock the block takes), so once the block is
+    answered no further message of bob's is ever committed: the count taken right after the answer is final,
+    and every later send is refused with 403."""
+    alice_id, bob_id = make_user("alice").id, make_user("bob").id  # plain ids: no thread touches the test's session
+    senders = [signed_in(app, "bob") for _ in range(SENDERS)]
+    blocker = signed_in(app, "alice")
+    started, stop = threading.Barrier(SENDERS + 1), threading.Event()
+    after_block: list[int] = []
+
+    def count_from_bob() -> int:
+        with app.app_context():
+            return db.session.scalar(sa.select(sa.func.count()).select_from(Message).where(Message.sender_id == bob_id))
+
+    def sender(client):
+        def run():
+            started.wait()
+            while not stop.is_set():
+                status = client.post("/send_message/alice", data={"message": "still here"}).status_code
+                assert status in (303, 403), status
+        return run
+
+    def block():
+        started.wait()
+        while count_from_bob() < SENDERS:  # let the sends get going
+            pass
+        assert blocker.post("/block/bob").status_code in (200, 303)
+        after_block.append(count_from_bob())
+        for client in senders[:2]:  # sends that start after the answer are refused
+            assert client.post("/send_message/alice", data={"message": "late"}).status_code == 403
+        stop.set()
+
+    run_all([sender(c) for c in senders] + [block])
+    assert after_block[0] == count_from_bob() > 0
+    assert truth(alice_id) == after_block[0]
