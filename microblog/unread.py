@@ -245,6 +245,8 @@ def unsend(message: Message) -> None:
     publish(message.recipient_id, UNREAD, MESSAGE)
     publish(message.sender_id, MESSAGE)
     db.session.commit()
+    for name, value in (("unsent", True), ("body", ""), ("version", version)):  # as written, no reload
+        set_committed_value(message, name, value)
 
 
 # -- activity: new followers and mentions (SPEC S14) ---------------------------------------------
