@@ -21,6 +21,7 @@ bp.add_app_template_global(REACTIONS, "reactions_offered")
 def _defaults(state):
     state.app.config.setdefault("THREAD_POLL_SECONDS", 3)
     state.app.config.setdefault("LIST_POLL_SECONDS", 10)
+    state.app.config.setdefault("LIST_REFRESH_SECONDS", 60)  # re-renders the list: its relative times stay true
     state.app.config.setdefault("THREAD_MESSAGES_PER_PAGE", 20)
 
 
