@@ -167,8 +167,9 @@ def mark_read(user: User, member: Member, up_to: int, *, clear: bool = False) ->
     lock_user(user.id)
     # Both marks only go up, whatever order two of the user's requests commit in.
     greatest = sa.func.greatest if db.session.get_bind().dialect.name == "postgresql" else sa.func.max
-    values = {"last_read_message_id": greatest(Member.last_read_message_id, up_to),
-              "seen_message_id": greatest(Member.seen_message_id, up_to), "seen_at": utcnow()}
+    values = {"last_read_message_id": greatest(Member.last_read_message_id, up_to)}
+    if user.read_receipts:  # "Seen" is recorded only while the reader sends read receipts
+        values.update(seen_message_id=greatest(Member.seen_message_id, up_to), seen_at=utcnow())
     if clear:
         values["cleared_before_id"] = greatest(Member.cleared_before_id, up_to)
     stmt = sa.update(Member).where(Member.conversation_id == member.conversation_id, Member.user_id == user.id)

@@ -12,7 +12,7 @@ from ..activity.privacy import refusal
 from ..auth.login import parse_session_id
 from ..extensions import db
 from ..forms import EmptyForm
-from ..htmx import fragment, mark_poll, nothing_new, redirect_after_post, render, wants_fragment
+from ..htmx import answer, fragment, mark_poll, nothing_new, redirect_after_post, render, wants_fragment
 from ..search.engine import search_users, terms
 from ..unread import list_state, mark_read, mark_unread, set_muted
 from ..users.models import User
@@ -64,7 +64,7 @@ def delete(username):
     from me only: 303 to the list, or for htmx an empty answer (the row goes away) and the badge out-of-band."""
     other = _partner(username)
     if request.method == "GET" or request.form.get("confirmed") != "1":  # a form without script asks first
-        return render_template("messages/confirm_delete.html", other=other, form=EmptyForm())
+        return answer(render_template("messages/confirm_delete.html", other=other, form=EmptyForm()))
     member = membership(current_user.id, other.id)
     if member is not None and member.last_message_id > member.cleared_before_id:
         mark_read(current_user, member, member.last_message_id, clear=True)

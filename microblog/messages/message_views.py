@@ -3,11 +3,11 @@ htmx with the message's own partial (swapped in place) and a plain form with 303
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..htmx import fragment, redirect_after_post, wants_fragment
+from ..htmx import fragment, redirect_after_post, render, wants_fragment
 from ..unread import unsend as unsend_message
 from . import actions
 from .forms import EditForm
@@ -77,7 +77,5 @@ def edit(username, message_id):
         if form.validate_on_submit():
             actions.edit(message, current_user.id, form.message.data)
             return _answer(other, message)
-    status = 422 if form.is_submitted() else 200
-    if wants_fragment():
-        return fragment("partials/messages/edit.html", status=status, form=form, message=message, other=other)
-    return render_template("messages/edit.html", form=form, message=message, other=other), status
+    return render("messages/edit.html", "partials/messages/edit.html", status=422 if form.is_submitted() else 200,
+                  form=form, message=message, other=other)

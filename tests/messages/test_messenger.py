@@ -70,6 +70,11 @@ def test_read_receipts_off_works_both_ways(client, app, alice, bob):
     assert db.session.scalar(sa.select(User.read_receipts).where(User.id == alice.id)) is False
     assert me.opens("/messages/bob").text("thread-seen") == ""  # she sees none
     assert actor(bob_client, "bob").opens("/messages/alice").text("thread-seen") == ""  # and sends none
+    # and what she reads from now on is not even recorded: turning receipts on later reveals nothing old
+    newer = send(bob, alice, "did you see this?")
+    me.opens("/messages/bob")
+    seen_by_alice = db.session.scalar(sa.select(Member.seen_message_id).where(Member.user_id == alice.id))
+    assert seen_by_alice < newer.id
 
 
 def test_mute_leaves_the_badge_and_the_row_shows_its_count_muted(client, app, alice, bob, monkeypatch):
