@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 from .. import ratelimit
 from ..auth.login import parse_session_id
 from ..extensions import login_manager
-from ..forms import EmptyForm
 from ..htmx import fragment, mark_poll, nothing_new, redirect_after_post, render, wants_fragment
 from ..pagination import Page, page_number
 from ..activity.privacy import refusal
@@ -18,7 +17,6 @@ from ..activity.events import preload_mentions
 from ..unread import Refused, anything_new, list_state, mark_read, send
 from ..users.models import User
 from ..users.names import lookup_key, username_key
-from ..users.views import get_user_or_404
 from .forms import MessageForm
 from . import actions, message_views  # noqa: F401 - message_views: its routes, on this blueprint
 from .blueprint import bp, partner as _partner
