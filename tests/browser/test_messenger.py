@@ -40,7 +40,6 @@ def test_a_thread_opens_at_its_newest_with_the_composer_in_view_and_focused(live
     expect(page.locator("#message-form button[type=submit]")).to_be_in_viewport(ratio=1)
     expect(composer).to_be_focused()
     if javascript and size == "desktop":
-        screenshot(page, "messages-bob")
         # "Earlier messages" loads older ones above, and what you were reading stays in view (the container
         # keeps its distance from the bottom: only the link's own place above it changes)
         mark_document(page)
@@ -94,6 +93,9 @@ def test_one_reacts_edits_unsends_and_reads_and_the_other_sees_it_live(live_serv
     expect(alice.locator("#message-log article").first).to_contain_text("edited")
     expect(bob.locator("#message-log article").first).to_contain_text("Lunch at one?")
     expect(bob.locator("#message-log article").first.locator(".message-edited")).to_be_visible()
+    alice.set_viewport_size({"width": 1280, "height": 800})
+    alice.locator("#message-log article").first.locator(".message-reactions").scroll_into_view_if_needed()
+    screenshot(alice, "messages-bob")  # the README's picture: a reaction, "edited", "Seen"
 
     # alice sends another and unsends it before bob looks: both see "This message was deleted"
     alice.fill("#message-form textarea[name=message]", "oops, wrong chat")
