@@ -93,9 +93,8 @@ def test_one_reacts_edits_unsends_and_reads_and_the_other_sees_it_live(live_serv
     expect(alice.locator("#message-log article").first).to_contain_text("edited")
     expect(bob.locator("#message-log article").first).to_contain_text("Lunch at one?")
     expect(bob.locator("#message-log article").first.locator(".message-edited")).to_be_visible()
-    alice.set_viewport_size({"width": 1280, "height": 800})
     alice.locator("#message-log article").first.locator(".message-reactions").scroll_into_view_if_needed()
-    screenshot(alice, "messages-bob")  # the README's picture: a reaction, "edited", "Seen"
+    screenshot(alice, "messages-bob", caret="initial")  # the README's picture: a reaction, "edited", "Seen"
 
     # alice sends another and unsends it before bob looks: both see "This message was deleted"
     alice.fill("#message-form textarea[name=message]", "oops, wrong chat")
