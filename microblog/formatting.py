@@ -1,12 +1,15 @@
-"""Template helpers: times rendered server-side in the reader's locale."""
+"""Template helpers: times rendered server-side in the reader's locale, and user text made safe markup
+(`linkify`: http(s) links and @mentions, nothing else)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import re
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from babel import Locale, dates
-from flask import g
+from flask import g, url_for
 from flask_babel import get_locale
 from markupsafe import Markup, escape
 
@@ -23,6 +26,18 @@ def format_medium_datetime(value: datetime, locale: Locale) -> str:
     return dates.format_datetime(value, "medium", tzinfo=timezone.utc, locale=locale)
 
 
+@lru_cache(maxsize=4096)
+def format_full_datetime(value: datetime, locale: Locale) -> str:
+    """The full localized date and time (a time's title: shown on hover and focus)."""
+    return dates.format_datetime(value, "full", tzinfo=timezone.utc, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def format_day(value: datetime, locale: Locale) -> str:
+    """The date alone, for a time older than a day."""
+    return dates.format_date(value, "medium", locale=locale)
+
+
 def _now() -> datetime:
     """"Now", once per request: every time on a page is relative to the same instant."""
     now = g.get("_timetag_now")
@@ -32,14 +47,99 @@ def _now() -> datetime:
 
 
 def timetag(value: datetime) -> Markup:
-    """`<time datetime="ISO 8601 with offset" title="absolute">relative, e.g. 3 minutes ago</time>`."""
+    """`<time datetime="ISO 8601 with offset" title="the full date">3 minutes ago</time>`: relative to the
+    moment it is rendered (every fragment that shows it renders it anew), a date when older than a day."""
     if value is None:
         return Markup("")
     locale = get_locale()  # Flask-Babel's per-request value (force_locale() changes it)
-    absolute = format_medium_datetime(value, locale) + " UTC"
-    relative = dates.format_timedelta(value - _now(), add_direction=True, threshold=1.0, locale=locale)
+    absolute = format_full_datetime(value, locale)
+    age = _now() - value
+    if age > timedelta(days=1):
+        shown = format_day(value, locale)
+    else:
+        shown = dates.format_timedelta(value - _now(), add_direction=True, threshold=1.0, locale=locale)
     return Markup(f'<time datetime="{value.isoformat(timespec="seconds")}" title="{escape(absolute)}">'
-                  f"{escape(relative)}</time>")
+                  f"{escape(shown)}</time>")
+
+
+# -- user text as markup ---------------------------------------------------------------------------
+# A small strict tokenizer (README "Links in posts and messages" says why no library): a candidate starts
+# at http:// or https://; it is cut at the first character outside plain ASCII URL characters (so quotes,
+# angle brackets, backticks, spaces and any non-ASCII end it), then trailing punctuation is given back to
+# the text. It becomes a link only when its host is plain ASCII letters, digits and hyphens in dotted
+# labels, with no punycode label (IDN lookalikes) and no user@ part; otherwise it stays text.
+_CANDIDATE = re.compile(r"(?<![\w/])https?://", re.IGNORECASE)
+_URL_CHARS = re.compile(r"[A-Za-z0-9\-._~!$&()*+,;=:@%/?#]*")
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
+_TRAILING = ".,;:!?*'"
+LINK_REL = "nofollow ugc noopener noreferrer"
+
+
+def _url_end(text: str, start: int) -> int:
+    """Where the URL that starts at `start` ends: its plain characters, less trailing punctuation and an
+    unbalanced closing parenthesis."""
+    end = _URL_CHARS.match(text, start).end()
+    while end > start:
+        last = text[end - 1]
+        if last in _TRAILING or (last == ")" and text.count("(", start, end) < text.count(")", start, end)):
+            end -= 1
+        else:
+            break
+    return end
+
+
+def safe_url(url: str) -> bool:
+    """An http(s) URL with a plain ASCII host name (no user@, no punycode) and, if any, a numeric port."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        return False
+    host = parts.hostname or ""
+    labels = host.split(".")
+    return (parts.scheme.lower() in ("http", "https") and "@" not in parts.netloc and len(labels) > 1
+            and all(_LABEL.match(label) and not label.startswith("xn--") for label in labels)
+            and labels[-1].isalpha())
+
+
+def _mentions(text: str) -> str:
+    """`text` escaped, each @name of an existing user a link to their profile."""
+    from .activity.events import _known_users  # the request's cache of mentioned names
+    from .users.names import MENTION_RE, username_key
+
+    matches = list(MENTION_RE.finditer(text))
+    if not matches:
+        return str(escape(text))
+    known = _known_users([m.group(1) for m in matches][:50])
+    out, last = [], 0
+    for match in matches:
+        username = known.get(username_key(match.group(1)))
+        if username is not None:
+            out.append(str(escape(text[last:match.start()])))
+            out.append(str(Markup('<a href="{}" class="mention">@{}</a>').format(
+                url_for("users.user", username=username), match.group(1))))
+            last = match.end()
+    out.append(str(escape(text[last:])))
+    return "".join(out)
+
+
+def linkify(body: str) -> Markup:
+    """The body as markup: escaped text, http(s) URLs as links (rel="nofollow ugc noopener noreferrer"),
+    @mentions of existing users as profile links. Nothing else a user types becomes markup."""
+    body = body or ""
+    out, last = [], 0
+    for match in _CANDIDATE.finditer(body):
+        if match.start() < last:
+            continue
+        end = _url_end(body, match.end())
+        url = body[match.start():end]
+        if end == match.end() or not safe_url(url):
+            continue
+        out.append(_mentions(body[last:match.start()]))
+        out.append(str(Markup('<a href="{}" rel="{}">{}</a>').format(url, LINK_REL, url)))
+        last = end
+    out.append(_mentions(body[last:]))
+    return Markup("".join(out))
 
 
 def badge_label(count: int) -> str:

@@ -20,10 +20,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .database import IMMEDIATE, SINGLE_READ, begin_write
+from .database import IMMEDIATE, SINGLE_READ, begin_write, utcnow
 from .extensions import db
 from .activity.models import Activity
-from .messages.models import Conversation, Member, Message, ordered_pair
+from .messages.models import Conversation, Member, Message, Reaction, ordered_pair
 from .notifications.models import UNREAD_ACTIVITY_COUNT, UNREAD_MESSAGE_COUNT, Notification, add_notification
 from .push import MESSAGE, UNREAD, publish
 from .users.models import User
@@ -54,11 +54,14 @@ def total_unread(user_id: int) -> int:
                 Message.conversation_id == Member.conversation_id,
                 Message.recipient_id == Member.user_id,
                 Message.id > Member.last_read_message_id,
+                Message.unsent.is_(False),
             ),
         )
+        # Muted conversations count in their own row, not in the badge (SPEC S17).
         # Only conversations with something newer than the watermark are probed (last_message_id never
         # goes down, and is stored with every message in the message's own transaction).
-        .where(Member.user_id == user_id, Member.last_message_id > Member.last_read_message_id)
+        .where(Member.user_id == user_id, Member.last_message_id > Member.last_read_message_id,
+               Member.muted.is_(False))
     )
     return db.session.scalar(stmt)
 
@@ -95,12 +98,39 @@ def _conversation_of(a: int, b: int) -> int:
     return conversation_id
 
 
+class Refused(Exception):
+    """The recipient does not accept this message now (blocked, or their setting): nothing was stored."""
+
+
+def bump(conversation_id: int) -> int:
+    """The conversation's next version (what an open thread's poll compares with): one UPDATE ... RETURNING,
+    which also holds the conversation's row until commit."""
+    stmt = (sa.update(Conversation).where(Conversation.id == conversation_id)
+            .values(version=Conversation.version + 1).returning(Conversation.version)
+            .execution_options(synchronize_session=False))
+    return db.session.execute(stmt).scalar_one()
+
+
+def _muted(user_id: int, conversation_id: int) -> bool:
+    return bool(db.session.scalar(sa.select(Member.muted).where(
+        Member.conversation_id == conversation_id, Member.user_id == user_id)))
+
+
 def send(sender: User, recipient: User, body: str) -> Message:
     """Store a message in the pair's conversation and the recipient's new total, then commit.
 
-    The only way a message is sent: the place to announce "the recipient's count changed".
+    The only way a message is sent: the place to announce "the recipient's count changed". Who may message
+    whom is asked again here, under the recipient's lock (the lock a block takes): a send that was checked
+    before a block committed cannot be stored after it. Raises `Refused` (nothing stored) when refused.
     """
+    from .activity.privacy import refusal
+
     lock_user(recipient.id)
+    db.session.refresh(recipient, ["message_policy"])  # what is committed now, read under the lock
+    reason = refusal(sender, recipient)
+    if reason is not None:
+        db.session.rollback()
+        raise Refused(reason)
     conversation_id = _conversation_of(sender.id, recipient.id)
     message = Message(conversation_id=conversation_id, sender_id=sender.id, recipient_id=recipient.id, body=body)
     db.session.add(message)
@@ -112,8 +142,13 @@ def send(sender: User, recipient: User, body: str) -> Message:
         .values(last_message_id=message.id)
         .execution_options(synchronize_session=False)
     )
+    bump(conversation_id)
     _store_total(recipient.id)
-    publish(recipient.id, UNREAD, MESSAGE)  # delivered at commit (SPEC S13): badge and open thread refetch
+    # Delivered at commit (SPEC S13): badge and open thread refetch; a muted conversation moves no badge.
+    if _muted(recipient.id, conversation_id):
+        publish(recipient.id, MESSAGE)
+    else:
+        publish(recipient.id, UNREAD, MESSAGE)
     publish(sender.id, MESSAGE)  # the sender's other tabs show it in the thread too
     db.session.commit()
     return message
@@ -133,6 +168,8 @@ def mark_read(user: User, member: Member, up_to: int, *, clear: bool = False) ->
     # Both marks only go up, whatever order two of the user's requests commit in.
     greatest = sa.func.greatest if db.session.get_bind().dialect.name == "postgresql" else sa.func.max
     values = {"last_read_message_id": greatest(Member.last_read_message_id, up_to)}
+    if user.read_receipts:  # "Seen" is recorded only while the reader sends read receipts
+        values.update(seen_message_id=greatest(Member.seen_message_id, up_to), seen_at=utcnow())
     if clear:
         values["cleared_before_id"] = greatest(Member.cleared_before_id, up_to)
     stmt = sa.update(Member).where(Member.conversation_id == member.conversation_id, Member.user_id == user.id)
@@ -144,14 +181,73 @@ def mark_read(user: User, member: Member, up_to: int, *, clear: bool = False) ->
         db.session.commit()
         return user.unread_count
     count = _store_total(user.id)
+    version = bump(member.conversation_id)
     publish(user.id, UNREAD)  # the reader's other tabs drop their badge too
+    publish(member.other_id, MESSAGE)  # the other side's open thread shows "Seen" (its GET decides whether)
     db.session.commit()
     # What was written, set as loaded (not as a change: the session stays clean for later writes).
     set_committed_value(member, "last_read_message_id", max(member.last_read_message_id, up_to))
     if clear:
         set_committed_value(member, "cleared_before_id", max(member.cleared_before_id, up_to))
     user.unread_count = count
+    # The version the page may show: ours, if no other change came between the membership's read and now.
+    if getattr(member, "version", None) == version - 1:
+        member.version = version
     return count
+
+
+# -- per conversation and per message (SPEC S17) ------------------------------------------------------
+
+def _conversation_changed(user_id: int, member: Member) -> int:
+    """Store the user's new total and announce it (unless nothing counts: muted) and the conversation's change."""
+    count = _store_total(user_id)
+    bump(member.conversation_id)
+    publish(user_id, UNREAD, MESSAGE)
+    return count
+
+
+def set_muted(user: User, member: Member, muted: bool) -> int:
+    """Mute or unmute the member's conversation (its count leaves or rejoins the badge); commit, new total."""
+    lock_user(user.id)
+    db.session.execute(sa.update(Member).where(Member.conversation_id == member.conversation_id,
+                                               Member.user_id == user.id)
+                       .values(muted=muted).execution_options(synchronize_session=False))
+    user.unread_count = _conversation_changed(user.id, member)
+    db.session.commit()
+    set_committed_value(member, "muted", muted)
+    return user.unread_count
+
+
+def mark_unread(user: User, member: Member) -> int:
+    """Mark the conversation unread: the watermark goes just below the newest message to the user (it
+    counts 1); "Seen" stays as the other person saw it. Commit, new total. A no-op when nothing was received."""
+    lock_user(user.id)
+    newest = db.session.scalar(sa.select(sa.func.max(Message.id)).where(
+        Message.conversation_id == member.conversation_id, Message.recipient_id == user.id,
+        Message.id > member.cleared_before_id, Message.unsent.is_(False)))
+    if newest is not None:
+        db.session.execute(sa.update(Member).where(Member.conversation_id == member.conversation_id,
+                                                   Member.user_id == user.id, Member.last_read_message_id >= newest)
+                           .values(last_read_message_id=newest - 1).execution_options(synchronize_session=False))
+        user.unread_count = _conversation_changed(user.id, member)
+    db.session.commit()
+    return user.unread_count
+
+
+def unsend(message: Message) -> None:
+    """The author takes a message back for both sides: its text is gone, its reactions too, and if it was
+    unread it stops counting at once (badge, the conversation's count and the JSON feed, in this commit)."""
+    lock_user(message.recipient_id)
+    version = bump(message.conversation_id)
+    db.session.execute(sa.update(Message).where(Message.id == message.id)
+                       .values(unsent=True, body="", version=version).execution_options(synchronize_session=False))
+    db.session.execute(sa.delete(Reaction).where(Reaction.message_id == message.id))
+    _store_total(message.recipient_id)
+    publish(message.recipient_id, UNREAD, MESSAGE)
+    publish(message.sender_id, MESSAGE)
+    db.session.commit()
+    for name, value in (("unsent", True), ("body", ""), ("version", version)):  # as written, no reload
+        set_committed_value(message, name, value)
 
 
 # -- activity: new followers and mentions (SPEC S14) ---------------------------------------------
@@ -257,11 +353,18 @@ _BADGE_STATE = (
     .where(User.id == sa.bindparam("user_id"))
 )
 
-# The thread's poll: is the session valid, and is there a message to me from `other` after the cursor?
+# The thread's poll: is the session valid, is there a message to me from `other` after the cursor, and
+# which version is the conversation at (edits, unsends, reactions and reads bump it)?
 _OTHER = sa.orm.aliased(User)
 _THREAD_STATE = (
     sa.select(
         User.session_token,
+        sa.select(Conversation.version)
+        .select_from(Member)
+        .join(_OTHER, _OTHER.id == Member.other_id)
+        .join(Conversation, Conversation.id == Member.conversation_id)
+        .where(Member.user_id == User.id, _OTHER.username_key == sa.bindparam("other_key"))
+        .scalar_subquery(),
         sa.select(sa.func.max(Message.id))
         .select_from(Member)
         .join(_OTHER, _OTHER.id == Member.other_id)
@@ -274,6 +377,21 @@ _THREAD_STATE = (
             ),
         )
         .where(Member.user_id == User.id, _OTHER.username_key == sa.bindparam("other_key"))
+        .scalar_subquery(),
+    )
+    .where(User.id == sa.bindparam("user_id"))
+)
+
+
+# The conversation list's poll: is the session valid, and the sum of its conversations' versions (every
+# change a row shows bumps its conversation's version, and versions only grow: an equal sum is no change).
+_LIST_STATE = (
+    sa.select(
+        User.session_token,
+        sa.select(sa.func.coalesce(sa.func.sum(Conversation.version), 0))
+        .select_from(Member)
+        .join(Conversation, Conversation.id == Member.conversation_id)
+        .where(Member.user_id == User.id)
         .scalar_subquery(),
     )
     .where(User.id == sa.bindparam("user_id"))
@@ -306,10 +424,20 @@ def badge_state(user_id: int, session_token: str) -> tuple[int, int] | None:
     return _count(row[1]), _count(row[2])
 
 
-def anything_new(user_id: int, session_token: str, other_key: str, after: int) -> bool | None:
-    """Whether a message from the user named `other_key` to this user came after `after`, in one query
-    (the thread poll's whole cost when nothing is new); None when the session is not valid."""
+def anything_new(user_id: int, session_token: str, other_key: str, after: int, version: int | None) -> bool | None:
+    """Whether a message from the user named `other_key` to this user came after `after`, or the conversation
+    moved past `version`, in one query (the thread poll's whole cost when nothing is new); None when the
+    session is not valid."""
     row = _run_read_only(_THREAD_STATE, {"user_id": user_id, "other_key": other_key, "after": after})
     if row is None or row[0] != session_token:
         return None
-    return row[1] is not None
+    return row[2] is not None or (version is not None and (row[1] or 0) != version)
+
+
+def list_state(user_id: int, session_token: str) -> int | None:
+    """The conversation list's state (it changes whenever anything a row shows does), in one indexed
+    statement; None when the session is not valid."""
+    row = _run_read_only(_LIST_STATE, {"user_id": user_id})
+    if row is None or row[0] != session_token:
+        return None
+    return int(row[1])

@@ -38,13 +38,13 @@ def message(id: int, sender: SimpleNamespace, recipient: SimpleNamespace, body: 
             minutes_ago: int = 5) -> SimpleNamespace:
     """A private message in a conversation."""
     return SimpleNamespace(id=id, sender_id=sender.id, recipient_id=recipient.id, author=sender, recipient=recipient,
-                           body=body, timestamp=utcnow() - timedelta(minutes=minutes_ago))
+                           body=body, timestamp=utcnow() - timedelta(minutes=minutes_ago), edited_at=None, unsent=False)
 
 
 def member(conversation_id: int, me: SimpleNamespace, other: SimpleNamespace) -> SimpleNamespace:
     """Your state in a conversation with `other`."""
     return SimpleNamespace(conversation_id=conversation_id, user_id=me.id, other_id=other.id, last_read_message_id=0,
-                           cleared_before_id=0, last_message_id=0)
+                           cleared_before_id=0, last_message_id=0, muted=False)
 
 
 def page(items: list, number: int = 1, has_next: bool = False) -> Page:

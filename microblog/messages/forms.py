@@ -11,3 +11,8 @@ from .models import BODY_MAX
 class MessageForm(FlaskForm):
     message = TextAreaField(_l("Message"), validators=[CleanText(BODY_MAX, multiline=True)])
     submit = SubmitField(_l("Send"))
+
+
+class EditForm(FlaskForm):
+    message = TextAreaField(_l("Message"), validators=[CleanText(BODY_MAX, multiline=True)])
+    submit = SubmitField(_l("Save"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime
+from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -16,7 +17,10 @@ from ..database import UTCDateTime, utcnow
 from ..extensions import db
 from ..users.models import User
 
-BODY_MAX = 140
+BODY_MAX = 1000
+EDIT_MINUTES = 15  # an author may edit a message this long after sending it
+# The fixed set of reactions: stored name -> what is shown (SPEC S17).
+REACTIONS = {"like": "👍", "love": "❤️", "laugh": "😂", "wow": "😮", "sad": "😢", "thanks": "🙏"}
 
 
 class Conversation(db.Model):
@@ -31,6 +35,9 @@ class Conversation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_low_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
     user_high_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    # Grows with every change an open thread must show (a message, an edit, an unsend, a reaction, a read):
+    # the thread's poll compares it with the one it showed (one indexed read, 204 when equal).
+    version: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
 
 class Member(db.Model):
@@ -56,6 +63,11 @@ class Member(db.Model):
     cleared_before_id: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     # The conversation's newest message (the same for both members), for ordering the list.
     last_message_id: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    # Muted: its messages count in the row but not in the badge, and push no badge event.
+    muted: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    # "Seen": the newest message to this user they have opened, and when (mark-as-unread leaves it).
+    seen_message_id: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    seen_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Message(db.Model):
@@ -67,6 +79,8 @@ class Message(db.Model):
         sa.Index("ix_message_conversation_id_recipient_id_id", "conversation_id", "recipient_id", "id"),
         sa.Index("ix_message_recipient_id_id", "recipient_id", "id"),
         sa.Index("ix_message_sender_id_id", "sender_id", "id"),
+        # The thread's poll: the messages of one conversation changed after the version it showed.
+        sa.Index("ix_message_conversation_id_version", "conversation_id", "version"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,9 +89,34 @@ class Message(db.Model):
     recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
     body: Mapped[str] = mapped_column(sa.String(BODY_MAX))
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, nullable=True)
+    # Unsent by its author: the body is emptied, both sides see "This message was deleted", it counts nowhere.
+    unsent: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    # The conversation's version at this message's last change (0: never changed since sent).
+    version: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
     def __repr__(self) -> str:
         return f"<Message {self.id}>"
+
+
+class Reaction(db.Model):
+    """One person's reaction to a message (at most one each: pressing another replaces it)."""
+
+    __tablename__ = "message_reaction"
+
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("message.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True)
+    name: Mapped[str] = mapped_column(sa.String(16))
+
+
+class Hidden(db.Model):
+    """A message one member deleted for themselves (the other still sees it)."""
+
+    __tablename__ = "message_hidden"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("message.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)
 
 
 def ordered_pair(a: int, b: int) -> tuple[int, int]:
@@ -85,8 +124,15 @@ def ordered_pair(a: int, b: int) -> tuple[int, int]:
 
 
 def membership(user_id: int, other_id: int) -> Member | None:
-    """`user_id`'s state in their conversation with `other_id`, or None when they never wrote."""
-    return db.session.scalar(sa.select(Member).where(Member.user_id == user_id, Member.other_id == other_id))
+    """`user_id`'s state in their conversation with `other_id`, or None when they never wrote; with the
+    conversation's version as read in the same statement (`member.version`, for the thread's poll)."""
+    row = db.session.execute(
+        sa.select(Member, Conversation.version).join(Conversation, Conversation.id == Member.conversation_id)
+        .where(Member.user_id == user_id, Member.other_id == other_id)).first()
+    if row is None:
+        return None
+    row[0].version = row[1]
+    return row[0]
 
 
 def _unread_in(member) -> sa.ScalarSelect:
@@ -99,6 +145,7 @@ def _unread_in(member) -> sa.ScalarSelect:
             unread.conversation_id == member.conversation_id,
             unread.recipient_id == member.user_id,
             unread.id > member.last_read_message_id,
+            unread.unsent.is_(False),
         )
         .correlate_except(unread)
         .scalar_subquery()
@@ -118,8 +165,12 @@ def _conversation_page() -> sa.Select:
         .offset(sa.bindparam("offset"))
         .subquery("page")
     )
+    mine = sa.orm.aliased(Member)
+    state = (sa.select(sa.func.coalesce(sa.func.sum(Conversation.version), 0))
+             .select_from(mine).join(Conversation, Conversation.id == mine.conversation_id)
+             .where(mine.user_id == user_id).scalar_subquery())
     return (
-        sa.select(Member, User, Message, _unread_in(Member))
+        sa.select(Member, User, Message, _unread_in(Member), state)
         .select_from(ids)
         .join(Member, sa.and_(Member.conversation_id == ids.c.conversation_id, Member.user_id == user_id))
         .join(User, User.id == Member.other_id)
@@ -128,8 +179,9 @@ def _conversation_page() -> sa.Select:
     )
 
 
-def conversation_list(user_id: int, page: int, per_page: int) -> tuple[list[tuple], bool]:
-    """One page of `user_id`'s conversations, newest activity first, in one statement.
+def conversation_list(user_id: int, page: int, per_page: int) -> tuple[list[tuple], bool, int | None]:
+    """One page of `user_id`'s conversations, newest activity first, in one statement, and the list's state
+    (the sum of its conversations' versions, `unread.list_state`; None when the page is empty).
 
     Rows of (Member, other User, last Message, unread count). The page's conversation ids come from the
     covering (user_id, last_message_id, cleared_before_id) index alone; only those rows are then joined
@@ -138,14 +190,16 @@ def conversation_list(user_id: int, page: int, per_page: int) -> tuple[list[tupl
     """
     params = {"user_id": user_id, "limit": per_page + 1, "offset": (page - 1) * per_page}
     rows = [tuple(row) for row in db.session.execute(_conversation_page(), params)]
-    return rows[:per_page], len(rows) > per_page
+    state = rows[0][4] if rows else None
+    return [row[:4] for row in rows[:per_page]], len(rows) > per_page, state
 
 
 def thread(member: Member, *, before: int | None = None, limit: int) -> tuple[list[Message], bool]:
     """Up to `limit` visible messages of the member's conversation older than `before` (or the newest),
     oldest first, and whether there are earlier ones."""
+    hidden = sa.exists().where(Hidden.user_id == member.user_id, Hidden.message_id == Message.id)
     stmt = sa.select(Message).where(
-        Message.conversation_id == member.conversation_id, Message.id > member.cleared_before_id
+        Message.conversation_id == member.conversation_id, Message.id > member.cleared_before_id, ~hidden
     )
     if before is not None:
         stmt = stmt.where(Message.id < before)

@@ -3,25 +3,25 @@ poll), delete-for-me, and the tutorial's /send_message URL, which now lands in t
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, make_response, request, session, url_for
+from flask import abort, current_app, flash, make_response, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import ratelimit
 from ..auth.login import parse_session_id
 from ..extensions import login_manager
-from ..forms import EmptyForm
 from ..htmx import fragment, mark_poll, nothing_new, redirect_after_post, render, wants_fragment
 from ..pagination import Page, page_number
 from ..activity.privacy import refusal
-from ..unread import anything_new, mark_read, send
+from ..activity.events import preload_mentions
+from ..unread import Refused, anything_new, list_state, mark_read, send
 from ..users.models import User
 from ..users.names import lookup_key, username_key
-from ..users.views import get_user_or_404
 from .forms import MessageForm
+from . import actions, message_views  # noqa: F401 - message_views: its routes, on this blueprint
+from .blueprint import bp, partner as _partner
+from .conversation_views import list_token, poll_list
 from .models import conversation_list, membership, received_after, thread as thread_messages
-
-bp = Blueprint("messages", __name__)
 
 MAX_CURSOR = 2**63 - 1
 POLL_BATCH = 50  # at most this many new messages per poll; the next poll brings the rest
@@ -29,12 +29,6 @@ PREVIEW_CHARS = 60
 # Fixed words that /messages/<word> answered before it meant "the conversation with <word>": they keep
 # answering (a redirect) unless a user has that name, who then still reaches their conversation.
 LEGACY_PATHS = {"sent": "messages.messages"}
-
-
-@bp.record_once
-def _defaults(state):
-    state.app.config.setdefault("THREAD_POLL_SECONDS", 3)
-    state.app.config.setdefault("THREAD_MESSAGES_PER_PAGE", 20)
 
 
 @bp.app_template_filter("preview")
@@ -60,23 +54,23 @@ def cursor(name: str) -> int | None:
 
 
 @bp.get("/messages")
-@login_required
 def messages():
-    """Your conversations, newest activity first; the list alone for htmx paging."""
+    """Your conversations, newest activity first; the list alone for htmx paging and for its poll
+    (`?state=`: 204 when nothing a row shows changed)."""
+    if "state" in request.args and wants_fragment():
+        unchanged = poll_list()
+        if unchanged is not None:
+            return unchanged
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
     number = page_number()
-    rows, has_next = conversation_list(current_user.id, number, current_app.config["MESSAGES_PER_PAGE"])
+    rows, has_next, state = conversation_list(current_user.id, number, current_app.config["MESSAGES_PER_PAGE"])
+    if state is None:  # an empty page: the state on its own
+        state = list_state(current_user.id, current_user.session_token) or 0
     if number > 1 and not rows:
         abort(404, description=_("There is no page %(page)d.", page=number))
-    return render("messages/inbox.html", "partials/messages/conversations.html",
+    return render("messages/inbox.html", "partials/messages/conversations.html", state=list_token(state),
                   conversations=Page(items=rows, page=number, has_next=has_next), me=current_user)
-
-
-def _partner(username: str) -> User:
-    """The other person of a conversation: 404 for nobody, 400 for yourself."""
-    other = get_user_or_404(username, deleted_ok=True)  # a deleted account's messages stay readable
-    if other.id == current_user.id:
-        abort(400, description=_("You cannot send a private message to yourself."))
-    return other
 
 
 def _poll_unchanged(username: str) -> bool:
@@ -85,7 +79,7 @@ def _poll_unchanged(username: str) -> bool:
     key = lookup_key(username)
     if parsed is None or key is None:
         return False
-    return anything_new(*parsed, key, cursor("after")) is False
+    return anything_new(*parsed, key, cursor("after"), cursor("v")) is False
 
 
 def _cursor_after(messages, member) -> int:
@@ -125,7 +119,7 @@ def _redirect(url: str, status: int):
 
 def _show(other, member, form, status=200):
     before = cursor("before")
-    cursor("after")  # checked even when not polling: junk is a 400 everywhere
+    cursor("after"), cursor("v")  # checked even when not polling: junk is a 400 everywhere
     per_page = current_app.config["THREAD_MESSAGES_PER_PAGE"]
     if member is None:
         messages, has_earlier = [], False
@@ -136,23 +130,37 @@ def _show(other, member, form, status=200):
     partial = "partials/messages/earlier.html" if before is not None else "partials/messages/log.html"
     # Only the whole page has the form (or, when refused, why not): fragments skip the check's query.
     refused = None if wants_fragment() else refusal(current_user, other)
+    # Read with the membership, before the messages (or our own read's bump): a later change is polled.
+    version = actions.conversation_version(member)
+    preload_mentions(messages)
     return render("messages/thread.html", partial, status=status, refused=refused, oob=("partials/notifications/badge.html",),
                   messages=messages, has_earlier=has_earlier, before=before, me=current_user, other=other,
-                  after=_cursor_after(messages, member), form=form, count=current_user.unread_count,
-                  delete_form=EmptyForm())
+                  after=_cursor_after(messages, member), version=version, form=form, count=current_user.unread_count,
+                  reactions=actions.reactions_of([m.id for m in messages], current_user.id), member=member,
+                  seen=actions.seen(current_user, other, member), focus=True)
 
 
 def _poll(other, member):
-    after = cursor("after")
+    """New messages to me go to the end of the log, changed ones (edits, unsends, reactions) replace
+    themselves, "Seen" follows; all out-of-band, with the poller's new cursors."""
+    after, shown_version = cursor("after"), cursor("v")
     messages = received_after(member, after, POLL_BATCH) if member else []
-    if not messages:
+    # A poller without `v` (an old page) asks only for new messages.
+    changed = actions.changed_since(member, shown_version, after, POLL_BATCH) if member and shown_version is not None else []
+    if not messages and not changed and shown_version in (None, actions.conversation_version(member)):
         return nothing_new()
-    mark_read(current_user, member, messages[-1].id)
-    response = fragment("partials/messages/poller.html",
-                        oob=("partials/messages/appended.html", "partials/notifications/badge.html"),
-                        messages=messages, me=current_user, other=other, after=messages[-1].id,
-                        count=current_user.unread_count)
-    return response
+    if messages:
+        mark_read(current_user, member, messages[-1].id)
+    version = actions.conversation_version(member)
+    shown = messages + changed
+    preload_mentions(shown)
+    return fragment("partials/messages/poller.html",
+                    oob=("partials/messages/appended.html", "partials/messages/changed.html",
+                         "partials/messages/seen.html", "partials/notifications/badge.html"),
+                    messages=messages, changed=changed, me=current_user, other=other,
+                    after=messages[-1].id if messages else after, version=version, count=current_user.unread_count,
+                    reactions=actions.reactions_of([m.id for m in shown], current_user.id),
+                    seen=actions.seen(current_user, other, member))
 
 
 def _reply(other):
@@ -166,12 +174,16 @@ def _reply(other):
     if retry:
         form.message.errors.append(_("You are sending messages too fast. Please wait a minute and try again."))
     elif valid:
-        message = send(current_user, other, form.message.data)
+        try:
+            message = send(current_user, other, form.message.data)
+        except Refused as refused:  # a block or a setting committed since the check above
+            abort(403, description=str(refused))
         if not wants_fragment():
             flash(_("Your message has been sent."), "success")
             return redirect_after_post(url_for("messages.thread", username=other.username))
         return fragment("partials/messages/form.html", oob=("partials/messages/appended.html",),
-                        form=MessageForm(formdata=None), other=other, me=current_user, messages=[message], focus=True)
+                        form=MessageForm(formdata=None), other=other, me=current_user, messages=[message], focus=True,
+                        reactions={})
     status = 429 if retry else 422
     if wants_fragment():
         response = fragment("partials/messages/form.html", status=status, form=form, other=other, me=current_user)
@@ -182,21 +194,6 @@ def _reply(other):
     return response
 
 
-@bp.post("/messages/<username>/delete")
-@login_required
-def delete(username):
-    """Delete the conversation for me: hides it up to now from me only; 303 to the list, or for htmx an empty
-    answer (the row goes away) and the badge out-of-band."""
-    other = _partner(username)
-    member = membership(current_user.id, other.id)
-    if member is not None and member.last_message_id > member.cleared_before_id:
-        mark_read(current_user, member, member.last_message_id, clear=True)
-    if wants_fragment():
-        return fragment(None, oob=("partials/notifications/badge.html",), count=current_user.unread_count)
-    flash(_("The conversation with %(username)s was deleted for you.", username=other.username), "success")
-    return redirect_after_post(url_for("messages.messages"))
-
-
 @bp.route("/send_message/<recipient>", methods=["GET", "POST"])
 @login_required
 def send_message(recipient):
@@ -205,3 +202,4 @@ def send_message(recipient):
     if request.method == "POST":
         return _reply(other)
     return _redirect(url_for("messages.thread", username=other.username), 302)
+

@@ -49,7 +49,10 @@ PG_DDL = ["ALTER TABLE post ADD COLUMN search_vector tsvector "
           "CREATE INDEX ix_post_search_vector ON post USING gin (search_vector)"]
 # Objects of the index that the models do not declare (the schema comparison leaves them out).
 INDEX_OBJECTS = {"post_fts", "post_fts_data", "post_fts_idx", "post_fts_content", "post_fts_docsize",
-                 "post_fts_config", "ix_post_search_vector", "search_vector"}
+                 "post_fts_config", "ix_post_search_vector", "search_vector",
+                 # the messages' index (search/messages.py)
+                 "message_fts", "message_fts_data", "message_fts_idx", "message_fts_content", "message_fts_docsize",
+                 "message_fts_config", "ix_message_search_vector"}
 
 
 @sa.event.listens_for(Post.__table__, "after_create")

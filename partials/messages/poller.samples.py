@@ -5,4 +5,4 @@ from microblog.gallery import samples as s
 
 
 def samples():
-    return [(_("The open thread's poll"), {"other": s.user("bob", 2), "after": 8})]
+    return [(_("The open thread's poll"), {"other": s.user("bob", 2), "after": 8, "version": 12})]

@@ -15,6 +15,11 @@ def samples():
             "endpoint_args": {"q": "cat"}, **common}),
         (_("No result"), {"q": "zebra", "words": ["zebra"], "posts": s.page([]), "users": [],
                           "endpoint_args": {"q": "zebra"}, **common}),
+        (_("My messages that match"), {
+            "q": "lunch", "words": ["lunch"], "posts": s.page([]), "users": [], "tab": "messages", "me": s.user("alice", 1),
+            "hits": s.page([(s.message(12, bob, s.user("alice", 1), "Lunch tomorrow?", 3), bob),
+                            (s.message(9, s.user("alice", 1), carol, "Lunch was great", 60 * 30), carol)]),
+            "endpoint_args": {"q": "lunch", "tab": "messages"}, **common}),
         (_("Empty query: a hint"), {"q": "", "words": [], "posts": s.page([]), "users": [],
                                     "endpoint_args": {"q": ""}, **common}),
     ]

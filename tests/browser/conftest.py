@@ -136,7 +136,8 @@ class Watch:
         # /messages publishes, or the `message` a reply publishes, reaches the old page): the badge's, or an
         # open thread's `?after=`. The next page renders the same state anyway.
         if request.failure == "net::ERR_ABORTED" and request.method == "GET" and (
-                "/notifications/badge" in request.url or re.search(r"/messages/[^/?]+\?after=\d+$", request.url)):
+                "/notifications/badge" in request.url or re.search(r"/messages/[^/?]+\?after=\d+(&v=\d+)?$", request.url)
+                or re.search(r"/messages\?state=", request.url)):  # the conversation list's refetch too
             return
         self.problems.append(f"request failed: {request.method} {request.url} ({request.failure})")
 

@@ -59,7 +59,7 @@ def test_two_browsers_in_one_conversation_see_each_reply_without_a_reload(live_s
     expect(alice.locator("#message-log article").last).to_contain_text("Yes! Noon?")
     expect(alice.locator("#message-log article").last).to_have_class(re.compile("message-theirs"))
     # The poller came back with a new cursor and keeps going: the next poll finds nothing new.
-    expect(alice.locator("#thread-poller")).to_have_attribute("hx-get", re.compile(r"after=\d+$"))
+    expect(alice.locator("#thread-poller")).to_have_attribute("hx-get", re.compile(r"after=\d+&v=\d+$"))
     assert poll_thread(alice).status == 204
     expect(alice.locator("#message-log article")).to_have_count(2)
     assert same_document(alice) and same_document(bob)

@@ -36,8 +36,9 @@ HOSTILE = [
 ]
 values = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=40))
 FIELDS = ["username", "password", "password2", "current_password", "email", "remember_me", "message", "post",
-          "about_me", "submit", "csrf_token", "next", "post_id", "in_card", "message_policy"]
-PARAMS = ["page", "since", "next", "s", "shown", "activity", "q", "before", "after"]
+          "about_me", "submit", "csrf_token", "next", "post_id", "in_card", "message_policy",
+          "reaction", "muted", "confirmed", "read_receipts"]
+PARAMS = ["page", "since", "next", "s", "shown", "activity", "q", "before", "after", "v", "state", "tab"]
 TABLES = ["user", "post", "message", "notification", "followers", "activity", "block"]
 
 
@@ -108,7 +109,7 @@ def _assert_clear_answer(response):
 
 
 request_strategy = st.fixed_dictionaries({
-    "segments": st.dictionaries(st.sampled_from(["username", "recipient", "name", "id", "token"]), values, max_size=3),
+    "segments": st.dictionaries(st.sampled_from(["username", "recipient", "name", "id", "token", "message_id"]), values, max_size=3),
     "params": st.dictionaries(st.sampled_from(PARAMS), values, max_size=3),
     "form": st.dictionaries(st.sampled_from(FIELDS), values, max_size=6),
     "htmx": st.booleans(),
@@ -225,7 +226,7 @@ def test_body_over_max_content_length_is_413(csrf_app):
                 if signed_in:
                     session["_user_id"] = alice.get_id()
             before = _snapshot()
-            response = client.post(_url(rule, {"username": "bob", "recipient": "bob"}, {}), data=big,
+            response = client.post(_url(rule, {"username": "bob", "recipient": "bob", "message_id": "1"}, {}), data=big,
                                    content_type="application/x-www-form-urlencoded")
             assert response.status_code == 413, (rule.rule, signed_in, response.status_code)
             assert "What you sent is too large." in response.get_data(as_text=True)

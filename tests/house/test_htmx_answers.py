@@ -55,7 +55,7 @@ def test_fragment_answers_the_hover_card_and_the_follow_controls(as_alice, bob):
 
 def test_fragment_without_a_partial_sends_only_the_out_of_band_ones(as_alice, alice, bob):
     as_alice.post("/send_message/bob", data={"message": "hi"})
-    response = as_alice.post("/messages/bob/delete", headers=HTMX)
+    response = as_alice.post("/messages/bob/delete", data={"confirmed": "1"}, headers=HTMX)  # as after hx-confirm
     assert response.status_code == 200 and varies(response)
     soup = fragment(response)
     assert [element["id"] for element in soup.find_all(recursive=False)] == ["message-count", "error-region"]

@@ -21,12 +21,15 @@ PER_SENDER = 25
 
 
 def truth(user_id: int, other_id: int | None = None) -> int:
-    """Unread messages straight from the tables (in one conversation when `other_id` is given)."""
+    """Unread messages straight from the tables (in one conversation when `other_id` is given; in the badge's
+    total, muted conversations do not count). Unsent messages never count."""
     stmt = sa.select(sa.func.count()).select_from(Member).join(Message, sa.and_(
         Message.conversation_id == Member.conversation_id, Message.recipient_id == Member.user_id,
-        Message.id > Member.last_read_message_id)).where(Member.user_id == user_id)
+        Message.id > Member.last_read_message_id, Message.unsent.is_(False))).where(Member.user_id == user_id)
     if other_id is not None:
         stmt = stmt.where(Member.other_id == other_id)
+    else:
+        stmt = stmt.where(Member.muted.is_(False))
     return db.session.scalar(stmt)
 
 
@@ -264,3 +267,90 @@ def test_a_conversations_newest_message_never_moves_back(app):
     send(bob, alice, "slower")  # id 2
     assert {m.last_message_id for m in db.session.scalars(sa.select(Member))} == {50}
     assert total_unread(alice.id) == 1 == truth(alice.id)
+
+
+def test_no_message_is_committed_after_the_recipient_blocks_the_sender(app):
+    """Issue 20 item 4: 8 sessions of bob send to alice as fast as they can while alice blocks bob. Every send
+    asks "may bob message alice?" again under alice's lock (the lock the block takes), so once the block is
+    answered no further message of bob's is ever committed: the count taken right after the answer is final,
+    and every later send is refused with 403."""
+    alice_id, bob_id = make_user("alice").id, make_user("bob").id  # plain ids: no thread touches the test's session
+    senders = [signed_in(app, "bob") for _ in range(SENDERS)]
+    blocker = signed_in(app, "alice")
+    started, stop = threading.Barrier(SENDERS + 1), threading.Event()
+    after_block: list[int] = []
+
+    def count_from_bob() -> int:
+        with app.app_context():
+            return db.session.scalar(sa.select(sa.func.count()).select_from(Message).where(Message.sender_id == bob_id))
+
+    def sender(client):
+        def run():
+            started.wait()
+            while not stop.is_set():
+                status = client.post("/send_message/alice", data={"message": "still here"}).status_code
+                assert status in (303, 403), status
+        return run
+
+    def block():
+        started.wait()
+        while count_from_bob() < SENDERS:  # let the sends get going
+            pass
+        assert blocker.post("/block/bob").status_code in (200, 303)
+        after_block.append(count_from_bob())
+        for client in senders[:2]:  # sends that start after the answer are refused
+            assert client.post("/send_message/alice", data={"message": "late"}).status_code == 403
+        stop.set()
+
+    run_all([sender(c) for c in senders] + [block])
+    assert after_block[0] == count_from_bob() > 0
+    assert truth(alice_id) == after_block[0]
+
+
+def test_sends_unsends_mutes_and_mark_unread_racing_keep_every_count_exact(app):
+    """Four senders send and unsend while the recipient mutes and unmutes one conversation, marks another
+    unread and polls: at the end the badge, the JSON payload and the list agree with the tables, each row's
+    count is its conversation's, and the rows of conversations not muted add up to the badge."""
+    target_id = make_user("target").id
+    names = [f"sender{i}" for i in range(4)]
+    ids = {name: make_user(name).id for name in names}
+    clients = {name: signed_in(app, name) for name in names}
+    actor_client, poller = signed_in(app, "target"), signed_in(app, "target")
+    done = threading.Event()
+
+    def newest_sent(sender_id: int) -> int:
+        with app.app_context():
+            return db.session.scalar(sa.select(sa.func.max(Message.id)).where(Message.sender_id == sender_id))
+
+    def sender(name):
+        def run():
+            for i in range(15):
+                assert clients[name].post("/send_message/target", data={"message": f"m{i}"}).status_code == 303
+                if i % 3 == 2:  # take back the newest one
+                    response = clients[name].post(f"/messages/target/{newest_sent(ids[name])}/unsend")
+                    assert response.status_code == 303, response.status_code
+        return run
+
+    def recipient():
+        flip = 0
+        while not done.is_set():
+            flip ^= 1
+            assert actor_client.post("/messages/sender1/mute", data={"muted": str(flip)}).status_code in (303, 404)
+            assert actor_client.post("/messages/sender2/unread").status_code in (303, 404)
+            badge_count(poller)
+        assert actor_client.post("/messages/sender1/mute", data={"muted": "1"}).status_code == 303
+
+    def senders_then_stop():
+        run_all([sender(name) for name in names])
+        done.set()
+
+    run_all([senders_then_stop, recipient])
+    muted = db.session.scalar(sa.select(Member.muted).where(Member.user_id == target_id, Member.other_id == ids["sender1"]))
+    assert muted is True
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Message).where(Message.unsent.is_(True))) == 4 * 5
+    expected = truth(target_id)
+    assert badge_count(poller) == expected == json_count(poller)
+    app.config["MESSAGES_PER_PAGE"] = 2
+    counts = listed_counts(poller)
+    assert counts == {name: truth(target_id, ids[name]) for name in names}
+    assert sum(count for name, count in counts.items() if name != "sender1") == expected

@@ -3,6 +3,8 @@
 # Users act through the pages' forms and links (the actor); the raw POSTs left are what a browser would not
 # send: URLs no page offers (unknown names, another pair's conversation, the old URL) and missing CSRF tokens.
 
+import json
+
 import pytest
 import sqlalchemy as sa
 
@@ -145,24 +147,28 @@ def test_poll_answers_204_when_nothing_is_new_and_the_new_messages_otherwise(app
     auth.login("alice")
     soup = page(client.get("/messages/bob"))
     poller = by_id(soup, "thread-poller")
-    assert poller["href"] == poller["hx-get"] == "/messages/bob?after=1"
+    # after: the newest message to me shown; v: the conversation's version shown (the send, then my read)
+    assert poller["href"] == poller["hx-get"] == "/messages/bob?after=1&v=2"
     assert poller["hx-trigger"] == "every 3s, sse:message"  # the poll, and at once on the push stream
     assert (poller["hx-target"], poller["hx-swap"]) == ("this", "outerHTML")
     idle = client.get(poller["hx-get"], headers=HTMX)
     assert idle.status_code == 204 and idle.get_data() == b""
-    send(alice, bob, "my own reply")  # mine: shown by my reply, not by the poll
-    assert client.get(poller["hx-get"], headers=HTMX).status_code == 204
+    send(alice, bob, "my own reply")  # mine: shown by my reply, not by the poll (which only takes the new version)
+    mine = client.get(poller["hx-get"], headers=HTMX)
+    assert mine.status_code == 200 and fragment(mine).find("article") is None
+    poller = by_id(fragment(mine), "thread-poller")
+    assert poller["hx-get"] == "/messages/bob?after=1&v=3"
     send(bob, alice, "second")
     send(bob, alice, "third")
     response = client.get(poller["hx-get"], headers=HTMX)
     assert response.status_code == 200
     soup = fragment(response)
-    assert by_id(soup, "thread-poller")["hx-get"] == "/messages/bob?after=4"
+    assert by_id(soup, "thread-poller")["hx-get"] == "/messages/bob?after=4&v=6"  # two sends and my read
     appended = soup.find(attrs={"hx-swap-oob": "beforeend:#message-log"})
     assert [text(a.find("p", class_="body-text")) for a in appended.find_all("article")] == ["second", "third"]
     assert by_id(soup, "message-count")["hx-swap-oob"] == "true"
     assert stored_unread(alice) == 0
-    assert client.get("/messages/bob?after=4", headers=HTMX).status_code == 204
+    assert client.get("/messages/bob?after=4&v=6", headers=HTMX).status_code == 204
 
 
 def test_poll_link_without_javascript_reloads_the_thread(as_alice, bob):
@@ -262,7 +268,10 @@ def test_delete_for_me_hides_it_from_me_only_until_a_new_message(app, client, au
     form = row.find("form")
     assert form["action"] == form["hx-post"] == "/messages/bob/delete"
     assert (form["hx-target"], form["hx-swap"]) == (f"#{row['id']}", "outerHTML")
-    response = submit(client, form, headers=HTMX)
+    # htmx asks first (hx-confirm), then posts with what hx-vals adds
+    assert form["hx-confirm"] == "Delete the conversation with bob for you? They will still see it."
+    assert json.loads(form["hx-vals"]) == {"confirmed": "1"}
+    response = submit(client, form, headers=HTMX, confirmed="1")
     assert response.status_code == 200
     swapped = fragment(response)
     assert swapped.find("li") is None  # the row goes away
@@ -283,7 +292,11 @@ def test_delete_for_me_hides_it_from_me_only_until_a_new_message(app, client, au
 def test_delete_without_javascript_303_to_the_list(as_alice, bob):
     send(bob, db.session.get(User, 1), "hi")
     form = by_id(page(as_alice.get("/messages/bob")), "main").find("form", action="/messages/bob/delete")
-    response = submit(as_alice, form)
+    asked = submit(as_alice, form)  # without script nothing is deleted yet: the same URL asks first
+    assert asked.status_code == 200 and message_count() == 1
+    assert "Delete the conversation with bob?" in text(by_id(page(asked), "main"))
+    assert page(as_alice.get("/messages/bob/delete")).find(id="confirm-delete-form") is not None  # GET asks too
+    response = submit(as_alice, by_id(page(asked), "confirm-delete-form"))
     assert (response.status_code, response.headers["Location"]) == (303, "/messages")
     soup = page(as_alice.get("/messages"))
     assert "deleted for you" in text(by_id(soup, "flashes"))
@@ -351,9 +364,9 @@ def test_message_committed_after_the_page_query_stays_unread(app, client, auth, 
     [
         ("", "cannot be empty"),
         ("   \n\t ", "cannot be empty"),
-        ("x" * 141, "at most 140"),
-        ("é" * 141, "at most 140"),
-        ("😀" * 5000, "at most 140"),
+        ("x" * 1001, "at most 1000"),
+        ("é" * 1001, "at most 1000"),
+        ("😀" * 5000, "at most 1000"),
         ("bad\x00byte", "control characters"),
         ("bell\x07", "control characters"),
         ("esc\x1b[31m", "control characters"),
@@ -432,7 +445,7 @@ def test_reply_and_delete_need_the_csrf_token(csrf_app, htmx):
     alice, bob = make_user("alice"), make_user("bob")
     send(bob, alice, "hello")
     assert actor(client, "alice").signs_in().status == 303
-    for url, data in (("/messages/bob", {"message": "forged"}), ("/messages/bob/delete", {}),
+    for url, data in (("/messages/bob", {"message": "forged"}), ("/messages/bob/delete", {"confirmed": "1"}),
                       ("/send_message/bob", {"message": "forged"})):
         response = client.post(url, data=data, headers=HTMX if htmx else {})
         assert response.status_code == 400, url
@@ -442,6 +455,8 @@ def test_reply_and_delete_need_the_csrf_token(csrf_app, htmx):
     thread = page(client.get("/messages/bob"))
     assert submit(client, by_id(thread, "message-form"), message="real").status_code == 303
     delete = by_id(page(client.get("/messages")), "conversation-list").find("form")
-    assert submit(client, delete).status_code == 303
+    asked = submit(client, delete)  # without script: "Are you sure?" first
+    assert asked.status_code == 200
+    assert submit(client, by_id(page(asked), "confirm-delete-form")).status_code == 303
     assert message_count() == 2
     assert db.session.scalar(sa.select(Member.cleared_before_id).where(Member.user_id == alice.id)) == 2

@@ -109,3 +109,33 @@ def conversations_of_user1(database_url: str) -> dict:
     return {"conversations": n, "long": length, "deep": deep, "after": after or 0}
 
 
+
+
+def react_in_long_thread(database_url: str, facts: dict, window: int = 20) -> int:
+    """Reactions from both people on a window of 20 messages halfway back in user1's long conversation with
+    user2; returns the `before` cursor of that window (the "thread with reactions" row). Idempotent."""
+    engine = sa.create_engine(database_url)
+    with engine.begin() as conn:
+        conversation = conn.execute(sa.text(
+            "SELECT id FROM conversation WHERE user_low_id = 1 AND user_high_id = 2")).scalar()
+        ids = conn.execute(sa.text("SELECT id FROM message WHERE conversation_id = :c ORDER BY id DESC "
+                                   "LIMIT :w OFFSET :o"),
+                           {"c": conversation, "w": window, "o": facts["long"] // 2}).scalars().all()
+        for n, message_id in enumerate(ids):
+            for user_id, name in ((1, "like"), (2, ("love", "laugh", "thanks")[n % 3])):
+                conn.execute(sa.text("INSERT INTO message_reaction (message_id, user_id, name) "
+                                     "VALUES (:m, :u, :n) ON CONFLICT DO NOTHING"),
+                             {"m": message_id, "u": user_id, "n": name})
+    engine.dispose()
+    return (max(ids) + 1) if ids else 1
+
+
+def list_state_of_user1(database_url: str) -> int:
+    """The conversation list poll's cursor for user1 (microblog.unread.list_state): an idle poll's `state`."""
+    engine = sa.create_engine(database_url)
+    with engine.connect() as conn:
+        state = conn.execute(sa.text(
+            "SELECT COALESCE(SUM(c.version), 0) FROM conversation_member m "
+            "JOIN conversation c ON c.id = m.conversation_id WHERE m.user_id = 1")).scalar()
+    engine.dispose()
+    return int(state)

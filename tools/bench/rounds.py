@@ -8,7 +8,7 @@ from tools.harness import wrk
 from tools.harness.browser import HTMX, Browser
 from tools.harness.server import Server
 
-from .data import PASSWORD, conversations_of_user1, log, unread_of_user1
+from .data import PASSWORD, conversations_of_user1, list_state_of_user1, log, react_in_long_thread, unread_of_user1
 
 # name, path, expected status (badge rows are sent as htmx sends them, with HX-Request: true)
 ENDPOINTS = [
@@ -27,13 +27,17 @@ ENDPOINTS = [
     ("thread (long)", "/messages/user2", 200),
     ("thread earlier (deep)", "/messages/user2?before={deep}", 200),
     ("thread poll idle", "/messages/user2?after={after}", 204),
+    ("thread with reactions", "/messages/user2?before={reacted}", 200),
+    ("conversations poll idle", "/messages?state={state}", 204),
+    ("people picker", "/new_message?q=user", 200),
     ("search", "/search?q=htmx+poll", 200),
 ]
 
 
 def headers_for(path: str) -> dict:
-    """Polls and "earlier" loads are sent as htmx sends them, with HX-Request: true."""
-    htmx = path.startswith("/notifications/badge") or "after=" in path or "before=" in path
+    """Polls, "earlier" loads and the people picker are sent as htmx sends them, with HX-Request: true."""
+    htmx = (path.startswith(("/notifications/badge", "/new_message")) or "after=" in path or "before=" in path
+            or "state=" in path)
     return dict(HTMX) if htmx else {}
 
 
@@ -58,6 +62,7 @@ class Run:
     def __init__(self, database_url: str, worker_class: str, per_page: int = 10):
         _, since, self.inbox = unread_of_user1(database_url)
         self.facts = conversations_of_user1(database_url)
+        self.reacted = react_in_long_thread(database_url, self.facts)
         self.page40 = min(40, max(1, -(-self.facts["conversations"] // per_page)))
         self.worker_class = worker_class
         self.server = serve(database_url, worker_class)
@@ -76,10 +81,12 @@ class Run:
             # real user would; after that, visits write nothing and the idle badge matches the stored count.
             probe("/messages/user2")
             count, _, _ = unread_of_user1(database_url)
+            state = list_state_of_user1(database_url)  # after that read: the list as it now stands
             self.paths = []
             for name, template, expected in ENDPOINTS:
                 path = template.format(count=count, since=f"{since:.6f}", page40=self.page40,
-                                       deep=self.facts["deep"], after=self.facts["after"])
+                                       deep=self.facts["deep"], after=self.facts["after"], reacted=self.reacted,
+                                       state=state)
                 status, body = probe(path)
                 if status != expected:
                     raise SystemExit(f"{name}: {path} answered {status}, expected {expected}")

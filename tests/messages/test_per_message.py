@@ -1,0 +1,205 @@
+"""Per-message actions (SPEC S17): react, edit, unsend, delete for me. Each is a POST form beside the message:
+htmx gets the message's own partial back, a plain form 303 to the thread; the other side learns by its poll
+(or a push event that names no text); nobody reaches a message outside their conversation."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+
+from microblog.database import utcnow
+from microblog.extensions import db
+from microblog.messages.models import Hidden, Message, Reaction
+from microblog.messages import actions
+from tests.conftest import HTMX, make_user, send
+from tests.html import actor, by_id, fragment, page, submit, text
+from tests.messages.test_messages import stored_unread
+
+
+def signed_in(client, name):
+    person = actor(client, name)
+    assert person.signs_in().status == 303
+    return person
+
+
+def reaction_rows() -> list[tuple]:
+    return db.session.execute(sa.select(Reaction.message_id, Reaction.user_id, Reaction.name)).all()
+
+
+def test_react_toggles_one_reaction_per_person_in_place(client, alice, bob):
+    message = send(bob, alice, "Lunch?")
+    thread = signed_in(client, "alice").opens("/messages/bob")
+    form = thread.by_id(f"message-{message.id}").find("form", action=f"/messages/bob/{message.id}/react")
+    assert (form["hx-target"], form["hx-swap"]) == (f"#message-{message.id}", "outerHTML")
+    liked = thread.with_htmx().submits(f'#message-{message.id} form[action$="/react"]', reaction="like")
+    assert liked.status == 200
+    swapped = liked.fragment(f"#message-{message.id}")
+    assert "1 reaction: Like (yours)" in text(swapped.find(class_="message-reactions"))
+    assert reaction_rows() == [(message.id, alice.id, "like")]
+    # another one replaces mine; the same one again removes it
+    thread.with_htmx().submits(f'#message-{message.id} form[action$="/react"]', reaction="laugh")
+    assert reaction_rows() == [(message.id, alice.id, "laugh")]
+    again = thread.with_htmx().submits(f'#message-{message.id} form[action$="/react"]', reaction="laugh")
+    assert again.fragment(f"#message-{message.id}").find(class_="message-reactions") is None
+    assert reaction_rows() == []
+
+
+def test_reactions_count_per_person_and_without_javascript_303_back(client, app, alice, bob):
+    message = send(bob, alice, "Lunch?")
+    bob_client = app.test_client()
+    for person, c in (("alice", client), ("bob", bob_client)):
+        thread = signed_in(c, person).opens("/messages/" + ("bob" if person == "alice" else "alice"))
+        done = thread.submits(f'#message-{message.id} form[action$="/react"]', reaction="love")
+        assert done.status == 303
+        assert done.location.endswith(f"#message-{message.id}")
+    shown = actor(client, "alice").opens("/messages/bob").by_id(f"message-{message.id}")
+    assert "2 reactions: Love (yours)" in text(shown.find(class_="message-reactions"))
+
+
+def test_unknown_reaction_is_400_and_nothing_stored(client, alice, bob):
+    message = send(bob, alice, "Lunch?")
+    thread = signed_in(client, "alice").opens("/messages/bob")
+    for junk in ("", "LIKE", "👍", "like " * 20, "x" * 5000):
+        answer = thread.with_htmx().submits(f'#message-{message.id} form[action$="/react"]', reaction=junk)
+        assert answer.status == 400, junk
+        assert "Unknown reaction." in answer.text()
+    assert reaction_rows() == []
+
+
+def test_nobody_reaches_a_message_outside_their_conversation(client, alice, bob):
+    carol, dave = make_user("carol"), make_user("dave")
+    theirs = send(carol, dave, "private")
+    mine = send(bob, alice, "ours")
+    signed_in(client, "alice")
+    for url in (f"/messages/bob/{theirs.id}/react", f"/messages/carol/{theirs.id}/react",
+                f"/messages/dave/{theirs.id}/unsend", f"/messages/bob/{theirs.id}/edit",
+                f"/messages/bob/{theirs.id}/hide", f"/messages/carol/{mine.id}/react",
+                f"/messages/bob/{mine.id}/unsend", f"/messages/bob/{mine.id}/edit"):  # not hers: she did not write it
+        assert client.post(url, data={"reaction": "like", "message": "x"}).status_code == 404, url
+    assert client.get(f"/messages/bob/{mine.id}/edit").status_code == 404
+    assert client.post("/messages/bob/99999/react", data={"reaction": "like"}).status_code == 404
+    assert reaction_rows() == [] and db.session.scalars(sa.select(Message.body).order_by(Message.id)).all() == ["private", "ours"]
+
+
+def test_unsend_of_an_unread_message_drops_every_count_at_once(client, app, alice, bob):
+    first, second = send(bob, alice, "one"), send(bob, alice, "two")
+    assert stored_unread(alice) == 2
+    bob_seen = signed_in(client, "bob").opens("/messages/alice")
+    gone = bob_seen.with_htmx().submits(f'#message-{second.id} form[action$="/unsend"]')
+    assert gone.status == 200
+    assert text(gone.fragment(f"#message-{second.id}")).endswith("This message was deleted")
+    assert db.session.get(Message, second.id).body == ""
+    # alice: the badge, the JSON feed, her list and her thread agree
+    reader = app.test_client()
+    signed_in(reader, "alice")
+    assert stored_unread(alice) == 1
+    feed = [n["data"] for n in reader.get("/notifications?since=0").get_json() if n["name"] == "unread_message_count"]
+    assert feed == [1]
+    row = by_id(page(reader.get("/messages")), "conversation-list").find("li")
+    assert "1 unread message" in text(row) and "This message was deleted" in text(row)
+    log = by_id(page(reader.get("/messages/bob")), "message-log")
+    assert "This message was deleted" in text(log.find(id=f"message-{second.id}"))
+    assert "two" not in text(log) and "one" in text(log.find(id=f"message-{first.id}"))
+
+
+def test_only_the_author_can_unsend_and_the_control_is_theirs_alone(client, alice, bob):
+    message = send(bob, alice, "mine, not yours")
+    thread = signed_in(client, "alice").opens("/messages/bob")
+    assert thread.by_id(f"message-{message.id}").find("form", action=f"/messages/bob/{message.id}/unsend") is None
+    assert client.post(f"/messages/bob/{message.id}/unsend").status_code == 404
+    assert db.session.get(Message, message.id).unsent is False
+
+
+def test_edit_within_15_minutes_in_place_then_refused(client, alice, bob):
+    message = send(alice, bob, "See you at 11")
+    thread = signed_in(client, "alice").opens("/messages/bob").with_htmx()
+    editing = thread.follows_link(f'#message-{message.id} a[href$="/edit"]')
+    assert editing.status == 200
+    saved = editing.with_htmx().submits(f"#message-{message.id} form", message="See you at noon\nat the usual place")
+    assert saved.status == 200
+    shown = saved.fragment(f"#message-{message.id}")
+    assert "edited" in text(shown.find(class_="message-edited"))
+    assert shown.find(class_="body-text").get_text() == "See you at noon\nat the usual place"
+    # too long: 422 in place, nothing stored
+    too_long = editing.with_htmx().submits(f"#message-{message.id} form", message="x" * 1001)
+    assert too_long.status == 422 and "at most 1000" in too_long.text()
+    assert db.session.get(Message, message.id).body == "See you at noon\nat the usual place"
+    # 16 minutes later: the control is gone and a POST is refused with a clear message
+    db.session.execute(sa.update(Message).values(timestamp=utcnow() - timedelta(minutes=16)))
+    db.session.commit()
+    later = actor(client, "alice").opens("/messages/bob")
+    assert later.by_id(f"message-{message.id}").find("a", href=f"/messages/bob/{message.id}/edit") is None
+    refused = client.post(f"/messages/bob/{message.id}/edit", data={"message": "too late"}, headers=HTMX)
+    assert refused.status_code == 403
+    assert "within 15 minutes" in text(fragment(refused))
+    assert db.session.get(Message, message.id).body == "See you at noon\nat the usual place"
+
+
+def test_edit_without_javascript_is_a_page_and_303_back(client, alice, bob):
+    message = send(alice, bob, "typo hre")
+    thread = signed_in(client, "alice").opens("/messages/bob")
+    editing = thread.follows_link(f'#message-{message.id} a[href$="/edit"]')
+    assert editing.page().find("h1").get_text() == "Edit your message"
+    done = editing.submits(f"#message-{message.id} form", message="typo here")
+    assert done.status == 303 and done.location.endswith(f"#message-{message.id}")
+    assert db.session.get(Message, message.id).body == "typo here"
+
+
+def test_delete_for_me_changes_only_my_view(client, app, alice, bob):
+    message = send(bob, alice, "forget this")
+    thread = signed_in(client, "alice").opens("/messages/bob")
+    form = thread.by_id(f"message-{message.id}").find("form", action=f"/messages/bob/{message.id}/hide")
+    assert (form["hx-target"], form["hx-swap"]) == (f"#message-{message.id}", "outerHTML")
+    answer = thread.with_htmx().submits(f'#message-{message.id} form[action$="/hide"]')
+    assert answer.status == 200 and answer.html.strip().startswith('<div id="error-region"')  # the message goes away
+    assert actor(client, "alice").opens("/messages/bob").soup.find(id=f"message-{message.id}") is None
+    other = app.test_client()
+    assert signed_in(other, "bob").opens("/messages/alice").by_id(f"message-{message.id}") is not None
+    assert db.session.execute(sa.select(Hidden.user_id, Hidden.message_id)).all() == [(alice.id, message.id)]
+    # twice is fine, and without JavaScript it is 303 back
+    again = submit(client, form)
+    assert again.status_code == 404  # hidden from me: no longer reachable by its id
+
+
+def test_the_other_side_sees_each_change_by_its_poll(client, app, alice, bob, monkeypatch):
+    """bob's open thread polls: alice's reaction, bob's own... every change arrives as the message's partial,
+    out-of-band, and the push events carry no text."""
+    message = send(bob, alice, "Lunch?")
+    bob_client = app.test_client()
+    bob_thread = signed_in(bob_client, "bob").opens("/messages/alice")
+    poll = bob_thread.by_id("thread-poller")["hx-get"]
+    assert bob_client.get(poll, headers=HTMX).status_code in (200, 204)
+    poll = by_id(fragment(r), "thread-poller")["hx-get"] if (r := bob_client.get(poll, headers=HTMX)).status_code == 200 else poll
+    assert bob_client.get(poll, headers=HTMX).status_code == 204
+    alice_thread = signed_in(client, "alice").opens("/messages/bob")
+    answer = bob_client.get(poll, headers=HTMX)  # alice read it: "Seen"
+    assert answer.status_code == 200
+    assert text(by_id(fragment(answer), "thread-seen")).startswith("Seen")
+    poll = by_id(fragment(answer), "thread-poller")["hx-get"]
+    published = []
+    monkeypatch.setattr(actions, "publish", lambda user_id, *events: published.append((user_id, events)))
+    alice_thread.with_htmx().submits(f'#message-{message.id} form[action$="/react"]', reaction="thanks")
+    assert sorted(published) == [(alice.id, ("message",)), (bob.id, ("message",))]  # an event, never the text
+    answer = bob_client.get(poll, headers=HTMX)
+    assert answer.status_code == 200
+    changed = fragment(answer).find(id=f"message-{message.id}")
+    assert changed.find_parent("template") is not None  # htmx swaps it in by id and drops the template
+    changed = BeautifulSoup(str(changed), "html.parser").article  # (bs4 reads no text inside a <template>)
+    assert changed["hx-swap-oob"] == "true" and "1 reaction: Thanks" in text(changed)
+
+
+@pytest.mark.parametrize("action", ["react", "unsend", "hide", "edit"])
+def test_each_action_needs_the_csrf_token(csrf_app, action):
+    client = csrf_app.test_client()
+    alice, bob = make_user("alice"), make_user("bob")
+    message = send(alice, bob, "hello")
+    thread = signed_in(client, "alice").opens("/messages/bob")
+    forged = client.post(f"/messages/bob/{message.id}/{action}", data={"reaction": "like", "message": "forged"})
+    assert forged.status_code == 400
+    assert reaction_rows() == [] and db.session.get(Message, message.id).body == "hello"
+    if action == "edit":
+        done = thread.follows_link(f'#message-{message.id} a[href$="/edit"]').submits(f"#message-{message.id} form", message="real")
+    else:
+        done = thread.submits(f'#message-{message.id} form[action$="/{action}"]', reaction="like")
+    assert done.status == 303
