@@ -11,7 +11,7 @@ from __future__ import annotations
 import smtplib
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app
 from flask_mailman import EmailMultiAlternatives, Mail
 from flask_mailman.message import sanitize_address
 
@@ -73,11 +73,6 @@ def can_send_to(address: str) -> bool:
 def init_app(app: Flask) -> None:
     app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     mail.init_app(app)
-
-
-def public_url(endpoint: str, **values) -> str:
-    """The absolute URL of `endpoint` for a link in an email."""
-    return url_for(endpoint, _external=True, **values)
 
 
 def may_email(user) -> bool:
