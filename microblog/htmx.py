@@ -104,12 +104,18 @@ def render(page: str, partial: str, status: int = 200, oob: tuple[str, ...] = ()
     return answer(body, status)
 
 
-def fragment(partial: str | None, status: int = 200, oob: tuple[str, ...] = (), **context) -> Response:
+def fragment(partial: str | None, status: int = 200, oob: tuple[str, ...] = (), title: str | None = None,
+             **context) -> Response:
     """Only the partial (and the `oob` partials, rendered with `oob=True`), for what only htmx asks for.
 
-    `partial=None` swaps nothing into the target (it empties it) and sends only the `oob` partials.
+    `partial=None` swaps nothing into the target (it empties it) and sends only the `oob` partials. `title`
+    (the page's title) starts the answer with the tab's <title>, as for render(): give it where the answer
+    carries the badge out-of-band, so the count in the tab's title follows (SPEC S18).
     """
-    return answer(_partials(partial, oob, status, context), status)
+    body = _partials(partial, oob, status, {**context, "title": title} if title is not None else context)
+    if title is not None:
+        body = render_template(TITLE, title=title) + body
+    return answer(body, status)
 
 
 def render_standalone(name: str, **context) -> str:

@@ -137,6 +137,7 @@ def _show(other, member, form, status=200):
     # Only the whole page has the form (or, when refused, why not): fragments skip the check's query.
     refused = None if wants_fragment() else refusal(current_user, other)
     return render("messages/thread.html", partial, status=status, refused=refused, oob=("partials/notifications/badge.html",),
+                  title=_("Conversation with %(username)s", username=other.username),
                   messages=messages, has_earlier=has_earlier, before=before, me=current_user, other=other,
                   after=_cursor_after(messages, member), form=form, count=current_user.unread_count,
                   delete_form=EmptyForm())
@@ -151,7 +152,8 @@ def _poll(other, member):
     response = fragment("partials/messages/poller.html",
                         oob=("partials/messages/appended.html", "partials/notifications/badge.html"),
                         messages=messages, me=current_user, other=other, after=messages[-1].id,
-                        count=current_user.unread_count)
+                        count=current_user.unread_count,
+                        title=_("Conversation with %(username)s", username=other.username))
     return response
 
 
@@ -192,7 +194,8 @@ def delete(username):
     if member is not None and member.last_message_id > member.cleared_before_id:
         mark_read(current_user, member, member.last_message_id, clear=True)
     if wants_fragment():
-        return fragment(None, oob=("partials/notifications/badge.html",), count=current_user.unread_count)
+        return fragment(None, oob=("partials/notifications/badge.html",), count=current_user.unread_count,
+                        title=_("Messages"))  # the list's title: its rows carry the htmx delete form
     flash(_("The conversation with %(username)s was deleted for you.", username=other.username), "success")
     return redirect_after_post(url_for("messages.messages"))
 
