@@ -108,4 +108,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     health.init_app(app)
     push.init_app(app)
     app.register_blueprint(push_bp)
+
+    # SPEC S18: email for unread messages, and the background jobs that send it.
+    from . import jobs
+    from .notifications import email_views
+
+    email_views.init_app(app)
+    jobs.init_app(app)
     return app

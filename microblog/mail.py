@@ -37,3 +37,16 @@ def send_email(subject: str, recipient: str, text: str, html: str) -> None:
     except (OSError, smtplib.SMTPException) as error:
         current_app.logger.error("sending email to %s failed: %r", recipient, error)
         raise MailError(str(error)) from error
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute URL for an email, built from the configured address (SERVER_NAME and
+    PREFERRED_URL_SCHEME, or PUBLIC_URL), never from a request's Host (SPEC S22). A minimal version: the
+    hostile-clients branch has the real one."""
+    from flask import url_for
+
+    if current_app.config.get("SERVER_NAME"):
+        return url_for(endpoint, _external=True, **values)
+    base = current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000"
+    with current_app.test_request_context("/", base_url=base):
+        return url_for(endpoint, _external=True, **values)
