@@ -9,7 +9,8 @@ from .queue import app, huey
 
 @huey.periodic_task(crontab(minute="*"))
 def scan_unread_email():
-    """Every minute, on every worker (safe: what is owed is recorded once): hand each due email to a job."""
+    """Every minute, on every worker (safe: what is owed is recorded once): hand each due email (a burst's,
+    or a day's digest) to a job."""
     from ..notifications.unread_email import owe
 
     with app().app_context():

@@ -73,7 +73,7 @@ class Outgoing:
             raise MailError(str(error)) from error
 
 
-def _headers(email: UnreadEmail, user_id: int) -> dict:
+def headers_for(email: UnreadEmail, user_id: int) -> dict:
     unsubscribe = public_url("email.unsubscribe", token=unsubscribe_token(user_id))
     domain = public_url("posts.index").split("/")[2].split(":")[0]
     return {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -101,7 +101,7 @@ def compose(email: UnreadEmail) -> Outgoing | None:
     if user.last_seen is not None and user.last_seen >= first.timestamp:
         return None
     sender = db.session.get(User, member.other_id)
-    headers = _headers(email, user.id)
+    headers = headers_for(email, user.id)
     context = {"user": user, "sender": sender, "count": count, "preview": preview(first.body),
                "link": public_url("messages.thread", username=sender.username),
                "settings": public_url("email.settings"), "unsubscribe": headers["List-Unsubscribe"][1:-1]}

@@ -25,6 +25,7 @@ from ..mail import MailError
 from ..messages.models import Member, Message
 from ..users.models import User
 from .email_compose import compose
+from .email_digest import compose_digest, owe_digests
 from .email_models import AT_ONCE, EmailPreference, UnreadEmail
 
 log = logging.getLogger("microblog.email")
@@ -67,13 +68,14 @@ def due_bursts(now: datetime):
 
 
 def owe(now: datetime | None = None) -> list[int]:
-    """Record every burst due at `now` (once, whoever scans) and return the ids of the owed emails that
+    """Record every burst due at `now`, and the day's digests (once, whoever scans), and return the ids of the owed emails that
     are due and unclaimed (new, released after a failure, or left by a worker that died)."""
     now = now or utcnow()
     for user_id, conversation_id, first, last in due_bursts(now):
         _insert_ignore(key=f"burst:{user_id}:{conversation_id}:{first}", user_id=user_id,
                        conversation_id=conversation_id, first_message_id=first, last_message_id=last,
                        state=PENDING, due_at=now, attempts=0)
+    owe_digests(now, _insert_ignore)
     db.session.commit()
     stmt = sa.select(UnreadEmail.id).where(
         UnreadEmail.state == PENDING, UnreadEmail.due_at <= now,
@@ -125,7 +127,7 @@ def deliver(email_id: int, now: datetime | None = None) -> str:
     if not claim(email_id, now):
         return "taken"
     email = db.session.get(UnreadEmail, email_id)
-    message = compose(email)
+    message = compose(email) if email.conversation_id is not None else compose_digest(email, now)
     if message is None:  # read, unsent, muted, no longer wanted: nothing to say
         finish(email_id, DROPPED, now)
         return DROPPED

@@ -165,7 +165,9 @@ def test_settings_never_and_daily_send_nothing_at_once(mail_app, smtp, people):
     send(bob, alice, "hello")
     assert run_jobs(utcnow() + LATER) == []
     assert actor(client).opens("/email/settings").submits("#email-settings-form", unread="daily").status == 303
-    assert run_jobs(utcnow() + LATER) == []
+    mail_app.config["UNREAD_EMAIL_DIGEST_HOUR"] = 0  # whatever the hour now: the day's digest is due
+    sent = run_jobs(utcnow() + LATER)
+    assert sent == ["sent"] and smtp.only()["Subject"] == "[Microblog] Your day: 1 unread message"
     assert db.session.get(EmailPreference, alice.id).unread == "daily"
 
 
