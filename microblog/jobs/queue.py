@@ -10,13 +10,21 @@ from huey.contrib.sql_huey import SqlStorage
 from sqlalchemy.engine import make_url
 
 
+PREFIX = "huey_"
+
+
+def is_queue_table(name: str | None) -> bool:
+    """The queue's own tables (Alembic's autogenerate leaves them alone: they are not our models)."""
+    return bool(name) and name.startswith(PREFIX)
+
+
 class Storage(SqlStorage):
     """Huey's SQL storage with its tables named `huey_*`, apart from ours (Alembic leaves them alone)."""
 
     def create_models(self):
         models = super().create_models()
         for model in models:
-            model._meta.set_table_name("huey_" + model._meta.table_name)
+            model._meta.set_table_name(PREFIX + model._meta.table_name)
         task = models[2]
         task._meta.indexes = []  # the dequeue index was bound to the old name: made again for the new one
         task.add_index(task.priority.desc(), task.id)
