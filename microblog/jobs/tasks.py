@@ -25,3 +25,21 @@ def send_unread_email(email_id: int, task=None):
 
     with app().app_context():
         return deliver(email_id)
+
+
+@huey.task(retries=2, retry_delay=60)
+def build_export(export_id: int):
+    """Build a user's data export (microblog/export) and tell them."""
+    from ..export.exports import run
+
+    with app().app_context():
+        return run(export_id)
+
+
+@huey.periodic_task(crontab(minute="7"))
+def remove_expired_exports():
+    """Hourly: delete the export files whose 24-hour link has expired."""
+    from ..export.exports import remove_expired
+
+    with app().app_context():
+        return remove_expired()

@@ -1,4 +1,4 @@
-"""Email for unread messages: each user's email choice and language, and each email owed (SPEC S18)
+"""Email for unread messages: each user's email choice and language, each email owed; data exports (SPEC S18)
 
 Revision ID: 3c7f1e9a4b25
 Revises: 5d9e3b7a2c14
@@ -46,9 +46,23 @@ def upgrade():
     )
     op.create_index('ix_unread_email_state_due_at', 'unread_email', ['state', 'due_at'])
     op.create_index('ix_unread_email_user_id_conversation_id', 'unread_email', ['user_id', 'conversation_id'])
+    op.create_table(
+        'data_export',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('state', sa.String(length=16), nullable=False),
+        sa.Column('nonce', sa.String(length=32), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(['user_id'], ['user.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_data_export_user_id_id', 'data_export', ['user_id', 'id'])
 
 
 def downgrade():
+    op.drop_index('ix_data_export_user_id_id', table_name='data_export')
+    op.drop_table('data_export')
     op.drop_index('ix_unread_email_user_id_conversation_id', table_name='unread_email')
     op.drop_index('ix_unread_email_state_due_at', table_name='unread_email')
     op.drop_table('unread_email')
