@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -21,7 +22,9 @@ BATCH = 500
 
 
 def export_dir() -> Path:
-    path = Path(current_app.config.get("EXPORT_DIR") or Path(current_app.instance_path) / "exports")
+    """EXPORT_DIR (environment or config), by default instance/exports: with several hosts, a shared one."""
+    path = Path(current_app.config.get("EXPORT_DIR") or os.environ.get("EXPORT_DIR")
+                or Path(current_app.instance_path) / "exports")
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -38,9 +38,10 @@ def start_export():
     export = start(current_user)
     if export is None:
         abort(409, description=_("An export is already being prepared. Please wait for it to finish."))
+    from ..jobs import enqueue
     from ..jobs.tasks import build_export
 
-    build_export(export.id)
+    enqueue(build_export, export.id)
     flash(_("Your export is being prepared. We will tell you here and by email when it is ready."), "success")
     return redirect_after_post(url_for("export.export_page"))
 

@@ -47,3 +47,12 @@ def start_embedded():
     tasks.scan_unread_email()
     log.info("background jobs: embedded worker started (queue %s)", huey.storage.url)
     return consumer
+
+
+def enqueue(task, *args) -> None:
+    """Queue a job from a web request: the queue's connection is closed at once (a request's greenlet or
+    thread would otherwise keep a database connection of its own open)."""
+    try:
+        task(*args)
+    finally:
+        huey.storage.close()
