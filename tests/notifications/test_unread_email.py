@@ -273,3 +273,16 @@ def test_a_hanging_server_times_out_and_is_retried(database_url):
             assert email.state == "pending" and email.attempts == 1
     finally:
         controller.stop()
+
+
+def test_settings_with_csrf_on_and_the_unsubscribe_fragment(csrf_app):
+    alice = make_user("alice")
+    client = csrf_app.test_client()
+    actor(client, "alice").signs_in()
+    assert actor(client).opens("/email/settings").submits("#email-settings-form", unread="never").status == 303
+    assert db.session.get(EmailPreference, alice.id).unread == "never"
+    assert client.post("/email/settings", data={"unread": "instant"}).status_code == 400, "no CSRF token"
+    assert db.session.get(EmailPreference, alice.id).unread == "never"
+    url = f"/email/unsubscribe/{unsubscribe_token(alice.id)}"
+    fragment = actor(csrf_app.test_client()).opens(url, **{"HX-Request": "true"})
+    assert fragment.status == 200 and fragment.html.lstrip().startswith('<div id="unsubscribe">')
