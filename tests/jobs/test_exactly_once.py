@@ -108,8 +108,8 @@ def test_each_burst_is_emailed_exactly_once_across_kills_refusals_and_restarts(a
         groups.append(group_a)
         tasks.scan_unread_email()  # what each worker's periodic scan does every minute
         assert server.hung.wait(timeout=30), log.read_text()
-        stop(group_a, signal.SIGKILL)  # the host dies in the middle of an SMTP conversation
-        assert server.received == []
+        stop(group_a, signal.SIGKILL)  # the host dies in the middle of an SMTP conversation (its other thread
+        # may have sent some meanwhile: they must not go again)
 
         groups += [start_group(database_url, controller.port, log), start_group(database_url, controller.port, log)]
         deadline = time.monotonic() + 90
