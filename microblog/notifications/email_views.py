@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 from flask import Blueprint, abort, flash, g, request, session, url_for
@@ -10,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import SQLAlchemyError
 from wtforms import RadioField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
@@ -21,6 +23,7 @@ from .email_compose import preference, user_id_for
 from .email_models import AT_ONCE, DAILY, NEVER, EmailPreference
 
 bp = Blueprint("email", __name__, url_prefix="/email")
+log = logging.getLogger("microblog.email")
 
 DEFAULTS = {"UNREAD_EMAIL_MINUTES": 10, "UNREAD_EMAIL_RETRY_SECONDS": 60, "UNREAD_EMAIL_LEASE_SECONDS": 300,
             "UNREAD_EMAIL_MAX_ATTEMPTS": 5, "UNREAD_EMAIL_DIGEST_HOUR": 8}
@@ -94,9 +97,17 @@ def _remember_locale(response):
     if request.method != "GET" or is_htmx() or response.status_code != 200 or user is None or not user.is_authenticated:
         return response
     locale = str(get_locale() or "en")
-    if session.get("email_locale", "en") != locale:  # English is the default: nothing stored until another
+    if session.get("email_locale", "en") == locale:  # English is the default: nothing stored until another
+        return response
+    if db.session.new or db.session.dirty or db.session.deleted:  # a view's unfinished write: not ours to commit
+        return response
+    try:
         store(user.id, locale=locale)
-        session["email_locale"] = locale
+    except SQLAlchemyError:  # the page is made already: it must not become an error for this
+        db.session.rollback()
+        log.warning("could not store user %s's locale for emails", user.id, exc_info=True)
+        return response
+    session["email_locale"] = locale
     return response
 
 
