@@ -28,7 +28,8 @@ def main(argv=None) -> None:
 
     create_app({"JOBS_EMBEDDED": False})
     consumer = huey.create_consumer(workers=args.workers, worker_type="thread", periodic=True,
-                                    initial_delay=0.05, backoff=1.5, max_delay=args.max_delay)
+                                    initial_delay=0.05, backoff=1.5, max_delay=args.max_delay,
+                                    graceful_signal="TERM")  # a service manager's stop lets jobs finish
     consumer.run()
 
 
