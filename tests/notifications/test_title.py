@@ -105,3 +105,14 @@ def test_a_hostile_title_is_escaped(app, client, auth, alice, bob):
     body = poll(client, "0", title="</title><script>x</script>").get_data(as_text=True)
     assert "<script>" not in body
     assert body.startswith("<title>(1) &lt;/title&gt;&lt;script&gt;x&lt;/script&gt; · Microblog</title>")
+
+
+def test_search_as_you_type_gives_the_badge_the_new_title(app, client, auth, alice, bob):
+    """The tab's title changes with the query; the badge, out-of-band, learns it, so its next answer keeps it."""
+    send(bob, alice)
+    auth.login("alice")
+    answer = client.get("/search", query_string={"q": "dog"}, headers={**HTMX, "HX-Target": "search-results"})
+    body = answer.get_data(as_text=True)
+    assert body.startswith("<title>(1) Results for “dog” · Microblog</title>")
+    badge = fragment(answer, "#message-count")
+    assert badge["hx-swap-oob"] == "true" and '"title": "Results for \\u201cdog\\u201d"' in badge["hx-vals"]
