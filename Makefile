@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := microblog
 
-.PHONY: run test serve translations static install clean loadtest bench bench-streams wheel
+.PHONY: run test serve worker translations static install clean loadtest bench bench-streams wheel
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: translations
 serve: translations
 	MICROBLOG_ENV=production PUBLIC_URL=$${PUBLIC_URL:-http://$${BIND:-127.0.0.1:8000}} $(BIN)/flask db upgrade
 	MICROBLOG_ENV=production PUBLIC_URL=$${PUBLIC_URL:-http://$${BIND:-127.0.0.1:8000}} $(BIN)/gunicorn --config python:microblog.push.gunicorn_conf --workers $${WORKERS:-4} --bind $${BIND:-127.0.0.1:8000} 'microblog:create_app()'
+
+## make worker: background-job workers (Huey, microblog/jobs) on DATABASE_URL; one per host, any number of hosts
+worker: translations
+	MICROBLOG_ENV=production $(BIN)/python -m microblog.jobs.worker --workers $${JOB_WORKERS:-4}
 
 wheel: translations
 	$(BIN)/pip wheel --no-deps --no-build-isolation -w dist .

@@ -120,4 +120,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     health.init_app(app)
     push.init_app(app)
     app.register_blueprint(push_bp)
+
+    # SPEC S18: email for unread messages, and the background jobs that send it.
+    from . import jobs
+    from .export.views import bp as export_bp
+    from .notifications import email_views
+
+    email_views.init_app(app)
+    app.register_blueprint(export_bp)
+    jobs.init_app(app)
     return app

@@ -27,6 +27,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, g, make_response, render_template, request, template_rendered
+from flask_login import current_user
 
 # Request headers htmx sends.
 HX_REQUEST = "HX-Request"
@@ -43,6 +44,7 @@ HX_PUSH_URL = "HX-Push-Url"
 NOTHING_NEW = 204  # htmx swaps nothing (base.html's responseHandling)
 STOP_POLLING = 286  # htmx cancels an `every Ns` trigger when it receives this status
 ERROR_REGION = "#error-region"  # in base.html, outside every swapped target
+BADGE = "partials/notifications/badge.html"  # the unread badge, out-of-band where a title changes
 TITLE = "partials/shared/title.html"  # the document's <title>, in base.html and atop a titled fragment
 SWAPPED_IN_PLACE = (422, 429)  # errors that swap where the request aimed (base.html's responseHandling)
 # Out-of-band with every successful fragment: empties the error region, so an error stays on show only
@@ -98,18 +100,27 @@ def render(page: str, partial: str, status: int = 200, oob: tuple[str, ...] = ()
         context["title"] = title
     if not wants_fragment():
         return answer(render_template(page, **context), status)
+    if title is not None and BADGE not in oob and current_user.is_authenticated:
+        oob += (BADGE,)  # the badge learns the new title, so its next answer keeps it in the tab (SPEC S18)
+        context.setdefault("count", current_user.unread_count)
     body = _partials(partial, oob, status, context)
     if title is not None:
         body = render_template(TITLE, title=title) + body
     return answer(body, status)
 
 
-def fragment(partial: str | None, status: int = 200, oob: tuple[str, ...] = (), **context) -> Response:
+def fragment(partial: str | None, status: int = 200, oob: tuple[str, ...] = (), title: str | None = None,
+             **context) -> Response:
     """Only the partial (and the `oob` partials, rendered with `oob=True`), for what only htmx asks for.
 
-    `partial=None` swaps nothing into the target (it empties it) and sends only the `oob` partials.
+    `partial=None` swaps nothing into the target (it empties it) and sends only the `oob` partials. `title`
+    (the page's title) starts the answer with the tab's <title>, as for render(): give it where the answer
+    carries the badge out-of-band, so the count in the tab's title follows (SPEC S18).
     """
-    return answer(_partials(partial, oob, status, context), status)
+    body = _partials(partial, oob, status, {**context, "title": title} if title is not None else context)
+    if title is not None:
+        body = render_template(TITLE, title=title) + body
+    return answer(body, status)
 
 
 def render_standalone(name: str, **context) -> str:

@@ -87,8 +87,11 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
     # The full-text index (FTS5 tables, a GIN index) is made by its migration, not by the models.
+    # So are the job queue's huey_* tables (microblog/jobs/queue.py): Huey makes them on first use.
+    from microblog.jobs.queue import is_queue_table
     from microblog.search.engine import include_name
-    conf_args.setdefault("include_name", include_name)
+    conf_args.setdefault("include_name", lambda name, type_, parents: include_name(name, type_, parents)
+                         and not is_queue_table(name))
 
     connectable = get_engine()
 

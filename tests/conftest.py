@@ -96,7 +96,7 @@ def database_url(request, tmp_path):
     yield url
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        conn.execute(sa.text('TRUNCATE "user", post, followers, message, conversation, conversation_member, notification, rate_limit_hit, push_event, activity, block, message_reaction, message_hidden, reserved_name, recovery_code RESTART IDENTITY CASCADE'))
+        conn.execute(sa.text('TRUNCATE "user", post, followers, message, conversation, conversation_member, notification, rate_limit_hit, push_event, activity, block, message_reaction, message_hidden, reserved_name, recovery_code, email_preference, unread_email, data_export RESTART IDENTITY CASCADE'))
     engine.dispose()
 
 

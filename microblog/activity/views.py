@@ -18,7 +18,7 @@ from ..pagination import paginate
 from ..posts.models import Post
 from ..unread import lock_user, mark_activity_read
 from ..users.views import on_other_user, relation_answer
-from .models import FOLLOW, Activity, Block, blocks
+from .models import FOLLOW, MENTION, Activity, Block, blocks
 
 bp = Blueprint("activity", __name__)
 
@@ -36,14 +36,14 @@ class Group:
 
 def group(items: list[Activity]) -> list[Group]:
     """Runs of follows become one group (newest follower first); each mention is its own group."""
-    post_ids = [a.post_id for a in items if a.kind != FOLLOW]
+    post_ids = [a.post_id for a in items if a.kind == MENTION]  # an export's post_id is the export's id
     posts = {p.id: p for p in db.session.scalars(sa.select(Post).where(Post.id.in_(post_ids)))} if post_ids else {}
     groups: list[Group] = []
     for item in items:
         if item.kind == FOLLOW and groups and groups[-1].kind == FOLLOW:
             groups[-1].actors.append(item.actor)
             continue
-        groups.append(Group(kind=item.kind, newest_id=item.id, actors=[item.actor], post=posts.get(item.post_id),
+        groups.append(Group(kind=item.kind, newest_id=item.id, actors=[item.actor], post=posts.get(item.post_id) if item.kind == MENTION else None,
                             timestamp=item.timestamp))
     return groups
 

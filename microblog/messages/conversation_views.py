@@ -70,7 +70,8 @@ def delete(username):
         mark_read(current_user, member, member.last_message_id, clear=True)
     # From a list row (htmx): the row goes away. From the thread's controls, or without htmx: to the list.
     if wants_fragment() and request.headers.get("HX-Target") != "delete-conversation-form":
-        return fragment(None, oob=("partials/notifications/badge.html",), count=current_user.unread_count)
+        return fragment(None, oob=("partials/notifications/badge.html",), count=current_user.unread_count,
+                        title=_("Messages"))  # the list's title: its rows carry the htmx delete form
     flash(_("The conversation with %(username)s was deleted for you.", username=other.username), "success")
     return redirect_after_post(url_for("messages.messages"))
 

@@ -134,6 +134,7 @@ def _show(other, member, form, status=200):
     version = actions.conversation_version(member)
     preload_mentions(messages)
     return render("messages/thread.html", partial, status=status, refused=refused, oob=("partials/notifications/badge.html",),
+                  title=_("Conversation with %(username)s", username=other.display_name),
                   messages=messages, has_earlier=has_earlier, before=before, me=current_user, other=other,
                   after=_cursor_after(messages, member), version=version, form=form, count=current_user.unread_count,
                   reactions=actions.reactions_of([m.id for m in messages], current_user.id), member=member,
@@ -160,7 +161,8 @@ def _poll(other, member):
                     messages=messages, changed=changed, me=current_user, other=other,
                     after=messages[-1].id if messages else after, version=version, count=current_user.unread_count,
                     reactions=actions.reactions_of([m.id for m in shown], current_user.id),
-                    seen=actions.seen(current_user, other, member))
+                    seen=actions.seen(current_user, other, member),
+                    title=_("Conversation with %(username)s", username=other.display_name))
 
 
 def _reply(other):

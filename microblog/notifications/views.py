@@ -10,18 +10,28 @@ from flask_login import current_user, login_required
 
 from ..auth.login import parse_session_id
 from ..errors import json_errors
-from ..htmx import answer, mark_poll, nothing_new, render_standalone, stop_polling
+from ..htmx import TITLE, answer, mark_poll, nothing_new, render_standalone, stop_polling
 from ..unread import badge_state
 from .models import notifications_since
 
 bp = Blueprint("notifications", __name__)
 
 MAX_SINCE = 4_102_444_800.0  # 2100-01-01: later cursors are mistakes
+MAX_TITLE = 200  # the page's title that the badge sends back (hx-vals "title"); longer is not ours
 
 
-def stopped_badge():
+def page_title() -> str | None:
+    """The page's own title the badge sent (for the tab's <title>, SPEC S18); 400 when absurdly long."""
+    title = request.args.get("title") or None
+    if title is not None and len(title) > MAX_TITLE:
+        abort(400, description=_("'title' must be at most %(max)d characters.", max=MAX_TITLE))
+    return title
+
+
+def stopped_badge(title: str | None = None):
     """286 and a badge that does not poll: htmx stops polling (signed out, or the session ended)."""
-    return stop_polling(render_standalone("partials/notifications/badge.html", count=0, polling=False))
+    body = render_standalone(TITLE, title=title, unread=0)
+    return stop_polling(body + render_standalone("partials/notifications/badge.html", count=0, polling=False))
 
 
 def _session_count() -> tuple[int, int] | None:
@@ -42,15 +52,18 @@ def _session_count() -> tuple[int, int] | None:
 @bp.get("/notifications/badge")
 def badge():
     """The badge partial and the activity badge out-of-band; 204 when both counts equal what the client
-    shows (`shown` for messages, `activity`; an absent `activity` is not compared); 286 when signed out."""
+    shows (`shown` for messages, `activity`; an absent `activity` is not compared); 286 when signed out.
+    A changed answer starts with the tab's <title> ("(3) Home · Microblog", from the `title` the badge sent)."""
     mark_poll()
     counts = _session_count()
     if counts is None:
-        return stopped_badge()
+        return stopped_badge(page_title())
     count, activity = counts
     if request.args.get("shown") == str(count) and request.args.get("activity", str(activity)) == str(activity):
         return nothing_new()
-    body = render_standalone("partials/notifications/badge.html", count=count, activity=activity)
+    title = page_title()
+    body = render_standalone(TITLE, title=title, unread=count)
+    body += render_standalone("partials/notifications/badge.html", count=count, activity=activity, title=title)
     body += render_standalone("partials/activity/badge.html", count=activity, oob=True)
     return answer(body)
 

@@ -4,6 +4,8 @@ from flask_babel import gettext as _
 
 def samples():
     return [
-        (_("A page's title"), {"title": _("Explore")}),
-        (_("No title of its own"), {}),
+        (_("A page's title"), {"title": _("Explore"), "unread": 0}),
+        (_("No title of its own"), {"unread": 0}),
+        (_("With three unread messages"), {"title": _("Explore"), "unread": 3}),
+        (_("More than 99 unread"), {"title": _("Explore"), "unread": 120}),
     ]

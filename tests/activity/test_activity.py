@@ -44,7 +44,7 @@ def test_a_follow_notifies_once_even_after_unfollow_and_follow_again(app, client
 def test_idle_poll_is_204_and_a_change_answers_both_badges(app, client, auth, alice, bob):
     auth.login("alice")
     badge = by_id(page(client.get("/index")), "message-count")
-    assert json.loads(badge["hx-vals"]) == {"shown": "0", "activity": "0"}
+    assert json.loads(badge["hx-vals"]) == {"shown": "0", "activity": "0", "title": "Home"}
     assert client.get("/notifications/badge", query_string={"shown": "0", "activity": "0"}, headers=POLL).status_code == 204
     other = app.test_client()
     assert actor(other, "bob").signs_in().status == 303

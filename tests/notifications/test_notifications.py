@@ -24,7 +24,7 @@ def test_navbar_badge_polls_itself(as_alice):
     assert badge["hx-get"] == "/notifications/badge"
     assert badge["hx-trigger"] == "every 10s, sse:unread"  # polls, and refetches on a push (SSE_ENABLED)
     assert badge["hx-swap"] == "outerHTML"
-    assert json.loads(badge["hx-vals"]) == {"shown": "0", "activity": "0"}
+    assert json.loads(badge["hx-vals"]) == {"shown": "0", "activity": "0", "title": "Home"}
     # The live region is the badge's parent, which stays while the badge is swapped.
     assert badge.parent["id"] == "message-status" and badge.parent["role"] == "status"
     assert not badge.has_attr("role")
