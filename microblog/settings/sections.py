@@ -7,14 +7,18 @@ from flask_babel import lazy_gettext as _l
 
 from ..htmx import render
 
-# (section, endpoint, nav label), in the nav's order: a new section (email notifications, export) is one
-# more line here, a view, and its partial partials/settings/<section>.html.
+# (section, endpoint, nav label), in the nav's order: a new section is one more line here, a view, and its
+# partial partials/settings/<section>.html. Sections of other blueprints (email, appearance, export) are
+# their own pages: the nav links them plainly.
 SECTIONS = [
     ("profile", "settings.profile", _l("Profile")),
     ("privacy", "settings.privacy", _l("Privacy")),
     ("account", "settings.account", _l("Email and password")),
     ("two_factor", "settings.two_factor", _l("Two-factor sign-in")),
+    ("email", "email.settings", _l("Email notifications")),
+    ("appearance", "appearance.appearance", _l("Appearance")),
     ("blocked", "settings.blocked", _l("Blocked people")),
+    ("export", "export.export_page", _l("Export my data")),
     ("delete", "settings.delete", _l("Delete account")),
 ]
 LABELS = {name: label for name, _endpoint, label in SECTIONS}
