@@ -142,7 +142,7 @@ async def sends(port: int, streams: Streams, cookies: dict[str, str], senders: l
         assert status == 303, status
         try:
             await asyncio.wait_for(woken.wait(), 5)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         arrivals = streams.unread.get(recipient, [])
         if len(arrivals) > before:
