@@ -89,15 +89,15 @@ wheel: translations
 clean:
 	rm -rf $(VENV) dist build .pytest_cache
 
-## make loadtest: many gunicorn workers under load on PostgreSQL and SQLite; exactness and 5xx check (scripts/loadtest.py)
+## make loadtest: many gunicorn workers under load on PostgreSQL and SQLite; exactness and 5xx check (python -m tools.loadtest)
 loadtest: translations
-	$(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)
+	$(BIN)/python -m tools.loadtest $(LOADTEST_ARGS)
 
-## make bench: throughput and latency of the badge poll and every page at three data sizes (bench/run.py)
+## make bench: throughput and latency of the badge poll and every page at three data sizes (python -m bench.run)
 BENCH_SIZE ?= full
 bench: translations
-	$(BIN)/python bench/run.py --size $(BENCH_SIZE)
+	$(BIN)/python -m bench.run --size $(BENCH_SIZE)
 
-## make bench-streams: live push with 1,000 open streams on 2 gevent workers, SQLite (+ PostgreSQL with BENCH_DATABASE_URL) (bench/streams.py)
+## make bench-streams: live push with 1,000 open streams on 2 gevent workers, SQLite (+ PostgreSQL with BENCH_DATABASE_URL) (python -m bench.streams)
 bench-streams: translations
-	$(BIN)/python bench/streams.py $(BENCH_STREAMS_ARGS)
+	$(BIN)/python -m bench.streams $(BENCH_STREAMS_ARGS)
