@@ -67,10 +67,10 @@ test: translations
 	for rc in $$a $$b; do [ $$rc = 0 ] || [ $$rc = 5 ] || exit $$rc; done; \
 	[ $$a = 5 ] && [ $$b = 5 ] && exit 5; exit 0
 
-## make test-quick: the inner loop, in parallel: SQLite only, no browser, no load tests
+## make test-quick: the inner loop, in parallel: SQLite only, no browser, no load tests, no `slow` ones
 test-quick: translations
 	env -u TEST_DATABASE_URL -u REQUIRE_PG -u REQUIRE_BROWSER $(PYTEST) -n $(TEST_WORKERS) --part=parallel \
-		--ignore=tests/browser --ignore=tests/load -q $(PYTEST_ARGS)
+		--ignore=tests/browser --ignore=tests/load -m "not slow" -q $(PYTEST_ARGS)
 
 ## make lint: ruff check (settings in pyproject.toml); make check: lint, then the quick tests
 lint: $(STAMP)
