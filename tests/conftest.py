@@ -113,9 +113,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.serial)
     part = config.getoption("part")
     if part:
-        keep = [item for item in items if (item.get_closest_marker("serial") is not None) == (part == "serial")]
+        serial = [item.get_closest_marker("serial") is not None for item in items]
+        keep = [item for item, s in zip(items, serial) if s == (part == "serial")]
         if len(keep) < len(items):
-            config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+            config.hook.pytest_deselected(items=[item for item, s in zip(items, serial) if s != (part == "serial")])
             items[:] = keep
 
 
