@@ -4,7 +4,7 @@ Seeds a database at each of three message counts, serves each with gunicorn, sig
 measures every endpoint with wrk on 127.0.0.1 in interleaved rounds, side by side with /healthz (the
 floor). Writes bench/results/<date>.json (and .md) and prints a table.
 
-    python bench/run.py --size small|full [--duration S] [--rounds N] [--connections N] [--only sqlite|postgresql]
+    python -m bench.run --size small|full [--duration S] [--rounds N] [--connections N] [--only sqlite|postgresql]
     BENCH_DATABASE_URL=postgresql+psycopg://user:pw@127.0.0.1/dbname  (also bench PostgreSQL; the databases
     dbname_m<messages> are dropped and re-created, so never name one you care about)
 """
@@ -15,18 +15,14 @@ import argparse
 import datetime as dt
 import os
 import subprocess
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's root: tools/ and microblog/
-
-from tools.bench.data import SIZES, log, postgres_database, sqlite_database  # noqa: E402
-from tools.bench.rounds import Run, measure_in_rounds  # noqa: E402
-from tools.bench.targets import check_targets, markdown, table  # noqa: E402
-from tools.harness import ROOT, wrk  # noqa: E402
-from tools.harness.databases import psycopg_url  # noqa: E402
-from tools.harness.report import write_results  # noqa: E402
+from tools.bench.data import SIZES, log, postgres_database, sqlite_database
+from tools.bench.rounds import Run, measure_in_rounds
+from tools.bench.targets import check_targets, markdown, table
+from tools.harness import ROOT, wrk
+from tools.harness.databases import psycopg_url
+from tools.harness.report import write_results
 
 
 def main() -> None:

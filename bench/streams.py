@@ -18,12 +18,10 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's root: tools/ and microblog/
-
-from tools.harness import databases  # noqa: E402
-from tools.harness.browser import csrf_token  # noqa: E402
-from tools.harness.report import markdown_table, percentile as pct, write_results  # noqa: E402
-from tools.harness.server import Server  # noqa: E402
+from tools.harness import databases
+from tools.harness.browser import csrf_token
+from tools.harness.report import markdown_table, percentile as pct, write_results
+from tools.harness.server import Server
 
 PASSWORD = "bench-streams-pw"
 TARGETS = {"kib_per_stream": 50, "event_p99_ms": 250, "page_p99_ms": 100}
@@ -142,7 +140,7 @@ async def sends(port: int, streams: Streams, cookies: dict[str, str], senders: l
         assert status == 303, status
         try:
             await asyncio.wait_for(woken.wait(), 5)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         arrivals = streams.unread.get(recipient, [])
         if len(arrivals) > before:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import json
 import os
 import re
+import shutil
+import tempfile
 import uuid
+from pathlib import Path
 
+import jinja2
 import pytest
 import sqlalchemy as sa
 from flask.globals import _cv_app
@@ -18,6 +24,7 @@ from microblog.unread import send as send_message
 from microblog.posts.models import Post
 from microblog.ratelimit import RateLimitHit
 from microblog.users.models import User
+from tools.harness import databases
 from tools.harness.databases import drop_database
 from tests.html import actor
 
@@ -26,9 +33,13 @@ HTMX = {"HX-Request": "true"}
 
 
 def pg_url() -> str | None:
+    """TEST_DATABASE_URL; under pytest-xdist, each worker's own database beside it (`<name>_gw0`, ...)."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url and url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if url and worker:
+        url = databases.with_database(url, f"{databases.database_name(url)}_{worker}")
     return url
 
 
@@ -38,7 +49,7 @@ SKIP_GROUPS = {
     "PG": "PostgreSQL tests (TEST_DATABASE_URL not set)",
     "BROWSER": "browser tests (no Chromium)",
 }
-_skip_kind: dict[str, str] = {}  # skip reason -> its group
+_skip_kind: dict[str, str] = {}  # skip reason -> its group (in the process that ran the test)
 
 
 def require(kind: str, reason: str):
@@ -49,16 +60,64 @@ def require(kind: str, reason: str):
     pytest.skip(reason)
 
 
-def pytest_terminal_summary(terminalreporter):
-    """One line for the skipped tests: how many per missing prerequisite, then any other reason."""
+def _skip_reason(report) -> str:
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    return reason.removeprefix("Skipped: ")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A skip's group travels with its report (an xdist worker's reports reach the summary's process)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and _skip_kind.get(_skip_reason(report)):
+        report.user_properties.append(("skip_group", _skip_kind[_skip_reason(report)]))
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """One line for the skipped tests: how many per missing prerequisite, then any other reason. `make test`
+    runs two parts (tests/README.md): the first hands its counts to the second through SKIPS_FILE."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # the controller sums up every worker's reports
     counts: dict[str, int] = {}
+    carried = os.environ.get("SKIPS_FILE")
+    if carried and os.path.exists(carried) and os.path.getsize(carried):
+        with open(carried) as file:
+            counts = json.load(file)
     for report in terminalreporter.stats.get("skipped", []):
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        reason = reason.removeprefix("Skipped: ")
-        label = SKIP_GROUPS.get(_skip_kind.get(reason, ""), reason)
+        reason = _skip_reason(report)
+        label = SKIP_GROUPS.get(dict(report.user_properties).get("skip_group", ""), reason)
         counts[label] = counts.get(label, 0) + 1
-    if counts:
+    if carried and config.getoption("part") == "parallel":
+        with open(carried, "w") as file:
+            json.dump(counts, file)
+    elif counts:
         terminalreporter.write_line("skipped: " + ", ".join(f"{n} {label}" for label, n in counts.items()))
+
+
+# Tests that must have the machine to themselves (timing, many processes, a fixed port): tests/load/ (its
+# fault test runs a PostgreSQL cluster on port 5439). `make test` runs them after the parallel part.
+SERIAL_DIRS = ("load",)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--part", choices=("parallel", "serial"),
+                     help="only the tests that may run beside others (parallel), or only the others (serial)")
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    serial_dirs = [here / name for name in SERIAL_DIRS]
+    for item in items:
+        if any(d in Path(item.fspath).parents for d in serial_dirs):
+            item.add_marker(pytest.mark.serial)
+    part = config.getoption("part")
+    if part:
+        serial = [item.get_closest_marker("serial") is not None for item in items]
+        keep = [item for item, s in zip(items, serial) if s == (part == "serial")]
+        if len(keep) < len(items):
+            config.hook.pytest_deselected(items=[item for item, s in zip(items, serial) if s != (part == "serial")])
+            items[:] = keep
 
 
 def only_on(*databases: str):
@@ -68,14 +127,22 @@ def only_on(*databases: str):
 
 @pytest.fixture(scope="session")
 def pg_engine():
+    """The PostgreSQL test database with the models' tables; an xdist worker's own one is created here and
+    dropped after the session (TEST_DATABASE_URL's role needs CREATEDB)."""
     url = pg_url()
     if not url:
         require("PG", "TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+    own = os.environ.get("PYTEST_XDIST_WORKER") is not None
+    if own:
+        databases.create(url, databases.database_name(url), replace=True)
     app = make_app(url, create_tables=False)
     with app.app_context():
         db.drop_all()
         db.create_all()
-    return url
+        db.engine.dispose()
+    yield url
+    if own:
+        databases.drop(url, databases.database_name(url))
 
 
 @pytest.fixture
@@ -118,6 +185,25 @@ class FreshContextClient(FlaskClient):
         return response
 
 
+class SharedTemplateCode(jinja2.BytecodeCache):
+    """Compiled templates kept across the apps of a test run (every test builds a new app, whose Jinja
+    environment would compile each template again: a third of the suite's time). Keyed by template and
+    checked against its source, as Jinja's own caches are."""
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = SharedTemplateCode()
+
+
 def make_app(database_url: str, create_tables: bool = True, **overrides):
     """The one app factory of the tests (browser and load tests too): `create_app` with the test
     settings, `overrides` on top; the SQLite tables created unless `create_tables=False` (migration tests).
@@ -135,10 +221,32 @@ def make_app(database_url: str, create_tables: bool = True, **overrides):
     config.update(overrides)
     app = create_app(config)
     app.test_client_class = FreshContextClient
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
     if create_tables and database_url.startswith("sqlite"):
+        target = sa.engine.make_url(database_url).database
+        if target and target != ":memory:" and not os.path.exists(target):
+            shutil.copyfile(sqlite_template(), target)  # a new file: the same as create_all, ten times faster
+        else:
+            with app.app_context():
+                db.create_all()
+    return app
+
+
+_sqlite_template: list[str] = []
+
+
+def sqlite_template() -> str:
+    """An SQLite file with every table (made once per test process): each test's database starts as a copy."""
+    if not _sqlite_template:
+        folder = tempfile.mkdtemp(prefix="microblog-tests-")
+        atexit.register(shutil.rmtree, folder, True)
+        path = os.path.join(folder, "template.db")
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite:///" + path, "SECRET_KEY": "test"})
         with app.app_context():
             db.create_all()
-    return app
+            db.engine.dispose()  # the write-ahead log folded into the file
+        _sqlite_template.append(path)
+    return _sqlite_template[0]
 
 
 @contextlib.contextmanager

@@ -8,11 +8,11 @@ which defines `samples()`: a list of `(label, context)` pairs, each rendering th
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Callable
 
 from .. import resource_dir
 from ..database import utcnow

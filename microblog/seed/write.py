@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from typing import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash

@@ -1,7 +1,7 @@
 """users, posts, followers, messages, notifications
 
 Revision ID: e9a79729a56b
-Revises: 
+Revises:
 Create Date: 2026-11-21 06:29:38.411075
 
 """

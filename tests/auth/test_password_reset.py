@@ -10,7 +10,6 @@ from __future__ import annotations
 import email
 import re
 import socket
-import threading
 import time
 
 import pytest

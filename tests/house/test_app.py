@@ -29,7 +29,7 @@ def test_security_headers_on_pages_fragments_and_errors(client, as_alice):
 
 def test_vendored_assets_only(client):
     soup = page(client.get("/auth/login"))
-    assets = [s["src"] for s in soup.find_all("script")] + [l["href"] for l in soup.find_all("link")]
+    assets = [s["src"] for s in soup.find_all("script")] + [link["href"] for link in soup.find_all("link")]
     assert all(a.startswith("/static/") for a in assets), assets
     assert "/static/vendor/htmx-2.0.11.min.js" in assets
     assert "/static/vendor/bootstrap-5.3.8.min.css" in assets

@@ -6,7 +6,6 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 from sqlalchemy.exc import OperationalError
 
 from microblog import htmx

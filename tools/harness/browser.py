@@ -5,8 +5,8 @@ from __future__ import annotations
 import http.client
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import urlencode
 
 HTMX = {"HX-Request": "true"}  # what htmx sends with each of its requests

@@ -37,7 +37,7 @@ def run(url: str, headers: dict[str, str], duration: float, connections: int, th
         out = subprocess.run(args + [url], capture_output=True, text=True, timeout=duration + 60)
     finally:
         os.unlink(script.name)
-    line = next((l for l in out.stdout.splitlines() if l.startswith("WRKJSON ")), None)
+    line = next((row for row in out.stdout.splitlines() if row.startswith("WRKJSON ")), None)
     if line is None:
         raise RuntimeError(f"wrk failed: {out.stdout}\n{out.stderr}")
     data = json.loads(line[len("WRKJSON "):])

@@ -1,6 +1,6 @@
 """Load and fault test: gunicorn with several workers on PostgreSQL and on SQLite, loopback only.
 
-    python scripts/loadtest.py [--short] [--only pg,sqlite,fault] [--pg-url URL] [--workers 4]   (make loadtest)
+    python -m tools.loadtest [--short] [--only pg,sqlite,fault] [--pg-url URL] [--workers 4]   (make loadtest)
 
 Each scenario starts its own gunicorn (production settings, a fresh database it creates, migrates and drops),
 seeds users directly, signs them in through the login form, then runs senders and badge pollers at once:

@@ -1,4 +1,4 @@
-"""`make loadtest` / scripts/loadtest.py: the options, the scenarios asked for, a verdict per scenario."""
+"""`make loadtest` / `python -m tools.loadtest`: the options, the scenarios asked for, a verdict per scenario."""
 
 from __future__ import annotations
 
