@@ -67,7 +67,7 @@ def test_one_reacts_edits_unsends_and_reads_and_the_other_sees_it_live(live_serv
     live_server.user("bob")
     live_server.message("alice", "bob", "Lunch at noon?")
     alice, bob = new_context().new_page(), new_context().new_page()
-    for page, name, other in ((alice, "alice", "bob"), (bob, "bob", "alice")):
+    for page, name in ((alice, "alice"), (bob, "bob")):
         page.clock.install()  # the thread's `every 3s` never fires: push alone brings each change
         sign_in_with_stream(page, name)
     alice.goto("/messages/bob")

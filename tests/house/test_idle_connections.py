@@ -42,7 +42,7 @@ def status_of(port: int, path: str, timeout: float) -> int | None:
     try:
         conn.request("GET", path)
         return conn.getresponse().status
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         return None
     finally:
         conn.close()

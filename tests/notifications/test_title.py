@@ -3,7 +3,7 @@ push and reading, through htmx's own <title> handling (a <title> first in the an
 
 import pytest
 
-from tests.conftest import HTMX, make_user, send
+from tests.conftest import HTMX, send
 from tests.html import actor, fragment, page, text
 
 POLL = {**HTMX, "HX-Trigger": "message-count"}

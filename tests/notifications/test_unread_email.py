@@ -22,7 +22,7 @@ from microblog.notifications.unread_email import deliver, owe
 from microblog.users.models import User
 from tests.auth.test_password_reset import Inbox, free_port, parts
 from tests.conftest import make_app, make_user, running, send
-from tests.html import actor, page, text
+from tests.html import actor, text
 
 from aiosmtpd.controller import Controller
 
