@@ -72,9 +72,10 @@ test-quick: translations
 	env -u TEST_DATABASE_URL -u REQUIRE_PG -u REQUIRE_BROWSER $(PYTEST) -n $(TEST_WORKERS) --part=parallel \
 		--ignore=tests/browser --ignore=tests/load -m "not slow" -q $(PYTEST_ARGS)
 
-## make lint: ruff check (settings in pyproject.toml); make check: lint, then the quick tests
+## make lint: ruff check and ruff format --check (settings in pyproject.toml); make check: lint, then the quick tests
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 check: lint test-quick
 

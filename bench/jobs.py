@@ -46,8 +46,9 @@ def huey_case(name, huey):
     task = huey.task()(noop)
     huey.flush()
     lat = latencies(lambda i: task(i))
-    consumer = huey.create_consumer(workers=1, worker_type="thread", periodic=False, initial_delay=0.001,
-                                    max_delay=0.01, backoff=1.0)
+    consumer = huey.create_consumer(
+        workers=1, worker_type="thread", periodic=False, initial_delay=0.001, max_delay=0.01, backoff=1.0
+    )
     start = time.perf_counter()
     consumer.start()
     while len(huey) > 0:
@@ -64,29 +65,35 @@ def main():
     from huey.contrib.sql_huey import SqlHuey
 
     with tempfile.TemporaryDirectory() as tmp:
-        huey_case("Huey, SQL storage on SQLite", SqlHuey("bench", database=f"sqlite:///{tmp}/jobs.db",
-                                                          results=False))
-    huey_case("Huey, SQL storage on PostgreSQL", SqlHuey("bench", database=PG_URL.replace("postgresql:", "psycopg3:"),
-                                                          results=False))
+        huey_case("Huey, SQL storage on SQLite", SqlHuey("bench", database=f"sqlite:///{tmp}/jobs.db", results=False))
+    huey_case(
+        "Huey, SQL storage on PostgreSQL",
+        SqlHuey("bench", database=PG_URL.replace("postgresql:", "psycopg3:"), results=False),
+    )
     huey_case("Huey, Redis", RedisHuey("bench", url=REDIS_URL, results=False))
 
     import redis
     from rq import Queue, SimpleWorker
+
     conn = redis.Redis.from_url(REDIS_URL)
     queue = Queue("bench", connection=conn)
     queue.empty()
     lat = latencies(lambda i: queue.enqueue("operator.abs", i))  # RQ refuses __main__'s functions
     start = time.perf_counter()
     SimpleWorker([queue], connection=conn).work(burst=True, logging_level="ERROR")
-    report("RQ + Redis (the tutorial's)", lat, N / (time.perf_counter() - start), "periodic jobs need rq-scheduler or cron")
+    report(
+        "RQ + Redis (the tutorial's)", lat, N / (time.perf_counter() - start), "periodic jobs need rq-scheduler or cron"
+    )
 
     import dramatiq
     from dramatiq.brokers.redis import RedisBroker
+
     dramatiq.set_broker(RedisBroker(url=REDIS_URL))
     actor = dramatiq.actor(noop, queue_name="bench")
     report("Dramatiq + Redis", latencies(lambda i: actor.send(i)), None, "periodic jobs need another library")
 
     import procrastinate
+
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=PG_URL))
     with app.open():
         try:

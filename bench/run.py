@@ -32,9 +32,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, help="rounds over all endpoints (each row is its median round)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
-    parser.add_argument("--worker-class", default="sync", choices=["sync", "gevent"],
-                        help="the main runs' gunicorn workers (gevent: what make serve runs, for live push)")
-    parser.add_argument("--no-gthread", action="store_true", help="skip the gthread run at the largest size (full size only)")
+    parser.add_argument(
+        "--worker-class",
+        default="sync",
+        choices=["sync", "gevent"],
+        help="the main runs' gunicorn workers (gevent: what make serve runs, for live push)",
+    )
+    parser.add_argument(
+        "--no-gthread", action="store_true", help="skip the gthread run at the largest size (full size only)"
+    )
     args = parser.parse_args()
     if not wrk.available():
         raise SystemExit("wrk is not installed (apt-get install wrk)")
@@ -63,13 +69,22 @@ def main() -> None:
                     url, info = sqlite_database(size["users"], size["posts"], messages)
                 else:
                     url, info = postgres_database(pg, size["users"], size["posts"], messages)
-                meta = {"database": database, "users": size["users"], "posts": size["posts"],
-                        "messages": messages, "seed": info, "url": url}
+                meta = {
+                    "database": database,
+                    "users": size["users"],
+                    "posts": size["posts"],
+                    "messages": messages,
+                    "seed": info,
+                    "url": url,
+                }
                 prepared.append((meta, Run(url, args.worker_class)))
-            log(f"  {len(prepared)} gunicorns, 2 {args.worker_class} workers each; wrk {args.connections} connections, "
-                f"{rounds} rounds of {duration}s per endpoint and size")
-            measure_in_rounds([(f"m={m['messages']:,}", run) for m, run in prepared], rounds, duration,
-                              args.connections)
+            log(
+                f"  {len(prepared)} gunicorns, 2 {args.worker_class} workers each; wrk {args.connections} connections, "
+                f"{rounds} rounds of {duration}s per endpoint and size"
+            )
+            measure_in_rounds(
+                [(f"m={m['messages']:,}", run) for m, run in prepared], rounds, duration, args.connections
+            )
             measured = True
         finally:
             if not measured:
@@ -96,14 +111,25 @@ def main() -> None:
     targets = check_targets(runs, args.connections)
     report = {
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "size": args.size, "duration_s": duration, "rounds": rounds, "connections": args.connections,
-        "wrk_threads": 2, "cpus": os.cpu_count(), "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip(),
-        "runs": runs, "targets": targets, "elapsed_s": round(time.time() - started, 1),
+        "size": args.size,
+        "duration_s": duration,
+        "rounds": rounds,
+        "connections": args.connections,
+        "wrk_threads": 2,
+        "cpus": os.cpu_count(),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip(),
+        "runs": runs,
+        "targets": targets,
+        "elapsed_s": round(time.time() - started, 1),
     }
-    name = (dt.date.today().isoformat() + ("" if args.size == "full" else f"-{args.size}")
-            + (f"-{args.only}" if args.only else "")
-            + (f"-{args.worker_class}" if args.worker_class != "sync" else ""))
+    name = (
+        dt.date.today().isoformat()
+        + ("" if args.size == "full" else f"-{args.size}")
+        + (f"-{args.only}" if args.only else "")
+        + (f"-{args.worker_class}" if args.worker_class != "sync" else "")
+    )
     path = write_results(name, report, markdown(report) + "\n```\n" + "\n".join(targets) + "\n```\n")
     for run in runs:
         print(table(run))

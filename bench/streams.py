@@ -37,8 +37,9 @@ def session_cookies(secret: str, users) -> dict[str, str]:
     return {name: serializer.dumps({"_user_id": f"{uid}:{token}", "_fresh": True}) for uid, name, token in users}
 
 
-async def http(port: int, method: str, path: str, cookie: str = "", form: dict | None = None,
-               headers: dict | None = None) -> tuple[int, dict, str]:
+async def http(
+    port: int, method: str, path: str, cookie: str = "", form: dict | None = None, headers: dict | None = None
+) -> tuple[int, dict, str]:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     body = urlencode(form).encode() if form is not None else b""
     lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close"]
@@ -74,8 +75,12 @@ class Streams:
     async def one(self, name: str, cookie: str, ready: asyncio.Event) -> None:
         try:
             reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-            writer.write((f"GET /events HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nAccept: text/event-stream\r\n"
-                          f"Cookie: session={cookie}\r\n\r\n").encode())
+            writer.write(
+                (
+                    f"GET /events HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nAccept: text/event-stream\r\n"
+                    f"Cookie: session={cookie}\r\n\r\n"
+                ).encode()
+            )
             await writer.drain()
             status = await reader.readline()
             if b" 200 " not in status:
@@ -118,12 +123,19 @@ async def csrf_of(port: int, cookies: dict[str, str], sender: str, recipient: st
     assert status == 200 and token, status
     for value in headers.get("set-cookie", []):
         if value.startswith("session="):
-            cookies[sender] = value.split(";", 1)[0][len("session="):]
+            cookies[sender] = value.split(";", 1)[0][len("session=") :]
     return token
 
 
-async def sends(port: int, streams: Streams, cookies: dict[str, str], senders: list[str], recipients: list[str],
-                rate: float, seconds: float) -> tuple[list[float], int]:
+async def sends(
+    port: int,
+    streams: Streams,
+    cookies: dict[str, str],
+    senders: list[str],
+    recipients: list[str],
+    rate: float,
+    seconds: float,
+) -> tuple[list[float], int]:
     """`rate` sends/s for `seconds`, each to a different recipient; delays POST response -> event (ms)."""
     tokens = {s: await csrf_of(port, cookies, s, recipients[0]) for s in senders}
     delays: list[float] = []
@@ -134,8 +146,13 @@ async def sends(port: int, streams: Streams, cookies: dict[str, str], senders: l
         sender, recipient = senders[i % len(senders)], recipients[i % len(recipients)]
         before = len(streams.unread.get(recipient, []))
         woken = streams.woken[recipient] = asyncio.Event()
-        status, _, _ = await http(port, "POST", f"/send_message/{recipient}", cookies[sender],
-                                  {"csrf_token": tokens[sender], "message": f"bench {i}"})
+        status, _, _ = await http(
+            port,
+            "POST",
+            f"/send_message/{recipient}",
+            cookies[sender],
+            {"csrf_token": tokens[sender], "message": f"bench {i}"},
+        )
         done = time.monotonic()
         assert status == 303, status
         try:
@@ -175,7 +192,7 @@ async def pages(port: int, cookie: str, total: int, concurrency: int = 4) -> lis
 async def measure(server: Server, users, streams_n: int, rate: float, seconds: float) -> dict:
     cookies = session_cookies(server.secret, users)
     names = [name for _, name, _ in users]
-    holders, senders = names[:streams_n], names[streams_n:streams_n + 10]
+    holders, senders = names[:streams_n], names[streams_n : streams_n + 10]
     await pages(server.port, cookies[senders[0]], 40)  # warm-up
     quiet = await pages(server.port, cookies[senders[0]], 200)
     rss_before = server.rss_kib()
@@ -189,14 +206,21 @@ async def measure(server: Server, users, streams_n: int, rate: float, seconds: f
     delays, missing = await sends(server.port, streams, cookies, senders, holders, rate, seconds)
     shutdown = None
     result = {
-        "streams": streams_n, "opened": streams.opened, "failed": streams.failed,
+        "streams": streams_n,
+        "opened": streams.opened,
+        "failed": streams.failed,
         "open_seconds": round(open_seconds, 1),
         "kib_per_stream": round((rss_after - rss_before) / max(1, streams.opened), 1),
-        "rss_mib_before": round(rss_before / 1024, 1), "rss_mib_after": round(rss_after / 1024, 1),
-        "sends": len(delays) + missing, "events_missing": missing,
-        "event_p50_ms": round(pct(delays, 0.5), 1), "event_p99_ms": round(pct(delays, 0.99), 1),
-        "page_p50_ms_quiet": round(pct(quiet, 0.5), 1), "page_p99_ms_quiet": round(pct(quiet, 0.99), 1),
-        "page_p50_ms": round(pct(busy, 0.5), 1), "page_p99_ms": round(pct(busy, 0.99), 1),
+        "rss_mib_before": round(rss_before / 1024, 1),
+        "rss_mib_after": round(rss_after / 1024, 1),
+        "sends": len(delays) + missing,
+        "events_missing": missing,
+        "event_p50_ms": round(pct(delays, 0.5), 1),
+        "event_p99_ms": round(pct(delays, 0.99), 1),
+        "page_p50_ms_quiet": round(pct(quiet, 0.5), 1),
+        "page_p99_ms_quiet": round(pct(quiet, 0.99), 1),
+        "page_p50_ms": round(pct(busy, 0.5), 1),
+        "page_p99_ms": round(pct(busy, 0.99), 1),
     }
     shutdown = server.stop(60)  # streams still open: graceful shutdown must not wait them out
     streams.close()
@@ -205,8 +229,9 @@ async def measure(server: Server, users, streams_n: int, rate: float, seconds: f
 
 
 def run(kind: str, database_url: str, args, workdir: Path) -> dict:
-    server = Server(database_url, args.workers, env={"RATELIMIT_ENABLED": "0", "SSE_MAX_STREAMS": "20000"},
-                    logdir=workdir)
+    server = Server(
+        database_url, args.workers, env={"RATELIMIT_ENABLED": "0", "SSE_MAX_STREAMS": "20000"}, logdir=workdir
+    )
     server.migrate()
     server.start()
     try:
@@ -217,14 +242,19 @@ def run(kind: str, database_url: str, args, workdir: Path) -> dict:
 
 
 def report(results: dict, args) -> str:
-    rows = [("streams open / asked", lambda r: f"{r['opened']:,} / {r['streams']:,}"),
-            ("memory per stream (KiB)", lambda r: f"{r['kib_per_stream']}"),
-            ("workers' RSS before -> after (MiB)", lambda r: f"{r['rss_mib_before']} -> {r['rss_mib_after']}"),
-            (f"POST -> event p50 / p99 (ms), {args.rate:g} sends/s", lambda r: f"{r['event_p50_ms']} / {r['event_p99_ms']}"),
-            ("events missing", lambda r: f"{r['events_missing']} of {r['sends']}"),
-            ("page p50 / p99 (ms), no stream", lambda r: f"{r['page_p50_ms_quiet']} / {r['page_p99_ms_quiet']}"),
-            ("page p50 / p99 (ms), streams open", lambda r: f"{r['page_p50_ms']} / {r['page_p99_ms']}"),
-            ("SIGTERM -> exit with streams open (s)", lambda r: f"{r['shutdown_seconds_with_streams_open']}")]
+    rows = [
+        ("streams open / asked", lambda r: f"{r['opened']:,} / {r['streams']:,}"),
+        ("memory per stream (KiB)", lambda r: f"{r['kib_per_stream']}"),
+        ("workers' RSS before -> after (MiB)", lambda r: f"{r['rss_mib_before']} -> {r['rss_mib_after']}"),
+        (
+            f"POST -> event p50 / p99 (ms), {args.rate:g} sends/s",
+            lambda r: f"{r['event_p50_ms']} / {r['event_p99_ms']}",
+        ),
+        ("events missing", lambda r: f"{r['events_missing']} of {r['sends']}"),
+        ("page p50 / p99 (ms), no stream", lambda r: f"{r['page_p50_ms_quiet']} / {r['page_p99_ms_quiet']}"),
+        ("page p50 / p99 (ms), streams open", lambda r: f"{r['page_p50_ms']} / {r['page_p99_ms']}"),
+        ("SIGTERM -> exit with streams open (s)", lambda r: f"{r['shutdown_seconds_with_streams_open']}"),
+    ]
     kinds = list(results)
     lines = markdown_table(["measure", *kinds], [[title, *(fmt(results[k]) for k in kinds)] for title, fmt in rows])
     for kind, r in results.items():

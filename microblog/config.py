@@ -9,9 +9,18 @@ log = logging.getLogger("microblog")
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production, see check_production()
 
 # Settings that may come from the environment, and how to read them.
-_ENV_INT = ("POSTS_PER_PAGE", "MESSAGES_PER_PAGE", "USERS_PER_PAGE", "MAX_CONTENT_LENGTH", "TRUSTED_PROXIES",
-            "SSE_HEARTBEAT_SECONDS", "SSE_MAX_STREAMS_PER_USER", "SSE_MAX_STREAMS", "HSTS_MAX_AGE",
-            "BODY_READ_SECONDS")
+_ENV_INT = (
+    "POSTS_PER_PAGE",
+    "MESSAGES_PER_PAGE",
+    "USERS_PER_PAGE",
+    "MAX_CONTENT_LENGTH",
+    "TRUSTED_PROXIES",
+    "SSE_HEARTBEAT_SECONDS",
+    "SSE_MAX_STREAMS_PER_USER",
+    "SSE_MAX_STREAMS",
+    "HSTS_MAX_AGE",
+    "BODY_READ_SECONDS",
+)
 _ENV_BOOL = ("GALLERY_ENABLED", "DEBUG", "SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED", "SSE_ENABLED")
 
 
@@ -25,8 +34,7 @@ def load(instance_path: str) -> dict:
     cfg = {
         "ENV_NAME": env.get("MICROBLOG_ENV", "development"),
         "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
-        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
-        or "sqlite:///" + str(Path(instance_path) / "microblog.db"),
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or "sqlite:///" + str(Path(instance_path) / "microblog.db"),
         # pool_pre_ping: see create_app (on for server databases, off for an SQLite file).
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "LANGUAGES": ["en", "es"],

@@ -77,7 +77,7 @@ def error_response(code: int, message: str | None = None, headers: dict | None =
             body = render_template(template, code=code, title=title, message=message, bare=code >= 500)
         except Exception:  # noqa: BLE001 - last resort: a plain answer rather than the server's bare 500
             log.exception("rendering the %s error page failed", code)
-            body = f"<div id=\"error\" role=\"alert\"><h2>{escape(title)}</h2><p>{escape(message)}</p></div>"
+            body = f'<div id="error" role="alert"><h2>{escape(title)}</h2><p>{escape(message)}</p></div>'
         response = htmx.error(body, code)
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -99,7 +99,8 @@ def init_app(app: Flask) -> None:
             # A dead button helps nobody: reload the page, which brings a fresh token.
             headers[HX_REFRESH] = "true"
         return error_response(
-            400, _("Your form expired or did not come from this site. Please reload the page and try again."),
+            400,
+            _("Your form expired or did not come from this site. Please reload the page and try again."),
             headers,
         )
 

@@ -39,7 +39,7 @@ def format_day(value: datetime, locale: Locale) -> str:
 
 
 def _now() -> datetime:
-    """"Now", once per request: every time on a page is relative to the same instant."""
+    """ "Now", once per request: every time on a page is relative to the same instant."""
     now = g.get("_timetag_now")
     if now is None:
         now = g._timetag_now = utcnow()
@@ -58,8 +58,9 @@ def timetag(value: datetime) -> Markup:
         shown = format_day(value, locale)
     else:
         shown = dates.format_timedelta(value - _now(), add_direction=True, threshold=1.0, locale=locale)
-    return Markup(f'<time datetime="{value.isoformat(timespec="seconds")}" title="{escape(absolute)}">'
-                  f"{escape(shown)}</time>")
+    return Markup(
+        f'<time datetime="{value.isoformat(timespec="seconds")}" title="{escape(absolute)}">{escape(shown)}</time>'
+    )
 
 
 # -- user text as markup ---------------------------------------------------------------------------
@@ -97,9 +98,13 @@ def safe_url(url: str) -> bool:
         return False
     host = parts.hostname or ""
     labels = host.split(".")
-    return (parts.scheme.lower() in ("http", "https") and "@" not in parts.netloc and len(labels) > 1
-            and all(_LABEL.match(label) and not label.startswith("xn--") for label in labels)
-            and labels[-1].isalpha())
+    return (
+        parts.scheme.lower() in ("http", "https")
+        and "@" not in parts.netloc
+        and len(labels) > 1
+        and all(_LABEL.match(label) and not label.startswith("xn--") for label in labels)
+        and labels[-1].isalpha()
+    )
 
 
 def _mentions(text: str) -> str:
@@ -115,9 +120,14 @@ def _mentions(text: str) -> str:
     for match in matches:
         username = known.get(username_key(match.group(1)))
         if username is not None:
-            out.append(str(escape(text[last:match.start()])))
-            out.append(str(Markup('<a href="{}" class="mention">@{}</a>').format(
-                url_for("users.user", username=username), match.group(1))))
+            out.append(str(escape(text[last : match.start()])))
+            out.append(
+                str(
+                    Markup('<a href="{}" class="mention">@{}</a>').format(
+                        url_for("users.user", username=username), match.group(1)
+                    )
+                )
+            )
             last = match.end()
     out.append(str(escape(text[last:])))
     return "".join(out)
@@ -132,10 +142,10 @@ def linkify(body: str) -> Markup:
         if match.start() < last:
             continue
         end = _url_end(body, match.end())
-        url = body[match.start():end]
+        url = body[match.start() : end]
         if end == match.end() or not safe_url(url):
             continue
-        out.append(_mentions(body[last:match.start()]))
+        out.append(_mentions(body[last : match.start()]))
         out.append(str(Markup('<a href="{}" rel="{}">{}</a>').format(url, LINK_REL, url)))
         last = end
     out.append(_mentions(body[last:]))

@@ -86,8 +86,9 @@ def _partials(partial: str | None, oob: tuple[str, ...], status: int, context: d
     return body + CLEAR_ERRORS if status < 400 else body
 
 
-def render(page: str, partial: str, status: int = 200, oob: tuple[str, ...] = (), title: str | None = None,
-           **context) -> Response:
+def render(
+    page: str, partial: str, status: int = 200, oob: tuple[str, ...] = (), title: str | None = None, **context
+) -> Response:
     """Render the page, or only its partial for a plain htmx request, from the same context.
 
     `oob` names more partials that go with the fragment out-of-band (rendered with `oob=True`); the
@@ -109,8 +110,9 @@ def render(page: str, partial: str, status: int = 200, oob: tuple[str, ...] = ()
     return answer(body, status)
 
 
-def fragment(partial: str | None, status: int = 200, oob: tuple[str, ...] = (), title: str | None = None,
-             **context) -> Response:
+def fragment(
+    partial: str | None, status: int = 200, oob: tuple[str, ...] = (), title: str | None = None, **context
+) -> Response:
     """Only the partial (and the `oob` partials, rendered with `oob=True`), for what only htmx asks for.
 
     `partial=None` swaps nothing into the target (it empties it) and sends only the `oob` partials. `title`

@@ -85,11 +85,16 @@ def send_email(subject: str, recipient: str, text: str, html: str) -> None:
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         if config.get("ENV_NAME") == "production":
-            current_app.logger.warning("MAIL_SERVER is not set: an email to %s is not sent (subject: %s; its "
-                                       "text is not logged, it may hold a live link).", recipient, subject)
+            current_app.logger.warning(
+                "MAIL_SERVER is not set: an email to %s is not sent (subject: %s; its "
+                "text is not logged, it may hold a live link).",
+                recipient,
+                subject,
+            )
         else:
-            current_app.logger.warning("MAIL_SERVER is not set: this email to %s is not sent.\nSubject: %s\n\n%s",
-                                       recipient, subject, text)
+            current_app.logger.warning(
+                "MAIL_SERVER is not set: this email to %s is not sent.\nSubject: %s\n\n%s", recipient, subject, text
+            )
         return
     message = EmailMultiAlternatives(subject, text, config["MAIL_DEFAULT_SENDER"], [recipient])
     message.attach_alternative(html, "text/html")

@@ -43,6 +43,7 @@ def lock_user(user_id: int) -> bool:
 
 # -- counting ------------------------------------------------------------------------------------
 
+
 def total_unread(user_id: int) -> int:
     """Unread messages over all the user's conversations: one index range per conversation."""
     stmt = (
@@ -60,8 +61,7 @@ def total_unread(user_id: int) -> int:
         # Muted conversations count in their own row, not in the badge (SPEC S17).
         # Only conversations with something newer than the watermark are probed (last_message_id never
         # goes down, and is stored with every message in the message's own transaction).
-        .where(Member.user_id == user_id, Member.last_message_id > Member.last_read_message_id,
-               Member.muted.is_(False))
+        .where(Member.user_id == user_id, Member.last_message_id > Member.last_read_message_id, Member.muted.is_(False))
     )
     return db.session.scalar(stmt)
 
@@ -74,6 +74,7 @@ def _store_total(user_id: int) -> int:
 
 # -- the two operations that change a count -------------------------------------------------------
 
+
 def _insert_ignore(model, **values):
     """INSERT that does nothing when the row (by a unique key) already exists, on both databases."""
     dialect = db.session.get_bind().dialect.name
@@ -83,9 +84,7 @@ def _insert_ignore(model, **values):
 
 def _conversation_of(a: int, b: int) -> int:
     """The pair's conversation id, created with both memberships the first time (race-free)."""
-    existing = db.session.scalar(
-        sa.select(Member.conversation_id).where(Member.user_id == a, Member.other_id == b)
-    )
+    existing = db.session.scalar(sa.select(Member.conversation_id).where(Member.user_id == a, Member.other_id == b))
     if existing is not None:
         return existing
     low, high = ordered_pair(a, b)
@@ -105,15 +104,22 @@ class Refused(Exception):
 def bump(conversation_id: int) -> int:
     """The conversation's next version (what an open thread's poll compares with): one UPDATE ... RETURNING,
     which also holds the conversation's row until commit."""
-    stmt = (sa.update(Conversation).where(Conversation.id == conversation_id)
-            .values(version=Conversation.version + 1).returning(Conversation.version)
-            .execution_options(synchronize_session=False))
+    stmt = (
+        sa.update(Conversation)
+        .where(Conversation.id == conversation_id)
+        .values(version=Conversation.version + 1)
+        .returning(Conversation.version)
+        .execution_options(synchronize_session=False)
+    )
     return db.session.execute(stmt).scalar_one()
 
 
 def _muted(user_id: int, conversation_id: int) -> bool:
-    return bool(db.session.scalar(sa.select(Member.muted).where(
-        Member.conversation_id == conversation_id, Member.user_id == user_id)))
+    return bool(
+        db.session.scalar(
+            sa.select(Member.muted).where(Member.conversation_id == conversation_id, Member.user_id == user_id)
+        )
+    )
 
 
 def send(sender: User, recipient: User, body: str) -> Message:
@@ -198,6 +204,7 @@ def mark_read(user: User, member: Member, up_to: int, *, clear: bool = False) ->
 
 # -- per conversation and per message (SPEC S17) ------------------------------------------------------
 
+
 def _conversation_changed(user_id: int, member: Member) -> int:
     """Store the user's new total and announce it (unless nothing counts: muted) and the conversation's change."""
     count = _store_total(user_id)
@@ -209,9 +216,12 @@ def _conversation_changed(user_id: int, member: Member) -> int:
 def set_muted(user: User, member: Member, muted: bool) -> int:
     """Mute or unmute the member's conversation (its count leaves or rejoins the badge); commit, new total."""
     lock_user(user.id)
-    db.session.execute(sa.update(Member).where(Member.conversation_id == member.conversation_id,
-                                               Member.user_id == user.id)
-                       .values(muted=muted).execution_options(synchronize_session=False))
+    db.session.execute(
+        sa.update(Member)
+        .where(Member.conversation_id == member.conversation_id, Member.user_id == user.id)
+        .values(muted=muted)
+        .execution_options(synchronize_session=False)
+    )
     user.unread_count = _conversation_changed(user.id, member)
     db.session.commit()
     set_committed_value(member, "muted", muted)
@@ -222,13 +232,25 @@ def mark_unread(user: User, member: Member) -> int:
     """Mark the conversation unread: the watermark goes just below the newest message to the user (it
     counts 1); "Seen" stays as the other person saw it. Commit, new total. A no-op when nothing was received."""
     lock_user(user.id)
-    newest = db.session.scalar(sa.select(sa.func.max(Message.id)).where(
-        Message.conversation_id == member.conversation_id, Message.recipient_id == user.id,
-        Message.id > member.cleared_before_id, Message.unsent.is_(False)))
+    newest = db.session.scalar(
+        sa.select(sa.func.max(Message.id)).where(
+            Message.conversation_id == member.conversation_id,
+            Message.recipient_id == user.id,
+            Message.id > member.cleared_before_id,
+            Message.unsent.is_(False),
+        )
+    )
     if newest is not None:
-        db.session.execute(sa.update(Member).where(Member.conversation_id == member.conversation_id,
-                                                   Member.user_id == user.id, Member.last_read_message_id >= newest)
-                           .values(last_read_message_id=newest - 1).execution_options(synchronize_session=False))
+        db.session.execute(
+            sa.update(Member)
+            .where(
+                Member.conversation_id == member.conversation_id,
+                Member.user_id == user.id,
+                Member.last_read_message_id >= newest,
+            )
+            .values(last_read_message_id=newest - 1)
+            .execution_options(synchronize_session=False)
+        )
         user.unread_count = _conversation_changed(user.id, member)
     db.session.commit()
     return user.unread_count
@@ -239,8 +261,12 @@ def unsend(message: Message) -> None:
     unread it stops counting at once (badge, the conversation's count and the JSON feed, in this commit)."""
     lock_user(message.recipient_id)
     version = bump(message.conversation_id)
-    db.session.execute(sa.update(Message).where(Message.id == message.id)
-                       .values(unsent=True, body="", version=version).execution_options(synchronize_session=False))
+    db.session.execute(
+        sa.update(Message)
+        .where(Message.id == message.id)
+        .values(unsent=True, body="", version=version)
+        .execution_options(synchronize_session=False)
+    )
     db.session.execute(sa.delete(Reaction).where(Reaction.message_id == message.id))
     _store_total(message.recipient_id)
     publish(message.recipient_id, UNREAD, MESSAGE)
@@ -251,6 +277,7 @@ def unsend(message: Message) -> None:
 
 
 # -- activity: new followers and mentions (SPEC S14) ---------------------------------------------
+
 
 def total_activity(user_id: int) -> int:
     """The user's activity above their watermark (`user.activity_read_id`)."""
@@ -275,8 +302,12 @@ def add_activity(user_id: int, actor_id: int, kind: str, post_id: int = 0) -> bo
     """Store one event for `user_id` (under their lock, taken by the caller) unless that very event
     exists already; store their new total and announce it at commit. No commit. False when not new."""
     exists = db.session.scalar(
-        sa.select(Activity.id).where(Activity.user_id == user_id, Activity.kind == kind,
-                                     Activity.actor_id == actor_id, Activity.post_id == post_id)
+        sa.select(Activity.id).where(
+            Activity.user_id == user_id,
+            Activity.kind == kind,
+            Activity.actor_id == actor_id,
+            Activity.post_id == post_id,
+        )
     )
     if exists is not None:
         return False
@@ -312,6 +343,7 @@ def mark_activity_read(user: User, up_to: int) -> int:
 
 
 # -- reading the stored total -----------------------------------------------------------------------
+
 
 def _count(payload: str | None) -> int:
     return int(json.loads(payload)) if payload is not None else 0
@@ -356,46 +388,40 @@ _BADGE_STATE = (
 # The thread's poll: is the session valid, is there a message to me from `other` after the cursor, and
 # which version is the conversation at (edits, unsends, reactions and reads bump it)?
 _OTHER = sa.orm.aliased(User)
-_THREAD_STATE = (
-    sa.select(
-        User.session_token,
-        sa.select(Conversation.version)
-        .select_from(Member)
-        .join(_OTHER, _OTHER.id == Member.other_id)
-        .join(Conversation, Conversation.id == Member.conversation_id)
-        .where(Member.user_id == User.id, _OTHER.username_key == sa.bindparam("other_key"))
-        .scalar_subquery(),
-        sa.select(sa.func.max(Message.id))
-        .select_from(Member)
-        .join(_OTHER, _OTHER.id == Member.other_id)
-        .join(
-            Message,
-            sa.and_(
-                Message.conversation_id == Member.conversation_id,
-                Message.recipient_id == Member.user_id,
-                Message.id > sa.bindparam("after"),
-            ),
-        )
-        .where(Member.user_id == User.id, _OTHER.username_key == sa.bindparam("other_key"))
-        .scalar_subquery(),
+_THREAD_STATE = sa.select(
+    User.session_token,
+    sa.select(Conversation.version)
+    .select_from(Member)
+    .join(_OTHER, _OTHER.id == Member.other_id)
+    .join(Conversation, Conversation.id == Member.conversation_id)
+    .where(Member.user_id == User.id, _OTHER.username_key == sa.bindparam("other_key"))
+    .scalar_subquery(),
+    sa.select(sa.func.max(Message.id))
+    .select_from(Member)
+    .join(_OTHER, _OTHER.id == Member.other_id)
+    .join(
+        Message,
+        sa.and_(
+            Message.conversation_id == Member.conversation_id,
+            Message.recipient_id == Member.user_id,
+            Message.id > sa.bindparam("after"),
+        ),
     )
-    .where(User.id == sa.bindparam("user_id"))
-)
+    .where(Member.user_id == User.id, _OTHER.username_key == sa.bindparam("other_key"))
+    .scalar_subquery(),
+).where(User.id == sa.bindparam("user_id"))
 
 
 # The conversation list's poll: is the session valid, and the sum of its conversations' versions (every
 # change a row shows bumps its conversation's version, and versions only grow: an equal sum is no change).
-_LIST_STATE = (
-    sa.select(
-        User.session_token,
-        sa.select(sa.func.coalesce(sa.func.sum(Conversation.version), 0))
-        .select_from(Member)
-        .join(Conversation, Conversation.id == Member.conversation_id)
-        .where(Member.user_id == User.id)
-        .scalar_subquery(),
-    )
-    .where(User.id == sa.bindparam("user_id"))
-)
+_LIST_STATE = sa.select(
+    User.session_token,
+    sa.select(sa.func.coalesce(sa.func.sum(Conversation.version), 0))
+    .select_from(Member)
+    .join(Conversation, Conversation.id == Member.conversation_id)
+    .where(Member.user_id == User.id)
+    .scalar_subquery(),
+).where(User.id == sa.bindparam("user_id"))
 
 
 def _run_read_only(stmt, params) -> sa.Row | None:

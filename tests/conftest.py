@@ -36,7 +36,7 @@ def pg_url() -> str | None:
     """TEST_DATABASE_URL; under pytest-xdist, each worker's own database beside it (`<name>_gw0`, ...)."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url and url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if url and worker:
         url = databases.with_database(url, f"{databases.database_name(url)}_{worker}")
@@ -101,8 +101,11 @@ SERIAL_DIRS = ("load",)
 
 
 def pytest_addoption(parser):
-    parser.addoption("--part", choices=("parallel", "serial"),
-                     help="only the tests that may run beside others (parallel), or only the others (serial)")
+    parser.addoption(
+        "--part",
+        choices=("parallel", "serial"),
+        help="only the tests that may run beside others (parallel), or only the others (serial)",
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -163,7 +166,11 @@ def database_url(request, tmp_path):
     yield url
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        conn.execute(sa.text('TRUNCATE "user", post, followers, message, conversation, conversation_member, notification, rate_limit_hit, push_event, activity, block, message_reaction, message_hidden, reserved_name, recovery_code, email_preference, unread_email, data_export RESTART IDENTITY CASCADE'))
+        conn.execute(
+            sa.text(
+                'TRUNCATE "user", post, followers, message, conversation, conversation_member, notification, rate_limit_hit, push_event, activity, block, message_reaction, message_hidden, reserved_name, recovery_code, email_preference, unread_email, data_export RESTART IDENTITY CASCADE'
+            )
+        )
     engine.dispose()
 
 
@@ -281,8 +288,13 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def make_user(username: str, password: str = PASSWORD, email: str | None = None, about_me: str | None = None,
-              verified: bool = True) -> User:
+def make_user(
+    username: str,
+    password: str = PASSWORD,
+    email: str | None = None,
+    about_me: str | None = None,
+    verified: bool = True,
+) -> User:
     """A user as after registering and verifying the address (`verified=False`: not verified yet)."""
     user = User(email=email or f"{username.lower()}@example.com", about_me=about_me, email_verified=verified)
     user.set_username(username)

@@ -72,6 +72,7 @@ def submit(client, form: Tag, headers: dict | None = None, **fields):
 
 # --- The actor: a user at a browser, driving the app through the HTML's own links and forms -------------
 
+
 def _find_one(soup, selector: str) -> Tag:
     found = soup.select(selector)
     assert len(found) == 1, f"expected one {selector!r} on the page, found {len(found)}"
@@ -86,7 +87,7 @@ def _hx_target_id(element: Tag) -> str | None:
     if target.startswith("#"):
         return target[1:]
     if target.startswith("closest "):
-        selector = target[len("closest "):]
+        selector = target[len("closest ") :]
         for parent in [element, *element.parents]:
             if isinstance(parent, Tag) and parent.name != "[document]" and parent.css.match(selector):
                 return parent.get("id")
@@ -213,9 +214,12 @@ class Actor:
     def signs_in(self, password: str | None = None, remember: bool = False, next: str | None = None) -> Seen:
         """Sign in through the sign-in form."""
         login = self.opens("/auth/login" + (f"?next={quote(next, safe='')}" if next else ""))
-        return login.submits("#login-form", username=self.username,
-                             password=self.password if password is None else password,
-                             remember_me="y" if remember else None)
+        return login.submits(
+            "#login-form",
+            username=self.username,
+            password=self.password if password is None else password,
+            remember_me="y" if remember else None,
+        )
 
     def signs_out(self) -> Seen:
         """Press "Sign out" in the navbar (a POST form)."""

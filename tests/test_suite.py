@@ -13,8 +13,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LINE = "skipped: 3 PostgreSQL tests (TEST_DATABASE_URL not set), 1 not today"
-CONFTEST = "from tests.conftest import (pytest_addoption, pytest_collection_modifyitems,  # noqa: F401\n" \
-           "    pytest_runtest_makereport, pytest_terminal_summary)\n"
+CONFTEST = (
+    "from tests.conftest import (pytest_addoption, pytest_collection_modifyitems,  # noqa: F401\n"
+    "    pytest_runtest_makereport, pytest_terminal_summary)\n"
+)
 TESTS = """
 import pytest
 from tests.conftest import require
@@ -36,11 +38,20 @@ pytestmark = pytest.mark.slow  # child pytest processes with workers of their ow
 def run_suite(tmp_path, *args, **env) -> subprocess.CompletedProcess:
     (tmp_path / "conftest.py").write_text(CONFTEST)
     (tmp_path / "test_needs.py").write_text(TESTS)
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("PYTEST_", "REQUIRE_")) and k not in ("TEST_DATABASE_URL", "SKIPS_FILE")}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTEST_", "REQUIRE_")) and k not in ("TEST_DATABASE_URL", "SKIPS_FILE")
+    }
     clean.update(PYTHONPATH=str(ROOT), **env)
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args, str(tmp_path)],
-                          cwd=tmp_path, env=clean, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args, str(tmp_path)],
+        cwd=tmp_path,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def summary_lines(out: str) -> list[str]:

@@ -24,7 +24,7 @@ def dark_rules(css: str) -> list[str]:
     for match in re.finditer(r"(?:(?<=[{}])|^)([^{}@]+)\{([^{}]*)\}", css):
         selectors = [s for s in match.group(1).split(",") if s.startswith(DARK)]
         if selectors:  # `.navbar-dark`, `.navbar[data-bs-theme=dark]`: a component's own, not the page's
-            rules.append(",".join(SYSTEM + s[len(DARK):] for s in selectors) + "{" + match.group(2) + "}")
+            rules.append(",".join(SYSTEM + s[len(DARK) :] for s in selectors) + "{" + match.group(2) + "}")
     return rules
 
 

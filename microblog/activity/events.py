@@ -24,8 +24,9 @@ def mention_recipients(author: User, body: str) -> list[int]:
     if not keys:
         return []
     blocked_by = sa.select(Block.blocker_id).where(Block.blocked_id == author.id)
-    stmt = sa.select(User.id).where(User.username_key.in_(keys), User.id != author.id, User.id.not_in(blocked_by),
-                                    User.deleted_at.is_(None))  # a deleted account is mentioned no more
+    stmt = sa.select(User.id).where(
+        User.username_key.in_(keys), User.id != author.id, User.id.not_in(blocked_by), User.deleted_at.is_(None)
+    )  # a deleted account is mentioned no more
     return list(db.session.scalars(stmt))
 
 
@@ -52,7 +53,13 @@ def _known_users(names: list[str]) -> dict[str, str]:
     cache = g.setdefault("mention_users", {})
     missing = [k for k in {username_key(n) for n in names} if k not in cache]
     if missing:
-        found = dict(db.session.execute(sa.select(User.username_key, User.username).where(User.username_key.in_(missing), User.deleted_at.is_(None))).all())
+        found = dict(
+            db.session.execute(
+                sa.select(User.username_key, User.username).where(
+                    User.username_key.in_(missing), User.deleted_at.is_(None)
+                )
+            ).all()
+        )
         for key in missing:
             cache[key] = found.get(key)
     return cache
@@ -78,11 +85,15 @@ def render_mentions(body: str) -> Markup:
         username = known.get(username_key(match.group(1)))
         if username is None:
             return str(escape(match.group(0)))
-        return str(Markup('<a href="{}" class="mention">@{}</a>').format(url_for("users.user", username=username), match.group(1)))
+        return str(
+            Markup('<a href="{}" class="mention">@{}</a>').format(
+                url_for("users.user", username=username), match.group(1)
+            )
+        )
 
     out, last = [], 0
     for match in MENTION_RE.finditer(body):
-        out.append(str(escape(body[last:match.start()])))
+        out.append(str(escape(body[last : match.start()])))
         out.append(link(match))
         last = match.end()
     out.append(str(escape(body[last:])))

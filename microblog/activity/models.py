@@ -67,6 +67,10 @@ def blocks(blocker_id: int, blocked_id: int) -> bool:
 
 def blocked_users(blocker_id: int) -> list[User]:
     """The people `blocker_id` blocks, by name."""
-    stmt = (sa.select(User).join(Block, Block.blocked_id == User.id)
-            .where(Block.blocker_id == blocker_id).order_by(User.username_key))
+    stmt = (
+        sa.select(User)
+        .join(Block, Block.blocked_id == User.id)
+        .where(Block.blocker_id == blocker_id)
+        .order_by(User.username_key)
+    )
     return list(db.session.scalars(stmt))

@@ -14,11 +14,13 @@ EVERYONE, FOLLOWING, NOBODY = "everyone", "following", "nobody"
 
 def relation(viewer_id: int, user_id: int) -> tuple[bool, bool, bool]:
     """(viewer blocks user, user blocks viewer, user follows viewer), in one statement."""
-    row = db.session.execute(sa.select(
-        sa.exists().where(Block.blocker_id == viewer_id, Block.blocked_id == user_id),
-        sa.exists().where(Block.blocker_id == user_id, Block.blocked_id == viewer_id),
-        sa.exists().where(followers.c.follower_id == user_id, followers.c.followed_id == viewer_id),
-    )).one()
+    row = db.session.execute(
+        sa.select(
+            sa.exists().where(Block.blocker_id == viewer_id, Block.blocked_id == user_id),
+            sa.exists().where(Block.blocker_id == user_id, Block.blocked_id == viewer_id),
+            sa.exists().where(followers.c.follower_id == user_id, followers.c.followed_id == viewer_id),
+        )
+    ).one()
     return bool(row[0]), bool(row[1]), bool(row[2])
 
 

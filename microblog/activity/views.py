@@ -43,8 +43,15 @@ def group(items: list[Activity]) -> list[Group]:
         if item.kind == FOLLOW and groups and groups[-1].kind == FOLLOW:
             groups[-1].actors.append(item.actor)
             continue
-        groups.append(Group(kind=item.kind, newest_id=item.id, actors=[item.actor], post=posts.get(item.post_id) if item.kind == MENTION else None,
-                            timestamp=item.timestamp))
+        groups.append(
+            Group(
+                kind=item.kind,
+                newest_id=item.id,
+                actors=[item.actor],
+                post=posts.get(item.post_id) if item.kind == MENTION else None,
+                timestamp=item.timestamp,
+            )
+        )
     return groups
 
 
@@ -58,16 +65,28 @@ def activity():
     if page.items:
         mark_activity_read(user, page.items[0].id)
     # A fragment (htmx paging) carries the navbar's activity badge out-of-band: it may just have dropped.
-    return render("activity/activity.html", "partials/activity/list.html", oob=("partials/activity/badge.html",),
-                  groups=group(page.items), activities=page, endpoint="activity.activity", endpoint_args={},
-                  count=user.activity_count)
+    return render(
+        "activity/activity.html",
+        "partials/activity/list.html",
+        oob=("partials/activity/badge.html",),
+        groups=group(page.items),
+        activities=page,
+        endpoint="activity.activity",
+        endpoint_args={},
+        count=user.activity_count,
+    )
 
 
 def _block_answer(user, message: str):
     """The block control swapped in place (htmx), or the profile with a flash."""
-    return relation_answer(user, wants_fragment(), "partials/users/block.html",
-                           lambda: {"user": user, "i_block": blocks(current_user.id, user.id), "block_form": EmptyForm()},
-                           message, "success")
+    return relation_answer(
+        user,
+        wants_fragment(),
+        "partials/users/block.html",
+        lambda: {"user": user, "i_block": blocks(current_user.id, user.id), "block_form": EmptyForm()},
+        message,
+        "success",
+    )
 
 
 @bp.post("/block/<username>")

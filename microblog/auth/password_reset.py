@@ -78,16 +78,22 @@ def send_password_reset_email(email: str, user: User | None) -> None:
     """
     if user is None:
         context = {"register": public_url("auth.register")}
-        send_email(_("[Microblog] Password reset requested"), email,
-                   render_template("email/no_account.txt", **context),
-                   render_template("email/no_account.html", **context))
+        send_email(
+            _("[Microblog] Password reset requested"),
+            email,
+            render_template("email/no_account.txt", **context),
+            render_template("email/no_account.html", **context),
+        )
         return
     link = public_url("password_reset.reset_password", token=reset_token(user))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     context = {"user": user, "link": link, "minutes": minutes}
-    send_email(_("[Microblog] Reset your password"), user.email,
-               render_template("email/reset_password.txt", **context),
-               render_template("email/reset_password.html", **context))
+    send_email(
+        _("[Microblog] Reset your password"),
+        user.email,
+        render_template("email/reset_password.txt", **context),
+        render_template("email/reset_password.html", **context),
+    )
 
 
 def reset_limits(email: str, user: User | None) -> list[tuple[str, str, int, int]]:
@@ -98,8 +104,10 @@ def reset_limits(email: str, user: User | None) -> list[tuple[str, str, int, int
     account signed in before (its device cookie, microblog.auth.throttle) is counted on its own.
     """
     address = ratelimit.client_address()
-    limits = [("reset-address", address, *ratelimit.limit_of("RATELIMIT_RESET_PER_ADDRESS")),
-              ("reset-email", f"{email} {address}", *ratelimit.limit_of("RATELIMIT_RESET_PER_EMAIL"))]
+    limits = [
+        ("reset-address", address, *ratelimit.limit_of("RATELIMIT_RESET_PER_ADDRESS")),
+        ("reset-email", f"{email} {address}", *ratelimit.limit_of("RATELIMIT_RESET_PER_EMAIL")),
+    ]
     if (device := device_of(user)) is not None:
         limits.append(("reset-device", device, *ratelimit.limit_of("RATELIMIT_RESET_PER_EMAIL")))
     else:
@@ -118,15 +126,21 @@ def reset_password_request():
         user = db.session.scalar(sa.select(User).where(User.email == email))
         # Each hit is counted and checked in one statement: concurrent requests cannot pass the limit.
         if retry := max([ratelimit.hit(*limit) or 0 for limit in reset_limits(email, user)]):
-            return error_response(429, _("Too many password reset requests. Please try again later."),
-                                  {"Retry-After": str(retry)})
+            return error_response(
+                429, _("Too many password reset requests. Please try again later."), {"Retry-After": str(retry)}
+            )
         try:
             send_password_reset_email(email, user)
         except MailError:
             return error_response(503, _("We could not send the email just now. Please try again in a few minutes."))
-        flash(_("If an account uses this address, we have sent it an email with a link to reset the password. "
-                "The link works for %(minutes)d minutes.", minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60),
-              "info")
+        flash(
+            _(
+                "If an account uses this address, we have sent it an email with a link to reset the password. "
+                "The link works for %(minutes)d minutes.",
+                minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
+            ),
+            "info",
+        )
         return redirect_after_post(url_for("auth.login"))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/reset_password_request.html", form=form), status

@@ -33,21 +33,30 @@ PENDING_MAX_AGE = 5 * 60
 
 
 class CodeForm(FlaskForm):
-    code = StringField(_l("Code from your authenticator app, or a recovery code"),
-                       validators=[DataRequired(), Length(max=two_factor.CODE_MAX)])
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[DataRequired(), Length(max=two_factor.CODE_MAX)],
+    )
     submit = SubmitField(_l("Verify"))
 
 
 def begin(user: User, remember: bool, next_url: str | None) -> None:
     """Remember, in the session only, that `user` gave the right password (called by the sign-in view)."""
-    session[PENDING] = {"id": user.id, "token": user.session_token, "remember": bool(remember),
-                        "next": next_url, "at": int(time.time())}
+    session[PENDING] = {
+        "id": user.id,
+        "token": user.session_token,
+        "remember": bool(remember),
+        "next": next_url,
+        "at": int(time.time()),
+    }
 
 
 def code_limits(user_id: int) -> list[tuple[str, str, int, int]]:
     """The buckets a second-factor attempt counts against: the account and the address."""
-    return [("totp-account", str(user_id), *ratelimit.limit_of("RATELIMIT_TOTP_PER_ACCOUNT")),
-            ("totp-address", ratelimit.client_address(), *ratelimit.limit_of("RATELIMIT_TOTP_PER_ADDRESS"))]
+    return [
+        ("totp-account", str(user_id), *ratelimit.limit_of("RATELIMIT_TOTP_PER_ACCOUNT")),
+        ("totp-address", ratelimit.client_address(), *ratelimit.limit_of("RATELIMIT_TOTP_PER_ADDRESS")),
+    ]
 
 
 def _pending_user() -> User | None:
@@ -74,8 +83,9 @@ def login_code():
     if form.validate_on_submit():
         limits = code_limits(user.id)
         if retry := throttle.count_attempt(limits):
-            return error_response(429, _("Too many wrong codes. Please wait a few minutes and try again."),
-                                  {"Retry-After": str(retry)})
+            return error_response(
+                429, _("Too many wrong codes. Please wait a few minutes and try again."), {"Retry-After": str(retry)}
+            )
         begin_write()  # SQLite: the write lock before reading the last used step
         user = db.session.get(User, user.id)
         db.session.refresh(user)

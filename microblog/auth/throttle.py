@@ -104,8 +104,9 @@ def count_attempt(limits) -> int | None:
     other addresses went over the account's limit or other accounts over the address's; or when the
     address is over its hard cap.
     """
-    counted = {bucket: (*ratelimit.count_hit(bucket, key, per_seconds), limit)
-               for bucket, key, limit, per_seconds in limits}
+    counted = {
+        bucket: (*ratelimit.count_hit(bucket, key, per_seconds), limit) for bucket, key, limit, per_seconds in limits
+    }
     over = {bucket: retry for bucket, (count, retry, limit) in counted.items() if count > limit}
     if "login-pair" not in counted:
         return max(over.values(), default=None)

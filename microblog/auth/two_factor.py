@@ -39,7 +39,7 @@ def qr_data_uri(uri: str) -> str:
 
 
 def _clean(code: str | None) -> str:
-    return "".join((code or "")[:CODE_MAX * 2].split()).replace("-", "").lower()
+    return "".join((code or "")[: CODE_MAX * 2].split()).replace("-", "").lower()
 
 
 def matching_step(secret: str, code: str | None, after: int = 0, now: float | None = None) -> int | None:
@@ -68,7 +68,9 @@ def new_recovery_codes(user_id: int) -> list[str]:
 
 
 def recovery_codes_left(user_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(RecoveryCode).where(RecoveryCode.user_id == user_id))
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(RecoveryCode).where(RecoveryCode.user_id == user_id)
+    )
 
 
 def use_code(user: User, code: str | None) -> bool:
@@ -80,7 +82,9 @@ def use_code(user: User, code: str | None) -> bool:
     if step is not None:
         # Only ever up, and only if nobody used this step meanwhile: a replay racing us is refused.
         moved = db.session.execute(
-            sa.update(User).where(User.id == user.id, User.totp_last_step < step).values(totp_last_step=step)
+            sa.update(User)
+            .where(User.id == user.id, User.totp_last_step < step)
+            .values(totp_last_step=step)
             .execution_options(synchronize_session=False)
         )
         return moved.rowcount == 1

@@ -22,8 +22,10 @@ BANNER_DISMISSED = "verify_banner_dismissed"  # in the session: the banner stays
 
 
 def _invalid():
-    return error_response(400, _("This verification link is invalid, already used or expired. "
-                                 "You can ask for a new one in your settings."))
+    return error_response(
+        400,
+        _("This verification link is invalid, already used or expired. You can ask for a new one in your settings."),
+    )
 
 
 @bp.route("/verify_email/<token>", methods=["GET", "POST"])
@@ -60,8 +62,9 @@ def resend():
         return redirect_after_post(back)
     limit = ("verify-email", str(user.id), *ratelimit.limit_of("RATELIMIT_VERIFY_EMAIL_PER_USER"))
     if retry := ratelimit.hit(*limit):
-        return error_response(429, _("You asked for several links already. Please try again later."),
-                              {"Retry-After": str(retry)})
+        return error_response(
+            429, _("You asked for several links already. Please try again later."), {"Retry-After": str(retry)}
+        )
     try:
         addresses.send_verification(user, address)
     except MailError:

@@ -80,13 +80,19 @@ def register():
         else:
             login_user(user)
             _new_csrf_token()
-            flash(_("Welcome to Microblog! We have sent a link to %(email)s: open it to verify your address.",
-                    email=address), "success")
+            flash(
+                _(
+                    "Welcome to Microblog! We have sent a link to %(email)s: open it to verify your address.",
+                    email=address,
+                ),
+                "success",
+            )
             try:
                 send_verification(user, address)
             except MailError:
-                flash(_("We could not send the email just now. You can ask for a new link in your settings."),
-                      "warning")
+                flash(
+                    _("We could not send the email just now. You can ask for a new link in your settings."), "warning"
+                )
             return redirect_after_post(url_for("posts.index"))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status

@@ -31,7 +31,9 @@ def demo_data(force):
 @click.option("--users", default=10_000, show_default=True, type=click.IntRange(1))
 @click.option("--posts", default=200_000, show_default=True, type=click.IntRange(0))
 @click.option("--messages", default=1_000_000, show_default=True, type=click.IntRange(0))
-@click.option("--follows", default=FOLLOWS_PER_USER, show_default=True, type=click.IntRange(0), help="Follows per user.")
+@click.option(
+    "--follows", default=FOLLOWS_PER_USER, show_default=True, type=click.IntRange(0), help="Follows per user."
+)
 @click.option("--password", required=True, help="The password of every seeded user.")
 @click.option("--seed", "seed_value", default=21, show_default=True, help="Random seed.")
 @with_appcontext

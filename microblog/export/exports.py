@@ -50,15 +50,19 @@ def export_for_token(token: str) -> tuple[DataExport | None, str | None]:
 
 
 def latest(user_id: int) -> DataExport | None:
-    return db.session.scalar(sa.select(DataExport).where(DataExport.user_id == user_id)
-                             .order_by(DataExport.id.desc()).limit(1))
+    return db.session.scalar(
+        sa.select(DataExport).where(DataExport.user_id == user_id).order_by(DataExport.id.desc()).limit(1)
+    )
 
 
 def start(user: User) -> DataExport | None:
     """Record a new export for `user` under their lock and commit; None when one is under way already."""
     lock_user(user.id)
-    under_way = db.session.scalar(sa.select(DataExport.id).where(
-        DataExport.user_id == user.id, DataExport.state == PENDING, DataExport.created_at > utcnow() - STALE))
+    under_way = db.session.scalar(
+        sa.select(DataExport.id).where(
+            DataExport.user_id == user.id, DataExport.state == PENDING, DataExport.created_at > utcnow() - STALE
+        )
+    )
     if under_way is not None:
         db.session.rollback()
         return None
@@ -86,8 +90,9 @@ def run(export_id: int) -> str:
         raise
     db.session.rollback()  # the reads' transaction (a server-side cursor on PostgreSQL)
     lock_user(user.id)
-    db.session.execute(sa.update(DataExport).where(DataExport.id == export_id)
-                       .values(state=READY, finished_at=utcnow()))
+    db.session.execute(
+        sa.update(DataExport).where(DataExport.id == export_id).values(state=READY, finished_at=utcnow())
+    )
     add_activity(user.id, user.id, EXPORT, export_id)
     db.session.commit()
     _email(user, export)
@@ -101,9 +106,12 @@ def _email(user: User, export: DataExport) -> None:
     locale = preference(user.id).locale or "en"
     with current_app.test_request_context("/"), force_locale(locale):
         context = {"user": user, "link": link, "hours": LINK_MAX_AGE // 3600, "locale": locale}
-        message = Outgoing(_("[Microblog] Your data export is ready"), user.email,
-                           render_template("email/export_ready.txt", **context),
-                           render_template("email/export_ready.html", **context))
+        message = Outgoing(
+            _("[Microblog] Your data export is ready"),
+            user.email,
+            render_template("email/export_ready.txt", **context),
+            render_template("email/export_ready.html", **context),
+        )
     try:
         message.send()
     except MailError as error:  # the app's activity item says it too; the file stays for 24 h
@@ -113,8 +121,11 @@ def _email(user: User, export: DataExport) -> None:
 def remove_expired(now=None) -> int:
     """Delete the files of exports older than their link (hourly job); returns how many."""
     now = now or utcnow()
-    old = db.session.scalars(sa.select(DataExport).where(DataExport.state == READY,
-                                                         DataExport.finished_at < now - timedelta(seconds=LINK_MAX_AGE)))
+    old = db.session.scalars(
+        sa.select(DataExport).where(
+            DataExport.state == READY, DataExport.finished_at < now - timedelta(seconds=LINK_MAX_AGE)
+        )
+    )
     count = 0
     for export in old:
         (export_dir() / export.filename).unlink(missing_ok=True)

@@ -60,5 +60,9 @@ def download(token):
     path = export_dir() / export.filename
     if export.state != READY or not path.is_file():
         abort(404, description=_("This export is no longer available. Start a new export."))
-    return send_file(path, mimetype="application/zip", as_attachment=True,
-                     download_name=f"microblog-{current_user.username}-{export.id}.zip")
+    return send_file(
+        path,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"microblog-{current_user.username}-{export.id}.zip",
+    )

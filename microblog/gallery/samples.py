@@ -23,28 +23,56 @@ SAMPLES_SUFFIX = ".samples.py"
 
 # -- objects the samples files build their contexts from (no database needed) ---------------------
 
+
 def user(username: str = "alice", id: int = 1, about_me: str | None = None) -> SimpleNamespace:
     return SimpleNamespace(id=id, username=username, about_me=about_me, display_name=username, is_deleted=False)
 
 
-def post(id: int = 1, author: SimpleNamespace | None = None, body: str = "Hello, world!",
-         minutes_ago: int = 5, language: str | None = None) -> SimpleNamespace:
+def post(
+    id: int = 1,
+    author: SimpleNamespace | None = None,
+    body: str = "Hello, world!",
+    minutes_ago: int = 5,
+    language: str | None = None,
+) -> SimpleNamespace:
     """A post (in `language` when given: one the reader does not read gets a Translate form)."""
-    return SimpleNamespace(id=id, author=author or user(), body=body, language=language,
-                           timestamp=utcnow() - timedelta(minutes=minutes_ago))
+    return SimpleNamespace(
+        id=id,
+        author=author or user(),
+        body=body,
+        language=language,
+        timestamp=utcnow() - timedelta(minutes=minutes_ago),
+    )
 
 
-def message(id: int, sender: SimpleNamespace, recipient: SimpleNamespace, body: str = "Hello!",
-            minutes_ago: int = 5) -> SimpleNamespace:
+def message(
+    id: int, sender: SimpleNamespace, recipient: SimpleNamespace, body: str = "Hello!", minutes_ago: int = 5
+) -> SimpleNamespace:
     """A private message in a conversation."""
-    return SimpleNamespace(id=id, sender_id=sender.id, recipient_id=recipient.id, author=sender, recipient=recipient,
-                           body=body, timestamp=utcnow() - timedelta(minutes=minutes_ago), edited_at=None, unsent=False)
+    return SimpleNamespace(
+        id=id,
+        sender_id=sender.id,
+        recipient_id=recipient.id,
+        author=sender,
+        recipient=recipient,
+        body=body,
+        timestamp=utcnow() - timedelta(minutes=minutes_ago),
+        edited_at=None,
+        unsent=False,
+    )
 
 
 def member(conversation_id: int, me: SimpleNamespace, other: SimpleNamespace) -> SimpleNamespace:
     """Your state in a conversation with `other`."""
-    return SimpleNamespace(conversation_id=conversation_id, user_id=me.id, other_id=other.id, last_read_message_id=0,
-                           cleared_before_id=0, last_message_id=0, muted=False)
+    return SimpleNamespace(
+        conversation_id=conversation_id,
+        user_id=me.id,
+        other_id=other.id,
+        last_read_message_id=0,
+        cleared_before_id=0,
+        last_message_id=0,
+        muted=False,
+    )
 
 
 def page(items: list, number: int = 1, has_next: bool = False) -> Page:
@@ -53,8 +81,10 @@ def page(items: list, number: int = 1, has_next: bool = False) -> Page:
 
 def flashes(*messages: tuple[str, str]) -> Callable:
     """A stand-in for `get_flashed_messages` that shows these (category, message) pairs."""
+
     def get_flashed_messages(with_categories: bool = False, category_filter=()):
         return list(messages) if with_categories else [message for _, message in messages]
+
     return get_flashed_messages
 
 
@@ -67,13 +97,14 @@ def with_errors(form, **errors: str):
 
 # -- finding the partials and their samples -----------------------------------------------------
 
+
 @dataclass
 class Entry:
-    name: str                      # "partials/messages/form.html", as templates include it
+    name: str  # "partials/messages/form.html", as templates include it
     template: Path
     samples_file: Path | None
     samples: list[tuple[str, dict]] = field(default_factory=list)
-    error: str | None = None       # why the samples could not be loaded
+    error: str | None = None  # why the samples could not be loaded
 
     @property
     def path(self) -> str:
@@ -115,8 +146,11 @@ def entries() -> list[Entry]:
     found = []
     for name in partial_names():
         path = samples_path(name)
-        entry = Entry(name=name, template=partials_root() / name.removeprefix("partials/"),
-                      samples_file=path if path.is_file() else None)
+        entry = Entry(
+            name=name,
+            template=partials_root() / name.removeprefix("partials/"),
+            samples_file=path if path.is_file() else None,
+        )
         if entry.samples_file is None:
             entry.error = f"no samples file: add {path.relative_to(partials_root().parent).as_posix()}"
         else:

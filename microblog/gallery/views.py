@@ -40,8 +40,9 @@ def render_entry(entry: Entry) -> list[dict]:
 def index():
     """The gallery page: every partial, every sample, in English and Spanish."""
     found = entries()
-    return render_template("gallery/index.html", title=None, entries=found,
-                           rendered={entry.name: render_entry(entry) for entry in found})
+    return render_template(
+        "gallery/index.html", title=None, entries=found, rendered={entry.name: render_entry(entry) for entry in found}
+    )
 
 
 @bp.get("/<path:name>")
@@ -50,5 +51,9 @@ def partial(name):
     found = [entry for entry in entries() if entry.path == name.removesuffix(".html")]
     if not found:
         abort(404)
-    return render_template("gallery/index.html", title=found[0].name, entries=found,
-                           rendered={entry.name: render_entry(entry) for entry in found})
+    return render_template(
+        "gallery/index.html",
+        title=found[0].name,
+        entries=found,
+        rendered={entry.name: render_entry(entry) for entry in found},
+    )

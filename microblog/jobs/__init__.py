@@ -27,8 +27,9 @@ def init_app(flask_app: Flask) -> None:
     embedded = os.environ.get("JOBS_EMBEDDED", "0" if flask_app.config["ENV_NAME"] == "production" else "1")
     flask_app.config.setdefault("JOBS_EMBEDDED", embedded.strip().lower() in {"1", "true", "yes", "on"})
     flask_app.config.setdefault("JOBS_DATABASE_URL", os.environ.get("JOBS_DATABASE_URL"))
-    huey.storage.configure(flask_app.config.get("JOBS_DATABASE_URL") or queue_url(
-        flask_app.config["SQLALCHEMY_DATABASE_URI"]))
+    huey.storage.configure(
+        flask_app.config.get("JOBS_DATABASE_URL") or queue_url(flask_app.config["SQLALCHEMY_DATABASE_URI"])
+    )
     from . import tasks  # noqa: F401 - declares the tasks on `huey`
 
     if flask_app.config.get("JOBS_EMBEDDED") and os.environ.get("WERKZEUG_RUN_MAIN") == "true":

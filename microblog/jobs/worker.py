@@ -18,8 +18,12 @@ import os
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description="Run the background-job workers.")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("JOB_WORKERS", "4")))
-    parser.add_argument("--max-delay", type=float, default=float(os.environ.get("JOBS_POLL_MAX_SECONDS", "5")),
-                        help="longest wait between two looks at an empty queue, seconds")
+    parser.add_argument(
+        "--max-delay",
+        type=float,
+        default=float(os.environ.get("JOBS_POLL_MAX_SECONDS", "5")),
+        help="longest wait between two looks at an empty queue, seconds",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
 
@@ -27,9 +31,15 @@ def main(argv=None) -> None:
     from . import huey
 
     create_app({"JOBS_EMBEDDED": False})
-    consumer = huey.create_consumer(workers=args.workers, worker_type="thread", periodic=True,
-                                    initial_delay=0.05, backoff=1.5, max_delay=args.max_delay,
-                                    graceful_signal="TERM")  # a service manager's stop lets jobs finish
+    consumer = huey.create_consumer(
+        workers=args.workers,
+        worker_type="thread",
+        periodic=True,
+        initial_delay=0.05,
+        backoff=1.5,
+        max_delay=args.max_delay,
+        graceful_signal="TERM",
+    )  # a service manager's stop lets jobs finish
     consumer.run()
 
 

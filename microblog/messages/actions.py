@@ -26,10 +26,14 @@ def message_in(member: Member | None, message_id: int) -> Message:
     message is reachable by its id)."""
     message = None
     if member is not None:
-        message = db.session.scalar(sa.select(Message).where(
-            Message.id == message_id, Message.conversation_id == member.conversation_id,
-            Message.id > member.cleared_before_id,
-            ~sa.exists().where(Hidden.user_id == member.user_id, Hidden.message_id == Message.id)))
+        message = db.session.scalar(
+            sa.select(Message).where(
+                Message.id == message_id,
+                Message.conversation_id == member.conversation_id,
+                Message.id > member.cleared_before_id,
+                ~sa.exists().where(Hidden.user_id == member.user_id, Hidden.message_id == Message.id),
+            )
+        )
     if message is None:
         abort(404, description=_("There is no such message in this conversation."))
     return message
@@ -37,8 +41,11 @@ def message_in(member: Member | None, message_id: int) -> Message:
 
 def editable(message: Message, user_id: int) -> bool:
     """Only the author edits, within EDIT_MINUTES of sending, and not once unsent."""
-    return (message.sender_id == user_id and not message.unsent
-            and utcnow() - message.timestamp <= timedelta(minutes=EDIT_MINUTES))
+    return (
+        message.sender_id == user_id
+        and not message.unsent
+        and utcnow() - message.timestamp <= timedelta(minutes=EDIT_MINUTES)
+    )
 
 
 def _write(message: Message) -> int:
@@ -59,8 +66,12 @@ def edit(message: Message, user_id: int, body: str) -> None:
     version = _write(message)
     if not editable(message, user_id):
         db.session.rollback()
-        abort(403, description=_("A message can only be edited by its author within %(minutes)d minutes.",
-                                 minutes=EDIT_MINUTES))
+        abort(
+            403,
+            description=_(
+                "A message can only be edited by its author within %(minutes)d minutes.", minutes=EDIT_MINUTES
+            ),
+        )
     message.body, message.edited_at, message.version = body, utcnow(), version
     _announce(message)
     db.session.commit()
@@ -102,7 +113,8 @@ def reactions_of(message_ids, user_id: int) -> dict[int, list[tuple[str, int, bo
         rows = db.session.execute(
             sa.select(Reaction.message_id, Reaction.name, sa.func.count(), mine)
             .where(Reaction.message_id.in_(list(message_ids)))
-            .group_by(Reaction.message_id, Reaction.name))
+            .group_by(Reaction.message_id, Reaction.name)
+        )
         for message_id, name, count, is_mine in rows:
             found[message_id][name] = (count, bool(is_mine))
     return {mid: [(n, *names[n]) for n in REACTIONS if n in names] for mid, names in found.items()}
@@ -111,12 +123,18 @@ def reactions_of(message_ids, user_id: int) -> dict[int, list[tuple[str, int, bo
 def changed_since(member: Member, version: int, after: int, limit: int) -> list[Message]:
     """Messages of the conversation changed after `version` that the member sees and already has (id up to
     `after`, the newest shown): the thread's poll swaps them in place."""
-    stmt = (sa.select(Message)
-            .where(Message.conversation_id == member.conversation_id, Message.version > version,
-                   Message.id > member.cleared_before_id,
-                   sa.or_(Message.id <= after, Message.sender_id == member.user_id),
-                   ~sa.exists().where(Hidden.user_id == member.user_id, Hidden.message_id == Message.id))
-            .order_by(Message.id).limit(limit))
+    stmt = (
+        sa.select(Message)
+        .where(
+            Message.conversation_id == member.conversation_id,
+            Message.version > version,
+            Message.id > member.cleared_before_id,
+            sa.or_(Message.id <= after, Message.sender_id == member.user_id),
+            ~sa.exists().where(Hidden.user_id == member.user_id, Hidden.message_id == Message.id),
+        )
+        .order_by(Message.id)
+        .limit(limit)
+    )
     return list(db.session.scalars(stmt))
 
 
@@ -124,11 +142,16 @@ def seen(me, other, member: Member | None) -> tuple[int, object] | None:
     """(my newest message they have seen, when) for "Seen", or None: only when both send read receipts."""
     if member is None or not (me.read_receipts and other.read_receipts):
         return None
-    newest_mine = (sa.select(sa.func.max(Message.id))
-                   .where(Message.conversation_id == member.conversation_id, Message.sender_id == me.id,
-                          Message.unsent.is_(False)).scalar_subquery())
-    theirs = db.session.execute(sa.select(Member.seen_message_id, Member.seen_at, newest_mine).where(
-        Member.conversation_id == member.conversation_id, Member.user_id == other.id)).first()
+    newest_mine = (
+        sa.select(sa.func.max(Message.id))
+        .where(Message.conversation_id == member.conversation_id, Message.sender_id == me.id, Message.unsent.is_(False))
+        .scalar_subquery()
+    )
+    theirs = db.session.execute(
+        sa.select(Member.seen_message_id, Member.seen_at, newest_mine).where(
+            Member.conversation_id == member.conversation_id, Member.user_id == other.id
+        )
+    ).first()
     if theirs is None or theirs[2] is None or theirs[0] < theirs[2] or theirs[1] is None:
         return None
     return theirs[2], theirs[1]

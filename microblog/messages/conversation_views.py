@@ -70,8 +70,9 @@ def delete(username):
         mark_read(current_user, member, member.last_message_id, clear=True)
     # From a list row (htmx): the row goes away. From the thread's controls, or without htmx: to the list.
     if wants_fragment() and request.headers.get("HX-Target") != "delete-conversation-form":
-        return fragment(None, oob=("partials/notifications/badge.html",), count=current_user.unread_count,
-                        title=_("Messages"))  # the list's title: its rows carry the htmx delete form
+        return fragment(
+            None, oob=("partials/notifications/badge.html",), count=current_user.unread_count, title=_("Messages")
+        )  # the list's title: its rows carry the htmx delete form
     flash(_("The conversation with %(username)s was deleted for you.", username=other.username), "success")
     return redirect_after_post(url_for("messages.messages"))
 
@@ -90,8 +91,13 @@ def mute(username):
     set_muted(current_user, member, value == "1")
     if not wants_fragment():
         return redirect_after_post(url_for("messages.thread", username=other.username))
-    return fragment("partials/messages/controls.html", oob=("partials/notifications/badge.html",),
-                    other=other, member=member, count=current_user.unread_count)
+    return fragment(
+        "partials/messages/controls.html",
+        oob=("partials/notifications/badge.html",),
+        other=other,
+        member=member,
+        count=current_user.unread_count,
+    )
 
 
 @bp.post("/messages/<username>/unread")

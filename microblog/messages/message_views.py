@@ -26,8 +26,14 @@ def _answer(other, message, status: int = 200):
     """The message swapped in place (htmx), or 303 back to it in the thread."""
     if not wants_fragment():
         return redirect_after_post(url_for("messages.thread", username=other.username) + f"#message-{message.id}")
-    return fragment("partials/messages/message.html", status=status, message=message, me=current_user, other=other,
-                    reactions=actions.reactions_of([message.id], current_user.id))
+    return fragment(
+        "partials/messages/message.html",
+        status=status,
+        message=message,
+        me=current_user,
+        other=other,
+        reactions=actions.reactions_of([message.id], current_user.id),
+    )
 
 
 @bp.post("/messages/<username>/<int:message_id>/react")
@@ -70,12 +76,22 @@ def edit(username, message_id):
     if message.sender_id != current_user.id:
         abort(404, description=_("There is no such message in this conversation."))
     if not actions.editable(message, current_user.id):
-        abort(403, description=_("A message can only be edited by its author within %(minutes)d minutes.",
-                                 minutes=actions.EDIT_MINUTES))
+        abort(
+            403,
+            description=_(
+                "A message can only be edited by its author within %(minutes)d minutes.", minutes=actions.EDIT_MINUTES
+            ),
+        )
     form = EditForm(formdata=None, message=message.body) if request.method == "GET" else EditForm()
     if request.method == "POST":
         if form.validate_on_submit():
             actions.edit(message, current_user.id, form.message.data)
             return _answer(other, message)
-    return render("messages/edit.html", "partials/messages/edit.html", status=422 if form.is_submitted() else 200,
-                  form=form, message=message, other=other)
+    return render(
+        "messages/edit.html",
+        "partials/messages/edit.html",
+        status=422 if form.is_submitted() else 200,
+        form=form,
+        message=message,
+        other=other,
+    )

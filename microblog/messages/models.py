@@ -48,13 +48,16 @@ class Member(db.Model):
         # Whose conversation with whom: the thread page and its poll find it by the pair.
         sa.UniqueConstraint("user_id", "other_id", name="uq_conversation_member_pair"),
         # A user's conversations, newest activity first (the conversation list), covering its filter.
-        sa.Index("ix_conversation_member_user_id_last_message_id", "user_id", "last_message_id", "cleared_before_id",
-                 "conversation_id"),
+        sa.Index(
+            "ix_conversation_member_user_id_last_message_id",
+            "user_id",
+            "last_message_id",
+            "cleared_before_id",
+            "conversation_id",
+        ),
     )
 
-    conversation_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("conversation.id", ondelete="CASCADE"), primary_key=True
-    )
+    conversation_id: Mapped[int] = mapped_column(sa.ForeignKey("conversation.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     other_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     # Messages to this user with an id up to this one are read (a watermark by id, not by clock).
@@ -115,8 +118,9 @@ class Hidden(db.Model):
     __tablename__ = "message_hidden"
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
-    message_id: Mapped[int] = mapped_column(sa.ForeignKey("message.id", ondelete="CASCADE"), primary_key=True,
-                                            index=True)
+    message_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("message.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 def ordered_pair(a: int, b: int) -> tuple[int, int]:
@@ -127,8 +131,10 @@ def membership(user_id: int, other_id: int) -> Member | None:
     """`user_id`'s state in their conversation with `other_id`, or None when they never wrote; with the
     conversation's version as read in the same statement (`member.version`, for the thread's poll)."""
     row = db.session.execute(
-        sa.select(Member, Conversation.version).join(Conversation, Conversation.id == Member.conversation_id)
-        .where(Member.user_id == user_id, Member.other_id == other_id)).first()
+        sa.select(Member, Conversation.version)
+        .join(Conversation, Conversation.id == Member.conversation_id)
+        .where(Member.user_id == user_id, Member.other_id == other_id)
+    ).first()
     if row is None:
         return None
     row[0].version = row[1]
@@ -166,9 +172,13 @@ def _conversation_page() -> sa.Select:
         .subquery("page")
     )
     mine = sa.orm.aliased(Member)
-    state = (sa.select(sa.func.coalesce(sa.func.sum(Conversation.version), 0))
-             .select_from(mine).join(Conversation, Conversation.id == mine.conversation_id)
-             .where(mine.user_id == user_id).scalar_subquery())
+    state = (
+        sa.select(sa.func.coalesce(sa.func.sum(Conversation.version), 0))
+        .select_from(mine)
+        .join(Conversation, Conversation.id == mine.conversation_id)
+        .where(mine.user_id == user_id)
+        .scalar_subquery()
+    )
     return (
         sa.select(Member, User, Message, _unread_in(Member), state)
         .select_from(ids)

@@ -38,7 +38,7 @@ def preview(body: str, limit: int = PREVIEW_CHARS) -> str:
     if len(line) <= limit:
         return line
     cut = line[: limit - 1]
-    if " " in cut[limit // 2:]:
+    if " " in cut[limit // 2 :]:
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" ,.;:") + "…"
 
@@ -69,8 +69,13 @@ def messages():
         state = list_state(current_user.id, current_user.session_token) or 0
     if number > 1 and not rows:
         abort(404, description=_("There is no page %(page)d.", page=number))
-    return render("messages/inbox.html", "partials/messages/conversations.html", state=list_token(state),
-                  conversations=Page(items=rows, page=number, has_next=has_next), me=current_user)
+    return render(
+        "messages/inbox.html",
+        "partials/messages/conversations.html",
+        state=list_token(state),
+        conversations=Page(items=rows, page=number, has_next=has_next),
+        me=current_user,
+    )
 
 
 def _poll_unchanged(username: str) -> bool:
@@ -133,12 +138,27 @@ def _show(other, member, form, status=200):
     # Read with the membership, before the messages (or our own read's bump): a later change is polled.
     version = actions.conversation_version(member)
     preload_mentions(messages)
-    return render("messages/thread.html", partial, status=status, refused=refused, oob=("partials/notifications/badge.html",),
-                  title=_("Conversation with %(username)s", username=other.display_name),
-                  messages=messages, has_earlier=has_earlier, before=before, me=current_user, other=other,
-                  after=_cursor_after(messages, member), version=version, form=form, count=current_user.unread_count,
-                  reactions=actions.reactions_of([m.id for m in messages], current_user.id), member=member,
-                  seen=actions.seen(current_user, other, member), focus=True)
+    return render(
+        "messages/thread.html",
+        partial,
+        status=status,
+        refused=refused,
+        oob=("partials/notifications/badge.html",),
+        title=_("Conversation with %(username)s", username=other.display_name),
+        messages=messages,
+        has_earlier=has_earlier,
+        before=before,
+        me=current_user,
+        other=other,
+        after=_cursor_after(messages, member),
+        version=version,
+        form=form,
+        count=current_user.unread_count,
+        reactions=actions.reactions_of([m.id for m in messages], current_user.id),
+        member=member,
+        seen=actions.seen(current_user, other, member),
+        focus=True,
+    )
 
 
 def _poll(other, member):
@@ -147,7 +167,9 @@ def _poll(other, member):
     after, shown_version = cursor("after"), cursor("v")
     messages = received_after(member, after, POLL_BATCH) if member else []
     # A poller without `v` (an old page) asks only for new messages.
-    changed = actions.changed_since(member, shown_version, after, POLL_BATCH) if member and shown_version is not None else []
+    changed = (
+        actions.changed_since(member, shown_version, after, POLL_BATCH) if member and shown_version is not None else []
+    )
     if not messages and not changed and shown_version in (None, actions.conversation_version(member)):
         return nothing_new()
     if messages:
@@ -155,14 +177,25 @@ def _poll(other, member):
     version = actions.conversation_version(member)
     shown = messages + changed
     preload_mentions(shown)
-    return fragment("partials/messages/poller.html",
-                    oob=("partials/messages/appended.html", "partials/messages/changed.html",
-                         "partials/messages/seen.html", "partials/notifications/badge.html"),
-                    messages=messages, changed=changed, me=current_user, other=other,
-                    after=messages[-1].id if messages else after, version=version, count=current_user.unread_count,
-                    reactions=actions.reactions_of([m.id for m in shown], current_user.id),
-                    seen=actions.seen(current_user, other, member),
-                    title=_("Conversation with %(username)s", username=other.display_name))
+    return fragment(
+        "partials/messages/poller.html",
+        oob=(
+            "partials/messages/appended.html",
+            "partials/messages/changed.html",
+            "partials/messages/seen.html",
+            "partials/notifications/badge.html",
+        ),
+        messages=messages,
+        changed=changed,
+        me=current_user,
+        other=other,
+        after=messages[-1].id if messages else after,
+        version=version,
+        count=current_user.unread_count,
+        reactions=actions.reactions_of([m.id for m in shown], current_user.id),
+        seen=actions.seen(current_user, other, member),
+        title=_("Conversation with %(username)s", username=other.display_name),
+    )
 
 
 def _reply(other):
@@ -183,9 +216,16 @@ def _reply(other):
         if not wants_fragment():
             flash(_("Your message has been sent."), "success")
             return redirect_after_post(url_for("messages.thread", username=other.username))
-        return fragment("partials/messages/form.html", oob=("partials/messages/appended.html",),
-                        form=MessageForm(formdata=None), other=other, me=current_user, messages=[message], focus=True,
-                        reactions={})
+        return fragment(
+            "partials/messages/form.html",
+            oob=("partials/messages/appended.html",),
+            form=MessageForm(formdata=None),
+            other=other,
+            me=current_user,
+            messages=[message],
+            focus=True,
+            reactions={},
+        )
     status = 429 if retry else 422
     if wants_fragment():
         response = fragment("partials/messages/form.html", status=status, form=form, other=other, me=current_user)
@@ -204,4 +244,3 @@ def send_message(recipient):
     if request.method == "POST":
         return _reply(other)
     return _redirect(url_for("messages.thread", username=other.username), 302)
-

@@ -60,12 +60,17 @@ class Outgoing:
         """Hand it to the SMTP server (MAIL_TIMEOUT bounds every wait), or to the log without MAIL_SERVER."""
         config = current_app.config
         if not config.get("MAIL_SERVER"):
-            current_app.logger.warning("MAIL_SERVER is not set: this email to %s is not sent.\nSubject: %s\n%s\n\n%s",
-                                       self.to, self.subject,
-                                       "\n".join(f"{k}: {v}" for k, v in self.headers.items()), self.text)
+            current_app.logger.warning(
+                "MAIL_SERVER is not set: this email to %s is not sent.\nSubject: %s\n%s\n\n%s",
+                self.to,
+                self.subject,
+                "\n".join(f"{k}: {v}" for k, v in self.headers.items()),
+                self.text,
+            )
             return
-        message = EmailMultiAlternatives(self.subject, self.text, config["MAIL_DEFAULT_SENDER"], [self.to],
-                                         headers=self.headers)
+        message = EmailMultiAlternatives(
+            self.subject, self.text, config["MAIL_DEFAULT_SENDER"], [self.to], headers=self.headers
+        )
         message.attach_alternative(self.html, "text/html")
         try:
             message.send()
@@ -76,24 +81,36 @@ class Outgoing:
 def headers_for(email: UnreadEmail, user_id: int) -> dict:
     unsubscribe = public_url("email.unsubscribe", token=unsubscribe_token(user_id))
     domain = public_url("posts.index").split("/")[2].split(":")[0]
-    return {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Message-ID": f"<{email.key.replace(':', '.')}@{domain}>", "Auto-Submitted": "auto-generated"}
+    return {
+        "List-Unsubscribe": f"<{unsubscribe}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Message-ID": f"<{email.key.replace(':', '.')}@{domain}>",
+        "Auto-Submitted": "auto-generated",
+    }
 
 
 def compose(email: UnreadEmail) -> Outgoing | None:
     """The email for an owed burst, or None when it is no longer wanted: read or unsent since, the
     recipient active since, muted, emails turned off, or an address we may not write to."""
     user = db.session.get(User, email.user_id)
-    member = db.session.scalar(sa.select(Member).where(Member.user_id == email.user_id,
-                                                       Member.conversation_id == email.conversation_id))
+    member = db.session.scalar(
+        sa.select(Member).where(Member.user_id == email.user_id, Member.conversation_id == email.conversation_id)
+    )
     settings = preference(email.user_id)
-    if user is None or member is None or settings.unread != AT_ONCE or not email_hooks.may_email(user) or email_hooks.is_muted(member):
+    if (
+        user is None
+        or member is None
+        or settings.unread != AT_ONCE
+        or not email_hooks.may_email(user)
+        or email_hooks.is_muted(member)
+    ):
         return None
     floor = max(member.last_read_message_id, member.cleared_before_id, email.first_message_id - 1)
     new = db.session.execute(
-        sa.select(sa.func.count(), sa.func.min(Message.id), sa.func.max(Message.id))
-        .where(Message.conversation_id == member.conversation_id, Message.recipient_id == user.id,
-               Message.id > floor)).one()
+        sa.select(sa.func.count(), sa.func.min(Message.id), sa.func.max(Message.id)).where(
+            Message.conversation_id == member.conversation_id, Message.recipient_id == user.id, Message.id > floor
+        )
+    ).one()
     count, first_id, last_id = new
     if not count:
         return None
@@ -102,12 +119,28 @@ def compose(email: UnreadEmail) -> Outgoing | None:
         return None
     sender = db.session.get(User, member.other_id)
     headers = headers_for(email, user.id)
-    context = {"user": user, "sender": sender, "count": count, "preview": preview(first.body),
-               "link": public_url("messages.thread", username=sender.username),
-               "settings": public_url("email.settings"), "unsubscribe": headers["List-Unsubscribe"][1:-1]}
+    context = {
+        "user": user,
+        "sender": sender,
+        "count": count,
+        "preview": preview(first.body),
+        "link": public_url("messages.thread", username=sender.username),
+        "settings": public_url("email.settings"),
+        "unsubscribe": headers["List-Unsubscribe"][1:-1],
+    }
     # A job has no request: the templates get one of their own (no user in it), in the recipient's language.
     with current_app.test_request_context("/"), force_locale(settings.locale or "en"):
-        subject = ngettext("[Microblog] %(num)d new message from %(username)s",
-                           "[Microblog] %(num)d new messages from %(username)s", count, username=sender.username)
-        return Outgoing(subject, user.email, render_template("email/unread.txt", **context),
-                        render_template("email/unread.html", **context), headers, last_id)
+        subject = ngettext(
+            "[Microblog] %(num)d new message from %(username)s",
+            "[Microblog] %(num)d new messages from %(username)s",
+            count,
+            username=sender.username,
+        )
+        return Outgoing(
+            subject,
+            user.email,
+            render_template("email/unread.txt", **context),
+            render_template("email/unread.html", **context),
+            headers,
+            last_id,
+        )

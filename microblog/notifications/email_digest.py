@@ -22,13 +22,23 @@ DAY = timedelta(days=1)
 
 
 def _unread_since(since: datetime, user_id=None) -> sa.Select:
-    stmt = (sa.select(Member.user_id, Member.conversation_id, sa.func.count(), sa.func.min(Message.id),
-                      sa.func.max(Message.id))
-            .join(Message, sa.and_(Message.conversation_id == Member.conversation_id,
-                                   Message.recipient_id == Member.user_id, Message.id > Member.last_read_message_id,
-                                   Message.id > Member.cleared_before_id, Message.timestamp > since))
-            .where(Member.last_message_id > Member.last_read_message_id)
-            .group_by(Member.user_id, Member.conversation_id))
+    stmt = (
+        sa.select(
+            Member.user_id, Member.conversation_id, sa.func.count(), sa.func.min(Message.id), sa.func.max(Message.id)
+        )
+        .join(
+            Message,
+            sa.and_(
+                Message.conversation_id == Member.conversation_id,
+                Message.recipient_id == Member.user_id,
+                Message.id > Member.last_read_message_id,
+                Message.id > Member.cleared_before_id,
+                Message.timestamp > since,
+            ),
+        )
+        .where(Member.last_message_id > Member.last_read_message_id)
+        .group_by(Member.user_id, Member.conversation_id)
+    )
     return stmt if user_id is None else stmt.where(Member.user_id == user_id)
 
 
@@ -40,12 +50,21 @@ def owe_digests(now: datetime, insert) -> None:
     daily = sa.select(EmailPreference.user_id).where(EmailPreference.unread == DAILY)
     per_user: dict[int, tuple[int, int]] = {}
     for user_id, _conversation, _count, first, last in db.session.execute(
-            _unread_since(now - DAY).where(Member.user_id.in_(daily))):
+        _unread_since(now - DAY).where(Member.user_id.in_(daily))
+    ):
         low, high = per_user.get(user_id, (first, last))
         per_user[user_id] = (min(low, first), max(high, last))
     for user_id, (first, last) in per_user.items():
-        insert(key=f"digest:{user_id}:{now.date().isoformat()}", user_id=user_id, conversation_id=None,
-               first_message_id=first, last_message_id=last, state="pending", due_at=now, attempts=0)
+        insert(
+            key=f"digest:{user_id}:{now.date().isoformat()}",
+            user_id=user_id,
+            conversation_id=None,
+            first_message_id=first,
+            last_message_id=last,
+            state="pending",
+            due_at=now,
+            attempts=0,
+        )
 
 
 def compose_digest(email: UnreadEmail, now: datetime) -> Outgoing | None:
@@ -60,16 +79,34 @@ def compose_digest(email: UnreadEmail, now: datetime) -> Outgoing | None:
         if first_id > email.last_message_id or email_hooks.is_muted(member):
             continue
         sender = db.session.get(User, member.other_id)
-        rows.append({"sender": sender, "count": count, "preview": preview(db.session.get(Message, first_id).body),
-                     "link": public_url("messages.thread", username=sender.username)})
+        rows.append(
+            {
+                "sender": sender,
+                "count": count,
+                "preview": preview(db.session.get(Message, first_id).body),
+                "link": public_url("messages.thread", username=sender.username),
+            }
+        )
     if not rows:
         return None
     total = sum(row["count"] for row in rows)
     headers = headers_for(email, user.id)
-    context = {"user": user, "rows": rows, "total": total, "settings": public_url("email.settings"),
-               "unsubscribe": headers["List-Unsubscribe"][1:-1]}
+    context = {
+        "user": user,
+        "rows": rows,
+        "total": total,
+        "settings": public_url("email.settings"),
+        "unsubscribe": headers["List-Unsubscribe"][1:-1],
+    }
     with current_app.test_request_context("/"), force_locale(settings.locale or "en"):
-        subject = ngettext("[Microblog] Your day: %(num)d unread message", "[Microblog] Your day: %(num)d unread messages",
-                           total)
-        return Outgoing(subject, user.email, render_template("email/digest.txt", **context),
-                        render_template("email/digest.html", **context), headers, email.last_message_id)
+        subject = ngettext(
+            "[Microblog] Your day: %(num)d unread message", "[Microblog] Your day: %(num)d unread messages", total
+        )
+        return Outgoing(
+            subject,
+            user.email,
+            render_template("email/digest.txt", **context),
+            render_template("email/digest.html", **context),
+            headers,
+            email.last_message_id,
+        )

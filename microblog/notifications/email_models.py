@@ -32,8 +32,10 @@ class UnreadEmail(db.Model):
     once; a worker claims it (`claimed_until`, a lease) before sending and marks it `sent` after."""
 
     __tablename__ = "unread_email"
-    __table_args__ = (sa.Index("ix_unread_email_state_due_at", "state", "due_at"),
-                      sa.Index("ix_unread_email_user_id_conversation_id", "user_id", "conversation_id"))
+    __table_args__ = (
+        sa.Index("ix_unread_email_state_due_at", "state", "due_at"),
+        sa.Index("ix_unread_email_user_id_conversation_id", "user_id", "conversation_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(80), unique=True)

@@ -25,14 +25,24 @@ from .email_models import AT_ONCE, DAILY, NEVER, EmailPreference
 bp = Blueprint("email", __name__, url_prefix="/email")
 log = logging.getLogger("microblog.email")
 
-DEFAULTS = {"UNREAD_EMAIL_MINUTES": 10, "UNREAD_EMAIL_RETRY_SECONDS": 60, "UNREAD_EMAIL_LEASE_SECONDS": 300,
-            "UNREAD_EMAIL_MAX_ATTEMPTS": 5, "UNREAD_EMAIL_DIGEST_HOUR": 8}
+DEFAULTS = {
+    "UNREAD_EMAIL_MINUTES": 10,
+    "UNREAD_EMAIL_RETRY_SECONDS": 60,
+    "UNREAD_EMAIL_LEASE_SECONDS": 300,
+    "UNREAD_EMAIL_MAX_ATTEMPTS": 5,
+    "UNREAD_EMAIL_DIGEST_HOUR": 8,
+}
 
 
 class EmailSettingsForm(FlaskForm):
-    unread = RadioField(_l("Email me about unread messages"), choices=[
-        SelectChoice(AT_ONCE, _l("At once (after a few minutes unread)")),
-        SelectChoice(DAILY, _l("Once a day, a digest")), SelectChoice(NEVER, _l("Never"))])
+    unread = RadioField(
+        _l("Email me about unread messages"),
+        choices=[
+            SelectChoice(AT_ONCE, _l("At once (after a few minutes unread)")),
+            SelectChoice(DAILY, _l("Once a day, a digest")),
+            SelectChoice(NEVER, _l("Never")),
+        ],
+    )
     submit = SubmitField(_l("Save"))
 
 
@@ -60,15 +70,21 @@ def settings():
     status = 422 if form.is_submitted() else 200
     if not form.is_submitted():
         form.unread.data = preference(current_user.id).unread
-    return render("notifications/email_settings.html", "partials/notifications/email_settings.html",
-                  status=status, form=form)
+    return render(
+        "notifications/email_settings.html", "partials/notifications/email_settings.html", status=status, form=form
+    )
 
 
 def _user_for(token: str) -> User:
     user_id = user_id_for(token)
     if user_id is None:
-        abort(400, description=_("This unsubscribe link is not valid. Use the one in your latest email, or "
-                                 "change your email settings after signing in."))
+        abort(
+            400,
+            description=_(
+                "This unsubscribe link is not valid. Use the one in your latest email, or "
+                "change your email settings after signing in."
+            ),
+        )
     user = db.session.get(User, user_id)
     if user is None:
         abort(404, description=_("This account no longer exists."))
@@ -85,10 +101,10 @@ def unsubscribe(token):
     user = _user_for(token)
     if request.method == "POST":
         store(user.id, unread=NEVER)
-        return render("notifications/unsubscribe.html", "partials/notifications/unsubscribe.html", done=True,
-                      token=token)
-    return render("notifications/unsubscribe.html", "partials/notifications/unsubscribe.html", done=False,
-                  token=token)
+        return render(
+            "notifications/unsubscribe.html", "partials/notifications/unsubscribe.html", done=True, token=token
+        )
+    return render("notifications/unsubscribe.html", "partials/notifications/unsubscribe.html", done=False, token=token)
 
 
 def _remember_locale(response):

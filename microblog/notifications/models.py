@@ -42,9 +42,7 @@ def add_notification(user_id: int, name: str, data: Any) -> Notification:
     that polls `?since=<last timestamp>` never skips one committed later (SPEC S11 item 4), even when
     app servers' clocks disagree.
     """
-    previous = db.session.scalar(
-        sa.select(sa.func.max(Notification.timestamp)).where(Notification.user_id == user_id)
-    )
+    previous = db.session.scalar(sa.select(sa.func.max(Notification.timestamp)).where(Notification.user_id == user_id))
     stamp = time.time()
     if previous is not None and stamp <= previous:
         stamp = previous + 1e-6

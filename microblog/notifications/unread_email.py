@@ -35,6 +35,7 @@ PENDING, SENT, DROPPED, FAILED = "pending", "sent", "dropped", "failed"
 
 # -- what is owed -------------------------------------------------------------------------------------
 
+
 def _greatest(*values):
     return (sa.func.greatest if db.session.get_bind().dialect.name == "postgresql" else sa.func.max)(*values)
 
@@ -47,20 +48,34 @@ def _insert_ignore(**values) -> bool:
 def due_bursts(now: datetime):
     """Rows (user_id, conversation_id, first id, last id) of bursts due at `now` and not yet owed."""
     minutes = current_app.config["UNREAD_EMAIL_MINUTES"]
-    emailed = (sa.select(sa.func.coalesce(sa.func.max(UnreadEmail.last_message_id), 0))
-               .where(UnreadEmail.user_id == Member.user_id, UnreadEmail.conversation_id == Member.conversation_id)
-               .scalar_subquery())
-    owed = sa.exists().where(UnreadEmail.user_id == Member.user_id, UnreadEmail.state == PENDING,
-                             UnreadEmail.conversation_id == Member.conversation_id)
+    emailed = (
+        sa.select(sa.func.coalesce(sa.func.max(UnreadEmail.last_message_id), 0))
+        .where(UnreadEmail.user_id == Member.user_id, UnreadEmail.conversation_id == Member.conversation_id)
+        .scalar_subquery()
+    )
+    owed = sa.exists().where(
+        UnreadEmail.user_id == Member.user_id,
+        UnreadEmail.state == PENDING,
+        UnreadEmail.conversation_id == Member.conversation_id,
+    )
     stmt = (
         sa.select(Member.user_id, Member.conversation_id, sa.func.min(Message.id), sa.func.max(Message.id))
         .join(User, User.id == Member.user_id)
-        .join(Message, sa.and_(Message.conversation_id == Member.conversation_id, Message.recipient_id == Member.user_id,
-                               Message.id > _greatest(Member.last_read_message_id, Member.cleared_before_id, emailed),
-                               Message.timestamp > User.last_seen))  # arrived while they were away
+        .join(
+            Message,
+            sa.and_(
+                Message.conversation_id == Member.conversation_id,
+                Message.recipient_id == Member.user_id,
+                Message.id > _greatest(Member.last_read_message_id, Member.cleared_before_id, emailed),
+                Message.timestamp > User.last_seen,
+            ),
+        )  # arrived while they were away
         .outerjoin(EmailPreference, EmailPreference.user_id == Member.user_id)
-        .where(Member.last_message_id > Member.last_read_message_id, ~owed,
-               sa.func.coalesce(EmailPreference.unread, AT_ONCE) == AT_ONCE)
+        .where(
+            Member.last_message_id > Member.last_read_message_id,
+            ~owed,
+            sa.func.coalesce(EmailPreference.unread, AT_ONCE) == AT_ONCE,
+        )
         .group_by(Member.user_id, Member.conversation_id)
         .having(sa.func.min(Message.timestamp) <= now - timedelta(minutes=minutes))
     )
@@ -72,14 +87,27 @@ def owe(now: datetime | None = None) -> list[int]:
     are due and unclaimed (new, released after a failure, or left by a worker that died)."""
     now = now or utcnow()
     for user_id, conversation_id, first, last in due_bursts(now):
-        _insert_ignore(key=f"burst:{user_id}:{conversation_id}:{first}", user_id=user_id,
-                       conversation_id=conversation_id, first_message_id=first, last_message_id=last,
-                       state=PENDING, due_at=now, attempts=0)
+        _insert_ignore(
+            key=f"burst:{user_id}:{conversation_id}:{first}",
+            user_id=user_id,
+            conversation_id=conversation_id,
+            first_message_id=first,
+            last_message_id=last,
+            state=PENDING,
+            due_at=now,
+            attempts=0,
+        )
     owe_digests(now, _insert_ignore)
     db.session.commit()
-    stmt = sa.select(UnreadEmail.id).where(
-        UnreadEmail.state == PENDING, UnreadEmail.due_at <= now,
-        sa.or_(UnreadEmail.claimed_until.is_(None), UnreadEmail.claimed_until < now)).order_by(UnreadEmail.id)
+    stmt = (
+        sa.select(UnreadEmail.id)
+        .where(
+            UnreadEmail.state == PENDING,
+            UnreadEmail.due_at <= now,
+            sa.or_(UnreadEmail.claimed_until.is_(None), UnreadEmail.claimed_until < now),
+        )
+        .order_by(UnreadEmail.id)
+    )
     ids = list(db.session.scalars(stmt))
     db.session.commit()
     return ids
@@ -87,21 +115,29 @@ def owe(now: datetime | None = None) -> list[int]:
 
 # -- sending one, once ----------------------------------------------------------------------------------
 
+
 def claim(email_id: int, now: datetime) -> bool:
     """Take the email for UNREAD_EMAIL_LEASE_SECONDS; False when sent, dropped or another worker has it."""
     lease = timedelta(seconds=current_app.config["UNREAD_EMAIL_LEASE_SECONDS"])
     result = db.session.execute(
         sa.update(UnreadEmail)
-        .where(UnreadEmail.id == email_id, UnreadEmail.state == PENDING,
-               sa.or_(UnreadEmail.claimed_until.is_(None), UnreadEmail.claimed_until < now))
-        .values(claimed_until=now + lease, attempts=UnreadEmail.attempts + 1))
+        .where(
+            UnreadEmail.id == email_id,
+            UnreadEmail.state == PENDING,
+            sa.or_(UnreadEmail.claimed_until.is_(None), UnreadEmail.claimed_until < now),
+        )
+        .values(claimed_until=now + lease, attempts=UnreadEmail.attempts + 1)
+    )
     db.session.commit()
     return result.rowcount == 1
 
 
 def finish(email_id: int, state: str, now: datetime, **values) -> None:
-    db.session.execute(sa.update(UnreadEmail).where(UnreadEmail.id == email_id)
-                       .values(state=state, sent_at=now if state == SENT else None, **values))
+    db.session.execute(
+        sa.update(UnreadEmail)
+        .where(UnreadEmail.id == email_id)
+        .values(state=state, sent_at=now if state == SENT else None, **values)
+    )
     db.session.commit()
 
 
@@ -110,8 +146,13 @@ def failed(email_id: int, now: datetime, error: Exception) -> bool:
     email = db.session.get(UnreadEmail, email_id)
     if email.attempts >= current_app.config["UNREAD_EMAIL_MAX_ATTEMPTS"]:
         finish(email_id, FAILED, now)
-        log.error("unread-message email %s to user %s: gave up after %d attempts (%s)", email.key, email.user_id,
-                  email.attempts, error)
+        log.error(
+            "unread-message email %s to user %s: gave up after %d attempts (%s)",
+            email.key,
+            email.user_id,
+            email.attempts,
+            error,
+        )
         return False
     retry_at = now + timedelta(seconds=current_app.config["UNREAD_EMAIL_RETRY_SECONDS"])
     db.session.execute(sa.update(UnreadEmail).where(UnreadEmail.id == email_id).values(claimed_until=retry_at))

@@ -59,8 +59,9 @@ def delete_post(post_id: int, user) -> None:
     """Delete `user`'s post and the mentions it made (their recipients' counts follow); commit."""
     begin_write()
     post = _own_post(post_id, user)
-    mentioned = list(db.session.scalars(
-        sa.select(Activity.user_id).where(Activity.kind == MENTION, Activity.post_id == post.id)))
+    mentioned = list(
+        db.session.scalars(sa.select(Activity.user_id).where(Activity.kind == MENTION, Activity.post_id == post.id))
+    )
     lock_users(mentioned)
     db.session.execute(sa.delete(Activity).where(Activity.kind == MENTION, Activity.post_id == post.id))
     db.session.delete(post)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-MIN_LETTERS = 12       # shorter texts are guessed at random: store no language
+MIN_LETTERS = 12  # shorter texts are guessed at random: store no language
 MIN_PROBABILITY = 0.90  # langdetect's confidence below which we store no language
 _lock = threading.Lock()
 

@@ -60,8 +60,10 @@ class Post(db.Model):
         (blocks hide both ways, as on Bluesky and Mastodon; README "Activity and privacy")."""
         from ..activity.models import Block  # noqa: PLC0415 - activity builds on posts
 
-        return sa.union(sa.select(Block.blocked_id).where(Block.blocker_id == viewer_id),
-                        sa.select(Block.blocker_id).where(Block.blocked_id == viewer_id))
+        return sa.union(
+            sa.select(Block.blocked_id).where(Block.blocker_id == viewer_id),
+            sa.select(Block.blocker_id).where(Block.blocked_id == viewer_id),
+        )
 
     @staticmethod
     def everyone(viewer: User | None = None) -> sa.Select:

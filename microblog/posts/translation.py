@@ -70,8 +70,12 @@ def post_json(url: str, payload: dict, seconds: float) -> tuple[int, bytes]:
     deadline = time.monotonic() + seconds
     watchdog.start()
     try:
-        conn.request("POST", parts.path + (f"?{parts.query}" if parts.query else ""), body=json.dumps(payload).encode(),
-                     headers={"Content-Type": "application/json", "Accept": "application/json"})
+        conn.request(
+            "POST",
+            parts.path + (f"?{parts.query}" if parts.query else ""),
+            body=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+        )
         answer = conn.getresponse()
         body = answer.read(MAX_ANSWER + 1)
     except (OSError, http.client.HTTPException) as error:
@@ -107,7 +111,9 @@ def translate(text: str, source: str, target: str) -> str:
         raise TranslationError(_("The translation service took too long to answer. Please try again later.")) from error
     except (OSError, ValueError, http.client.HTTPException) as error:  # unreachable, cut off, too big, not JSON
         current_app.logger.warning("translator failed: %r", error)
-        raise TranslationError(_("The translation service is not working right now. Please try again later.")) from error
+        raise TranslationError(
+            _("The translation service is not working right now. Please try again later.")
+        ) from error
     translated = data.get("translatedText") if isinstance(data, dict) else None
     if not isinstance(translated, str) or not translated.strip():
         raise TranslationError(_("The translation service gave no translation."))

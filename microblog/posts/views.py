@@ -39,7 +39,9 @@ def posting_limited(author_id: int, body: str) -> int | None:
     and mentions per author and mentioned name (a flood of posts cannot become a flood of notifications)."""
     limits = [("post", str(author_id), *ratelimit.limit_of("RATELIMIT_POSTS_PER_AUTHOR"))]
     mentions = ratelimit.limit_of("RATELIMIT_MENTIONS_PER_AUTHOR_AND_NAME")
-    limits += [("mention", f"{author_id} {username_key(name)}", *mentions) for name in mentioned_names(body)[:MAX_MENTIONS]]
+    limits += [
+        ("mention", f"{author_id} {username_key(name)}", *mentions) for name in mentioned_names(body)[:MAX_MENTIONS]
+    ]
     return max([ratelimit.hit(*limit) or 0 for limit in limits]) or None
 
 
@@ -55,8 +57,14 @@ def index():
     form = PostForm()
     if form.validate_on_submit():
         if retry := posting_limited(current_user.id, form.post.data):
-            return error_response(429, _("You are posting too fast, or mentioning the same people too often. "
-                                         "Please wait a few minutes and try again."), {"Retry-After": str(retry)})
+            return error_response(
+                429,
+                _(
+                    "You are posting too fast, or mentioning the same people too often. "
+                    "Please wait a few minutes and try again."
+                ),
+                {"Retry-After": str(retry)},
+            )
         post = create_post(current_user, form.post.data)  # and the mentions' activity
         flash(_("Your post is now live!"), "success")
         if wants_fragment():
@@ -68,8 +76,15 @@ def index():
         # The htmx form swaps itself with its errors (htmx is configured to swap 422).
         return fragment("partials/posts/form.html", status=422, form=form)
     page = paginate(Post.timeline(current_user), current_app.config["POSTS_PER_PAGE"])
-    return render("posts/index.html", "partials/posts/list.html", status=status, form=form, posts=page,
-                  endpoint="posts.index", endpoint_args={})
+    return render(
+        "posts/index.html",
+        "partials/posts/list.html",
+        status=status,
+        form=form,
+        posts=page,
+        endpoint="posts.index",
+        endpoint_args={},
+    )
 
 
 @bp.get("/explore")
@@ -77,8 +92,9 @@ def index():
 def explore():
     """Everyone's posts, newest first; the list alone for htmx paging."""
     page = paginate(Post.everyone(current_user), current_app.config["POSTS_PER_PAGE"])
-    return render("posts/explore.html", "partials/posts/list.html", posts=page,
-                  endpoint="posts.explore", endpoint_args={})
+    return render(
+        "posts/explore.html", "partials/posts/list.html", posts=page, endpoint="posts.explore", endpoint_args={}
+    )
 
 
 def post_id_or_404(raw: str) -> int:

@@ -56,7 +56,9 @@ class Push:
     @property
     def available(self) -> bool:
         """Push needs a database other processes can see: PostgreSQL, or an SQLite file."""
-        return self.url.get_backend_name() == "postgresql" or bool(self.url.database and self.url.database != ":memory:")
+        return self.url.get_backend_name() == "postgresql" or bool(
+            self.url.database and self.url.database != ":memory:"
+        )
 
     def ensure_started(self) -> None:
         # Started lazily, in the process that serves the stream (a fork does not carry threads over).

@@ -27,7 +27,7 @@ LISTENER_NAME = "microblog-push-listener"  # application_name: operators and fau
 
 
 def parse_payload(payload: str) -> tuple[int, tuple[str, ...]] | None:
-    """"<user id>:<event>[,<event>...]" -> (user id, known events); None for anything else."""
+    """ "<user id>:<event>[,<event>...]" -> (user id, known events); None for anything else."""
     user_id, _, names = payload.partition(":")
     if not user_id.isdigit() or len(user_id) > 18:
         return None
@@ -90,8 +90,16 @@ class PostgresListener(_Fanout):
     def serve(self) -> None:
         import psycopg
 
-        with psycopg.connect(self.conninfo, autocommit=True, application_name=LISTENER_NAME, connect_timeout=5,
-                             keepalives=1, keepalives_idle=10, keepalives_interval=5, keepalives_count=3) as conn:
+        with psycopg.connect(
+            self.conninfo,
+            autocommit=True,
+            application_name=LISTENER_NAME,
+            connect_timeout=5,
+            keepalives=1,
+            keepalives_idle=10,
+            keepalives_interval=5,
+            keepalives_count=3,
+        ) as conn:
             conn.execute(f"LISTEN {CHANNEL}")
             self.backend_pid = conn.info.backend_pid
             self._ready()
@@ -121,12 +129,14 @@ class SQLiteWatcher(_Fanout):
                 if now == version:
                     continue
                 version = now
-                rows = conn.execute("SELECT id, user_id, name FROM push_event WHERE id > ? ORDER BY id LIMIT ?",
-                                    (last, self.batch)).fetchall()
+                rows = conn.execute(
+                    "SELECT id, user_id, name FROM push_event WHERE id > ? ORDER BY id LIMIT ?", (last, self.batch)
+                ).fetchall()
                 if not rows and conn.execute("SELECT coalesce(max(id), 0) FROM push_event").fetchone()[0] < last:
                     last = 0  # the table was emptied: ids start again from 1
-                    rows = conn.execute("SELECT id, user_id, name FROM push_event ORDER BY id LIMIT ?",
-                                        (self.batch,)).fetchall()
+                    rows = conn.execute(
+                        "SELECT id, user_id, name FROM push_event ORDER BY id LIMIT ?", (self.batch,)
+                    ).fetchall()
                 if rows and rows[0][0] != last + 1:
                     # Rows we never read were pruned (or the table was emptied): tell everyone.
                     self.hub.deliver_all(RESYNC)

@@ -89,8 +89,11 @@ def events():
     push.ensure_started()
     sub = push.hub.subscribe(user_id, cfg["SSE_MAX_STREAMS_PER_USER"], cfg["SSE_MAX_STREAMS"])
     if sub is None:
-        return error_response(503, _("Too many live connections; the page keeps refreshing every few seconds."),
-                              headers={"Retry-After": str(cfg["SSE_RETRY_AFTER_SECONDS"])})
+        return error_response(
+            503,
+            _("Too many live connections; the page keeps refreshing every few seconds."),
+            headers={"Retry-After": str(cfg["SSE_RETRY_AFTER_SECONDS"])},
+        )
     # Hand back the connection that loaded the user first: on PostgreSQL badge_state() checks out its own
     # (autocommit), and a request that holds two pooled connections can starve the pool under a burst.
     db.session.remove()
@@ -104,7 +107,9 @@ def events():
         push.hub.unsubscribe(sub)
         return Response(CLOSE, mimetype="text/event-stream", headers=HEADERS)
     # Both navbar counts as the page showed them (activity: absent from older pages, then not compared).
-    unchanged = request.args.get("shown") == str(count[0]) and request.args.get("activity", str(count[1])) == str(count[1])
+    unchanged = request.args.get("shown") == str(count[0]) and request.args.get("activity", str(count[1])) == str(
+        count[1]
+    )
     state = STATE if not unchanged else (MESSAGE,)
     db.session.remove()  # a stream holds no database connection
     app = current_app._get_current_object()

@@ -22,11 +22,11 @@ from ..pagination import Page, page_number
 from ..posts.models import Post
 from ..users.models import User, username_key
 
-MAX_QUERY = 200   # characters of the query we look at; the rest is ignored
+MAX_QUERY = 200  # characters of the query we look at; the rest is ignored
 MAX_TERMS = 8
 MAX_TERM = 40
-RANKED = 200      # the newest matches that are ranked (and paged through): 20 pages of 10
-RECENT = 20_000   # PostgreSQL: posts walked newest first before the index is asked for older matches
+RANKED = 200  # the newest matches that are ranked (and paged through): 20 pages of 10
+RECENT = 20_000  # PostgreSQL: posts walked newest first before the index is asked for older matches
 # Letters and digits only: quotes, *, -, parentheses, NEAR/OR operators' punctuation never reach the engine.
 _WORD = re.compile(r"[^\W_]+")
 
@@ -42,17 +42,36 @@ SQLITE_DDL = [
     "INSERT INTO post_fts(rowid, body) VALUES (new.id, new.body); END",
     "INSERT INTO post_fts(post_fts) VALUES ('rebuild')",
 ]
-SQLITE_DROP = ["DROP TRIGGER IF EXISTS post_fts_update", "DROP TRIGGER IF EXISTS post_fts_delete",
-               "DROP TRIGGER IF EXISTS post_fts_insert", "DROP TABLE IF EXISTS post_fts"]
-PG_DDL = ["ALTER TABLE post ADD COLUMN search_vector tsvector "
-          "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, body)) STORED",
-          "CREATE INDEX ix_post_search_vector ON post USING gin (search_vector)"]
+SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS post_fts_update",
+    "DROP TRIGGER IF EXISTS post_fts_delete",
+    "DROP TRIGGER IF EXISTS post_fts_insert",
+    "DROP TABLE IF EXISTS post_fts",
+]
+PG_DDL = [
+    "ALTER TABLE post ADD COLUMN search_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, body)) STORED",
+    "CREATE INDEX ix_post_search_vector ON post USING gin (search_vector)",
+]
 # Objects of the index that the models do not declare (the schema comparison leaves them out).
-INDEX_OBJECTS = {"post_fts", "post_fts_data", "post_fts_idx", "post_fts_content", "post_fts_docsize",
-                 "post_fts_config", "ix_post_search_vector", "search_vector",
-                 # the messages' index (search/messages.py)
-                 "message_fts", "message_fts_data", "message_fts_idx", "message_fts_content", "message_fts_docsize",
-                 "message_fts_config", "ix_message_search_vector"}
+INDEX_OBJECTS = {
+    "post_fts",
+    "post_fts_data",
+    "post_fts_idx",
+    "post_fts_content",
+    "post_fts_docsize",
+    "post_fts_config",
+    "ix_post_search_vector",
+    "search_vector",
+    # the messages' index (search/messages.py)
+    "message_fts",
+    "message_fts_data",
+    "message_fts_idx",
+    "message_fts_content",
+    "message_fts_docsize",
+    "message_fts_config",
+    "ix_message_search_vector",
+}
 
 
 @sa.event.listens_for(Post.__table__, "after_create")
@@ -88,21 +107,21 @@ def _pg_tsquery(words: list[str]) -> str:
 # FTS5's `rank` is bm25; PostgreSQL's ts_rank is negated so that on both the best score sorts first.
 _RANKED_SQL = {
     "sqlite": "SELECT rowid AS id, rank AS score FROM (SELECT rowid, rank FROM post_fts WHERE post_fts MATCH :match "
-              "ORDER BY rowid DESC LIMIT :ranked) ORDER BY rank, rowid DESC LIMIT :limit OFFSET :offset",
+    "ORDER BY rowid DESC LIMIT :ranked) ORDER BY rank, rowid DESC LIMIT :limit OFFSET :offset",
     # PostgreSQL walks the newest RECENT posts newest first (cheap for common words, which fill the ranking
     # there); only when they hold too few matches does it ask the GIN index for older ones (`id + 0` keeps it
     # off the primary key's order), so a word that matches nothing costs an index lookup, not a walk over
     # every post (SPEC S22: 119 ms -> 14 ms on 200,000 posts).
     "postgresql": "WITH q AS (SELECT to_tsquery('simple'::regconfig, :match) AS q), "
-                  "floor AS (SELECT coalesce(max(id), 0) - {recent} AS id FROM post), "
-                  "recent AS (SELECT id, search_vector FROM post WHERE search_vector @@ (SELECT q FROM q) "
-                  "AND id > (SELECT id FROM floor) ORDER BY id DESC LIMIT :ranked), "
-                  "older AS (SELECT id, search_vector FROM post WHERE search_vector @@ (SELECT q FROM q) "
-                  "AND id + 0 <= (SELECT id FROM floor) AND (SELECT count(*) FROM recent) < :ranked "
-                  "ORDER BY id + 0 DESC LIMIT :ranked) "
-                  "SELECT id, -ts_rank(search_vector, (SELECT q FROM q)) AS score "
-                  "FROM (SELECT * FROM recent UNION ALL SELECT * FROM older ORDER BY id DESC LIMIT :ranked) AS newest "
-                  "ORDER BY score, id DESC LIMIT :limit OFFSET :offset",
+    "floor AS (SELECT coalesce(max(id), 0) - {recent} AS id FROM post), "
+    "recent AS (SELECT id, search_vector FROM post WHERE search_vector @@ (SELECT q FROM q) "
+    "AND id > (SELECT id FROM floor) ORDER BY id DESC LIMIT :ranked), "
+    "older AS (SELECT id, search_vector FROM post WHERE search_vector @@ (SELECT q FROM q) "
+    "AND id + 0 <= (SELECT id FROM floor) AND (SELECT count(*) FROM recent) < :ranked "
+    "ORDER BY id + 0 DESC LIMIT :ranked) "
+    "SELECT id, -ts_rank(search_vector, (SELECT q FROM q)) AS score "
+    "FROM (SELECT * FROM recent UNION ALL SELECT * FROM older ORDER BY id DESC LIMIT :ranked) AS newest "
+    "ORDER BY score, id DESC LIMIT :limit OFFSET :offset",
 }
 _MATCH = {"sqlite": _sqlite_match, "postgresql": _pg_tsquery}
 
@@ -116,9 +135,12 @@ def _statements(dialect: str) -> tuple[sa.TextualSelect, sa.Select]:
     """
     ranked = sa.text(_RANKED_SQL[dialect].replace("{recent}", str(RECENT))).columns(id=sa.Integer, score=sa.Float)
     newest = ranked.subquery("ranked")
-    posts = (sa.select(Post).join(newest, Post.id == newest.c.id)
-             .where(Post.user_id.not_in(Post.hidden_authors(sa.bindparam("viewer"))))  # blocks, both ways
-             .order_by(newest.c.score, Post.id.desc()))
+    posts = (
+        sa.select(Post)
+        .join(newest, Post.id == newest.c.id)
+        .where(Post.user_id.not_in(Post.hidden_authors(sa.bindparam("viewer"))))  # blocks, both ways
+        .order_by(newest.c.score, Post.id.desc())
+    )
     return ranked, posts
 
 
@@ -152,8 +174,12 @@ def search_posts(words: list[str], per_page: int, viewer_id: int = 0) -> Page:
 # results show, and loading whole users cost three times as much.
 _USERS = (
     sa.select(User.username)
-    .where(User.username_key >= sa.bindparam("low"), User.username_key < sa.bindparam("high"),
-           User.username_key.like(sa.bindparam("prefix"), escape="\\"), User.deleted_at.is_(None))
+    .where(
+        User.username_key >= sa.bindparam("low"),
+        User.username_key < sa.bindparam("high"),
+        User.username_key.like(sa.bindparam("prefix"), escape="\\"),
+        User.deleted_at.is_(None),
+    )
     .order_by(sa.func.length(User.username_key), User.username_key)
     .limit(sa.bindparam("limit"))
 )
@@ -181,7 +207,7 @@ def highlight(text: str, words: list[str]) -> Markup:
         return escape(text)
     out, last = [], 0
     for match in _highlighter(tuple(words)).finditer(text):
-        out.append(escape(text[last:match.start()]))
+        out.append(escape(text[last : match.start()]))
         out.append(Markup("<mark>%s</mark>") % match.group(0))
         last = match.end()
     out.append(escape(text[last:]))

@@ -31,11 +31,17 @@ SQLITE_DDL = [
     "INSERT INTO message_fts(message_fts, rowid, body) VALUES ('delete', old.id, old.body); "
     "INSERT INTO message_fts(rowid, body) VALUES (new.id, new.body); END",
 ]
-SQLITE_DROP = ["DROP TRIGGER IF EXISTS message_fts_update", "DROP TRIGGER IF EXISTS message_fts_delete",
-               "DROP TRIGGER IF EXISTS message_fts_insert", "DROP TABLE IF EXISTS message_fts"]
-PG_DDL = ["ALTER TABLE message ADD COLUMN search_vector tsvector "
-          "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, body)) STORED",
-          "CREATE INDEX ix_message_search_vector ON message USING gin (search_vector)"]
+SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS message_fts_update",
+    "DROP TRIGGER IF EXISTS message_fts_delete",
+    "DROP TRIGGER IF EXISTS message_fts_insert",
+    "DROP TABLE IF EXISTS message_fts",
+]
+PG_DDL = [
+    "ALTER TABLE message ADD COLUMN search_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, body)) STORED",
+    "CREATE INDEX ix_message_search_vector ON message USING gin (search_vector)",
+]
 RANKED = 200  # as for posts: only the newest matches of my conversations are ranked
 
 
@@ -62,7 +68,8 @@ def _statement(dialect: str) -> sa.Select:
         match = Message.id.in_(sa.select(matched.subquery().c.id))
     else:
         match = sa.literal_column("message.search_vector").op("@@")(
-            sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam("match")))
+            sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam("match"))
+        )
     hidden = sa.exists().where(Hidden.user_id == me, Hidden.message_id == Message.id)
     return (
         sa.select(Message, User)

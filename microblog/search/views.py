@@ -18,8 +18,10 @@ bp.add_app_template_global(engine.highlight, "highlight")
 def search_limited() -> int | None:
     """Seconds to wait when this search goes over the user's or the address's limit (SPEC S22), else None.
     Search as you type asks once per pause in typing, well under the limits."""
-    limits = [("search-user", str(current_user.id), *ratelimit.limit_of("RATELIMIT_SEARCH_PER_USER")),
-              ("search-address", ratelimit.client_address(), *ratelimit.limit_of("RATELIMIT_SEARCH_PER_ADDRESS"))]
+    limits = [
+        ("search-user", str(current_user.id), *ratelimit.limit_of("RATELIMIT_SEARCH_PER_USER")),
+        ("search-address", ratelimit.client_address(), *ratelimit.limit_of("RATELIMIT_SEARCH_PER_ADDRESS")),
+    ]
     return max([ratelimit.hit(*limit) or 0 for limit in limits]) or None
 
 
@@ -45,6 +47,17 @@ def search():
         users = engine.search_users(words) if words and posts.page == 1 else []
     # The tab's title follows the query: search as you type pushes the URL with each answer.
     title = _("Results for “%(query)s”", query=query) if words else _("Search")
-    return render("search/search.html", "partials/search/results.html", title=title, q=query, words=words,
-                  posts=posts, users=users, tab=tab, hits=hits, me=current_user, endpoint="search.search",
-                  endpoint_args={"q": query, "tab": tab} if tab == "messages" else {"q": query})
+    return render(
+        "search/search.html",
+        "partials/search/results.html",
+        title=title,
+        q=query,
+        words=words,
+        posts=posts,
+        users=users,
+        tab=tab,
+        hits=hits,
+        me=current_user,
+        endpoint="search.search",
+        endpoint_args={"q": query, "tab": tab} if tab == "messages" else {"q": query},
+    )

@@ -22,8 +22,14 @@ POSTS = {
     "carol": ["Trying out private messages.", "The badge updates by itself!", "¡Hola a todos!"],
     "dave": ["Just joined. Hi everyone."],
 }
-FOLLOWS = [("alice", "bob"), ("alice", "carol"), ("bob", "alice"), ("carol", "alice"), ("carol", "bob"),
-           ("dave", "alice")]
+FOLLOWS = [
+    ("alice", "bob"),
+    ("alice", "carol"),
+    ("bob", "alice"),
+    ("carol", "alice"),
+    ("carol", "bob"),
+    ("dave", "alice"),
+]
 MESSAGES = [
     ("bob", "alice", "Hi Alice, are you coming on Sunday?"),
     ("carol", "alice", "Did you see the new badge? It counts your unread messages."),
@@ -41,7 +47,9 @@ def load_demo_data() -> dict[str, User]:
     users: dict[str, User] = {}
     start = utcnow() - timedelta(hours=6)
     for name in DEMO_USERS:
-        user = User(email=f"{name}@example.com", email_verified=True, about_me=f"I am {name.capitalize()}, a demo user.")
+        user = User(
+            email=f"{name}@example.com", email_verified=True, about_me=f"I am {name.capitalize()}, a demo user."
+        )
         user.set_username(name)
         user.set_password(DEMO_PASSWORD)
         db.session.add(user)
@@ -49,7 +57,9 @@ def load_demo_data() -> dict[str, User]:
     db.session.flush()
     for i, (name, bodies) in enumerate(POSTS.items()):
         for j, body in enumerate(bodies):
-            db.session.add(Post(body=body, user_id=users[name].id, timestamp=start + timedelta(minutes=37 * i + 11 * j)))
+            db.session.add(
+                Post(body=body, user_id=users[name].id, timestamp=start + timedelta(minutes=37 * i + 11 * j))
+            )
     for follower, followed in FOLLOWS:
         users[follower].follow(users[followed])
     db.session.commit()

@@ -61,7 +61,7 @@ class Plan:
         """(follower, followed) of every follow."""
         n = self.follows_per_user
         for i in range(1, self.users + 1):
-            for followed in self.follows[(i - 1) * n:i * n]:
+            for followed in self.follows[(i - 1) * n : i * n]:
                 yield i, followed
 
 
@@ -136,5 +136,22 @@ def make_plan(users: int, posts: int, messages: int, follows: int = FOLLOWS_PER_
     for i in range(posts):
         post_body[i] = rng.randrange(len(bodies))
         post_author[i] = rng.randint(1, users)
-    return Plan(users, posts, messages, per_user, bodies, last_seen, follow_ids, post_body, post_author, senders,
-                recipients, message_conversation, conversations, last_message, watermark, unread, long_n)
+    return Plan(
+        users,
+        posts,
+        messages,
+        per_user,
+        bodies,
+        last_seen,
+        follow_ids,
+        post_body,
+        post_author,
+        senders,
+        recipients,
+        message_conversation,
+        conversations,
+        last_message,
+        watermark,
+        unread,
+        long_n,
+    )

@@ -65,12 +65,19 @@ class _Writer:
         if self.postgres:
             self.conn.exec_driver_sql(
                 f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-                f"COALESCE((SELECT MAX(id) FROM \"{table.name}\"), 0) + 1, false)"
+                f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
             )
 
 
-def seed(users: int, posts: int, messages: int, password: str, follows: int = FOLLOWS_PER_USER,
-         seed_value: int = 21, echo: Callable[[str], None] = lambda _msg: None) -> dict:
+def seed(
+    users: int,
+    posts: int,
+    messages: int,
+    password: str,
+    follows: int = FOLLOWS_PER_USER,
+    seed_value: int = 21,
+    echo: Callable[[str], None] = lambda _msg: None,
+) -> dict:
     """Plan the data and write it into the (empty) database of the current app; the counts and timings."""
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
@@ -83,10 +90,16 @@ def seed(users: int, posts: int, messages: int, password: str, follows: int = FO
     lap("plan")
     write(plan, password, lap)
     return {
-        "users": users, "follows": users * plan.follows_per_user, "posts": posts, "messages": messages,
-        "user1_messages": sum(1 for r in plan.recipients if r == 1), "user1_unread": plan.unread.get(1, 0),
-        "users_with_unread": len(plan.unread), "conversations": len(plan.conversations),
-        "long_conversation": plan.long_conversation, "seconds": round(time.perf_counter() - t0, 1),
+        "users": users,
+        "follows": users * plan.follows_per_user,
+        "posts": posts,
+        "messages": messages,
+        "user1_messages": sum(1 for r in plan.recipients if r == 1),
+        "user1_unread": plan.unread.get(1, 0),
+        "users_with_unread": len(plan.unread),
+        "conversations": len(plan.conversations),
+        "long_conversation": plan.long_conversation,
+        "seconds": round(time.perf_counter() - t0, 1),
         "timings": timings,
     }
 
@@ -114,12 +127,34 @@ def write(plan: Plan, password: str, lap: Callable[[str], None] = lambda _name: 
     with engine.begin() as conn:
         w = _Writer(conn)
         user_t = User.__table__
-        w.write(user_t, ("id", "username", "username_key", "email", "password_hash", "about_me", "last_seen",
-                         "session_token", "email_verified"), (  # established users: their addresses verified
-            (i, f"user{i}", f"user{i}", f"user{i}@example.com", pw_hash,
-             f"I am user {i}." if i % 3 == 0 else None, ts(plan.last_seen[i - 1]), secrets.token_urlsafe(16), True)
-            for i in range(1, users + 1)
-        ))
+        w.write(
+            user_t,
+            (
+                "id",
+                "username",
+                "username_key",
+                "email",
+                "password_hash",
+                "about_me",
+                "last_seen",
+                "session_token",
+                "email_verified",
+            ),
+            (  # established users: their addresses verified
+                (
+                    i,
+                    f"user{i}",
+                    f"user{i}",
+                    f"user{i}@example.com",
+                    pw_hash,
+                    f"I am user {i}." if i % 3 == 0 else None,
+                    ts(plan.last_seen[i - 1]),
+                    secrets.token_urlsafe(16),
+                    True,
+                )
+                for i in range(1, users + 1)
+            ),
+        )
         w.reset_sequence(user_t)
         lap("users")
 
@@ -127,42 +162,68 @@ def write(plan: Plan, password: str, lap: Callable[[str], None] = lambda _name: 
         lap("follows")
 
         # Each follow is a "new follower" event (SPEC S14), all of them already seen: counts stay 0.
-        conn.execute(sa.text("INSERT INTO activity (user_id, actor_id, kind, post_id, timestamp) "
-                             "SELECT followed_id, follower_id, 'follow', 0, :ts FROM followers")
-                     .bindparams(sa.bindparam("ts", type_=UTCDateTime)), {"ts": ts(0.5)})
+        conn.execute(
+            sa.text(
+                "INSERT INTO activity (user_id, actor_id, kind, post_id, timestamp) "
+                "SELECT followed_id, follower_id, 'follow', 0, :ts FROM followers"
+            ).bindparams(sa.bindparam("ts", type_=UTCDateTime)),
+            {"ts": ts(0.5)},
+        )
         conn.execute(sa.text('UPDATE "user" SET activity_read_id = (SELECT COALESCE(MAX(id), 0) FROM activity)'))
         lap("activity")
 
-        w.write(Post.__table__, ("id", "body", "timestamp", "user_id"), (
-            (i + 1, bodies[plan.post_body[i]], ts((i + 1) / (posts + 1)), plan.post_author[i]) for i in range(posts)
-        ))
+        w.write(
+            Post.__table__,
+            ("id", "body", "timestamp", "user_id"),
+            ((i + 1, bodies[plan.post_body[i]], ts((i + 1) / (posts + 1)), plan.post_author[i]) for i in range(posts)),
+        )
         w.reset_sequence(Post.__table__)
         lap("posts")
 
-        w.write(Conversation.__table__, ("id", "user_low_id", "user_high_id"), (
-            (cid, low, high) for (low, high), cid in plan.conversations.items()
-        ))
+        w.write(
+            Conversation.__table__,
+            ("id", "user_low_id", "user_high_id"),
+            ((cid, low, high) for (low, high), cid in plan.conversations.items()),
+        )
         w.reset_sequence(Conversation.__table__)
-        w.write(Member.__table__, ("conversation_id", "user_id", "other_id", "last_read_message_id",
-                                   "cleared_before_id", "last_message_id"), (
-            (cid, me, other, plan.watermark.get(me, 0), 0, plan.last_message[cid])
-            for (low, high), cid in plan.conversations.items() for me, other in ((low, high), (high, low))
-        ))
+        w.write(
+            Member.__table__,
+            ("conversation_id", "user_id", "other_id", "last_read_message_id", "cleared_before_id", "last_message_id"),
+            (
+                (cid, me, other, plan.watermark.get(me, 0), 0, plan.last_message[cid])
+                for (low, high), cid in plan.conversations.items()
+                for me, other in ((low, high), (high, low))
+            ),
+        )
         lap("conversations")
 
-        w.write(Message.__table__, ("id", "conversation_id", "sender_id", "recipient_id", "body", "timestamp"), (
-            (i + 1, plan.message_conversation[i], plan.senders[i], plan.recipients[i], bodies[i % len(bodies)],
-             ts((i + 1) / (messages + 1)))
-            for i in range(messages)
-        ))
+        w.write(
+            Message.__table__,
+            ("id", "conversation_id", "sender_id", "recipient_id", "body", "timestamp"),
+            (
+                (
+                    i + 1,
+                    plan.message_conversation[i],
+                    plan.senders[i],
+                    plan.recipients[i],
+                    bodies[i % len(bodies)],
+                    ts((i + 1) / (messages + 1)),
+                )
+                for i in range(messages)
+            ),
+        )
         w.reset_sequence(Message.__table__)
         lap("messages")
 
         stamp = time.time()
-        w.write(Notification.__table__, ("id", "name", "user_id", "timestamp", "payload_json"), (
-            (n, UNREAD_MESSAGE_COUNT, uid, stamp, json.dumps(count))
-            for n, (uid, count) in enumerate(sorted(plan.unread.items()), start=1)
-        ))
+        w.write(
+            Notification.__table__,
+            ("id", "name", "user_id", "timestamp", "payload_json"),
+            (
+                (n, UNREAD_MESSAGE_COUNT, uid, stamp, json.dumps(count))
+                for n, (uid, count) in enumerate(sorted(plan.unread.items()), start=1)
+            ),
+        )
         w.reset_sequence(Notification.__table__)
         lap("notifications")
 

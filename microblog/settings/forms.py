@@ -12,8 +12,10 @@ from ..auth.two_factor import CODE_MAX
 
 
 def _code_field(required: bool = True) -> StringField:
-    return StringField(_l("Code from your authenticator app, or a recovery code"),
-                       validators=[DataRequired() if required else Optional(), Length(max=CODE_MAX)])
+    return StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[DataRequired() if required else Optional(), Length(max=CODE_MAX)],
+    )
 
 
 class EnableTwoFactorForm(FlaskForm):

@@ -28,5 +28,13 @@ NAV = "partials/settings/nav.html"
 def render_section(section: str, status: int = 200, **context):
     """The settings page showing `section`, or for a plain htmx request its partial (plus the nav, oob)."""
     title = f"{LABELS[section]} · {_l('Settings')}"
-    return render("settings/section.html", f"partials/settings/{section}.html", status, oob=(NAV,),
-                  title=title, section=section, sections=SECTIONS, **context)
+    return render(
+        "settings/section.html",
+        f"partials/settings/{section}.html",
+        status,
+        oob=(NAV,),
+        title=title,
+        section=section,
+        sections=SECTIONS,
+        **context,
+    )

@@ -22,8 +22,9 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _too_many(retry: int):
-    return error_response(429, _("Too many wrong codes. Please wait a few minutes and try again."),
-                          {"Retry-After": str(retry)})
+    return error_response(
+        429, _("Too many wrong codes. Please wait a few minutes and try again."), {"Retry-After": str(retry)}
+    )
 
 
 def _section(status=200, **context):
@@ -36,8 +37,10 @@ def _section(status=200, **context):
     elif "codes" not in context:
         secret = session.get(SETUP_SECRET) or two_factor.new_secret()
         session[SETUP_SECRET] = secret
-        context["setup"] = {"secret": secret,
-                            "qr": two_factor.qr_data_uri(two_factor.provisioning_uri(user.username, secret))}
+        context["setup"] = {
+            "secret": secret,
+            "qr": two_factor.qr_data_uri(two_factor.provisioning_uri(user.username, secret)),
+        }
     response = render_section("two_factor", status, user=user, **context)
     response.headers.update(NO_STORE)  # the secret and the codes stay out of every cache
     return response
@@ -87,8 +90,9 @@ def _second_factor_ok(user: User, code: str | None):
 def _password_ok(user: User, password: str):
     limits = throttle.login_limits(user.username, user, per_account_only=True)
     if retry := throttle.count_attempt(limits):
-        return error_response(429, _("Too many failed sign-ins. Please wait a few minutes and try again."),
-                              {"Retry-After": str(retry)})
+        return error_response(
+            429, _("Too many failed sign-ins. Please wait a few minutes and try again."), {"Retry-After": str(retry)}
+        )
     if user.check_password(password):
         throttle.take_back(limits)
         return None

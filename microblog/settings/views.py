@@ -64,8 +64,14 @@ def privacy():
 
 
 def _account(email_form=None, status=200):
-    return render_section("account", status, user=current_user, email_form=email_form or EmailForm(formdata=None),
-                          password_form=ChangePasswordForm(formdata=None), resend_form=EmptyForm(formdata=None))
+    return render_section(
+        "account",
+        status,
+        user=current_user,
+        email_form=email_form or EmailForm(formdata=None),
+        password_form=ChangePasswordForm(formdata=None),
+        resend_form=EmptyForm(formdata=None),
+    )
 
 
 @bp.get("/account")
@@ -82,8 +88,9 @@ def change_email():
         return _account(form, 422)
     limits = throttle.login_limits(current_user.username, current_user, per_account_only=True)
     if retry := throttle.count_attempt(limits):  # a borrowed session cannot guess the password on
-        return error_response(429, _("Too many failed sign-ins. Please wait a few minutes and try again."),
-                              {"Retry-After": str(retry)})
+        return error_response(
+            429, _("Too many failed sign-ins. Please wait a few minutes and try again."), {"Retry-After": str(retry)}
+        )
     user = db.session.get(User, current_user.id)
     if not user.check_password(form.password.data):
         form.password.errors.append(_("Your current password is not correct."))
@@ -102,8 +109,13 @@ def change_email():
             addresses.tell_old_address(user, old, address)
     except MailError:
         return error_response(503, _("We could not send the email just now. Please try again in a few minutes."))
-    flash(_("We have sent a link to %(email)s: open it to verify the address. Until then your address stays "
-            "as it is.", email=address), "info")
+    flash(
+        _(
+            "We have sent a link to %(email)s: open it to verify the address. Until then your address stays as it is.",
+            email=address,
+        ),
+        "info",
+    )
     return redirect_after_post(url_for("settings.account"))
 
 

@@ -18,8 +18,9 @@ def save_profile(user_id: int, username: str, about_me: str | None) -> None:
     old_key, new_key = user.username_key, username_key(username)
     if new_key != old_key:
         # Taking back an old name of one's own frees its reservation; the name left behind is reserved.
-        db.session.execute(sa.delete(ReservedName).where(ReservedName.username_key == new_key,
-                                                         ReservedName.user_id == user_id))
+        db.session.execute(
+            sa.delete(ReservedName).where(ReservedName.username_key == new_key, ReservedName.user_id == user_id)
+        )
         db.session.add(ReservedName(username_key=old_key, user_id=user_id))
     user.set_username(username)
     user.about_me = about_me
@@ -28,6 +29,7 @@ def save_profile(user_id: int, username: str, about_me: str | None) -> None:
 
 def save_privacy(user_id: int, message_policy: str, read_receipts: bool) -> None:
     begin_write()
-    db.session.execute(sa.update(User).where(User.id == user_id)
-                       .values(message_policy=message_policy, read_receipts=read_receipts))
+    db.session.execute(
+        sa.update(User).where(User.id == user_id).values(message_policy=message_policy, read_receipts=read_receipts)
+    )
     db.session.commit()

@@ -26,9 +26,15 @@ THEMES = ("system", "light", "dark")
 
 
 class AppearanceForm(FlaskForm):
-    theme = RadioField(_l("Colours"), choices=[SelectChoice("system", _l("As on this device (light or dark)")),
-                                               SelectChoice("light", _l("Light")), SelectChoice("dark", _l("Dark"))],
-                       validators=[InputRequired(_l("Choose light, dark or as on this device."))])
+    theme = RadioField(
+        _l("Colours"),
+        choices=[
+            SelectChoice("system", _l("As on this device (light or dark)")),
+            SelectChoice("light", _l("Light")),
+            SelectChoice("dark", _l("Dark")),
+        ],
+        validators=[InputRequired(_l("Choose light, dark or as on this device."))],
+    )
     submit = SubmitField(_l("Save"))
 
 

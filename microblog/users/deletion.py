@@ -33,8 +33,9 @@ def delete_account(user_id: int) -> None:
     unread.lock_users(others | {user_id})
     db.session.execute(sa.delete(Activity).where(sa.or_(Activity.actor_id == user_id, Activity.user_id == user_id)))
     db.session.execute(sa.delete(Post).where(Post.user_id == user_id))
-    db.session.execute(sa.delete(followers).where(
-        sa.or_(followers.c.follower_id == user_id, followers.c.followed_id == user_id)))
+    db.session.execute(
+        sa.delete(followers).where(sa.or_(followers.c.follower_id == user_id, followers.c.followed_id == user_id))
+    )
     db.session.execute(sa.delete(Block).where(sa.or_(Block.blocker_id == user_id, Block.blocked_id == user_id)))
     db.session.execute(sa.delete(Notification).where(Notification.user_id == user_id))
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user_id))

@@ -54,35 +54,58 @@ def holder_of(address: str) -> User | None:
 
 def _notice(subject: str, address: str, lines: list[str], link: str | None = None) -> None:
     context = {"lines": lines, "link": link}
-    send_email(subject, address, render_template("email/notice.txt", **context),
-               render_template("email/notice.html", **context))
+    send_email(
+        subject,
+        address,
+        render_template("email/notice.txt", **context),
+        render_template("email/notice.html", **context),
+    )
 
 
 def send_verification(user: User, address: str) -> None:
     """The verification link for `address`; an address a verified account holds gets a notice instead."""
     holder = holder_of(address)
     if holder is not None and holder.id != user.id and holder.email_verified:
-        _notice(_("[Microblog] Your address was used to register"), address,
-                [_("Someone tried to use this address for a new Microblog account. It already belongs to "
-                   "your account, so nothing changed."),
-                 _("If it was you and you forgot your password, you can reset it here:")],
-                public_url("password_reset.reset_password_request"))
+        _notice(
+            _("[Microblog] Your address was used to register"),
+            address,
+            [
+                _(
+                    "Someone tried to use this address for a new Microblog account. It already belongs to "
+                    "your account, so nothing changed."
+                ),
+                _("If it was you and you forgot your password, you can reset it here:"),
+            ],
+            public_url("password_reset.reset_password_request"),
+        )
         return
     link = public_url("verification.verify_email", token=verify_token(user, address))
     hours = current_app.config["EMAIL_VERIFY_MAX_AGE"] // 3600
     context = {"user": user, "link": link, "hours": hours}
-    send_email(_("[Microblog] Verify your email address"), address,
-               render_template("email/verify_email.txt", **context),
-               render_template("email/verify_email.html", **context))
+    send_email(
+        _("[Microblog] Verify your email address"),
+        address,
+        render_template("email/verify_email.txt", **context),
+        render_template("email/verify_email.html", **context),
+    )
 
 
 def tell_old_address(user: User, old: str, new: str) -> None:
     """Tell the address on file that someone asked to change it."""
-    _notice(_("[Microblog] Your email address is being changed"), old,
-            [_("Someone signed in as %(username)s asked to change the account's email address to %(new)s. "
-               "It changes once the new address is verified.", username=user.username, new=new),
-             _("If it was not you, change your password now:")],
-            public_url("password_reset.reset_password_request"))
+    _notice(
+        _("[Microblog] Your email address is being changed"),
+        old,
+        [
+            _(
+                "Someone signed in as %(username)s asked to change the account's email address to %(new)s. "
+                "It changes once the new address is verified.",
+                username=user.username,
+                new=new,
+            ),
+            _("If it was not you, change your password now:"),
+        ],
+        public_url("password_reset.reset_password_request"),
+    )
 
 
 def request_change(user: User, address: str) -> None:

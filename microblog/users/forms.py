@@ -62,22 +62,27 @@ class ProfileForm(FlaskForm):
 
 
 class PrivacyForm(FlaskForm):
-    message_policy = RadioField(_l("Who may message you"), default="everyone",
-                                choices=[SelectChoice("everyone", _l("Everyone")),
-                                         SelectChoice("following", _l("People I follow")),
-                                         SelectChoice("nobody", _l("Nobody"))])
+    message_policy = RadioField(
+        _l("Who may message you"),
+        default="everyone",
+        choices=[
+            SelectChoice("everyone", _l("Everyone")),
+            SelectChoice("following", _l("People I follow")),
+            SelectChoice("nobody", _l("Nobody")),
+        ],
+    )
     read_receipts = BooleanField(_l("Send read receipts (people see when you have read their messages)"))
     submit = SubmitField(_l("Save"))
 
 
 class EmailForm(FlaskForm):
-    email = StringField(_l("New email address"),
-                        validators=[CleanText(EMAIL_MAX), Email(check_deliverability=False)])
+    email = StringField(_l("New email address"), validators=[CleanText(EMAIL_MAX), Email(check_deliverability=False)])
     password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=128)])
     submit = SubmitField(_l("Change email address"))
 
     def validate_email(self, field):
         field.data = field.data.lower()
         if len(field.data) > EMAIL_MAX:  # lower-casing can lengthen Unicode text
-            raise ValidationError(_l("Please use at most %(max)d characters (you used %(n)d).",
-                                     max=EMAIL_MAX, n=len(field.data)))
+            raise ValidationError(
+                _l("Please use at most %(max)d characters (you used %(n)d).", max=EMAIL_MAX, n=len(field.data))
+            )

@@ -51,7 +51,11 @@ def follow_context(user: User, in_card: bool = False) -> dict:
     if viewer_id is not None and viewer_id != user.id:
         rel = relation(viewer_id, user.id)
         # Blocks hide both ways (README "Activity and privacy"): no posts, about-me or follow button.
-        privacy = {"i_block": rel[0], "blocks_me": rel[1], "refused": None if in_card else refusal(current_user, user, rel)}
+        privacy = {
+            "i_block": rel[0],
+            "blocks_me": rel[1],
+            "refused": None if in_card else refusal(current_user, user, rel),
+        }
     return {
         **privacy,
         "user": user,
@@ -73,8 +77,14 @@ def user(username):
     if context.get("i_block") or context.get("blocks_me"):
         posts = posts.where(sa.false())  # blocks hide posts both ways
     page = paginate(posts, current_app.config["POSTS_PER_PAGE"])
-    return render("users/user.html", "partials/posts/list.html", posts=page,
-                  endpoint="users.user", endpoint_args={"username": user.username}, **context)
+    return render(
+        "users/user.html",
+        "partials/posts/list.html",
+        posts=page,
+        endpoint="users.user",
+        endpoint_args={"username": user.username},
+        **context,
+    )
 
 
 @bp.get("/user/<username>/popup")
@@ -99,6 +109,7 @@ def on_other_user(refuse_self):
     """For the POST views that change how you stand with another user (follow, unfollow, block, unblock):
     the view is called with the User named in the URL; 404 for a name nobody has, 400 (`refuse_self`,
     a lazy string) for yourself."""
+
     def decorate(view):
         @functools.wraps(view)
         def wrapper(username):
@@ -106,7 +117,9 @@ def on_other_user(refuse_self):
             if user.id == current_user.id:
                 abort(400, description=str(refuse_self))
             return view(user)
+
         return wrapper
+
     return decorate
 
 
@@ -123,8 +136,9 @@ def _follow_answer(user: User, message: str, category: str):
     """The follow controls for any htmx request; the profile with a flash otherwise."""
     # The form in a hover card says so: its answer has no ids (the profile may show the same controls).
     in_card = request.form.get("in_card") == "1"
-    return relation_answer(user, is_htmx(), "partials/users/follow.html", lambda: follow_context(user, in_card),
-                           message, category)
+    return relation_answer(
+        user, is_htmx(), "partials/users/follow.html", lambda: follow_context(user, in_card), message, category
+    )
 
 
 @bp.post("/follow/<username>")

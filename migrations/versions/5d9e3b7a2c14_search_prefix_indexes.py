@@ -10,12 +10,13 @@ search's time at 200,000 posts (bench/README.md). The FTS5 table is made again w
 and rebuilt from the posts (about 20% more index; a few seconds at 200,000 posts). PostgreSQL's
 `tsvector` index needs no change: a no-op there.
 """
+
 from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '5d9e3b7a2c14'
-down_revision = 'c4d8a1e6f203'
+revision = "5d9e3b7a2c14"
+down_revision = "c4d8a1e6f203"
 branch_labels = None
 depends_on = None
 
@@ -29,8 +30,12 @@ TRIGGERS = [
     "INSERT INTO post_fts(post_fts, rowid, body) VALUES ('delete', old.id, old.body); "
     "INSERT INTO post_fts(rowid, body) VALUES (new.id, new.body); END",
 ]
-DROP = ["DROP TRIGGER IF EXISTS post_fts_update", "DROP TRIGGER IF EXISTS post_fts_delete",
-        "DROP TRIGGER IF EXISTS post_fts_insert", "DROP TABLE IF EXISTS post_fts"]
+DROP = [
+    "DROP TRIGGER IF EXISTS post_fts_update",
+    "DROP TRIGGER IF EXISTS post_fts_delete",
+    "DROP TRIGGER IF EXISTS post_fts_insert",
+    "DROP TABLE IF EXISTS post_fts",
+]
 
 
 def _remake(prefixes: str) -> None:

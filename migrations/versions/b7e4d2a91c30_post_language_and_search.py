@@ -8,13 +8,14 @@ Existing posts are indexed here: FTS5's 'rebuild' reads every post; PostgreSQL c
 generated column `search_vector` for every row and builds its GIN index. New and changed posts stay
 indexed by triggers (SQLite) or by the generated column (PostgreSQL).
 """
+
 from alembic import op
 import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'b7e4d2a91c30'
-down_revision = '7b2e4c9d1a60'
+revision = "b7e4d2a91c30"
+down_revision = "7b2e4c9d1a60"
 branch_labels = None
 depends_on = None
 
@@ -31,11 +32,17 @@ SQLITE_UP = [
     "INSERT INTO post_fts(rowid, body) VALUES (new.id, new.body); END",
     "INSERT INTO post_fts(post_fts) VALUES ('rebuild')",
 ]
-SQLITE_DOWN = ["DROP TRIGGER IF EXISTS post_fts_update", "DROP TRIGGER IF EXISTS post_fts_delete",
-               "DROP TRIGGER IF EXISTS post_fts_insert", "DROP TABLE IF EXISTS post_fts"]
-PG_UP = ["ALTER TABLE post ADD COLUMN search_vector tsvector "
-         "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, body)) STORED",
-         "CREATE INDEX ix_post_search_vector ON post USING gin (search_vector)"]
+SQLITE_DOWN = [
+    "DROP TRIGGER IF EXISTS post_fts_update",
+    "DROP TRIGGER IF EXISTS post_fts_delete",
+    "DROP TRIGGER IF EXISTS post_fts_insert",
+    "DROP TABLE IF EXISTS post_fts",
+]
+PG_UP = [
+    "ALTER TABLE post ADD COLUMN search_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, body)) STORED",
+    "CREATE INDEX ix_post_search_vector ON post USING gin (search_vector)",
+]
 PG_DOWN = ["DROP INDEX IF EXISTS ix_post_search_vector", "ALTER TABLE post DROP COLUMN IF EXISTS search_vector"]
 
 
@@ -46,12 +53,12 @@ def _run(sqlite, postgresql):
 
 
 def upgrade():
-    with op.batch_alter_table('post', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('language', sa.String(length=8), nullable=True))
+    with op.batch_alter_table("post", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("language", sa.String(length=8), nullable=True))
     _run(SQLITE_UP, PG_UP)
 
 
 def downgrade():
     _run(SQLITE_DOWN, PG_DOWN)
-    with op.batch_alter_table('post', schema=None) as batch_op:
-        batch_op.drop_column('language')
+    with op.batch_alter_table("post", schema=None) as batch_op:
+        batch_op.drop_column("language")

@@ -1,4 +1,5 @@
 """Samples for the partials gallery: partials/activity/badge.html."""
+
 from flask_babel import gettext as _
 
 

@@ -1,4 +1,5 @@
 """Samples for the partials gallery: partials/export/status.html."""
+
 from types import SimpleNamespace
 
 from flask_babel import gettext as _

@@ -1,4 +1,5 @@
 """Samples for the partials gallery: partials/messages/poller.html."""
+
 from flask_babel import gettext as _
 
 from microblog.gallery import samples as s

@@ -1,4 +1,5 @@
 """Samples for the partials gallery: partials/notifications/badge.html."""
+
 from flask_babel import gettext as _
 
 

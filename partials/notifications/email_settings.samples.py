@@ -1,4 +1,5 @@
 """Samples for the partials gallery: partials/notifications/email_settings.html."""
+
 from flask_babel import gettext as _
 
 from microblog.notifications.email_views import EmailSettingsForm

@@ -1,4 +1,5 @@
 """Samples for the partials gallery: partials/posts/post.html."""
+
 from flask_babel import gettext as _
 
 from microblog.gallery import samples as s
@@ -12,8 +13,12 @@ def samples():
     return [
         (_("A post"), {"post": s.post(1, alice, "Hello, world!", 5)}),
         (_("A long unbroken word"), {"post": s.post(9, bob, "x" * 140, 60 * 24 * 40)}),
-        (_("A post with a hover card on its author and search words highlighted"),
-         {"post": s.post(10, bob, "Cats <3 cats", 3, language="en"),
-          "body_html": highlight("Cats <3 cats", ["cat"])}),
+        (
+            _("A post with a hover card on its author and search words highlighted"),
+            {
+                "post": s.post(10, bob, "Cats <3 cats", 3, language="en"),
+                "body_html": highlight("Cats <3 cats", ["cat"]),
+            },
+        ),
         (_("An edited post"), {"post": edited}),
     ]

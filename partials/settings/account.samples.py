@@ -1,4 +1,5 @@
 """Samples for the partials gallery: partials/settings/account.html."""
+
 from types import SimpleNamespace
 
 from flask_babel import gettext as _
@@ -10,12 +11,22 @@ from microblog.users.forms import EmailForm
 
 def samples():
     def forms():
-        return {"email_form": EmailForm(formdata=None), "password_form": ChangePasswordForm(formdata=None),
-                "resend_form": EmptyForm(formdata=None)}
+        return {
+            "email_form": EmailForm(formdata=None),
+            "password_form": ChangePasswordForm(formdata=None),
+            "resend_form": EmptyForm(formdata=None),
+        }
 
     def user(**state):
-        return SimpleNamespace(**{"email": "alice@example.com", "email_verified": True, "pending_email": None,
-                                  "has_address": True, **state})
+        return SimpleNamespace(
+            **{
+                "email": "alice@example.com",
+                "email_verified": True,
+                "pending_email": None,
+                "has_address": True,
+                **state,
+            }
+        )
 
     return [
         (_("A verified address"), {"user": user(), **forms()}),

@@ -1,4 +1,5 @@
 """Samples for the partials gallery: partials/settings/privacy.html."""
+
 from flask_babel import gettext as _
 
 from microblog.users.forms import PrivacyForm

@@ -1,4 +1,5 @@
 """Samples for the partials gallery: partials/users/block.html."""
+
 from flask_babel import gettext as _
 
 from microblog.forms import EmptyForm

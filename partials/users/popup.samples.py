@@ -1,4 +1,5 @@
 """Samples for the partials gallery: partials/users/popup.html."""
+
 from types import SimpleNamespace
 
 from flask_babel import gettext as _
@@ -19,6 +20,8 @@ def samples():
     return [
         (_("Someone you do not follow"), {**common, "user": bob, "n_followers": 12, "is_following": False}),
         (_("Someone you follow, no about me"), {**common, "user": quiet, "n_followers": 1, "is_following": True}),
-        (_("Someone who blocked you"), {**common, "user": bob, "n_followers": 12, "is_following": False,
-                                        "blocks_me": True}),
+        (
+            _("Someone who blocked you"),
+            {**common, "user": bob, "n_followers": 12, "is_following": False, "blocks_me": True},
+        ),
     ]

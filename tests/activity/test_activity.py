@@ -45,7 +45,10 @@ def test_idle_poll_is_204_and_a_change_answers_both_badges(app, client, auth, al
     auth.login("alice")
     badge = by_id(page(client.get("/index")), "message-count")
     assert json.loads(badge["hx-vals"]) == {"shown": "0", "activity": "0", "title": "Home"}
-    assert client.get("/notifications/badge", query_string={"shown": "0", "activity": "0"}, headers=POLL).status_code == 204
+    assert (
+        client.get("/notifications/badge", query_string={"shown": "0", "activity": "0"}, headers=POLL).status_code
+        == 204
+    )
     other = app.test_client()
     assert actor(other, "bob").signs_in().status == 303
     assert actor(other).opens("/user/alice").presses("Follow").status == 303
@@ -56,7 +59,10 @@ def test_idle_poll_is_204_and_a_change_answers_both_badges(app, client, auth, al
     oob = fragment(response, "#activity-count")
     assert oob["hx-swap-oob"] == "true"
     assert activity_badge(response) == "1 new activity"
-    assert client.get("/notifications/badge", query_string={"shown": "0", "activity": "1"}, headers=POLL).status_code == 204
+    assert (
+        client.get("/notifications/badge", query_string={"shown": "0", "activity": "1"}, headers=POLL).status_code
+        == 204
+    )
 
 
 def test_idle_poll_with_both_counts_is_one_query_no_write_no_template(app, client, auth, alice, bob, statements):
@@ -187,6 +193,7 @@ def test_concurrent_follows_and_mentions_against_one_user_count_exactly(app):
                 assert actor(client).opens("/user/target").presses("Follow").status == 303
                 assert actor(client).opens("/index").submits("#post-form", post=f"hey @target {i}").status == 303
                 assert actor(client).opens("/user/target").presses("Unfollow").status == 303
+
         return work
 
     run_all([fan(name) for name in names])

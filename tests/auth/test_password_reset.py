@@ -48,8 +48,11 @@ class Inbox:
 
 
 def parts(message) -> dict[str, str]:
-    return {p.get_content_type(): p.get_payload(decode=True).decode(p.get_content_charset())
-            for p in message.walk() if not p.is_multipart()}
+    return {
+        p.get_content_type(): p.get_payload(decode=True).decode(p.get_content_charset())
+        for p in message.walk()
+        if not p.is_multipart()
+    }
 
 
 def reset_link(message) -> str:
@@ -70,8 +73,13 @@ def smtp():
 
 @pytest.fixture
 def mail_app(database_url, smtp):
-    app = make_app(database_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_TIMEOUT=5,
-                   MAIL_DEFAULT_SENDER="Microblog <no-reply@example.com>")
+    app = make_app(
+        database_url,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=smtp.port,
+        MAIL_TIMEOUT=5,
+        MAIL_DEFAULT_SENDER="Microblog <no-reply@example.com>",
+    )
     with running(app):
         yield app
 
@@ -96,8 +104,12 @@ def asks_for_a_reset(client, address):
 
 def sets_a_new_password(client, link, **fields):
     """Open the emailed link and fill in its form (NEW_PASSWORD twice unless `fields` say otherwise)."""
-    return actor(client).opens(link).submits("#reset-password-form", **{"password": NEW_PASSWORD,
-                                                                       "password2": NEW_PASSWORD, **fields})
+    return (
+        actor(client)
+        .opens(link)
+        .submits("#reset-password-form", **{"password": NEW_PASSWORD, "password2": NEW_PASSWORD, **fields})
+    )
+
 
 def test_reset_through_the_email_link_then_sign_in_with_the_new_password(mail_client, smtp):
     response = request_reset(mail_client, "Alice@Example.com")
@@ -175,7 +187,9 @@ def test_unknown_address_gets_the_same_answer_and_an_email_without_a_link(mail_c
 def test_email_in_the_readers_language(mail_client, smtp):
     request_reset(mail_client, "alice@example.com", **{"Accept-Language": "es"})
     message = smtp.only()
-    assert "Restablece tu contraseña" in email.header.make_header(email.header.decode_header(message["Subject"])).__str__()
+    assert (
+        "Restablece tu contraseña" in email.header.make_header(email.header.decode_header(message["Subject"])).__str__()
+    )
     bodies = parts(message)
     assert "Para restablecer tu contraseña" in bodies["text/plain"]
     assert 'lang="es"' in bodies["text/html"]
@@ -221,10 +235,16 @@ def test_a_mail_server_that_never_answers_does_not_hang_the_request(database_url
         silent.close()
 
 
-@pytest.mark.parametrize("address, error", [
-    ("", "cannot be empty"), ("   ", "cannot be empty"), ("not-an-email", "Invalid email"),
-    ("a" * 10_000 + "@example.com", "at most 120"), ("alice\x00@example.com", "control characters"),
-])
+@pytest.mark.parametrize(
+    "address, error",
+    [
+        ("", "cannot be empty"),
+        ("   ", "cannot be empty"),
+        ("not-an-email", "Invalid email"),
+        ("a" * 10_000 + "@example.com", "at most 120"),
+        ("alice\x00@example.com", "control characters"),
+    ],
+)
 def test_bad_addresses_get_the_field_error_and_no_email(mail_client, smtp, address, error):
     response = asks_for_a_reset(mail_client, address)
     assert response.status_code == 422
@@ -247,11 +267,14 @@ def test_a_token_signed_with_another_key_is_refused(mail_app, mail_client, smtp)
     assert mail_client.get(link).status_code == 303
 
 
-@pytest.mark.parametrize("fields, field_id, error", [
-    ({"password": "short", "password2": "short"}, "password-error", "8"),
-    ({"password2": "different!"}, "password2-error", "do not match"),
-    ({"password": "", "password2": ""}, "password-error", "required"),
-])
+@pytest.mark.parametrize(
+    "fields, field_id, error",
+    [
+        ({"password": "short", "password2": "short"}, "password-error", "8"),
+        ({"password2": "different!"}, "password2-error", "do not match"),
+        ({"password": "", "password2": ""}, "password-error", "required"),
+    ],
+)
 def test_bad_new_passwords_keep_the_link_working(mail_client, smtp, fields, field_id, error):
     request_reset(mail_client, "alice@example.com")
     link = reset_link(smtp.only())
@@ -279,8 +302,9 @@ def _clear_hits():
 
 
 def test_requests_are_rate_limited_per_email_and_per_address(mail_app, mail_client, smtp):
-    mail_app.config.update(RATELIMIT_IN_TESTS=True, RATELIMIT_RESET_PER_EMAIL=(2, 3600),
-                           RATELIMIT_RESET_PER_ADDRESS=(6, 3600))
+    mail_app.config.update(
+        RATELIMIT_IN_TESTS=True, RATELIMIT_RESET_PER_EMAIL=(2, 3600), RATELIMIT_RESET_PER_ADDRESS=(6, 3600)
+    )
     _clear_hits()
     try:
         for address in ("alice@example.com", "nobody@example.com"):  # known or not: the same limits

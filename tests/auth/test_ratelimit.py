@@ -38,7 +38,12 @@ def test_failed_logins_slow_the_guessing_address_down_not_the_owner(rl_client, r
     assert "_user_id" not in (rl_client.get_cookie("session").value if rl_client.get_cookie("session") else "")
     # From another address the account is slowed down (a few tries each), not locked: the owner gets in.
     elsewhere = rl_app.test_client()
-    assert [_login(elsewhere, "alice", "wrong", address="10.0.0.3").status_code for _ in range(4)] == [422, 422, 422, 429]
+    assert [_login(elsewhere, "alice", "wrong", address="10.0.0.3").status_code for _ in range(4)] == [
+        422,
+        422,
+        422,
+        429,
+    ]
     assert _login(rl_app.test_client(), "ALICE", PASSWORD, address="10.0.0.2").status_code == 303
     # Another account is not affected.
     assert _login(rl_app.test_client(), "bob", PASSWORD, address="10.0.0.2").status_code == 303
@@ -78,8 +83,12 @@ def test_login_429_for_htmx_is_a_fragment(rl_client):
     for _ in range(3):
         _login(rl_client, "ghost", "wrong password")
     # The sign-in form has no hx-post: this is what an htmx-driven client would send, not our page.
-    response = rl_client.post("/auth/login", data={"username": "ghost", "password": "x" * 8}, headers=HTMX,
-                              environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    response = rl_client.post(
+        "/auth/login",
+        data={"username": "ghost", "password": "x" * 8},
+        headers=HTMX,
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},
+    )
     assert response.status_code == 429
     assert "Too many failed sign-ins" in text(fragment(response, "#error"))
 
@@ -94,8 +103,18 @@ def test_successful_logins_are_not_counted(rl_client):
 
 def test_registrations_per_address(rl_client):
     def register(n, address="10.0.0.1"):
-        response = actor(rl_client).from_address(address).opens("/auth/register").submits(
-            "#register-form", username=f"user{n}", email=f"user{n}@example.com", password=PASSWORD, password2=PASSWORD)
+        response = (
+            actor(rl_client)
+            .from_address(address)
+            .opens("/auth/register")
+            .submits(
+                "#register-form",
+                username=f"user{n}",
+                email=f"user{n}@example.com",
+                password=PASSWORD,
+                password2=PASSWORD,
+            )
+        )
         if response.status_code == 303:  # registering signs in: out again for the next one
             actor(rl_client).signs_out()
         return response
@@ -169,6 +188,7 @@ def test_a_wrong_password_for_an_unknown_name_is_checked_against_a_hash_too(rl_c
         def check(pwhash, password):
             calls.append(password)
             return real(pwhash, password)
+
         return check
 
     monkeypatch.setattr(throttle, "check_password_hash", counting(throttle.check_password_hash))

@@ -22,8 +22,13 @@ EVIL = {"Host": "evil.example"}
 
 
 def mail_settings(smtp):
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port, "MAIL_TIMEOUT": 5,
-            "MAIL_DEFAULT_SENDER": "Microblog <no-reply@example.com>", "WTF_CSRF_ENABLED": True}
+    return {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp.port,
+        "MAIL_TIMEOUT": 5,
+        "MAIL_DEFAULT_SENDER": "Microblog <no-reply@example.com>",
+        "WTF_CSRF_ENABLED": True,
+    }
 
 
 def links_in(message) -> list[str]:
@@ -89,8 +94,11 @@ def test_production_without_a_mail_server_never_logs_the_link(monkeypatch, tmp_p
         make_user("carol")
         with caplog.at_level("DEBUG"):
             client = app.test_client()
-            response = client.post("/auth/reset_password_request", data={"email": "carol@example.com"},
-                                   headers={"Host": "microblog.example.org"})
+            response = client.post(
+                "/auth/reset_password_request",
+                data={"email": "carol@example.com"},
+                headers={"Host": "microblog.example.org"},
+            )
             assert response.status_code == 303
         logged = "\n".join(r.getMessage() for r in caplog.records)
         assert "carol@example.com" in logged and "MAIL_SERVER is not set" in logged  # said, but without...
@@ -105,8 +113,17 @@ def test_an_address_the_mailer_cannot_encode_is_refused_not_a_500(database_url, 
     app = make_app(database_url, **mail_settings(smtp))
     with running(app):
         client = app.test_client()
-        register = actor(client).opens("/auth/register").submits(
-            "#register-form", username="eszett", email=LONG_NON_ASCII, password="long enough pw", password2="long enough pw")
+        register = (
+            actor(client)
+            .opens("/auth/register")
+            .submits(
+                "#register-form",
+                username="eszett",
+                email=LONG_NON_ASCII,
+                password="long enough pw",
+                password2="long enough pw",
+            )
+        )
         assert register.status_code == 422
         assert "We cannot send email to this address" in register.text()
         assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
@@ -129,8 +146,14 @@ def from_address(app, address: str):
 
 @pytest.fixture
 def quota_app(database_url, smtp):
-    app = make_app(database_url, RATELIMIT_IN_TESTS=True, RATELIMIT_RESET_PER_EMAIL=(3, 3600),
-                   RATELIMIT_RESET_PER_INBOX=(10, 3600), RATELIMIT_RESET_PER_ADDRESS=(50, 3600), **mail_settings(smtp))
+    app = make_app(
+        database_url,
+        RATELIMIT_IN_TESTS=True,
+        RATELIMIT_RESET_PER_EMAIL=(3, 3600),
+        RATELIMIT_RESET_PER_INBOX=(10, 3600),
+        RATELIMIT_RESET_PER_ADDRESS=(50, 3600),
+        **mail_settings(smtp),
+    )
     with running(app):
         db.session.execute(sa.delete(RateLimitHit))
         db.session.commit()

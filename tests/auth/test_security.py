@@ -28,6 +28,7 @@ def _count(model) -> int:
 
 # --- CSRF ---------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def csrf_client(csrf_app):
     make_user("alice")
@@ -66,9 +67,14 @@ def test_the_csrf_token_changes_at_sign_in_and_sign_out(csrf_client):
 @pytest.mark.parametrize("htmx", [False, True])
 def test_post_without_a_valid_csrf_token_is_400_and_changes_nothing(csrf_client, token, htmx):
     _csrf_login(csrf_client)
-    cases = [("/index", {"post": "hello"}), ("/send_message/bob", {"message": "hi"}), ("/follow/bob", {}),
-             ("/settings/profile", {"username": "mallory", "about_me": "x"}), ("/auth/logout", {}),
-             ("/auth/change_password", {"current_password": PASSWORD, "password": "n" * 10, "password2": "n" * 10})]
+    cases = [
+        ("/index", {"post": "hello"}),
+        ("/send_message/bob", {"message": "hi"}),
+        ("/follow/bob", {}),
+        ("/settings/profile", {"username": "mallory", "about_me": "x"}),
+        ("/auth/logout", {}),
+        ("/auth/change_password", {"current_password": PASSWORD, "password": "n" * 10, "password2": "n" * 10}),
+    ]
     for url, data in cases:
         if token is not None:
             data = {**data, "csrf_token": token}
@@ -101,12 +107,23 @@ def test_login_without_token_is_refused(csrf_client):
 
 # --- Authorization ------------------------------------------------------------------------------
 
+
 def test_nobody_sees_another_users_messages_or_notifications(as_alice, alice, bob):
     carol = make_user("carol")
     send(bob, carol, "secret for carol")
     send(carol, bob, "secret for bob")
-    for url in ["/messages", "/messages/bob", "/messages/carol", "/messages/carol?after=0", "/notifications",
-                "/notifications?since=0", "/notifications/badge", "/messages?page=1", "/user/bob", "/user/carol"]:
+    for url in [
+        "/messages",
+        "/messages/bob",
+        "/messages/carol",
+        "/messages/carol?after=0",
+        "/notifications",
+        "/notifications?since=0",
+        "/notifications/badge",
+        "/messages?page=1",
+        "/user/bob",
+        "/user/carol",
+    ]:
         for headers in ({}, HTMX):
             response = as_alice.get(url, headers=headers)
             assert response.status_code in (200, 204), url
@@ -115,8 +132,10 @@ def test_nobody_sees_another_users_messages_or_notifications(as_alice, alice, bo
 
 
 def test_profile_form_changes_only_your_own_profile(as_alice, alice, bob):
-    response = as_alice.post("/settings/profile?username=bob", data={"username": "alice2", "about_me": "mine",
-                                                                 "id": str(bob.id), "user_id": str(bob.id)})
+    response = as_alice.post(
+        "/settings/profile?username=bob",
+        data={"username": "alice2", "about_me": "mine", "id": str(bob.id), "user_id": str(bob.id)},
+    )
     assert response.status_code == 303
     db.session.expire_all()
     assert (db.session.get(User, bob.id).username, db.session.get(User, bob.id).about_me) == ("bob", None)
@@ -125,8 +144,16 @@ def test_profile_form_changes_only_your_own_profile(as_alice, alice, bob):
 
 def test_signed_out_gets_nothing_private(client, alice, bob):
     send(bob, alice, "private")
-    for url in ["/messages", "/messages/sent", "/settings/profile", "/auth/change_password", "/user/alice",
-                "/send_message/alice", "/index", "/explore"]:
+    for url in [
+        "/messages",
+        "/messages/sent",
+        "/settings/profile",
+        "/auth/change_password",
+        "/user/alice",
+        "/send_message/alice",
+        "/index",
+        "/explore",
+    ]:
         response = client.get(url)
         assert response.status_code == 302 and "/auth/login" in response.headers["Location"], url
         response = client.get(url, headers=HTMX)
@@ -136,6 +163,7 @@ def test_signed_out_gets_nothing_private(client, alice, bob):
 
 
 # --- Sessions and cookies -----------------------------------------------------------------------
+
 
 def test_session_cookie_flags(client, alice):
     response = actor(client, "alice").signs_in(remember=True)
@@ -172,18 +200,17 @@ def test_change_password(as_alice, alice, app):
     assert {i["name"] for i in form.find_all("input")} >= {"current_password", "password", "password2"}
 
     change = actor(as_alice).opens("/auth/change_password")
-    response = change.submits("#change-password-form", current_password="wrong one", password="n" * 10,
-                              password2="n" * 10)
+    response = change.submits(
+        "#change-password-form", current_password="wrong one", password="n" * 10, password2="n" * 10
+    )
     assert response.status_code == 422
     assert "not correct" in text(by_id(page(response), "current_password-error"))
-    response = change.submits("#change-password-form", current_password=PASSWORD, password="n" * 10,
-                              password2="m" * 10)
+    response = change.submits("#change-password-form", current_password=PASSWORD, password="n" * 10, password2="m" * 10)
     assert response.status_code == 422
     db.session.expire_all()
     assert db.session.get(User, alice.id).check_password(PASSWORD)
 
-    response = change.submits("#change-password-form", current_password=PASSWORD, password="n" * 10,
-                              password2="n" * 10)
+    response = change.submits("#change-password-form", current_password=PASSWORD, password="n" * 10, password2="n" * 10)
     assert response.status_code == 303 and response.headers["Location"].endswith("/user/alice")
     assert "Your password has been changed." in as_alice.get("/user/alice").get_data(as_text=True)
     assert as_alice.get("/index").status_code == 200  # this browser stays signed in
@@ -194,8 +221,11 @@ def test_change_password(as_alice, alice, app):
 
 def test_change_password_htmx_answers_a_client_redirect(as_alice):
     # The page's form has no hx-post: this is what an htmx-driven client would send, not our page.
-    response = as_alice.post("/auth/change_password", headers=HTMX,
-                             data={"current_password": PASSWORD, "password": "n" * 10, "password2": "n" * 10})
+    response = as_alice.post(
+        "/auth/change_password",
+        headers=HTMX,
+        data={"current_password": PASSWORD, "password": "n" * 10, "password2": "n" * 10},
+    )
     assert response.status_code == 204 and response.headers["HX-Redirect"].endswith("/user/alice")
 
 
@@ -230,11 +260,31 @@ def test_logout_signs_out_this_browser(as_alice):
 
 # --- next= ----------------------------------------------------------------------------------------
 
-OFF_SITE = ["https://evil.example/", "http://evil.example", "//evil.example", "///evil.example", "/\\evil.example",
-            "\\\\evil.example", "/\\/evil.example", "javascript:alert(1)", "JaVaScRiPt:alert(1)", " /index",
-            "\t//evil.example", "/\t/evil.example", "/\n/evil.example", "/\x00", "data:text/html,x", "evil.example",
-            "https:evil.example", "%2F%2Fevil.example", "", None, "/" + "a" * 3000, "mailto:x@evil.example",
-            "/\u3000/evil.example"]
+OFF_SITE = [
+    "https://evil.example/",
+    "http://evil.example",
+    "//evil.example",
+    "///evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\\/evil.example",
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    " /index",
+    "\t//evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/\x00",
+    "data:text/html,x",
+    "evil.example",
+    "https:evil.example",
+    "%2F%2Fevil.example",
+    "",
+    None,
+    "/" + "a" * 3000,
+    "mailto:x@evil.example",
+    "/\u3000/evil.example",
+]
 
 
 @pytest.mark.parametrize("target", OFF_SITE)
@@ -248,8 +298,9 @@ def test_safe_next_refuses_off_site_targets(target):
 
 
 def test_login_with_a_header_splitting_next_goes_home(client, alice):
-    response = client.post("/auth/login?next=/index%0D%0ASet-Cookie:%20x=1", data={"username": "alice",
-                                                                                  "password": PASSWORD})
+    response = client.post(
+        "/auth/login?next=/index%0D%0ASet-Cookie:%20x=1", data={"username": "alice", "password": PASSWORD}
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/index"
     assert "x=1" not in " ".join(response.headers.getlist("Set-Cookie"))
 
@@ -261,8 +312,9 @@ def test_safe_next_keeps_same_site_paths(target):
 
 @pytest.mark.parametrize("target", [t for t in OFF_SITE if t])
 def test_login_never_redirects_off_site(client, alice, target):
-    response = client.post("/auth/login", query_string={"next": target},
-                           data={"username": "alice", "password": PASSWORD})
+    response = client.post(
+        "/auth/login", query_string={"next": target}, data={"username": "alice", "password": PASSWORD}
+    )
     assert response.status_code == 303
     location = response.headers["Location"]
     assert location.startswith("/") and not location.startswith("//") and "\\" not in location

@@ -70,7 +70,9 @@ def test_a_wrong_code_does_not_turn_it_on(client, alice):
     me = actor(client, "alice")
     me.signs_in()
     section = me.opens("/settings/two-factor")
-    wrong = section.submits("#enable-2fa-form", code="000000" if code_for(section.text("totp-secret")) != "000000" else "111111")
+    wrong = section.submits(
+        "#enable-2fa-form", code="000000" if code_for(section.text("totp-secret")) != "000000" else "111111"
+    )
     assert wrong.status == 422 and wrong.by_id("code-error")
     assert stored().totp_secret is None
     htmx = me.opens("/settings/two-factor").with_htmx().submits("#enable-2fa-form", code="abc")

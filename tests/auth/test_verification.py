@@ -18,8 +18,12 @@ from tests.html import actor
 
 
 def mail_settings(smtp) -> dict:  # noqa: F811
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port, "MAIL_TIMEOUT": 5,
-            "MAIL_DEFAULT_SENDER": "Microblog <no-reply@example.com>"}
+    return {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp.port,
+        "MAIL_TIMEOUT": 5,
+        "MAIL_DEFAULT_SENDER": "Microblog <no-reply@example.com>",
+    }
 
 
 @pytest.fixture
@@ -47,8 +51,11 @@ def verify_link(message) -> str:
 
 
 def registers(client, username="zoe", email="zoe@example.com"):
-    return actor(client).opens("/auth/register").submits("#register-form", username=username, email=email,
-                                                          password=PASSWORD, password2=PASSWORD)
+    return (
+        actor(client)
+        .opens("/auth/register")
+        .submits("#register-form", username=username, email=email, password=PASSWORD, password2=PASSWORD)
+    )
 
 
 def user(name: str) -> User:
@@ -60,8 +67,9 @@ def test_registering_signs_in_with_a_fresh_csrf_token_and_sends_a_link(csrf_mail
     zoe = actor(client)
     form_page = zoe.opens("/auth/register")
     before = zoe.csrf_token
-    response = form_page.submits("#register-form", username="zoe", email="zoe@example.com",
-                                 password=PASSWORD, password2=PASSWORD)
+    response = form_page.submits(
+        "#register-form", username="zoe", email="zoe@example.com", password=PASSWORD, password2=PASSWORD
+    )
     assert response.status == 303 and response.location == "/index"
     home = zoe.opens("/index")
     assert "Hi, zoe!" in home.text() and zoe.csrf_token != before  # signed in, and a new CSRF token
@@ -84,7 +92,9 @@ def test_registering_signs_in_with_a_fresh_csrf_token_and_sends_a_link(csrf_mail
     assert again.status == 400 and "invalid, already used or expired" in again.text("error")
 
 
-@pytest.mark.parametrize("mangle", [lambda t: t[:-3] + "xyz", lambda t: "x" * 600, lambda t: "nonsense", lambda t: t + "."])
+@pytest.mark.parametrize(
+    "mangle", [lambda t: t[:-3] + "xyz", lambda t: "x" * 600, lambda t: "nonsense", lambda t: t + "."]
+)
 def test_a_wrong_link_is_a_400_and_changes_nothing(client, smtp, mangle):  # noqa: F811
     registers(client)
     token = verify_link(smtp.only()).rsplit("/", 1)[1]
@@ -214,5 +224,7 @@ def test_an_unverified_old_address_is_not_told_of_a_change(client, smtp):  # noq
     make_user("old", verified=False)
     me = actor(client, "old")
     me.signs_in()
-    assert me.opens("/settings/account").submits("#email-form", email="new@example.com", password=PASSWORD).status == 303
+    assert (
+        me.opens("/settings/account").submits("#email-form", email="new@example.com", password=PASSWORD).status == 303
+    )
     assert [m["To"] for m in smtp.messages] == ["new@example.com"]

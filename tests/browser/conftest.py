@@ -17,8 +17,14 @@ from tests.conftest import PASSWORD, make_app, make_post, make_user, require, se
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core-4.14.1.min.js"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -73,6 +79,7 @@ class LiveServer:
     def posts(self, name: str, bodies: list[str]):
         with self.app.app_context():
             from microblog.users.models import User
+
             author = User.by_username(name)
             for body in bodies:
                 make_post(author, body)
@@ -80,6 +87,7 @@ class LiveServer:
     def message(self, sender: str, recipient: str, body: str):
         with self.app.app_context():
             from microblog.users.models import User
+
             send(User.by_username(sender), User.by_username(recipient), body)
 
     def message_count(self, **where) -> int:
@@ -135,9 +143,15 @@ class Watch:
         # A refetch that a push event started just as the page was left (the `unread` that opening
         # /messages publishes, or the `message` a reply publishes, reaches the old page): the badge's, or an
         # open thread's `?after=`. The next page renders the same state anyway.
-        if request.failure == "net::ERR_ABORTED" and request.method == "GET" and (
-                "/notifications/badge" in request.url or re.search(r"/messages/[^/?]+\?after=\d+(&v=\d+)?$", request.url)
-                or re.search(r"/messages\?state=", request.url)):  # the conversation list's refetch too
+        if (
+            request.failure == "net::ERR_ABORTED"
+            and request.method == "GET"
+            and (
+                "/notifications/badge" in request.url
+                or re.search(r"/messages/[^/?]+\?after=\d+(&v=\d+)?$", request.url)
+                or re.search(r"/messages\?state=", request.url)
+            )
+        ):  # the conversation list's refetch too
             return
         self.problems.append(f"request failed: {request.method} {request.url} ({request.failure})")
 
@@ -212,5 +226,3 @@ def screenshot(page, name: str, **kwargs):
     if os.environ.get("SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), **kwargs)
-
-

@@ -9,9 +9,23 @@ from playwright.sync_api import expect
 from .conftest import AXE, POLL_MS, screenshot, sign_in
 
 ANONYMOUS_PAGES = ["/auth/login", "/auth/register", "/auth/reset_password_request"]
-PAGES = ["/", "/explore", "/user/alice", "/user/bob", "/messages", "/messages/carol", "/messages/bob", "/settings/profile",
-         "/settings/privacy", "/settings/account", "/settings/two-factor", "/settings/delete",
-         "/search?q=post", "/search", "/activity"]
+PAGES = [
+    "/",
+    "/explore",
+    "/user/alice",
+    "/user/bob",
+    "/messages",
+    "/messages/carol",
+    "/messages/bob",
+    "/settings/profile",
+    "/settings/privacy",
+    "/settings/account",
+    "/settings/two-factor",
+    "/settings/delete",
+    "/search?q=post",
+    "/search",
+    "/activity",
+]
 
 # The app's CSP (script-src 'self') blocks the inline <script> add_script_tag makes, so this context
 # alone bypasses it (test_csp.py checks the CSP itself).

@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 from .conftest import POLL_MS, mark_document, same_document, screenshot, sign_in
 
 
-
 def poll(page):
     """Let the badge's 10 s timer fire (on the page's fake clock) and return the poll's response."""
     with page.expect_response(lambda r: "/notifications/badge" in r.url) as answer:

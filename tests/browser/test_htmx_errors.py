@@ -22,8 +22,11 @@ def expected_failure(page, watch, status: int, times: int = 2):
         if all(sum(mark in p for p in watch.problems) >= times for mark in logged):
             break
         page.wait_for_timeout(50)
-    watch.problems = [p for p in watch.problems
-                      if not any(mark in p for mark in logged) and not p.startswith(f"server error: {status} ")]
+    watch.problems = [
+        p
+        for p in watch.problems
+        if not any(mark in p for mark in logged) and not p.startswith(f"server error: {status} ")
+    ]
 
 
 def click_follow_and_see_error(page, message: str):

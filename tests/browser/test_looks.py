@@ -109,8 +109,17 @@ def test_dark_mode_follows_the_system_and_the_setting(live_server, new_context, 
     expect(page.locator("html")).to_have_attribute("data-bs-theme", "dark")
 
 
-PAGES = ["/", "/explore", "/user/bob", "/messages", "/messages/bob", "/activity", "/search?q=post", "/appearance",
-         "/edit_profile"]
+PAGES = [
+    "/",
+    "/explore",
+    "/user/bob",
+    "/messages",
+    "/messages/bob",
+    "/activity",
+    "/search?q=post",
+    "/appearance",
+    "/edit_profile",
+]
 
 
 @pytest.mark.parametrize("scheme", ["dark", "light"])
@@ -132,8 +141,10 @@ def test_main_pages_have_no_serious_axe_violations_in_both_schemes(live_server, 
         if scheme == "dark" and path in ("/", "/activity"):
             screenshot(page, {"/": "home-dark"}.get(path, "activity-dark"), full_page=True)
     # axe really runs in this scheme: low contrast is reported.
-    page.evaluate("() => { const p = document.createElement('p'); p.textContent = 'faint';"
-                  " p.className = 'test-faint'; document.querySelector('main').append(p) }")
+    page.evaluate(
+        "() => { const p = document.createElement('p'); p.textContent = 'faint';"
+        " p.className = 'test-faint'; document.querySelector('main').append(p) }"
+    )
     page.add_style_tag(content=".test-faint { color: #777 !important; background: #666 !important; }")
     assert any("color-contrast" in v for v in page.evaluate(AXE_RUN))
     bad = {path: v for path, v in found.items() if v}

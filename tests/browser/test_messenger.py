@@ -191,6 +191,7 @@ def test_new_message_finds_people_and_says_who_cannot_be_messaged(live_server, n
     with live_server.app.app_context():
         from microblog.extensions import db
         from microblog.users.models import User
+
         User.by_username("bobby").message_policy = "following"
         db.session.commit()
     page = new_context(java_script_enabled=javascript).new_page()
@@ -204,7 +205,9 @@ def test_new_message_finds_people_and_says_who_cannot_be_messaged(live_server, n
     else:
         page.fill("#people-q", "bo")
         page.click("#people-form button[type=submit]")
-    expect(page.locator("#person-bobby .person-refused")).to_contain_text("accepts messages only from people they follow")
+    expect(page.locator("#person-bobby .person-refused")).to_contain_text(
+        "accepts messages only from people they follow"
+    )
     expect(page.locator("#person-bobby a")).to_have_count(0)
     if javascript:
         assert same_document(page)

@@ -62,8 +62,7 @@ def test_an_open_conversation_shows_a_new_message_in_under_a_second(live_server,
         alice.goto("/messages/bob")
     mark_document(alice)
     send(bob, "alice", "Are you reading this?")
-    expect(alice.locator("#message-log article.message-theirs")).to_contain_text("Are you reading this?",
-                                                                                timeout=1_000)
+    expect(alice.locator("#message-log article.message-theirs")).to_contain_text("Are you reading this?", timeout=1_000)
     expect(alice.locator("#message-count .badge")).to_be_hidden()  # shown in the open thread: read
     assert same_document(alice)
 

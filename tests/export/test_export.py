@@ -29,8 +29,14 @@ from tests.notifications.test_unread_email import smtp  # noqa: F401 - the SMTP 
 
 @pytest.fixture
 def export_app(database_url, smtp, tmp_path):  # noqa: F811
-    app = make_app(database_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_TIMEOUT=2,
-                   WTF_CSRF_ENABLED=True, EXPORT_DIR=str(tmp_path / "exports"))
+    app = make_app(
+        database_url,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=smtp.port,
+        MAIL_TIMEOUT=2,
+        WTF_CSRF_ENABLED=True,
+        EXPORT_DIR=str(tmp_path / "exports"),
+    )
     with running(app):
         huey.flush()
         yield app
@@ -68,8 +74,14 @@ def test_the_button_starts_a_job_and_the_owner_gets_the_zip(export_app, smtp):  
     download = client.get(link)
     assert download.status_code == 200 and download.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(download.data))
-    assert sorted(archive.namelist()) == ["blocks.json", "conversations/bob.json", "followers.json", "follows.json",
-                                          "posts.json", "profile.json"]
+    assert sorted(archive.namelist()) == [
+        "blocks.json",
+        "conversations/bob.json",
+        "followers.json",
+        "follows.json",
+        "posts.json",
+        "profile.json",
+    ]
     assert json.loads(archive.read("profile.json"))["username"] == "alice"
     assert [p["body"] for p in json.loads(archive.read("posts.json"))] == ["my first post"]
     assert json.loads(archive.read("follows.json")) == ["bob"]
@@ -124,9 +136,19 @@ def test_ten_thousand_messages_export_in_bounded_memory(app, tmp_path):
     send(bob, alice, "first")
     conversation = membership(alice.id, bob.id).conversation_id
     now = utcnow()
-    db.session.execute(sa.insert(Message), [
-        {"conversation_id": conversation, "sender_id": bob.id, "recipient_id": alice.id,
-         "body": f"message number {i} " + "x" * 100, "timestamp": now - timedelta(seconds=i)} for i in range(9_999)])
+    db.session.execute(
+        sa.insert(Message),
+        [
+            {
+                "conversation_id": conversation,
+                "sender_id": bob.id,
+                "recipient_id": alice.id,
+                "body": f"message number {i} " + "x" * 100,
+                "timestamp": now - timedelta(seconds=i),
+            }
+            for i in range(9_999)
+        ],
+    )
     db.session.commit()
     path = tmp_path / "big.zip"
     tracemalloc.start()

@@ -19,8 +19,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_security_headers_on_pages_fragments_and_errors(client, as_alice):
-    for response in (client.get("/auth/login"), as_alice.get("/index"), as_alice.get("/nope"),
-                     as_alice.get("/explore?page=2", headers={"HX-Request": "true"}), client.get("/healthz")):
+    for response in (
+        client.get("/auth/login"),
+        as_alice.get("/index"),
+        as_alice.get("/nope"),
+        as_alice.get("/explore?page=2", headers={"HX-Request": "true"}),
+        client.get("/healthz"),
+    ):
         csp = response.headers["Content-Security-Policy"]
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
         assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp
@@ -89,13 +94,31 @@ def test_migrations_build_the_models_schema_on_postgresql(scratch_pg_url):
 @pytest.mark.slow
 def test_built_wheel_serves_pages(tmp_path):
     """`pip install .` gives an app that finds its templates, partials, migrations and translations."""
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
     wheel = next(tmp_path.glob("microblog-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    for expected in ("microblog/templates/base.html", "microblog/partials/notifications/badge.html",
-                     "microblog/migrations/env.py", "microblog/translations/es/LC_MESSAGES/messages.mo",
-                     "microblog/static/vendor/htmx-2.0.11.min.js"):
+    for expected in (
+        "microblog/templates/base.html",
+        "microblog/partials/notifications/badge.html",
+        "microblog/migrations/env.py",
+        "microblog/translations/es/LC_MESSAGES/messages.mo",
+        "microblog/static/vendor/htmx-2.0.11.min.js",
+    ):
         assert expected in names, expected
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
@@ -111,7 +134,8 @@ def test_built_wheel_serves_pages(tmp_path):
         "print('ok')\n"
     )
     env = {**os.environ, "PYTHONPATH": str(site)}
-    result = subprocess.run([sys.executable, "-c", script, str(site)], cwd=tmp_path, env=env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(site)], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().endswith("ok")

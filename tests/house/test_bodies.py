@@ -41,9 +41,15 @@ def send_coded(app, client, token, body: bytes, spelling: str):
 
     app.wsgi_app = as_a_server_passes_it
     try:
-        return client.post("/index", input_stream=io.BytesIO(body), headers={
-            "Transfer-Encoding": spelling, "Content-Type": "application/x-www-form-urlencoded",
-            "X-CSRFToken": token})
+        return client.post(
+            "/index",
+            input_stream=io.BytesIO(body),
+            headers={
+                "Transfer-Encoding": spelling,
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-CSRFToken": token,
+            },
+        )
     finally:
         app.wsgi_app = served
 
@@ -78,15 +84,21 @@ def test_an_announced_length_over_the_limit_is_413_before_csrf(csrf_app, alice_c
 
 @pytest.mark.parametrize("length", ["abc", "-5", "1e3", "99999999999999999999999"])
 def test_a_broken_content_length_is_a_clear_4xx(csrf_app, alice_csrf, length):
-    response = alice_csrf.client.post("/index", input_stream=io.BytesIO(b"post=hi"), environ_overrides={
-        "CONTENT_LENGTH": length}, headers={"Content-Type": "application/x-www-form-urlencoded",
-                                            "X-CSRFToken": alice_csrf.csrf_token})
+    response = alice_csrf.client.post(
+        "/index",
+        input_stream=io.BytesIO(b"post=hi"),
+        environ_overrides={"CONTENT_LENGTH": length},
+        headers={"Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": alice_csrf.csrf_token},
+    )
     assert response.status_code in (400, 413)
     assert posts() == []
 
 
 def test_a_body_shorter_than_announced_is_400(csrf_app, alice_csrf):
-    response = alice_csrf.client.post("/index", input_stream=io.BytesIO(b"post=hi"), environ_overrides={
-        "CONTENT_LENGTH": "500"}, headers={"Content-Type": "application/x-www-form-urlencoded",
-                                           "X-CSRFToken": alice_csrf.csrf_token})
+    response = alice_csrf.client.post(
+        "/index",
+        input_stream=io.BytesIO(b"post=hi"),
+        environ_overrides={"CONTENT_LENGTH": "500"},
+        headers={"Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": alice_csrf.csrf_token},
+    )
     assert response.status_code == 400 and posts() == []

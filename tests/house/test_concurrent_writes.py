@@ -86,8 +86,9 @@ def active_script(me: Person, i: int, names: list[str], passive: list[str], run:
         if r != 1:
             continue
         new = f"{PASSWORD}-{r}"
-        changed = me.opens("/auth/change_password").submits("#change-password-form", "change password",
-                                                             current_password=password, password=new, password2=new)
+        changed = me.opens("/auth/change_password").submits(
+            "#change-password-form", "change password", current_password=password, password=new, password2=new
+        )
         if changed == 303:
             password = accepted.passwords[me.name] = new
         cookies = dict(me.browser.cookies)
@@ -98,8 +99,12 @@ def active_script(me: Person, i: int, names: list[str], passive: list[str], run:
 
 def newcomer_script(me: Person, name: str, inbox: Inbox, accepted: Accepted):
     address = f"{me.name}@example.com"
-    if me.opens("/auth/register").submits("#register-form", "register", username=name, email=address,
-                                           password=PASSWORD, password2=PASSWORD) != 303:
+    if (
+        me.opens("/auth/register").submits(
+            "#register-form", "register", username=name, email=address, password=PASSWORD, password2=PASSWORD
+        )
+        != 303
+    ):
         return
     with accepted.lock:
         accepted.registered[name] = address
@@ -132,8 +137,12 @@ def check_database(url: str, run: str, accepted: Accepted, everyone: list[str]) 
         blocks = {(name_of[a], name_of[b]) for a, b in conn.execute(sa.text(pairs))}
         if blocks != {pair for pair, on in accepted.blocks.items() if on}:
             problems.append(f"blocks: accepted {accepted.blocks}, stored {blocks}")
-        users = {row[0]: row for row in conn.execute(sa.text(
-            'SELECT username, about_me, password_hash, activity_read_id, email FROM "user"'))}
+        users = {
+            row[0]: row
+            for row in conn.execute(
+                sa.text('SELECT username, about_me, password_hash, activity_read_id, email FROM "user"')
+            )
+        }
         for name, about in accepted.about.items():
             if users[name][1] != about:
                 problems.append(f"{name}'s about me is {users[name][1]!r}, the last accepted edit was {about!r}")
@@ -146,8 +155,12 @@ def check_database(url: str, run: str, accepted: Accepted, everyone: list[str]) 
         registered = {name: row[4] for name, row in users.items() if name not in everyone}
         if registered != accepted.registered:
             problems.append(f"registrations: accepted {accepted.registered}, stored {registered}")
-        members = {(name_of[u], name_of[o]): (read, cleared) for u, o, read, cleared in conn.execute(sa.text(
-            "SELECT user_id, other_id, last_read_message_id, cleared_before_id FROM conversation_member"))}
+        members = {
+            (name_of[u], name_of[o]): (read, cleared)
+            for u, o, read, cleared in conn.execute(
+                sa.text("SELECT user_id, other_id, last_read_message_id, cleared_before_id FROM conversation_member")
+            )
+        }
         for pair, seen in accepted.read_up_to.items():
             if members[pair][0] < seen:
                 problems.append(f"{pair}: read up to {seen} was shown, the watermark is {members[pair][0]}")
@@ -159,9 +172,19 @@ def check_database(url: str, run: str, accepted: Accepted, everyone: list[str]) 
 
 
 def run_everyone(url: str, tmp_path, inbox_port: int, inbox: Inbox) -> tuple[list[str], Recorder]:
-    server = Server(url, 2, args=("--timeout", "60", "--graceful-timeout", "1"), logdir=tmp_path,
-                    env={"TRUSTED_PROXIES": "1", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(inbox_port),
-                         "MAIL_TIMEOUT": "10", "SSE_ENABLED": "0"})
+    server = Server(
+        url,
+        2,
+        args=("--timeout", "60", "--graceful-timeout", "1"),
+        logdir=tmp_path,
+        env={
+            "TRUSTED_PROXIES": "1",
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(inbox_port),
+            "MAIL_TIMEOUT": "10",
+            "SSE_ENABLED": "0",
+        },
+    )
     server.migrate()
     names = [f"writer{i}" for i in range(ACTIVE)]
     passive = [f"quiet{i}" for i in range(PASSIVE)]

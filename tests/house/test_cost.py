@@ -6,8 +6,19 @@ from tests.conftest import HTMX, make_user
 from tests.messages.test_cost import grow
 
 
-@pytest.mark.parametrize("url", ["/index", "/explore", "/user/bob", "/messages", "/messages?page=2",
-                                 "/messages/bob", "/messages/bob?before={deep}", "/notifications?since=0"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/index",
+        "/explore",
+        "/user/bob",
+        "/messages",
+        "/messages?page=2",
+        "/messages/bob",
+        "/messages/bob?before={deep}",
+        "/notifications?since=0",
+    ],
+)
 @pytest.mark.parametrize("htmx", [False, True])
 def test_statement_count_does_not_grow_with_data(app, client, auth, alice, bob, statements, url, htmx):
     app.config["LAST_SEEN_RESOLUTION_SECONDS"] = 10**9  # keep last_seen out of the count

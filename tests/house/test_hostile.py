@@ -23,21 +23,88 @@ from tests.auth.test_password_reset import Inbox, free_port
 from tests.conftest import make_app, make_user, running
 
 # Addresses the mailer cannot encode (a long non-ASCII local part) or must IDNA-encode (SPEC S22).
-HOSTILE_EMAILS = ["ß" * 25 + "@example.com", "é" * 70 + "@example.com", "用户@例子.广告", "alice@bücher.example",
-                  "alice@example.com"]
+HOSTILE_EMAILS = [
+    "ß" * 25 + "@example.com",
+    "é" * 70 + "@example.com",
+    "用户@例子.广告",
+    "alice@bücher.example",
+    "alice@example.com",
+]
 
 HOSTILE = [
-    "", " ", "   \t\n ", "\x00", "a\x00b", "\x07\x1b[31m", "\r\n", "\ud800", "x\udfffy", "\ufeff", "\u202eevil",
-    "\u200b", "\uffff", "é" * 300, "𝕏" * 300, "x" * 5000, "٣", "²", "¹²", "0", "-1", "1.5", "0x10", "1e309",
-    "99999999999999999999999", "nan", "NaN", "inf", "-inf", "Infinity", "null", "[]", "{}", "true",
-    "<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "' OR 1=1 --", "../../etc/passwd", "%00",
-    "%2e%2e%2f", "//evil.example", "/\\evil.example", "javascript:alert(1)", "https://evil.example/",
-    "alice", "ALICE", "bob", "nobody", "correct horse battery", *HOSTILE_EMAILS,
+    "",
+    " ",
+    "   \t\n ",
+    "\x00",
+    "a\x00b",
+    "\x07\x1b[31m",
+    "\r\n",
+    "\ud800",
+    "x\udfffy",
+    "\ufeff",
+    "\u202eevil",
+    "\u200b",
+    "\uffff",
+    "é" * 300,
+    "𝕏" * 300,
+    "x" * 5000,
+    "٣",
+    "²",
+    "¹²",
+    "0",
+    "-1",
+    "1.5",
+    "0x10",
+    "1e309",
+    "99999999999999999999999",
+    "nan",
+    "NaN",
+    "inf",
+    "-inf",
+    "Infinity",
+    "null",
+    "[]",
+    "{}",
+    "true",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "' OR 1=1 --",
+    "../../etc/passwd",
+    "%00",
+    "%2e%2e%2f",
+    "//evil.example",
+    "/\\evil.example",
+    "javascript:alert(1)",
+    "https://evil.example/",
+    "alice",
+    "ALICE",
+    "bob",
+    "nobody",
+    "correct horse battery",
+    *HOSTILE_EMAILS,
 ]
 values = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=40))
-FIELDS = ["username", "password", "password2", "current_password", "email", "remember_me", "message", "post",
-          "about_me", "submit", "csrf_token", "next", "post_id", "in_card", "message_policy",
-          "reaction", "muted", "confirmed", "read_receipts"]
+FIELDS = [
+    "username",
+    "password",
+    "password2",
+    "current_password",
+    "email",
+    "remember_me",
+    "message",
+    "post",
+    "about_me",
+    "submit",
+    "csrf_token",
+    "next",
+    "post_id",
+    "in_card",
+    "message_policy",
+    "reaction",
+    "muted",
+    "confirmed",
+    "read_receipts",
+]
 PARAMS = ["page", "since", "next", "s", "shown", "activity", "q", "before", "after", "v", "state", "tab"]
 TABLES = ["user", "post", "message", "notification", "followers", "activity", "block"]
 
@@ -84,8 +151,9 @@ def _snapshot() -> dict:
     db.session.remove()
     with db.engine.connect() as conn:
         counts = {t: conn.execute(sa.text(f'SELECT count(*) FROM "{t}"')).scalar() for t in TABLES}
-        users = conn.execute(sa.text('SELECT id, username, email, password_hash, about_me, session_token FROM "user" '
-                                     "ORDER BY id")).all()
+        users = conn.execute(
+            sa.text('SELECT id, username, email, password_hash, about_me, session_token FROM "user" ORDER BY id')
+        ).all()
     return {"counts": counts, "users": [tuple(u) for u in users]}
 
 
@@ -108,13 +176,17 @@ def _assert_clear_answer(response):
     assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
 
 
-request_strategy = st.fixed_dictionaries({
-    "segments": st.dictionaries(st.sampled_from(["username", "recipient", "name", "id", "token", "message_id"]), values, max_size=3),
-    "params": st.dictionaries(st.sampled_from(PARAMS), values, max_size=3),
-    "form": st.dictionaries(st.sampled_from(FIELDS), values, max_size=6),
-    "htmx": st.booleans(),
-    "index": st.integers(min_value=0, max_value=10_000),
-})
+request_strategy = st.fixed_dictionaries(
+    {
+        "segments": st.dictionaries(
+            st.sampled_from(["username", "recipient", "name", "id", "token", "message_id"]), values, max_size=3
+        ),
+        "params": st.dictionaries(st.sampled_from(PARAMS), values, max_size=3),
+        "form": st.dictionaries(st.sampled_from(FIELDS), values, max_size=6),
+        "htmx": st.booleans(),
+        "index": st.integers(min_value=0, max_value=10_000),
+    }
+)
 
 
 def _walk(app, client, signed_in_as: User | None, case):
@@ -138,8 +210,9 @@ def _walk(app, client, signed_in_as: User | None, case):
         response = client.get(url, headers=headers)
     else:
         body = "&".join(f"{_encode(k)}={_encode(v)}" for k, v in case["form"].items())
-        response = client.open(url, method=method, data=body, headers=headers,
-                               content_type="application/x-www-form-urlencoded")
+        response = client.open(
+            url, method=method, data=body, headers=headers, content_type="application/x-www-form-urlencoded"
+        )
     _assert_clear_answer(response)
     if signed_in_as is not None:
         # Still signed in: never bounced to the sign-in page (so the walk tests the signed-in code paths).
@@ -153,8 +226,12 @@ def _walk(app, client, signed_in_as: User | None, case):
         assert after == before, f"GET {url} changed the database"
 
 
-SETTINGS = settings(max_examples=120, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=120,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @SETTINGS
@@ -179,9 +256,15 @@ def test_hostile_input_signed_in(app, client, users, case):
 def test_every_route_is_walked(app):
     """The walk covers each (route, method) at least by index; a new route changes this list, not the test."""
     routes = _routes(app)
-    assert {r.endpoint for r, _ in routes} >= {"auth.login", "auth.register", "auth.change_password",
-                                               "messages.send_message", "messages.messages",
-                                               "notifications.notifications", "users.avatar"}
+    assert {r.endpoint for r, _ in routes} >= {
+        "auth.login",
+        "auth.register",
+        "auth.change_password",
+        "messages.send_message",
+        "messages.messages",
+        "notifications.notifications",
+        "users.avatar",
+    }
 
 
 @pytest.mark.parametrize("signed_in", [False, True])
@@ -190,9 +273,13 @@ def test_each_route_once_with_the_worst_values(app, client, signed_in, request):
     alice = make_user("alice") if signed_in else None
     for payload in ["\x00", "\ud800", "x" * 5000, "nan", "-1", "", "²", "<script>alert(1)</script>", *HOSTILE_EMAILS]:
         for index in range(len(_routes(app))):
-            case = {"segments": {k: payload for k in ("username", "recipient", "name", "id", "token")},
-                    "params": {k: payload for k in PARAMS}, "form": {k: payload for k in FIELDS},
-                    "htmx": index % 2 == 0, "index": index}
+            case = {
+                "segments": {k: payload for k in ("username", "recipient", "name", "id", "token")},
+                "params": {k: payload for k in PARAMS},
+                "form": {k: payload for k in FIELDS},
+                "htmx": index % 2 == 0,
+                "index": index,
+            }
             _walk(app, client, alice, case)
 
 
@@ -204,9 +291,18 @@ def test_the_walk_reaches_the_mailer_with_hostile_addresses(app, client, inbox):
     for endpoint in ("password_reset.reset_password_request", "auth.register"):
         index = next(i for i, (rule, method) in enumerate(routes) if rule.endpoint == endpoint and method == "POST")
         for email in HOSTILE_EMAILS:
-            case = {"segments": {}, "params": {}, "htmx": False, "index": index,
-                    "form": {"email": email, "username": "newcomer", "password": "long enough pw",
-                             "password2": "long enough pw"}}
+            case = {
+                "segments": {},
+                "params": {},
+                "htmx": False,
+                "index": index,
+                "form": {
+                    "email": email,
+                    "username": "newcomer",
+                    "password": "long enough pw",
+                    "password2": "long enough pw",
+                },
+            }
             _walk(app, client, None, case)
     assert any(message["To"] == "alice@example.com" for message in inbox.messages)
 
@@ -226,8 +322,11 @@ def test_body_over_max_content_length_is_413(csrf_app):
                 if signed_in:
                     session["_user_id"] = alice.get_id()
             before = _snapshot()
-            response = client.post(_url(rule, {"username": "bob", "recipient": "bob", "message_id": "1"}, {}), data=big,
-                                   content_type="application/x-www-form-urlencoded")
+            response = client.post(
+                _url(rule, {"username": "bob", "recipient": "bob", "message_id": "1"}, {}),
+                data=big,
+                content_type="application/x-www-form-urlencoded",
+            )
             assert response.status_code == 413, (rule.rule, signed_in, response.status_code)
             assert "What you sent is too large." in response.get_data(as_text=True)
             assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]

@@ -30,6 +30,7 @@ def assert_not_retargeted(response):
 
 # Page or fragment: render(page, partial)
 
+
 def test_render_answers_the_page_or_its_partial_and_varies(as_alice):
     for headers in ({}, BOOSTED, HISTORY_RESTORE):
         response = as_alice.get("/explore", headers=headers)
@@ -41,6 +42,7 @@ def test_render_answers_the_page_or_its_partial_and_varies(as_alice):
 
 
 # Fragment only: fragment(partial)
+
 
 def test_fragment_answers_the_hover_card_and_the_follow_controls(as_alice, bob):
     card = as_alice.get("/user/bob/popup", headers=HTMX)
@@ -59,15 +61,21 @@ def test_fragment_without_a_partial_sends_only_the_out_of_band_ones(as_alice, al
     soup = fragment(response)
     # The tab's <title> first (SPEC S18: the count in the title follows the badge), then the out-of-band parts.
     assert [element.get("id", element.name) for element in soup.find_all(recursive=False)] == [
-        "title", "message-count", "error-region"]
+        "title",
+        "message-count",
+        "error-region",
+    ]
     assert soup.find(id="message-count")["hx-swap-oob"] == "true"
 
 
 def test_a_fragment_that_works_empties_the_error_region_and_an_error_does_not(as_alice, alice, bob):
     """An error shows until the next request that works: every successful fragment sends the region empty,
     out-of-band (its element, with aria-live, stays); error answers and polls' 204s send nothing of it."""
-    for response in (as_alice.get("/explore", headers=HTMX), as_alice.get("/user/bob/popup", headers=HTMX),
-                     as_alice.post("/follow/bob", headers=HTMX)):
+    for response in (
+        as_alice.get("/explore", headers=HTMX),
+        as_alice.get("/user/bob/popup", headers=HTMX),
+        as_alice.post("/follow/bob", headers=HTMX),
+    ):
         assert response.status_code == 200
         region = fragment(response).find(id="error-region", recursive=False)
         assert region["hx-swap-oob"] == "innerHTML" and region.decode_contents() == ""
@@ -81,6 +89,7 @@ def test_a_fragment_that_works_empties_the_error_region_and_an_error_does_not(as
 
 
 # Redirect after POST, client redirect
+
 
 def test_redirect_after_post_is_303_for_a_form_and_a_client_redirect_for_htmx(client, alice, bob):
     plain = client.post("/auth/login", data={"username": "alice", "password": "correct horse battery"})
@@ -102,6 +111,7 @@ def test_client_redirect(app):
 
 # Polls: nothing new, stop polling
 
+
 def test_nothing_new_is_an_empty_204(as_alice):
     response = as_alice.get("/notifications/badge?shown=0&activity=0", headers=HTMX)
     assert response.status_code == 204 and response.get_data() == b""
@@ -118,6 +128,7 @@ def test_stop_polling_is_286_with_a_badge_that_does_not_poll(client):
 
 # Errors: where htmx shows them
 
+
 def test_the_error_region_is_on_every_page_outside_every_swapped_target(as_alice):
     soup = page(as_alice.get("/index"))
     region = by_id(soup, "error-region")
@@ -127,8 +138,9 @@ def test_the_error_region_is_on_every_page_outside_every_swapped_target(as_alice
     assert not any(target in ("#error-region", "body") for target in targets)
     config = json.loads(soup.find("meta", attrs={"name": "htmx-config"})["content"])
     errors = [rule for rule in config["responseHandling"] if rule["code"] == "[45].."]
-    assert errors == [{"code": "[45]..", "swap": True, "error": True, "target": "#error-region",
-                       "swapOverride": "innerHTML"}]
+    assert errors == [
+        {"code": "[45]..", "swap": True, "error": True, "target": "#error-region", "swapOverride": "innerHTML"}
+    ]
     # The in-place errors come first, so they keep swapping where the request aimed.
     codes = [rule["code"] for rule in config["responseHandling"]]
     assert codes.index("422") < codes.index("[45]..") and codes.index("429") < codes.index("[45]..")
@@ -219,6 +231,7 @@ def test_an_expired_csrf_token_still_reloads_the_page(csrf_app):
 
 
 # One place for the header names
+
 
 def test_no_htmx_header_name_is_written_outside_htmx_py():
     found = []

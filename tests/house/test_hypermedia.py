@@ -10,9 +10,22 @@ from microblog import resource_dir
 from tests.conftest import make_post, make_user, send
 from tests.html import page
 
-MAIN_PAGES = ["/index", "/explore", "/user/alice", "/user/bob", "/messages", "/messages/bob",
-              "/messages/bob?before=9", "/settings/profile", "/settings/privacy", "/settings/account",
-              "/settings/two-factor", "/settings/blocked", "/settings/delete", "/search?q=a"]
+MAIN_PAGES = [
+    "/index",
+    "/explore",
+    "/user/alice",
+    "/user/bob",
+    "/messages",
+    "/messages/bob",
+    "/messages/bob?before=9",
+    "/settings/profile",
+    "/settings/privacy",
+    "/settings/account",
+    "/settings/two-factor",
+    "/settings/blocked",
+    "/settings/delete",
+    "/search?q=a",
+]
 ANON_PAGES = ["/auth/login", "/auth/register"]
 
 
@@ -30,6 +43,7 @@ def busy(app, client, auth, alice, bob):
     app.config["THREAD_MESSAGES_PER_PAGE"] = 3
     alice.follow(bob)
     from microblog.extensions import db
+
     db.session.commit()
     auth.login("alice")
     return client
@@ -120,8 +134,13 @@ def test_htmx_is_configured_without_eval(busy):
 
 
 def test_aria_current_only_on_the_current_nav_link(busy):
-    for url, expected in [("/index", "/index"), ("/explore", "/explore"), ("/messages", "/messages"),
-                          ("/user/alice", "/user/alice"), ("/user/bob", None)]:
+    for url, expected in [
+        ("/index", "/index"),
+        ("/explore", "/explore"),
+        ("/messages", "/messages"),
+        ("/user/alice", "/user/alice"),
+        ("/user/bob", None),
+    ]:
         soup = page(busy.get(url))
         current = soup.find("nav").select('[aria-current="page"]')
         assert [a["href"] for a in current] == ([expected] if expected else []), url
@@ -143,8 +162,23 @@ def test_anonymous_pages_work_without_javascript(client):
 
 PARTIALS = sorted(resource_dir("partials").rglob("*.html"))
 # Names every template may use without declaring them (Flask, Flask-Babel, Flask-Login, our globals).
-GLOBALS = {"_", "gettext", "ngettext", "url_for", "current_user", "csrf_token", "get_flashed_messages",
-           "request", "config", "g", "session", "timetag", "badge_label", "locale", "endpoint"}
+GLOBALS = {
+    "_",
+    "gettext",
+    "ngettext",
+    "url_for",
+    "current_user",
+    "csrf_token",
+    "get_flashed_messages",
+    "request",
+    "config",
+    "g",
+    "session",
+    "timetag",
+    "badge_label",
+    "locale",
+    "endpoint",
+}
 
 
 def contract(source: str) -> str:

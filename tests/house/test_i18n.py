@@ -59,8 +59,21 @@ def placeholders(s: str) -> list[str]:
 def extracted(tmp_path_factory):
     """The strings in the code now, extracted exactly as `flask translate update` does (microblog/commands/translate.py)."""
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
-    command = [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
-               "--no-location", "--sort-output", "-o", str(pot), "."]
+    command = [
+        sys.executable,
+        "-m",
+        "babel.messages.frontend",
+        "extract",
+        "-F",
+        "babel.cfg",
+        "-k",
+        "_l",
+        "--no-location",
+        "--sort-output",
+        "-o",
+        str(pot),
+        ".",
+    ]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     with open(pot, "rb") as f:
@@ -130,8 +143,7 @@ def test_every_string_in_the_code_is_in_the_catalogue(lang, extracted):
         f"`flask --app microblog translate update` and translate them:\n" + "\n".join(map(repr, missing))
     )
     wrong_plural = [
-        first_id(m) for m in entries(extracted)
-        if as_tuple(catalog.get(m.id, m.context).id) != as_tuple(m.id)
+        first_id(m) for m in entries(extracted) if as_tuple(catalog.get(m.id, m.context).id) != as_tuple(m.id)
     ]
     assert not wrong_plural, f"singular/plural forms differ from the code: {wrong_plural}"
 
@@ -151,10 +163,16 @@ def test_catalogue_has_no_strings_the_code_no_longer_uses(lang, extracted):
 @pytest.mark.parametrize(
     ("path", "spanish", "english"),
     [
-        ("/auth/login", ["Iniciar sesión", "¿Usuario nuevo?", "Nombre de usuario", "Contraseña", "Recordarme"],
-         ["Sign in", "New user?", "Username", "Password", "Remember me"]),
-        ("/auth/register", ["Registrarse", "Correo electrónico", "Repite la contraseña", "Al menos 8 caracteres."],
-         ["Register", "Email", "Repeat password", "At least 8 characters."]),
+        (
+            "/auth/login",
+            ["Iniciar sesión", "¿Usuario nuevo?", "Nombre de usuario", "Contraseña", "Recordarme"],
+            ["Sign in", "New user?", "Username", "Password", "Remember me"],
+        ),
+        (
+            "/auth/register",
+            ["Registrarse", "Correo electrónico", "Repite la contraseña", "Al menos 8 caracteres."],
+            ["Register", "Email", "Repeat password", "At least 8 characters."],
+        ),
     ],
 )
 def test_signed_out_pages_follow_accept_language(client, path, spanish, english):
@@ -174,8 +192,14 @@ def test_signed_out_pages_follow_accept_language(client, path, spanish, english)
 
 @pytest.mark.parametrize(
     ("header", "lang"),
-    [("es-ES,es;q=0.9,en;q=0.5", "es"), ("es-MX", "es"), ("fr-FR,es;q=0.8,en;q=0.5", "es"),
-     ("en-US,en;q=0.9,es;q=0.5", "en"), ("de-DE", "en"), ("", "en")],
+    [
+        ("es-ES,es;q=0.9,en;q=0.5", "es"),
+        ("es-MX", "es"),
+        ("fr-FR,es;q=0.8,en;q=0.5", "es"),
+        ("en-US,en;q=0.9,es;q=0.5", "en"),
+        ("de-DE", "en"),
+        ("", "en"),
+    ],
 )
 def test_locale_is_the_best_match_from_accept_language(client, header, lang):
     headers = {"Accept-Language": header} if header else {}
@@ -183,8 +207,13 @@ def test_locale_is_the_best_match_from_accept_language(client, header, lang):
 
 
 def test_signed_in_page_and_flash_in_spanish(as_alice, bob):
-    response = actor(as_alice).speaks("es").opens(f"/messages/{bob.username}").submits(
-        "#message-form", message="hola").follows_redirect()
+    response = (
+        actor(as_alice)
+        .speaks("es")
+        .opens(f"/messages/{bob.username}")
+        .submits("#message-form", message="hola")
+        .follows_redirect()
+    )
     soup = page(response)
     assert soup.html["lang"] == "es"
     body = text(soup)
@@ -194,8 +223,13 @@ def test_signed_in_page_and_flash_in_spanish(as_alice, bob):
 
 
 def test_flash_in_english(as_alice, bob):
-    response = actor(as_alice).speaks("en").opens(f"/messages/{bob.username}").submits(
-        "#message-form", message="hi").follows_redirect()
+    response = (
+        actor(as_alice)
+        .speaks("en")
+        .opens(f"/messages/{bob.username}")
+        .submits("#message-form", message="hi")
+        .follows_redirect()
+    )
     soup = page(response)
     assert soup.html["lang"] == "en"
     assert "Your message has been sent." in text(soup)
@@ -233,8 +267,11 @@ def badge_text(client, headers) -> str:
 
 @pytest.mark.parametrize(
     ("n", "spanish", "english"),
-    [(1, "1 mensaje sin leer", "1 unread message"), (2, "2 mensajes sin leer", "2 unread messages"),
-     (5, "5 mensajes sin leer", "5 unread messages")],
+    [
+        (1, "1 mensaje sin leer", "1 unread message"),
+        (2, "2 mensajes sin leer", "2 unread messages"),
+        (5, "5 mensajes sin leer", "5 unread messages"),
+    ],
 )
 def test_badge_uses_plural_forms(as_alice, alice, bob, n, spanish, english):
     for i in range(n):
@@ -272,8 +309,9 @@ def test_our_medium_datetime_formatting_is_babels(language):
     start = datetime(2026, 1, 1, 0, 0, 5, tzinfo=timezone.utc)
     for hours in range(0, 24 * 400, 37):  # every hour of the day, across months and a year end
         value = start + timedelta(hours=hours, minutes=hours % 60)
-        assert format_medium_datetime(value, locale) == format_datetime(value, "medium", tzinfo=timezone.utc,
-                                                                         locale=locale)
+        assert format_medium_datetime(value, locale) == format_datetime(
+            value, "medium", tzinfo=timezone.utc, locale=locale
+        )
 
 
 @pytest.mark.parametrize("n, spanish", [(1, "1 mensaje sin leer"), (2, "2 mensajes sin leer")])

@@ -53,8 +53,11 @@ def test_the_production_config_keeps_answering_with_idle_connections_open(tmp_pa
     try:
         with idle_connections(server.port, IDLE):
             # A page, the liveness probe and the readiness probe (which asks the database), several times each.
-            answers = [status_of(server.port, path, timeout=10) for _ in range(3)
-                       for path in ("/auth/login", "/healthz", "/readyz")]
+            answers = [
+                status_of(server.port, path, timeout=10)
+                for _ in range(3)
+                for path in ("/auth/login", "/healthz", "/readyz")
+            ]
         assert answers == [200] * 9
     finally:
         server.stop(10)

@@ -44,7 +44,7 @@ def test_no_import_circles():
 
     def visit(node, stack, done):
         if node in stack:
-            cycles.append(stack[stack.index(node):] + [node])
+            cycles.append(stack[stack.index(node) :] + [node])
             return
         if node in done:
             return

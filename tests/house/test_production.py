@@ -198,7 +198,9 @@ def test_database_outage_answers_503_page_fragment_and_json(app, client, alice, 
     assert "Traceback" not in response.get_data(as_text=True)
 
 
-def test_a_connection_that_dies_after_the_answer_does_not_turn_it_into_a_bare_500(app, as_alice, alice, bob, monkeypatch):
+def test_a_connection_that_dies_after_the_answer_does_not_turn_it_into_a_bare_500(
+    app, as_alice, alice, bob, monkeypatch
+):
     """The database going away between the view's last query and the end-of-request rollback: the answer
     the view made is still served, and the next request gets a fresh connection."""
     send(bob, alice, "one unread message")

@@ -126,8 +126,13 @@ def test_no_request_needs_a_second_pooled_connection(one_connection_app):
         assert client.get(url).status_code == 200, url
     assert client.get("/notifications/badge", headers=HTMX).status_code in (200, 204)
     assert actor(client).signs_out().status == 303
-    assert actor(client).opens("/auth/register").submits("#register-form", username="carol", email="carol@example.com",
-                                                         password=PASSWORD, password2=PASSWORD).status == 303
+    assert (
+        actor(client)
+        .opens("/auth/register")
+        .submits("#register-form", username="carol", email="carol@example.com", password=PASSWORD, password2=PASSWORD)
+        .status
+        == 303
+    )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Message)) == 1
 
 
@@ -160,8 +165,9 @@ def test_the_documented_limits_are_the_defaults(app):
 def test_concurrent_failed_sign_ins_with_limits_on_never_exhaust_the_pool(database_url):
     """Twenty wrong passwords at once on a pool of three (limits on), while a signed-in user reads pages:
     nobody gets a 500 or waits for a connection that never comes."""
-    app = _small_pool_app(database_url, 3, 20, RATELIMIT_LOGIN_PER_ACCOUNT=(10, 900),
-                          RATELIMIT_LOGIN_PER_ADDRESS=(1000, 900))
+    app = _small_pool_app(
+        database_url, 3, 20, RATELIMIT_LOGIN_PER_ACCOUNT=(10, 900), RATELIMIT_LOGIN_PER_ADDRESS=(1000, 900)
+    )
     with app.app_context():
         make_user("alice"), make_user("bob")
         reader = app.test_client()
@@ -193,8 +199,9 @@ def test_concurrent_failed_sign_ins_with_limits_on_never_exhaust_the_pool(databa
 
 
 def test_finished_windows_of_one_off_keys_are_purged(rl_app):
-    db.session.add_all([RateLimitHit(bucket="login-account", key=f"once{n}", window_start=60, count=1)
-                        for n in range(5)])
+    db.session.add_all(
+        [RateLimitHit(bucket="login-account", key=f"once{n}", window_start=60, count=1) for n in range(5)]
+    )
     db.session.add(RateLimitHit(bucket="register", key="elsewhere", window_start=60, count=1))
     db.session.commit()
     assert ratelimit.hit("login-account", "someone", 10, 900) is None

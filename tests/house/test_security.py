@@ -56,17 +56,27 @@ def error_app(database_url):
         db.engine.dispose()
 
 
-@pytest.mark.parametrize("url, method, status", [
-    ("/healthz", "GET", 200), ("/auth/login", "GET", 200), ("/no/such/page", "GET", 404),
-    ("/auth/logout", "GET", 405), ("/_boom", "GET", 500), ("/_db_down", "GET", 503),
-    ("/auth/login", "POST", 413), ("/avatar/no%00body.svg", "GET", 404), ("/readyz", "GET", 200),
-])
+@pytest.mark.parametrize(
+    "url, method, status",
+    [
+        ("/healthz", "GET", 200),
+        ("/auth/login", "GET", 200),
+        ("/no/such/page", "GET", 404),
+        ("/auth/logout", "GET", 405),
+        ("/_boom", "GET", 500),
+        ("/_db_down", "GET", 503),
+        ("/auth/login", "POST", 413),
+        ("/avatar/no%00body.svg", "GET", 404),
+        ("/readyz", "GET", 200),
+    ],
+)
 def test_security_headers_on_every_response(error_app, url, method, status):
     client = error_app.test_client()
     data = "x" * (error_app.config["MAX_CONTENT_LENGTH"] + 10) if status == 413 else None
     for headers in ({}, HTMX):
-        response = client.open(url, method=method, data=data, headers=headers,
-                               content_type="application/x-www-form-urlencoded")
+        response = client.open(
+            url, method=method, data=data, headers=headers, content_type="application/x-www-form-urlencoded"
+        )
         assert response.status_code == status
         csp = {d.split()[0]: d.split()[1:] for d in response.headers["Content-Security-Policy"].split("; ")}
         assert csp["default-src"] == csp["script-src"] == csp["style-src"] == ["'self'"]
@@ -79,8 +89,18 @@ def test_security_headers_on_every_response(error_app, url, method, status):
         assert "Traceback" not in body and "secret internals" not in body and "connection refused" not in body
 
 
-@pytest.mark.parametrize("url", ["/messages", "/messages/bob", "/settings/profile", "/auth/change_password", "/index",
-                                 "/user/alice", "/notifications"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/messages",
+        "/messages/bob",
+        "/settings/profile",
+        "/auth/change_password",
+        "/index",
+        "/user/alice",
+        "/notifications",
+    ],
+)
 def test_private_pages_and_fragments_are_never_stored_by_caches(as_alice, alice, bob, url):
     for headers in ({}, HTMX):
         response = as_alice.get(url, headers=headers)
@@ -113,8 +133,11 @@ def test_chunked_bodies_over_the_limit_are_413_and_not_processed(as_alice, app, 
     monkeypatch.setattr(app, "wsgi_app", as_a_server_passes_chunked_bodies)
 
     def chunked(data):  # a raw request: a chunked body is what a client library sends, not our form
-        return as_alice.post("/index", input_stream=io.BytesIO(data), headers={
-            "Transfer-Encoding": "chunked", "Content-Type": "application/x-www-form-urlencoded"})
+        return as_alice.post(
+            "/index",
+            input_stream=io.BytesIO(data),
+            headers={"Transfer-Encoding": "chunked", "Content-Type": "application/x-www-form-urlencoded"},
+        )
 
     assert chunked(("post=" + "x" * (limit + 100)).encode()).status_code == 413
     assert _count(Post) == 0
@@ -129,16 +152,20 @@ def app_log(caplog):
 
 
 def _proxied_app(database_url, hops: int):
-    app = make_app(database_url, TRUSTED_PROXIES=hops, SERVER_NAME=None, RATELIMIT_IN_TESTS=True,
-                   RATELIMIT_LOGIN_PER_ADDRESS=(2, 900))
+    app = make_app(
+        database_url,
+        TRUSTED_PROXIES=hops,
+        SERVER_NAME=None,
+        RATELIMIT_IN_TESTS=True,
+        RATELIMIT_LOGIN_PER_ADDRESS=(2, 900),
+    )
 
     @app.get("/_where")
     def where():
         from flask import request, url_for
         from microblog.ratelimit import client_address
 
-        return {"home": url_for("posts.index", _external=True), "address": client_address(),
-                "scheme": request.scheme}
+        return {"home": url_for("posts.index", _external=True), "address": client_address(), "scheme": request.scheme}
 
     return app
 
@@ -152,8 +179,10 @@ def test_trusted_proxies(database_url, hops, app_log):
     headers = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"}
     with app.app_context(), caplog.at_level("WARNING"):
         client = app.test_client()
-        seen = [client.get("/_where", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.1"}).get_json()
-                for _ in range(2)]
+        seen = [
+            client.get("/_where", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.1"}).get_json()
+            for _ in range(2)
+        ]
         assert "evil.example" not in seen[0]["home"]
         if hops:
             assert (seen[0]["address"], seen[0]["scheme"]) == ("203.0.113.7", "https")
@@ -185,8 +214,9 @@ def test_a_failing_statement_logs_no_secrets(database_url, app_log):
 
     @app.get("/_failing")
     def failing():
-        db.session.execute(sa.text("SELECT * FROM no_such_table WHERE a = :hash AND b = :token AND c = :body"),
-                           secrets_in_play)
+        db.session.execute(
+            sa.text("SELECT * FROM no_such_table WHERE a = :hash AND b = :token AND c = :body"), secrets_in_play
+        )
 
     with app.app_context(), caplog.at_level("DEBUG"):
         response = app.test_client().get("/_failing")
@@ -221,4 +251,6 @@ def test_debug_is_off_by_default_and_forced_off_in_production(monkeypatch, datab
 
     response = app.test_client().get("/_boom", headers={"Host": "microblog.example.org"})
     assert response.status_code == 500
-    assert "secret internals" not in response.get_data(as_text=True) and "Traceback" not in response.get_data(as_text=True)
+    assert "secret internals" not in response.get_data(as_text=True) and "Traceback" not in response.get_data(
+        as_text=True
+    )

@@ -14,8 +14,9 @@ from microblog.users.models import User, followers
 
 
 def test_seed_loads_consistent_data(app, runner):
-    result = runner.invoke(args=["seed", "--users", "50", "--posts", "200", "--messages", "500",
-                                 "--password", "pw-123456"])
+    result = runner.invoke(
+        args=["seed", "--users", "50", "--posts", "200", "--messages", "500", "--password", "pw-123456"]
+    )
     assert result.exit_code == 0, result.output
 
     def count(table):
@@ -39,8 +40,10 @@ def test_seed_loads_consistent_data(app, runner):
     assert to_user1 >= 5  # at least 1% of 500
     assert db.session.scalar(sa.select(sa.func.count()).where(Message.sender_id == Message.recipient_id)) == 0
 
-    stored = {n.user_id: n for n in db.session.scalars(
-        sa.select(Notification).where(Notification.name == UNREAD_MESSAGE_COUNT))}
+    stored = {
+        n.user_id: n
+        for n in db.session.scalars(sa.select(Notification).where(Notification.name == UNREAD_MESSAGE_COUNT))
+    }
     assert user1.id in stored  # user1 has some unread
     for user in db.session.scalars(sa.select(User)):
         truth = total_unread(user.id)
@@ -50,17 +53,32 @@ def test_seed_loads_consistent_data(app, runner):
     # One conversation per pair; every message in its pair's conversation; the long one between user1 and user2.
     pairs = db.session.execute(sa.select(Conversation.user_low_id, Conversation.user_high_id)).all()
     assert len(pairs) == len(set(pairs)) == count(Conversation) == count(Member) // 2
-    wrong = db.session.scalar(sa.select(sa.func.count()).select_from(Message).join(
-        Conversation, Conversation.id == Message.conversation_id).where(
-        sa.case((Message.sender_id < Message.recipient_id, Message.sender_id), else_=Message.recipient_id)
-        != Conversation.user_low_id))
+    wrong = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Message)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            sa.case((Message.sender_id < Message.recipient_id, Message.sender_id), else_=Message.recipient_id)
+            != Conversation.user_low_id
+        )
+    )
     assert wrong == 0
-    long_one = db.session.scalar(sa.select(sa.func.count()).where(
-        Message.conversation_id == Conversation.id, Conversation.user_low_id == 1, Conversation.user_high_id == 2))
+    long_one = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Message.conversation_id == Conversation.id, Conversation.user_low_id == 1, Conversation.user_high_id == 2
+        )
+    )
     assert long_one >= 100  # a fifth of 500
-    last = db.session.scalar(sa.select(sa.func.count()).select_from(Member).where(
-        Member.last_message_id != sa.select(sa.func.max(Message.id)).where(
-            Message.conversation_id == Member.conversation_id).scalar_subquery()))
+    last = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Member)
+        .where(
+            Member.last_message_id
+            != sa.select(sa.func.max(Message.id))
+            .where(Message.conversation_id == Member.conversation_id)
+            .scalar_subquery()
+        )
+    )
     assert last == 0
     # Timestamps come back aware.
     assert db.session.scalar(sa.select(Post).limit(1)).timestamp.tzinfo is not None
@@ -73,7 +91,10 @@ def test_seed_loads_consistent_data(app, runner):
 
 
 def test_seed_refuses_a_non_empty_database(app, runner):
-    assert runner.invoke(args=["seed", "--users", "3", "--posts", "1", "--messages", "2", "--password", "x"]).exit_code == 0
+    assert (
+        runner.invoke(args=["seed", "--users", "3", "--posts", "1", "--messages", "2", "--password", "x"]).exit_code
+        == 0
+    )
     again = runner.invoke(args=["seed", "--users", "3", "--posts", "1", "--messages", "2", "--password", "x"])
     assert again.exit_code != 0
     assert "not empty" in again.output
@@ -89,7 +110,8 @@ def test_the_plan_is_pure_and_deterministic():
     assert len(first.follows) == 40 * 5 and len(first.post_author) == 100 and len(first.senders) == 300
     assert all(follower != followed for follower, followed in first.follow_pairs())
     assert sum(first.unread.values()) == sum(
-        1 for i, r in enumerate(first.recipients) if i + 1 > first.watermark.get(r, 0))
+        1 for i, r in enumerate(first.recipients) if i + 1 > first.watermark.get(r, 0)
+    )
 
 
 def test_the_plan_refuses_sizes_it_cannot_make(runner):

@@ -69,6 +69,7 @@ class Statements:
 
 def other_writer(path: str, outcome: list[str]):
     """Another connection (another worker) that tries to commit a write at that moment, waiting 0.2 s at most."""
+
     def write():
         conn = sqlite3.connect(path, timeout=0.2, isolation_level=None)
         try:
@@ -78,6 +79,7 @@ def other_writer(path: str, outcome: list[str]):
             outcome.append(str(error))
         finally:
             conn.close()
+
     return write
 
 

@@ -17,9 +17,23 @@ from tests.html import form_fields
 
 # The answer each route gives when it does what was asked; any other answer is a problem. Registering may
 # also be refused (422) for a name another newcomer took a moment before.
-_ACCEPTED = {"post": 303, "follow": 303, "send": 303, "mark read": 200, "activity read": 200, "profile": 303,
-             "block": 303, "delete conversation": 303, "change password": 303, "sign out": 303, "login": 303,
-             "register": 303, "reset request": 303, "reset": 303, "page": 200}
+_ACCEPTED = {
+    "post": 303,
+    "follow": 303,
+    "send": 303,
+    "mark read": 200,
+    "activity read": 200,
+    "profile": 303,
+    "block": 303,
+    "delete conversation": 303,
+    "change password": 303,
+    "sign out": 303,
+    "login": 303,
+    "register": 303,
+    "reset request": 303,
+    "reset": 303,
+    "page": 200,
+}
 
 
 def expected_statuses() -> dict[str, set[int]]:
@@ -40,12 +54,17 @@ class Recorder:
             self.results.append(result)
 
     def problems(self, expected: dict[str, set[int]]) -> list[str]:
-        bad = [r for r in self.results if r.status >= 500 or r.status == 0
-               or (r.endpoint in expected and r.status not in expected[r.endpoint])]
+        bad = [
+            r
+            for r in self.results
+            if r.status >= 500 or r.status == 0 or (r.endpoint in expected and r.status not in expected[r.endpoint])
+        ]
         if not bad:
             return []
-        return [f"{len(bad)} of {len(self.results)} answers were not what the route answers when it works, e.g. "
-                + "; ".join(f"{r.endpoint} HTTP {r.status}: {' '.join(r.body.split())[:160]!r}" for r in bad[:3])]
+        return [
+            f"{len(bad)} of {len(self.results)} answers were not what the route answers when it works, e.g. "
+            + "; ".join(f"{r.endpoint} HTTP {r.status}: {' '.join(r.body.split())[:160]!r}" for r in bad[:3])
+        ]
 
     def accepted_routes(self) -> set[str]:
         return {r.endpoint for r in self.results if r.status == _ACCEPTED.get(r.endpoint)}
@@ -74,7 +93,7 @@ class Page:
 
     def ids(self, selector: str, prefix: str) -> list[int]:
         """The numbers in the ids (`prefix<N>`) of the elements `selector` selects."""
-        return [int(e["id"][len(prefix):]) for e in self.soup.select(selector) if e.get("id", "").startswith(prefix)]
+        return [int(e["id"][len(prefix) :]) for e in self.soup.select(selector) if e.get("id", "").startswith(prefix)]
 
 
 class Person:

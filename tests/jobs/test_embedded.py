@@ -33,5 +33,7 @@ def test_the_embedded_worker_logs_alices_email_from_the_demo_data(database_url, 
         assert "MAIL_SERVER is not set: this email to alice@example.com is not sent." in caplog.text
         assert "[Microblog] 3 new messages from bob" in caplog.text
         db.session.commit()
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(UnreadEmail)
-                                 .where(UnreadEmail.state == "sent")) >= 3
+        assert (
+            db.session.scalar(sa.select(sa.func.count()).select_from(UnreadEmail).where(UnreadEmail.state == "sent"))
+            >= 3
+        )

@@ -61,11 +61,26 @@ class Server:
 
 def start_group(database_url: str, port: int, log: Path) -> subprocess.Popen:
     """One "host": a worker process with 2 worker threads, in its own process group."""
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "x" * 40, "MAIL_SERVER": "127.0.0.1",
-           "MAIL_PORT": str(port), "MAIL_TIMEOUT": "15", "UNREAD_EMAIL_LEASE_SECONDS": "4",
-           "UNREAD_EMAIL_RETRY_SECONDS": "1", "UNREAD_EMAIL_MAX_ATTEMPTS": "20", "PUBLIC_URL": "https://microblog.test"}
-    return subprocess.Popen([sys.executable, "-m", "microblog.jobs.worker", "--workers", "2", "--max-delay", "0.2"],
-                            cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "x" * 40,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(port),
+        "MAIL_TIMEOUT": "15",
+        "UNREAD_EMAIL_LEASE_SECONDS": "4",
+        "UNREAD_EMAIL_RETRY_SECONDS": "1",
+        "UNREAD_EMAIL_MAX_ATTEMPTS": "20",
+        "PUBLIC_URL": "https://microblog.test",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "microblog.jobs.worker", "--workers", "2", "--max-delay", "0.2"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def stop(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
@@ -126,8 +141,11 @@ def test_each_burst_is_emailed_exactly_once_across_kills_refusals_and_restarts(a
     output = log.read_text()
     assert states() == {"sent": RECIPIENTS * SENDERS}, output
     received = [(m["To"], m["Subject"]) for m in server.received]
-    expected = sorted((f"reader{i}@example.com", f"[Microblog] 2 new messages from writer{j}")
-                      for i in range(RECIPIENTS) for j in range(SENDERS))
+    expected = sorted(
+        (f"reader{i}@example.com", f"[Microblog] 2 new messages from writer{j}")
+        for i in range(RECIPIENTS)
+        for j in range(SENDERS)
+    )
     assert sorted(received) == expected, "each burst exactly once"
     assert len({m["Message-ID"] for m in server.received}) == RECIPIENTS * SENDERS
     assert server.refusals == 0 and output.count("retrying") >= REFUSALS, output

@@ -47,8 +47,10 @@ def drip(port: int, stop: threading.Event, answers: list[bytes]) -> None:
     socks = []
     for _ in range(CONNECTIONS):
         sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-        sock.sendall(b"POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
-                     b"application/x-www-form-urlencoded\r\nContent-Length: 60000\r\n\r\nu")
+        sock.sendall(
+            b"POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+            b"application/x-www-form-urlencoded\r\nContent-Length: 60000\r\n\r\nu"
+        )
         socks.append(sock)
     while not stop.wait(1.0):
         for sock in socks:
@@ -80,8 +82,11 @@ def slow_readers(port: int) -> list[socket.socket]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     # One worker: its page gate (6 slots) is all there is, as on a small box.
-    server = Server("sqlite:///" + str(tmp_path_factory.mktemp("hostile") / "slow.db"), 1,
-                    env={"BODY_READ_SECONDS": str(DEADLINE), "RATELIMIT_ENABLED": "0"})
+    server = Server(
+        "sqlite:///" + str(tmp_path_factory.mktemp("hostile") / "slow.db"),
+        1,
+        env={"BODY_READ_SECONDS": str(DEADLINE), "RATELIMIT_ENABLED": "0"},
+    )
     server.migrate()
     server.start()
     yield server
@@ -106,8 +111,10 @@ def test_fifty_dripping_bodies_and_fifty_slow_readers_do_not_slow_pages(server, 
         sock.close()
 
     with capsys.disabled():
-        print(f"\npage p99: {p99(before) * 1000:.0f} ms alone, {p99(during) * 1000:.0f} ms with {CONNECTIONS} "
-              f"dripping bodies, {p99(while_unread) * 1000:.0f} ms with {CONNECTIONS} slow readers")
+        print(
+            f"\npage p99: {p99(before) * 1000:.0f} ms alone, {p99(during) * 1000:.0f} ms with {CONNECTIONS} "
+            f"dripping bodies, {p99(while_unread) * 1000:.0f} ms with {CONNECTIONS} slow readers"
+        )
     assert max(during) < 60 and max(while_unread) < 60, "a page failed or timed out"
     # Pages keep their normal latency: bounded by a second, whatever the machine (no answer waited for a
     # dripper; before the fix every page waited until the drippers stopped).
@@ -123,7 +130,9 @@ def raw_status(port: int, request: bytes) -> bytes:
 
 
 def chunked(body: bytes, piece: int = 4096) -> bytes:
-    out = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + piece]), body[i:i + piece]) for i in range(0, len(body), piece))
+    out = b"".join(
+        b"%x\r\n%s\r\n" % (len(body[i : i + piece]), body[i : i + piece]) for i in range(0, len(body), piece)
+    )
     return out + b"0\r\n\r\n"
 
 
@@ -131,10 +140,17 @@ def chunked(body: bytes, piece: int = 4096) -> bytes:
 def test_gunicorn_coded_bodies_are_sized_before_csrf(server, spelling):
     """Through gunicorn with CSRF on: a 100 KB chunked sign-in is 413 (before CSRF or the form parser sees
     it), a small one reaches CSRF (400 for the missing token)."""
-    head = (b"POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: "
-            b"application/x-www-form-urlencoded\r\nTransfer-Encoding: " + spelling + b"\r\n\r\n")
-    assert raw_status(server.port, head + chunked(b"username=" + b"x" * 100_000)) == b"HTTP/1.1 413 REQUEST ENTITY TOO LARGE"
+    head = (
+        b"POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: "
+        b"application/x-www-form-urlencoded\r\nTransfer-Encoding: " + spelling + b"\r\n\r\n"
+    )
+    assert (
+        raw_status(server.port, head + chunked(b"username=" + b"x" * 100_000))
+        == b"HTTP/1.1 413 REQUEST ENTITY TOO LARGE"
+    )
     assert raw_status(server.port, head + chunked(b"username=alice&password=x")) == b"HTTP/1.1 400 BAD REQUEST"
-    too_long = (b"POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: "
-                b"application/x-www-form-urlencoded\r\nContent-Length: 70000\r\n\r\nusername=")
+    too_long = (
+        b"POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: "
+        b"application/x-www-form-urlencoded\r\nContent-Length: 70000\r\n\r\nusername="
+    )
     assert raw_status(server.port, too_long) == b"HTTP/1.1 413 REQUEST ENTITY TOO LARGE"

@@ -37,8 +37,9 @@ def test_load_on_postgresql(pg_admin, tmp_path, capsys):
 
 
 def test_load_on_sqlite(tmp_path, capsys):
-    problems = scenario_load("SQLite", "sqlite:///" + str(tmp_path / "load.db"), SHORT, 4, tmp_path,
-                             random.randrange(1000))
+    problems = scenario_load(
+        "SQLite", "sqlite:///" + str(tmp_path / "load.db"), SHORT, 4, tmp_path, random.randrange(1000)
+    )
     out = capsys.readouterr().out
     print(out)
     assert problems == []

@@ -23,9 +23,20 @@ PER_SENDER = 25
 def truth(user_id: int, other_id: int | None = None) -> int:
     """Unread messages straight from the tables (in one conversation when `other_id` is given; in the badge's
     total, muted conversations do not count). Unsent messages never count."""
-    stmt = sa.select(sa.func.count()).select_from(Member).join(Message, sa.and_(
-        Message.conversation_id == Member.conversation_id, Message.recipient_id == Member.user_id,
-        Message.id > Member.last_read_message_id, Message.unsent.is_(False))).where(Member.user_id == user_id)
+    stmt = (
+        sa.select(sa.func.count())
+        .select_from(Member)
+        .join(
+            Message,
+            sa.and_(
+                Message.conversation_id == Member.conversation_id,
+                Message.recipient_id == Member.user_id,
+                Message.id > Member.last_read_message_id,
+                Message.unsent.is_(False),
+            ),
+        )
+        .where(Member.user_id == user_id)
+    )
     if other_id is not None:
         stmt = stmt.where(Member.other_id == other_id)
     else:
@@ -48,6 +59,7 @@ def run_all(workers):
                 fn()
             except BaseException as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
+
         return run
 
     threads = [threading.Thread(target=guard(fn)) for fn in workers]
@@ -114,6 +126,7 @@ def test_many_senders_into_many_conversations_count_exactly(app):
             for i in range(PER_SENDER):
                 response = client.post("/send_message/target", data={"message": f"m{i}"})
                 assert response.status_code == 303, response.status_code
+
         return run
 
     run_all([sender(c) for c in clients])
@@ -149,6 +162,7 @@ def test_many_senders_into_one_conversation_count_exactly(app):
             barrier.wait()
             for i in range(PER_SENDER):
                 assert client.post("/messages/target", data={"message": f"m{i}"}).status_code == 303
+
         return run
 
     run_all([sender(c) for c in clients])
@@ -175,6 +189,7 @@ def test_reads_and_polls_during_sends_never_disagree(app):
         def run():
             for i in range(20):
                 assert client.post("/send_message/target", data={"message": f"m{i}"}).status_code == 303
+
         return run
 
     def read_loop():
@@ -227,6 +242,7 @@ def test_two_users_messaging_each_other_at_once_do_not_deadlock(app):
             barrier.wait()
             for i in range(15):
                 assert client.post(f"/send_message/{to}", data={"message": f"m{i}"}).status_code == 303
+
         return run
 
     run_all([talk(ann, "ben"), talk(ben, "ann")])
@@ -290,6 +306,7 @@ def test_no_message_is_committed_after_the_recipient_blocks_the_sender(app):
             while not stop.is_set():
                 status = client.post("/send_message/alice", data={"message": "still here"}).status_code
                 assert status in (303, 403), status
+
         return run
 
     def block():
@@ -329,6 +346,7 @@ def test_sends_unsends_mutes_and_mark_unread_racing_keep_every_count_exact(app):
                 if i % 3 == 2:  # take back the newest one
                     response = clients[name].post(f"/messages/target/{newest_sent(ids[name])}/unsend")
                     assert response.status_code == 303, response.status_code
+
         return run
 
     def recipient():
@@ -345,7 +363,9 @@ def test_sends_unsends_mutes_and_mark_unread_racing_keep_every_count_exact(app):
         done.set()
 
     run_all([senders_then_stop, recipient])
-    muted = db.session.scalar(sa.select(Member.muted).where(Member.user_id == target_id, Member.other_id == ids["sender1"]))
+    muted = db.session.scalar(
+        sa.select(Member.muted).where(Member.user_id == target_id, Member.other_id == ids["sender1"])
+    )
     assert muted is True
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Message).where(Message.unsent.is_(True))) == 4 * 5
     expected = truth(target_id)

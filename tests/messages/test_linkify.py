@@ -32,48 +32,61 @@ def ctx(app):
         yield
 
 
-@pytest.mark.parametrize("body, expected", [
-    ("see https://example.com/a?b=1&c=2#top now",
-     ["see ", ("https://example.com/a?b=1&c=2#top", REL, "https://example.com/a?b=1&c=2#top"), " now"]),
-    ("http://example.org", [("http://example.org", REL, "http://example.org")]),
-    ("HTTPS://Example.com/X", [("HTTPS://Example.com/X", REL, "HTTPS://Example.com/X")]),
-    # trailing punctuation and an unbalanced parenthesis stay text; a balanced one is the URL's
-    ("(see https://example.com/wiki/Foo_(bar)).", ["(see ", ("https://example.com/wiki/Foo_(bar)", REL,
-                                                   "https://example.com/wiki/Foo_(bar)"), ")."]),
-    ("https://example.com, and", [("https://example.com", REL, "https://example.com"), ", and"]),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        (
+            "see https://example.com/a?b=1&c=2#top now",
+            ["see ", ("https://example.com/a?b=1&c=2#top", REL, "https://example.com/a?b=1&c=2#top"), " now"],
+        ),
+        ("http://example.org", [("http://example.org", REL, "http://example.org")]),
+        ("HTTPS://Example.com/X", [("HTTPS://Example.com/X", REL, "HTTPS://Example.com/X")]),
+        # trailing punctuation and an unbalanced parenthesis stay text; a balanced one is the URL's
+        (
+            "(see https://example.com/wiki/Foo_(bar)).",
+            ["(see ", ("https://example.com/wiki/Foo_(bar)", REL, "https://example.com/wiki/Foo_(bar)"), ")."],
+        ),
+        ("https://example.com, and", [("https://example.com", REL, "https://example.com"), ", and"]),
+    ],
+)
 def test_http_and_https_urls_become_links(ctx, body, expected):
     assert parts(body) == expected
 
 
-@pytest.mark.parametrize("body", [
-    "javascript:alert(1)",
-    "JaVaScRiPt:alert(document.cookie)",
-    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
-    "vbscript:msgbox",
-    "ftp://example.com/file",
-    "//example.com/protocol-relative",
-    "www.example.com",
-    "https://пример.рф/",  # an IDN host
-    "https://аpple.com/",  # Cyrillic а: a lookalike of apple.com
-    "https://xn--pple-43d.com/",  # the same lookalike, spelt in punycode
-    "https://example.com@evil.example/",  # user@host: shows one host, goes to another
-    "https://localhost/",  # no dotted public name
-    "https://example.com:99999/",  # no such port
-    "https:///nohost",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(document.cookie)",
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        "vbscript:msgbox",
+        "ftp://example.com/file",
+        "//example.com/protocol-relative",
+        "www.example.com",
+        "https://пример.рф/",  # an IDN host
+        "https://аpple.com/",  # Cyrillic а: a lookalike of apple.com
+        "https://xn--pple-43d.com/",  # the same lookalike, spelt in punycode
+        "https://example.com@evil.example/",  # user@host: shows one host, goes to another
+        "https://localhost/",  # no dotted public name
+        "https://example.com:99999/",  # no such port
+        "https:///nohost",
+    ],
+)
 def test_nothing_else_becomes_a_link(ctx, body):
     rendered = BeautifulSoup(str(linkify(body)), "html.parser")
     assert rendered.find("a") is None, body
     assert rendered.get_text() == body
 
 
-@pytest.mark.parametrize("body, href", [
-    ('https://example.com/"onmouseover="alert(1)', "https://example.com/"),
-    ("https://example.com/<script>alert(1)</script>", "https://example.com/"),
-    ("https://example.com/'x'", "https://example.com/"),
-    ("https://example.com/`x`", "https://example.com/"),
-])
+@pytest.mark.parametrize(
+    "body, href",
+    [
+        ('https://example.com/"onmouseover="alert(1)', "https://example.com/"),
+        ("https://example.com/<script>alert(1)</script>", "https://example.com/"),
+        ("https://example.com/'x'", "https://example.com/"),
+        ("https://example.com/`x`", "https://example.com/"),
+    ],
+)
 def test_quotes_and_angle_brackets_end_a_url_and_stay_text(ctx, body, href):
     soup = BeautifulSoup(str(linkify(body)), "html.parser")
     assert [a["href"] for a in soup.find_all("a")] == [href]

@@ -33,9 +33,13 @@ def stored_unread(user) -> int:
 def unread_in(user, other) -> int:
     """What the conversation list shows as this conversation's unread count."""
     member = db.session.scalar(sa.select(Member).where(Member.user_id == user.id, Member.other_id == other.id))
-    return db.session.scalar(sa.select(sa.func.count()).where(
-        Message.conversation_id == member.conversation_id, Message.recipient_id == user.id,
-        Message.id > member.last_read_message_id))
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Message.conversation_id == member.conversation_id,
+            Message.recipient_id == user.id,
+            Message.id > member.last_read_message_id,
+        )
+    )
 
 
 def test_profile_links_to_the_conversation(as_alice, bob):
@@ -232,7 +236,9 @@ def test_conversation_list_pages_are_real_links(app, client, auth, alice, bob):
     assert [r.find("a").get_text() for r in rows] == ["carol"]
 
 
-@pytest.mark.parametrize("headers", [{}, {**HTMX, "HX-Boosted": "true"}, {**HTMX, "HX-History-Restore-Request": "true"}])
+@pytest.mark.parametrize(
+    "headers", [{}, {**HTMX, "HX-Boosted": "true"}, {**HTMX, "HX-History-Restore-Request": "true"}]
+)
 @pytest.mark.parametrize("url", ["/messages", "/messages/bob"])
 def test_full_page_for_plain_boosted_and_history_restore(as_alice, bob, headers, url):
     response = as_alice.get(url, headers=headers)
@@ -324,8 +330,14 @@ def test_nobody_reaches_another_pairs_conversation(app, client, auth, alice, bob
     carol = make_user("carol")
     send(bob, carol, "secret for carol")
     auth.login("alice")
-    for url in ("/messages", "/messages/bob", "/messages/carol", "/messages/bob?after=0", "/messages/carol?before=99",
-                "/notifications"):
+    for url in (
+        "/messages",
+        "/messages/bob",
+        "/messages/carol",
+        "/messages/bob?after=0",
+        "/messages/carol?before=99",
+        "/notifications",
+    ):
         for headers in ({}, HTMX):
             assert "secret for carol" not in client.get(url, headers=headers).get_data(as_text=True)
     assert client.get("/messages/bob?after=0", headers=HTMX).status_code == 204
@@ -407,9 +419,16 @@ def test_odd_recipient_names_are_404(as_alice, name, prefix):
     assert "There is no user with that name." in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("method, url", [("post", "/send_message/alice"), ("post", "/messages/alice"),
-                                         ("get", "/messages/ALICE"), ("get", "/send_message/alice"),
-                                         ("post", "/messages/alice/delete")])
+@pytest.mark.parametrize(
+    "method, url",
+    [
+        ("post", "/send_message/alice"),
+        ("post", "/messages/alice"),
+        ("get", "/messages/ALICE"),
+        ("get", "/send_message/alice"),
+        ("post", "/messages/alice/delete"),
+    ],
+)
 def test_messaging_yourself_is_refused(as_alice, method, url):
     response = getattr(as_alice, method)(url, data={"message": "me"})
     assert response.status_code == 400
@@ -437,16 +456,17 @@ def test_anonymous_htmx_gets_401_with_client_redirect(client, bob):
     assert message_count() == 0
 
 
-
-
 @pytest.mark.parametrize("htmx", [False, True])
 def test_reply_and_delete_need_the_csrf_token(csrf_app, htmx):
     client = csrf_app.test_client()
     alice, bob = make_user("alice"), make_user("bob")
     send(bob, alice, "hello")
     assert actor(client, "alice").signs_in().status == 303
-    for url, data in (("/messages/bob", {"message": "forged"}), ("/messages/bob/delete", {"confirmed": "1"}),
-                      ("/send_message/bob", {"message": "forged"})):
+    for url, data in (
+        ("/messages/bob", {"message": "forged"}),
+        ("/messages/bob/delete", {"confirmed": "1"}),
+        ("/send_message/bob", {"message": "forged"}),
+    ):
         response = client.post(url, data=data, headers=HTMX if htmx else {})
         assert response.status_code == 400, url
     assert message_count() == 1

@@ -19,16 +19,36 @@ UNREAD = "unread_message_count"
 
 # The tables as they are at BEFORE (not the models: they describe the head).
 meta = sa.MetaData()
-old_user = sa.Table("user", meta, sa.Column("id", sa.Integer, primary_key=True), sa.Column("username", sa.String),
-                    sa.Column("username_key", sa.String), sa.Column("email", sa.String),
-                    sa.Column("password_hash", sa.String), sa.Column("last_seen", UTCDateTime),
-                    sa.Column("last_read_message_id", sa.Integer), sa.Column("session_token", sa.String))
-message = sa.Table("message", meta, sa.Column("id", sa.Integer, primary_key=True), sa.Column("sender_id", sa.Integer),
-                   sa.Column("recipient_id", sa.Integer), sa.Column("body", sa.String),
-                   sa.Column("timestamp", UTCDateTime))
-notification = sa.Table("notification", meta, sa.Column("id", sa.Integer, primary_key=True),
-                        sa.Column("name", sa.String), sa.Column("user_id", sa.Integer),
-                        sa.Column("timestamp", sa.Float), sa.Column("payload_json", sa.Text))
+old_user = sa.Table(
+    "user",
+    meta,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String),
+    sa.Column("username_key", sa.String),
+    sa.Column("email", sa.String),
+    sa.Column("password_hash", sa.String),
+    sa.Column("last_seen", UTCDateTime),
+    sa.Column("last_read_message_id", sa.Integer),
+    sa.Column("session_token", sa.String),
+)
+message = sa.Table(
+    "message",
+    meta,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.Integer),
+    sa.Column("recipient_id", sa.Integer),
+    sa.Column("body", sa.String),
+    sa.Column("timestamp", UTCDateTime),
+)
+notification = sa.Table(
+    "notification",
+    meta,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String),
+    sa.Column("user_id", sa.Integer),
+    sa.Column("timestamp", sa.Float),
+    sa.Column("payload_json", sa.Text),
+)
 
 
 def build_old_database(conn, users: int, messages: int, seed: int = 15) -> None:
@@ -42,30 +62,57 @@ def build_old_database(conn, users: int, messages: int, seed: int = 15) -> None:
         recipient = rng.randint(1, min(users, 12)) if i % 3 else rng.randint(1, users)
         if recipient == sender:
             recipient = sender % users + 1
-        rows.append({"id": i, "sender_id": sender, "recipient_id": recipient, "body": f"message {i} ünïcode",
-                     "timestamp": start + timedelta(seconds=37 * i)})
+        rows.append(
+            {
+                "id": i,
+                "sender_id": sender,
+                "recipient_id": recipient,
+                "body": f"message {i} ünïcode",
+                "timestamp": start + timedelta(seconds=37 * i),
+            }
+        )
         inbox.setdefault(recipient, []).append(i)
     watermarks = {u: (rng.choice([0, *ids]) if rng.random() < 0.7 else ids[-1]) for u, ids in inbox.items()}
-    conn.execute(old_user.insert(), [
-        {"id": u, "username": f"u{u}", "username_key": f"u{u}", "email": f"u{u}@example.com", "password_hash": "x",
-         "last_seen": start, "last_read_message_id": watermarks.get(u, 0), "session_token": f"t{u}"}
-        for u in range(1, users + 1)])
+    conn.execute(
+        old_user.insert(),
+        [
+            {
+                "id": u,
+                "username": f"u{u}",
+                "username_key": f"u{u}",
+                "email": f"u{u}@example.com",
+                "password_hash": "x",
+                "last_seen": start,
+                "last_read_message_id": watermarks.get(u, 0),
+                "session_token": f"t{u}",
+            }
+            for u in range(1, users + 1)
+        ],
+    )
     conn.execute(message.insert(), rows)
     counts = {u: sum(1 for i in ids if i > watermarks[u]) for u, ids in inbox.items()}
-    conn.execute(notification.insert(), [
-        {"name": UNREAD, "user_id": u, "timestamp": 1.0 + u, "payload_json": json.dumps(n)}
-        for u, n in counts.items() if n])
+    conn.execute(
+        notification.insert(),
+        [
+            {"name": UNREAD, "user_id": u, "timestamp": 1.0 + u, "payload_json": json.dumps(n)}
+            for u, n in counts.items()
+            if n
+        ],
+    )
     if conn.dialect.name == "postgresql":
         for table in ("user", "message", "notification"):
-            conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-                                 f"(SELECT MAX(id) FROM \"{table}\"))")
+            conn.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT MAX(id) FROM \"{table}\"))"
+            )
 
 
 def snapshot(conn):
     """Every message (all its columns), and every user's unread count by the old rule and as stored."""
     messages = [tuple(r) for r in conn.execute(sa.select(message).order_by(message.c.id))]
-    stored = {r.user_id: json.loads(r.payload_json)
-              for r in conn.execute(sa.select(notification).where(notification.c.name == UNREAD))}
+    stored = {
+        r.user_id: json.loads(r.payload_json)
+        for r in conn.execute(sa.select(notification).where(notification.c.name == UNREAD))
+    }
     return messages, {k: v for k, v in stored.items() if v}
 
 
@@ -80,9 +127,15 @@ def check_conversion(url: str, users: int, messages: int) -> None:
         upgrade(revision=BEFORE)
         with db.engine.begin() as conn:
             build_old_database(conn, users, messages)
-            old_truth = {r[0]: r[1] for r in conn.execute(sa.text(
-                'SELECT u.id, (SELECT COUNT(*) FROM message m WHERE m.recipient_id = u.id '
-                'AND m.id > u.last_read_message_id) FROM "user" u'))}
+            old_truth = {
+                r[0]: r[1]
+                for r in conn.execute(
+                    sa.text(
+                        "SELECT u.id, (SELECT COUNT(*) FROM message m WHERE m.recipient_id = u.id "
+                        'AND m.id > u.last_read_message_id) FROM "user" u'
+                    )
+                )
+            }
         with db.engine.connect() as conn:
             before = snapshot(conn)
         assert before[1] == {u: n for u, n in old_truth.items() if n}  # the old data is consistent
@@ -99,20 +152,36 @@ def check_conversion(url: str, users: int, messages: int) -> None:
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Conversation)) == len(pairs)
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Member)) == 2 * len(pairs)
         misplaced = db.session.scalar(
-            sa.select(sa.func.count()).select_from(Message).join(Conversation, Conversation.id == Message.conversation_id)
-            .where(sa.or_(
-                sa.and_(Message.sender_id != Conversation.user_low_id, Message.sender_id != Conversation.user_high_id),
-                sa.and_(Message.recipient_id != Conversation.user_low_id,
-                        Message.recipient_id != Conversation.user_high_id))))
+            sa.select(sa.func.count())
+            .select_from(Message)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(
+                sa.or_(
+                    sa.and_(
+                        Message.sender_id != Conversation.user_low_id, Message.sender_id != Conversation.user_high_id
+                    ),
+                    sa.and_(
+                        Message.recipient_id != Conversation.user_low_id,
+                        Message.recipient_id != Conversation.user_high_id,
+                    ),
+                )
+            )
+        )
         assert misplaced == 0
         db.session.remove()
 
         downgrade(revision=BEFORE)
         with db.engine.connect() as conn:
             again = snapshot(conn)
-            truth = {r[0]: r[1] for r in conn.execute(sa.text(
-                'SELECT u.id, (SELECT COUNT(*) FROM message m WHERE m.recipient_id = u.id '
-                'AND m.id > u.last_read_message_id) FROM "user" u'))}
+            truth = {
+                r[0]: r[1]
+                for r in conn.execute(
+                    sa.text(
+                        "SELECT u.id, (SELECT COUNT(*) FROM message m WHERE m.recipient_id = u.id "
+                        'AND m.id > u.last_read_message_id) FROM "user" u'
+                    )
+                )
+            }
         assert again == before
         assert truth == old_truth
         upgrade()  # and up again

@@ -72,14 +72,23 @@ def test_nobody_reaches_a_message_outside_their_conversation(client, alice, bob)
     theirs = send(carol, dave, "private")
     mine = send(bob, alice, "ours")
     signed_in(client, "alice")
-    for url in (f"/messages/bob/{theirs.id}/react", f"/messages/carol/{theirs.id}/react",
-                f"/messages/dave/{theirs.id}/unsend", f"/messages/bob/{theirs.id}/edit",
-                f"/messages/bob/{theirs.id}/hide", f"/messages/carol/{mine.id}/react",
-                f"/messages/bob/{mine.id}/unsend", f"/messages/bob/{mine.id}/edit"):  # not hers: she did not write it
+    for url in (
+        f"/messages/bob/{theirs.id}/react",
+        f"/messages/carol/{theirs.id}/react",
+        f"/messages/dave/{theirs.id}/unsend",
+        f"/messages/bob/{theirs.id}/edit",
+        f"/messages/bob/{theirs.id}/hide",
+        f"/messages/carol/{mine.id}/react",
+        f"/messages/bob/{mine.id}/unsend",
+        f"/messages/bob/{mine.id}/edit",
+    ):  # not hers: she did not write it
         assert client.post(url, data={"reaction": "like", "message": "x"}).status_code == 404, url
     assert client.get(f"/messages/bob/{mine.id}/edit").status_code == 404
     assert client.post("/messages/bob/99999/react", data={"reaction": "like"}).status_code == 404
-    assert reaction_rows() == [] and db.session.scalars(sa.select(Message.body).order_by(Message.id)).all() == ["private", "ours"]
+    assert reaction_rows() == [] and db.session.scalars(sa.select(Message.body).order_by(Message.id)).all() == [
+        "private",
+        "ours",
+    ]
 
 
 def test_unsend_of_an_unread_message_drops_every_count_at_once(client, app, alice, bob):
@@ -170,7 +179,11 @@ def test_the_other_side_sees_each_change_by_its_poll(client, app, alice, bob, mo
     bob_thread = signed_in(bob_client, "bob").opens("/messages/alice")
     poll = bob_thread.by_id("thread-poller")["hx-get"]
     assert bob_client.get(poll, headers=HTMX).status_code in (200, 204)
-    poll = by_id(fragment(r), "thread-poller")["hx-get"] if (r := bob_client.get(poll, headers=HTMX)).status_code == 200 else poll
+    poll = (
+        by_id(fragment(r), "thread-poller")["hx-get"]
+        if (r := bob_client.get(poll, headers=HTMX)).status_code == 200
+        else poll
+    )
     assert bob_client.get(poll, headers=HTMX).status_code == 204
     alice_thread = signed_in(client, "alice").opens("/messages/bob")
     answer = bob_client.get(poll, headers=HTMX)  # alice read it: "Seen"
@@ -199,7 +212,9 @@ def test_each_action_needs_the_csrf_token(csrf_app, action):
     assert forged.status_code == 400
     assert reaction_rows() == [] and db.session.get(Message, message.id).body == "hello"
     if action == "edit":
-        done = thread.follows_link(f'#message-{message.id} a[href$="/edit"]').submits(f"#message-{message.id} form", message="real")
+        done = thread.follows_link(f'#message-{message.id} a[href$="/edit"]').submits(
+            f"#message-{message.id} form", message="real"
+        )
     else:
         done = thread.submits(f'#message-{message.id} form[action$="/{action}"]', reaction="like")
     assert done.status == 303

@@ -1,6 +1,5 @@
 """What the navbar badge costs in SQL statements on every page (SPEC S5, S11 item 8)."""
 
-
 from tests.conftest import send
 
 

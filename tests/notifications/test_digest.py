@@ -16,8 +16,9 @@ from tests.notifications.test_unread_email import LATER, run_jobs, smtp  # noqa:
 
 @pytest.fixture
 def digest_app(database_url, smtp):  # noqa: F811
-    app = make_app(database_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_TIMEOUT=2,
-                   UNREAD_EMAIL_DIGEST_HOUR=0)  # any hour of the day: the test does not depend on the clock
+    app = make_app(
+        database_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_TIMEOUT=2, UNREAD_EMAIL_DIGEST_HOUR=0
+    )  # any hour of the day: the test does not depend on the clock
     with running(app):
         yield app
 

@@ -38,8 +38,15 @@ def test_badge_hidden_at_zero_by_class(as_alice):
     assert text(badge.find(class_="visually-hidden")) == ""
 
 
-@pytest.mark.parametrize("n, label, spoken", [(1, "1", "1 unread message"), (3, "3", "3 unread messages"),
-                                              (99, "99", "99 unread messages"), (100, "99+", "100 unread messages")])
+@pytest.mark.parametrize(
+    "n, label, spoken",
+    [
+        (1, "1", "1 unread message"),
+        (3, "3", "3 unread messages"),
+        (99, "99", "99 unread messages"),
+        (100, "99+", "100 unread messages"),
+    ],
+)
 def test_badge_count_label_and_text_alternative(app, client, auth, alice, bob, n, label, spoken):
     for _ in range(n):
         send(bob, alice)
@@ -229,8 +236,9 @@ def test_database_enforces_one_row_per_user_and_name(app, alice):
     db.session.rollback()
 
 
-@pytest.mark.parametrize("since", ["abc", "nan", "NaN", "inf", "-inf", "-1", "1e300", "9999999999999", "0x10",
-                                   "1" * 100, "\x00", " "])
+@pytest.mark.parametrize(
+    "since", ["abc", "nan", "NaN", "inf", "-inf", "-1", "1e300", "9999999999999", "0x10", "1" * 100, "\x00", " "]
+)
 def test_bad_since_is_400_json(as_alice, since):
     response = as_alice.get("/notifications", query_string={"since": since})
     assert response.status_code == 400

@@ -23,8 +23,12 @@ def test_every_signed_in_page_title_starts_with_the_count(app, client, auth, ali
     assert title_of(client.get("/index")) == "Home · Microblog"
     send(bob, alice)
     send(bob, alice)
-    for url, title in [("/index", "(2) Home · Microblog"), ("/explore", "(2) Explore · Microblog"),
-                       ("/user/bob", "(2) bob · Microblog"), ("/messages", "(2) Messages · Microblog")]:
+    for url, title in [
+        ("/index", "(2) Home · Microblog"),
+        ("/explore", "(2) Explore · Microblog"),
+        ("/user/bob", "(2) bob · Microblog"),
+        ("/messages", "(2) Messages · Microblog"),
+    ]:
         assert title_of(client.get(url)) == title, url
 
 

@@ -57,8 +57,14 @@ def smtp():
 
 @pytest.fixture
 def mail_app(database_url, smtp):
-    app = make_app(database_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_TIMEOUT=2,
-                   PREFERRED_URL_SCHEME="https", MAIL_DEFAULT_SENDER="Microblog <no-reply@example.com>")
+    app = make_app(
+        database_url,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=smtp.port,
+        MAIL_TIMEOUT=2,
+        PREFERRED_URL_SCHEME="https",
+        MAIL_DEFAULT_SENDER="Microblog <no-reply@example.com>",
+    )
     with running(app):
         yield app
 
@@ -101,8 +107,11 @@ def test_a_new_burst_after_the_email_brings_one_more(mail_app, smtp, people):
     send(carol, alice, "from carol")  # another conversation: its own email
     assert sorted(run_jobs(utcnow() + 2 * LATER)) == ["sent", "sent"]
     subjects = sorted(m["Subject"] for m in smtp.messages)
-    assert subjects == ["[Microblog] 1 new message from bob", "[Microblog] 1 new message from bob",
-                        "[Microblog] 1 new message from carol"]
+    assert subjects == [
+        "[Microblog] 1 new message from bob",
+        "[Microblog] 1 new message from bob",
+        "[Microblog] 1 new message from carol",
+    ]
 
 
 def test_a_long_message_is_cut_short_in_the_preview(mail_app, smtp, people):
@@ -234,8 +243,14 @@ def test_a_refusing_server_is_retried_then_given_up_with_a_log_line(database_url
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
-        app = make_app(database_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_TIMEOUT=2,
-                       UNREAD_EMAIL_MAX_ATTEMPTS=3, UNREAD_EMAIL_RETRY_SECONDS=60)
+        app = make_app(
+            database_url,
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=controller.port,
+            MAIL_TIMEOUT=2,
+            UNREAD_EMAIL_MAX_ATTEMPTS=3,
+            UNREAD_EMAIL_RETRY_SECONDS=60,
+        )
         with running(app):
             alice, bob = make_user("alice"), make_user("bob")
             send(bob, alice, "hello")

@@ -55,7 +55,7 @@ class Stream:
                 break
             chunk = chunk.decode() if isinstance(chunk, bytes) else chunk
             self.raw += chunk
-            seen += [line[len("event: "):] for line in chunk.splitlines() if line.startswith("event: ")]
+            seen += [line[len("event: ") :] for line in chunk.splitlines() if line.startswith("event: ")]
         return seen
 
     def close(self):
@@ -141,7 +141,7 @@ def test_heartbeats_keep_an_idle_stream_open(push_app, alice):
     stream.read_until("message")
     before = stream.raw
     stream.read_until("never", timeout=0.7)
-    assert stream.raw[len(before):].count(": heartbeat\n\n") >= 2
+    assert stream.raw[len(before) :].count(": heartbeat\n\n") >= 2
     stream.close()
 
 
@@ -239,9 +239,16 @@ def test_a_stream_whose_session_ended_is_closed(push_app, alice, how):
     if how == "sign-out elsewhere":
         assert actor(other).signs_out().status in (302, 303)
     else:
-        response = actor(other).opens("/auth/change_password").submits(
-            "#change-password-form", current_password=PASSWORD, password="a brand new passphrase",
-            password2="a brand new passphrase")
+        response = (
+            actor(other)
+            .opens("/auth/change_password")
+            .submits(
+                "#change-password-form",
+                current_password=PASSWORD,
+                password="a brand new passphrase",
+                password2="a brand new passphrase",
+            )
+        )
         assert response.status_code in (302, 303), response.get_data(as_text=True)[:300]
     assert stream.read_until("close")[-1] == "close"
     assert next(stream._chunks, None) is None  # and the stream ends
@@ -327,9 +334,17 @@ def test_the_listener_reconnects_and_sends_fresh_state(push_app, alice, database
     stream.read_until("unread", "message")
     ready(push_app)
     with db.engine.connect() as conn:
-        killed = conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                      "WHERE application_name = :name AND pid = :pid"),
-                              {"name": LISTENER_NAME, "pid": push.fanout.backend_pid}).scalars().all()
+        killed = (
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = :name AND pid = :pid"
+                ),
+                {"name": LISTENER_NAME, "pid": push.fanout.backend_pid},
+            )
+            .scalars()
+            .all()
+        )
     assert killed == [True]
     assert {"unread", "message"} <= set(stream.read_until("unread", "message", timeout=10))
     stream.close()

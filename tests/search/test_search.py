@@ -145,12 +145,44 @@ def test_no_match_says_so(as_alice, alice):
     assert "No posts match" in text(by_id(page(search(as_alice, "zebra")), "search-empty"))
 
 
-@pytest.mark.parametrize("q", [
-    '"', '""', '"cat', "cat\"", "NEAR(cat dog)", "cat NEAR dog", "cat OR dog", "cat AND NOT dog", "*", "cat*",
-    "-cat", "cat -dog", "(cat)", "((", ")", "cat:*", "cat & dog | !bird", "'", "''", "\\", "\x00", "cat\x00dog",
-    "x" * 10_000, "cat " * 3000, "日本語のテキスト", "🐱", "café", "a_b", "%_", "^cat", "{cat}", "body:cat",
-    "\u202eevil",
-])
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"',
+        '""',
+        '"cat',
+        'cat"',
+        "NEAR(cat dog)",
+        "cat NEAR dog",
+        "cat OR dog",
+        "cat AND NOT dog",
+        "*",
+        "cat*",
+        "-cat",
+        "cat -dog",
+        "(cat)",
+        "((",
+        ")",
+        "cat:*",
+        "cat & dog | !bird",
+        "'",
+        "''",
+        "\\",
+        "\x00",
+        "cat\x00dog",
+        "x" * 10_000,
+        "cat " * 3000,
+        "日本語のテキスト",
+        "🐱",
+        "café",
+        "a_b",
+        "%_",
+        "^cat",
+        "{cat}",
+        "body:cat",
+        "\u202eevil",
+    ],
+)
 def test_query_syntax_is_just_words(as_alice, alice, q):
     make_post(alice, "cat or dog")
     response = search(as_alice, q)
@@ -198,17 +230,24 @@ def test_messages_are_never_searched(as_alice, alice, bob):
 
 # -- the migration indexes the posts that were there before it -------------------------------------
 
+
 def _migrate_and_search(url: str):
     from flask_migrate import downgrade, upgrade
 
     app = make_app(url, create_tables=False)
     with app.app_context():
         upgrade(revision="3c1f0a2b7d45")
-        db.session.execute(sa.text(
-            "INSERT INTO \"user\" (username, username_key, email, password_hash, last_seen, last_read_message_id, "
-            "session_token) VALUES ('old', 'old', 'old@example.com', 'x', CURRENT_TIMESTAMP, 0, 't')"))
-        db.session.execute(sa.text("INSERT INTO post (body, timestamp, user_id) VALUES "
-                                   "('an elephant from before', CURRENT_TIMESTAMP, 1)"))
+        db.session.execute(
+            sa.text(
+                'INSERT INTO "user" (username, username_key, email, password_hash, last_seen, last_read_message_id, '
+                "session_token) VALUES ('old', 'old', 'old@example.com', 'x', CURRENT_TIMESTAMP, 0, 't')"
+            )
+        )
+        db.session.execute(
+            sa.text(
+                "INSERT INTO post (body, timestamp, user_id) VALUES ('an elephant from before', CURRENT_TIMESTAMP, 1)"
+            )
+        )
         db.session.commit()
         upgrade()
         from microblog.search.engine import post_ids
@@ -241,8 +280,9 @@ def _fts_schema(url: str, migrate: bool) -> list[str]:
     with app.app_context():
         if migrate:
             upgrade()
-        rows = db.session.execute(sa.text(
-            "SELECT sql FROM sqlite_master WHERE name LIKE 'post_fts%' AND sql IS NOT NULL ORDER BY name")).scalars()
+        rows = db.session.execute(
+            sa.text("SELECT sql FROM sqlite_master WHERE name LIKE 'post_fts%' AND sql IS NOT NULL ORDER BY name")
+        ).scalars()
         schema = [" ".join(sql.split()) for sql in rows]
         db.session.remove()
         db.engine.dispose()
@@ -273,10 +313,14 @@ def test_a_word_that_matches_nothing_does_not_walk_every_post(app, alice, monkey
 
     monkeypatch.setattr(engine, "RECENT", 500)
     engine._statements.cache_clear()
-    db.session.execute(sa.text(
-        "INSERT INTO post (body, timestamp, user_id) SELECT 'post ' || g || ' about ' || (ARRAY['cats', 'dogs', "
-        "'weather', 'python', 'flask', 'music', 'travel', 'food'])[1 + g % 8] || ' and more', now(), :user "
-        "FROM generate_series(1, 50000) g"), {"user": alice.id})
+    db.session.execute(
+        sa.text(
+            "INSERT INTO post (body, timestamp, user_id) SELECT 'post ' || g || ' about ' || (ARRAY['cats', 'dogs', "
+            "'weather', 'python', 'flask', 'music', 'travel', 'food'])[1 + g % 8] || ' and more', now(), :user "
+            "FROM generate_series(1, 50000) g"
+        ),
+        {"user": alice.id},
+    )
     db.session.execute(sa.text("ANALYZE post"))
     db.session.commit()
     dialect, params = engine._params(["zzqx"], 10, 0)
@@ -284,8 +328,11 @@ def test_a_word_that_matches_nothing_does_not_walk_every_post(app, alice, monkey
     plan = db.session.execute(sa.text("EXPLAIN (ANALYZE, FORMAT JSON) " + sql), params).scalar()
 
     def removed(node) -> int:
-        return node.get("Rows Removed by Filter", 0) + node.get("Rows Removed by Index Recheck", 0) + sum(
-            removed(child) for child in node.get("Plans", []))
+        return (
+            node.get("Rows Removed by Filter", 0)
+            + node.get("Rows Removed by Index Recheck", 0)
+            + sum(removed(child) for child in node.get("Plans", []))
+        )
 
     assert removed(plan[0]["Plan"]) <= 500
     assert engine.post_ids(["zzqx"], 10, 0) == [] and len(engine.post_ids(["cats"], 10, 0)) == 10

@@ -11,9 +11,14 @@ from microblog.users.models import User
 from tests.conftest import HTMX, PASSWORD, make_user
 from tests.html import actor, by_id, fragment, page, text
 
-SECTIONS = {"/settings/profile": "profile-form", "/settings/privacy": "privacy-form",
-            "/settings/account": "email-form", "/settings/two-factor": "enable-2fa-form",
-            "/settings/blocked": "blocked-users", "/settings/delete": "delete-account-form"}
+SECTIONS = {
+    "/settings/profile": "profile-form",
+    "/settings/privacy": "privacy-form",
+    "/settings/account": "email-form",
+    "/settings/two-factor": "enable-2fa-form",
+    "/settings/blocked": "blocked-users",
+    "/settings/delete": "delete-account-form",
+}
 
 
 @pytest.mark.parametrize("url, inner", SECTIONS.items())
@@ -92,10 +97,13 @@ def test_settings_forms_with_csrf_on(csrf_app):
     client = csrf_app.test_client()
     me = actor(client, "alice")
     me.signs_in()
-    for url, data in [("/settings/profile", {"username": "mallory", "about_me": "x"}),
-                      ("/settings/privacy", {"message_policy": "nobody"}),
-                      ("/settings/email", {"email": "evil@example.com", "password": PASSWORD}),
-                      ("/auth/verify_email/resend", {}), ("/auth/verify_email/dismiss", {})]:
+    for url, data in [
+        ("/settings/profile", {"username": "mallory", "about_me": "x"}),
+        ("/settings/privacy", {"message_policy": "nobody"}),
+        ("/settings/email", {"email": "evil@example.com", "password": PASSWORD}),
+        ("/auth/verify_email/resend", {}),
+        ("/auth/verify_email/dismiss", {}),
+    ]:
         assert client.post(url, data=data).status_code == 400, url
     stored = db.session.get(User, alice.id)
     assert (stored.username, stored.message_policy, stored.pending_email) == ("alice", "everyone", None)
@@ -106,10 +114,15 @@ def test_settings_forms_with_csrf_on(csrf_app):
     assert db.session.get(User, alice.id).message_policy == "nobody"
 
 
-@pytest.mark.parametrize("fields, field_id", [({"email": "not-an-email"}, "email-error"),
-                                              ({"email": ""}, "email-error"),
-                                              ({"email": "a\x00@example.com"}, "email-error"),
-                                              ({"email": "new@example.com", "password": ""}, "password-error")])
+@pytest.mark.parametrize(
+    "fields, field_id",
+    [
+        ({"email": "not-an-email"}, "email-error"),
+        ({"email": ""}, "email-error"),
+        ({"email": "a\x00@example.com"}, "email-error"),
+        ({"email": "new@example.com", "password": ""}, "password-error"),
+    ],
+)
 def test_bad_email_changes_are_field_errors(as_alice, alice, fields, field_id):
     response = actor(as_alice).opens("/settings/account").submits("#email-form", **{"password": PASSWORD, **fields})
     assert response.status == 422 and response.by_id(field_id)

@@ -135,8 +135,9 @@ def test_translate_with_htmx_swaps_in_the_translation(as_alice, app, translator,
     assert "[en] Hola" in text(translation)
     assert translation.select_one("[lang=en]")
     assert text(translation.select_one("bdi[dir=auto]")).startswith("[en] Hola")  # in its own direction
-    assert translator.requests == [("/translate", {"q": SPANISH, "source": "es", "target": "en", "format": "text",
-                                                   "api_key": "k3y"})]
+    assert translator.requests == [
+        ("/translate", {"q": SPANISH, "source": "es", "target": "en", "format": "text", "api_key": "k3y"})
+    ]
 
 
 def test_translate_as_a_plain_form(as_alice, translator, spanish_post):
@@ -148,13 +149,21 @@ def test_translate_as_a_plain_form(as_alice, translator, spanish_post):
     assert by_id(soup, f"post-{spanish_post.id}").find("form") is None
 
 
-@pytest.mark.parametrize("mode, message", [
-    ("slow", "took too long"), ("fail", "not working"), ("refuse", "refused"), ("garbage", "not working"),
-    ("empty", "gave no translation"),
-    # SPEC S22: a total deadline (the drip's every byte comes well within the per-read timeout), no
-    # redirect followed (where it leads answers a translation), no answer over MAX_ANSWER.
-    ("drip", "took too long"), ("redirect", "not working"), ("huge", "not working"),
-])
+@pytest.mark.parametrize(
+    "mode, message",
+    [
+        ("slow", "took too long"),
+        ("fail", "not working"),
+        ("refuse", "refused"),
+        ("garbage", "not working"),
+        ("empty", "gave no translation"),
+        # SPEC S22: a total deadline (the drip's every byte comes well within the per-read timeout), no
+        # redirect followed (where it leads answers a translation), no answer over MAX_ANSWER.
+        ("drip", "took too long"),
+        ("redirect", "not working"),
+        ("huge", "not working"),
+    ],
+)
 def test_translator_failures_are_inline_messages(as_alice, translator, spanish_post, mode, message):
     translator.mode = mode
     explore = actor(as_alice).opens("/explore")
@@ -185,8 +194,20 @@ def test_the_translation_is_text(as_alice, translator, spanish_post):
     assert "<img src=x onerror=alert(1)> translated" in text(fragment(response))
 
 
-@pytest.mark.parametrize("post_id, status", [("", 400), ("abc", 400), ("-1", 400), ("1.5", 400), ("1e3", 400),
-                                             ("9" * 40, 400), ("1\x00", 400), ("٣", 400), ("999999", 404)])
+@pytest.mark.parametrize(
+    "post_id, status",
+    [
+        ("", 400),
+        ("abc", 400),
+        ("-1", 400),
+        ("1.5", 400),
+        ("1e3", 400),
+        ("9" * 40, 400),
+        ("1\x00", 400),
+        ("٣", 400),
+        ("999999", 404),
+    ],
+)
 def test_bad_post_ids(as_alice, translator, spanish_post, post_id, status):
     assert as_alice.post("/translate", data={"post_id": post_id}).status_code == status
     assert translator.requests == []

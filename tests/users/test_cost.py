@@ -1,6 +1,5 @@
 """What keeping last_seen costs: at most one write a minute, never from fragments (SPEC S5)."""
 
-
 from tests.conftest import HTMX
 
 

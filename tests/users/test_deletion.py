@@ -25,8 +25,9 @@ def count(table, *where) -> int:
 
 
 def stored_count(user_id: int, name: str) -> int:
-    payload = db.session.scalar(sa.select(Notification.payload_json).where(Notification.user_id == user_id,
-                                                                            Notification.name == name))
+    payload = db.session.scalar(
+        sa.select(Notification.payload_json).where(Notification.user_id == user_id, Notification.name == name)
+    )
     return int(payload or 0)
 
 
@@ -103,8 +104,11 @@ def test_the_name_stays_reserved_in_any_case(app, client):
     me.signs_in()
     me.opens("/settings/delete").submits("#delete-account-form", password=PASSWORD)
     for name in ("alice", "ALICE", "Alice"):
-        taken = actor(client).opens("/auth/register").submits("#register-form", username=name, email="x@example.com",
-                                                               password=PASSWORD, password2=PASSWORD)
+        taken = (
+            actor(client)
+            .opens("/auth/register")
+            .submits("#register-form", username=name, email="x@example.com", password=PASSWORD, password2=PASSWORD)
+        )
         assert taken.status == 422 and "taken" in taken.text("username-error")
     assert count(User) == 1 and db.session.get(User, alice.id).is_deleted
 
@@ -145,8 +149,11 @@ def test_a_renamed_users_old_name_is_reserved_for_them(client, alice, bob):
     assert me.opens("/settings/profile").submits("#profile-form", username="alicia").status == 303
     assert db.session.get(ReservedName, "alice").user_id == alice.id
     me.signs_out()
-    taken = actor(client).opens("/auth/register").submits("#register-form", username="ALICE", email="new@example.com",
-                                                           password=PASSWORD, password2=PASSWORD)
+    taken = (
+        actor(client)
+        .opens("/auth/register")
+        .submits("#register-form", username="ALICE", email="new@example.com", password=PASSWORD, password2=PASSWORD)
+    )
     assert taken.status == 422 and "taken" in taken.text("username-error")
     bobs = actor(client, "bob")
     bobs.signs_in()

@@ -54,8 +54,9 @@ TYPED_REFUSALS = {EMPTY, TOO_LONG, CONTROL}  # names nobody can have: never look
 
 def register(client, name: str, headers: dict | None = None):
     form = by_id(page(client.get("/auth/register", headers=headers or {})), "register-form")
-    return submit(client, form, headers=headers, username=name, email="zoe@example.com",
-                  password=PASSWORD, password2=PASSWORD)
+    return submit(
+        client, form, headers=headers, username=name, email="zoe@example.com", password=PASSWORD, password2=PASSWORD
+    )
 
 
 @pytest.mark.parametrize("name, refusal", NAMES)
@@ -144,8 +145,9 @@ def test_mentions_use_the_same_alphabet_and_key(app, alice, bob):
     assert db.session.scalars(sa.select(Activity.user_id)).all() == [bob.id]  # looked up by the same key
 
 
-@pytest.mark.parametrize("name, refusal", [("", EMPTY), ("z" * 65, TOO_LONG), ("bad\x00name", CONTROL),
-                                           ("two words", LATIN), ("BOB", TAKEN)])
+@pytest.mark.parametrize(
+    "name, refusal", [("", EMPTY), ("z" * 65, TOO_LONG), ("bad\x00name", CONTROL), ("two words", LATIN), ("BOB", TAKEN)]
+)
 def test_refusals_are_translated(client, bob, name, refusal):
     es = {"Accept-Language": "es"}
     response = register(client, name, headers=es)
@@ -154,12 +156,16 @@ def test_refusals_are_translated(client, bob, name, refusal):
     with client.application.test_request_context(headers=es), force_locale("es"):
         from flask_babel import gettext
 
-        expected = gettext(refusal) if refusal != TOO_LONG else gettext(
-            "Please use at most %(max)d characters (you used %(n)d).", max=64, n=65)
+        expected = (
+            gettext(refusal)
+            if refusal != TOO_LONG
+            else gettext("Please use at most %(max)d characters (you used %(n)d).", max=64, n=65)
+        )
     assert shown == expected and shown != refusal
 
 
 # Follow, unfollow, block, unblock: one shape, with CSRF protection on.
+
 
 @pytest.fixture
 def alice_signed_in(csrf_app):
@@ -188,12 +194,15 @@ def blocked() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Block))
 
 
-@pytest.mark.parametrize("control, then, after, message, state", [
-    ("follow-controls", None, "/unfollow/bob", "You are following bob.", lambda: follows() == 1),
-    ("follow-controls", "follow-controls", "/follow/bob", "You are not following bob.", lambda: follows() == 0),
-    ("block-controls", None, "/unblock/bob", "You blocked bob.", lambda: blocked() == 1),
-    ("block-controls", "block-controls", "/block/bob", "You unblocked bob.", lambda: blocked() == 0),
-])
+@pytest.mark.parametrize(
+    "control, then, after, message, state",
+    [
+        ("follow-controls", None, "/unfollow/bob", "You are following bob.", lambda: follows() == 1),
+        ("follow-controls", "follow-controls", "/follow/bob", "You are not following bob.", lambda: follows() == 0),
+        ("block-controls", None, "/unblock/bob", "You blocked bob.", lambda: blocked() == 1),
+        ("block-controls", "block-controls", "/block/bob", "You unblocked bob.", lambda: blocked() == 0),
+    ],
+)
 def test_the_plain_form_answers_303_to_the_profile_with_a_flash(alice_signed_in, control, then, after, message, state):
     client = alice_signed_in
     if then:  # unfollow / unblock: follow or block first
@@ -206,12 +215,15 @@ def test_the_plain_form_answers_303_to_the_profile_with_a_flash(alice_signed_in,
     assert controls(client, control)["action"] == after  # the profile now offers the opposite
 
 
-@pytest.mark.parametrize("control, then, button, message, state", [
-    ("follow-controls", None, "Unfollow", "You are following bob.", lambda: follows() == 1),
-    ("follow-controls", "follow-controls", "Follow", "You are not following bob.", lambda: follows() == 0),
-    ("block-controls", None, "Unblock", "You blocked bob.", lambda: blocked() == 1),
-    ("block-controls", "block-controls", "Block", "You unblocked bob.", lambda: blocked() == 0),
-])
+@pytest.mark.parametrize(
+    "control, then, button, message, state",
+    [
+        ("follow-controls", None, "Unfollow", "You are following bob.", lambda: follows() == 1),
+        ("follow-controls", "follow-controls", "Follow", "You are not following bob.", lambda: follows() == 0),
+        ("block-controls", None, "Unblock", "You blocked bob.", lambda: blocked() == 1),
+        ("block-controls", "block-controls", "Block", "You unblocked bob.", lambda: blocked() == 0),
+    ],
+)
 def test_htmx_swaps_the_controls_in_place_without_a_flash(alice_signed_in, control, then, button, message, state):
     client = alice_signed_in
     if then:
@@ -247,10 +259,15 @@ def token(client) -> str:
     return controls(client, "follow-controls").find("input", attrs={"name": "csrf_token"})["value"]
 
 
-@pytest.mark.parametrize("url, refusal", [("/follow/alice", "You cannot follow yourself."),
-                                          ("/unfollow/ALICE", "You cannot unfollow yourself."),
-                                          ("/block/alice", "You cannot block yourself."),
-                                          ("/unblock/Alice", "You cannot block yourself.")])
+@pytest.mark.parametrize(
+    "url, refusal",
+    [
+        ("/follow/alice", "You cannot follow yourself."),
+        ("/unfollow/ALICE", "You cannot unfollow yourself."),
+        ("/block/alice", "You cannot block yourself."),
+        ("/unblock/Alice", "You cannot block yourself."),
+    ],
+)
 def test_acting_on_yourself_is_400(alice_signed_in, url, refusal):
     client = alice_signed_in
     response = client.post(url, data={"csrf_token": token(client)})
@@ -267,4 +284,3 @@ def test_an_unknown_user_is_404(alice_signed_in, verb, name):
     assert client.post(f"/{verb}/{quote(name)}", data={"csrf_token": token(client)}).status_code == 404
     assert client.post(f"/{verb}/{quote(name)}", data={"csrf_token": token(client)}, headers=HTMX).status_code == 404
     assert follows() == 0 and blocked() == 0
-

@@ -19,9 +19,16 @@ def set_policy(client, auth, name, policy):
     auth.login(name)
     soup = page(client.get("/settings/privacy"))
     form = by_id(soup, "privacy-form")
-    assert {i["value"] for i in form.find_all("input", attrs={"name": "message_policy"})} == {"everyone", "following", "nobody"}
+    assert {i["value"] for i in form.find_all("input", attrs={"name": "message_policy"})} == {
+        "everyone",
+        "following",
+        "nobody",
+    }
     checked = form.find("input", attrs={"name": "message_policy", "checked": True})
-    assert checked["value"] == db.session.get(User, db.session.scalar(sa.select(User.id).where(User.username == name))).message_policy
+    assert (
+        checked["value"]
+        == db.session.get(User, db.session.scalar(sa.select(User.id).where(User.username == name))).message_policy
+    )
     settings = actor(client).opens("/settings/privacy")
     assert settings.submits("#privacy-form", message_policy=policy).status == 303
     auth.logout()
@@ -165,10 +172,13 @@ def test_what_each_side_of_a_block_still_sees(app, alice, bob):
         other = "bob" if name == "alice" else "alice"
         card = fragment(client.get(f"/user/{other}/popup", headers={"HX-Request": "true"}), ".user-popup-card")
         profile = page(client.get(f"/user/{other}"))
-        return {"explore": text(by_id(page(client.get("/explore")), "post-list")),
-                "search": text(page(client.get("/search?q=gardens")).find("main")),
-                "profile": text(profile.find("main")), "card": text(card),
-                "follow buttons": len(profile.select(".follow-controls") + card.select(".follow-controls"))}
+        return {
+            "explore": text(by_id(page(client.get("/explore")), "post-list")),
+            "search": text(page(client.get("/search?q=gardens")).find("main")),
+            "profile": text(profile.find("main")),
+            "card": text(card),
+            "follow buttons": len(profile.select(".follow-controls") + card.select(".follow-controls")),
+        }
 
     alice_sees, bob_sees = sees("alice"), sees("bob")
     assert "bob writes" not in alice_sees["explore"] + alice_sees["search"] + alice_sees["profile"]

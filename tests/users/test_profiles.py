@@ -76,15 +76,21 @@ def test_edit_profile(as_alice, alice):
     assert soup.find("b") is None
 
 
-@pytest.mark.parametrize("fields, field_id", [({"username": ""}, "username-error"), ({"username": "bob"}, "username-error"),
-                                              ({"username": "ｂｏｂ"}, "username-error"),
-                                              ({"username": "b\u043eb"}, "username-error"),
-                                              ({"username": "İ" * 40}, "username-error"),
-                                              ({"username": "bob\u202e"}, "username-error"),
-                                              ({"about_me": "x" * 141}, "about_me-error"),
-                                              ({"about_me": "a\x00"}, "about_me-error"),
-                                              ({"about_me": "my cv \u202egnp.exe"}, "about_me-error"),
-                                              ({"about_me": "zero\u200bwidth"}, "about_me-error")])
+@pytest.mark.parametrize(
+    "fields, field_id",
+    [
+        ({"username": ""}, "username-error"),
+        ({"username": "bob"}, "username-error"),
+        ({"username": "ｂｏｂ"}, "username-error"),
+        ({"username": "b\u043eb"}, "username-error"),
+        ({"username": "İ" * 40}, "username-error"),
+        ({"username": "bob\u202e"}, "username-error"),
+        ({"about_me": "x" * 141}, "about_me-error"),
+        ({"about_me": "a\x00"}, "about_me-error"),
+        ({"about_me": "my cv \u202egnp.exe"}, "about_me-error"),
+        ({"about_me": "zero\u200bwidth"}, "about_me-error"),
+    ],
+)
 def test_edit_profile_errors(as_alice, alice, bob, fields, field_id):
     data = {"username": "alice", "about_me": ""}
     data.update(fields)
@@ -97,11 +103,15 @@ def test_edit_profile_errors(as_alice, alice, bob, fields, field_id):
 def test_a_name_from_before_the_ascii_rule_is_kept_but_not_chosen_anew(client, auth):
     make_user("José")
     assert auth.login("josé").status_code == 303
-    response = actor(client).opens("/settings/profile").submits("#profile-form", **{"username": "José", "about_me": "hola"})
+    response = (
+        actor(client).opens("/settings/profile").submits("#profile-form", **{"username": "José", "about_me": "hola"})
+    )
     assert response.status_code == 303
     user = db.session.scalar(sa.select(User))
     assert (user.username, user.about_me) == ("José", "hola")
-    response = actor(client).opens("/settings/profile").submits("#profile-form", **{"username": "Jösé", "about_me": "hola"})
+    response = (
+        actor(client).opens("/settings/profile").submits("#profile-form", **{"username": "Jösé", "about_me": "hola"})
+    )
     assert response.status_code == 422 and by_id(page(response), "username-error")
 
 

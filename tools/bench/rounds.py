@@ -36,8 +36,12 @@ ENDPOINTS = [
 
 def headers_for(path: str) -> dict:
     """Polls, "earlier" loads and the people picker are sent as htmx sends them, with HX-Request: true."""
-    htmx = (path.startswith(("/notifications/badge", "/new_message")) or "after=" in path or "before=" in path
-            or "state=" in path)
+    htmx = (
+        path.startswith(("/notifications/badge", "/new_message"))
+        or "after=" in path
+        or "before=" in path
+        or "state=" in path
+    )
     return dict(HTMX) if htmx else {}
 
 
@@ -84,9 +88,15 @@ class Run:
             state = list_state_of_user1(database_url)  # after that read: the list as it now stands
             self.paths = []
             for name, template, expected in ENDPOINTS:
-                path = template.format(count=count, since=f"{since:.6f}", page40=self.page40,
-                                       deep=self.facts["deep"], after=self.facts["after"], reacted=self.reacted,
-                                       state=state)
+                path = template.format(
+                    count=count,
+                    since=f"{since:.6f}",
+                    page40=self.page40,
+                    deep=self.facts["deep"],
+                    after=self.facts["after"],
+                    reacted=self.reacted,
+                    state=state,
+                )
                 status, body = probe(path)
                 if status != expected:
                     raise SystemExit(f"{name}: {path} answered {status}, expected {expected}")
@@ -103,8 +113,10 @@ class Run:
         name, path, _, _ = self.paths[index]
         result = wrk.run(self.server.base + path, {"Cookie": self.cookie, **headers_for(path)}, duration, connections)
         self.measured[name].append(result)
-        log(f"    {label} {name:20} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms  "
-            f"p99 {result['p99_ms']:7.2f} ms")
+        log(
+            f"    {label} {name:20} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms  "
+            f"p99 {result['p99_ms']:7.2f} ms"
+        )
 
     def finish(self) -> dict:
         """Each endpoint's median round, its ratio to the floor's, the workers' memory; stops gunicorn."""
@@ -115,15 +127,27 @@ class Run:
         rows = []
         for name, path, status, body in self.paths:
             row = median_round(self.measured[name])
-            row.update({"endpoint": name, "path": path, "status": status, "body_bytes": body,
-                        "rounds_rps": [r["rps"] for r in self.measured[name]]})
+            row.update(
+                {
+                    "endpoint": name,
+                    "path": path,
+                    "status": status,
+                    "body_bytes": body,
+                    "rounds_rps": [r["rps"] for r in self.measured[name]],
+                }
+            )
             rows.append(row)
         floor = rows[0]["rps"] or 1
         for r in rows:
             r["ratio"] = round(r["rps"] / floor, 3)
-        return {"worker_class": self.worker_class, "endpoints": rows, "workers": rss,
-                "peak_worker_rss_mb": max((w["peak_mb"] for w in rss.values()), default=None),
-                "user1_inbox": self.inbox, "page40_used": self.page40}
+        return {
+            "worker_class": self.worker_class,
+            "endpoints": rows,
+            "workers": rss,
+            "peak_worker_rss_mb": max((w["peak_mb"] for w in rss.values()), default=None),
+            "user1_inbox": self.inbox,
+            "page40_used": self.page40,
+        }
 
 
 def measure_in_rounds(runs: list[tuple[str, Run]], rounds: int, duration: float, connections: int) -> None:
@@ -137,5 +161,3 @@ def measure_in_rounds(runs: list[tuple[str, Run]], rounds: int, duration: float,
         for index in range(len(ENDPOINTS)):
             for tag, run in runs:
                 run.measure(index, duration, connections, f"round {round_number + 1}/{rounds} {tag:>10}")
-
-

@@ -6,12 +6,31 @@ from tools.harness.report import markdown_table, text_table
 
 
 def table(run: dict) -> str:
-    title = (f"== {run['database']} / {run['worker_class']} / messages={run['messages']:,} "
-             f"(users {run['users']:,}, posts {run['posts']:,}); peak worker RSS {run['peak_worker_rss_mb']} MB")
-    columns = [("endpoint", -22), ("req/s", 9), ("p50 ms", 9), ("p99 ms", 9), ("bytes", 8), ("x floor", 9),
-               ("  path", -1)]
-    rows = [[r["endpoint"], f"{r['rps']:.1f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}", r["bytes_per_response"],
-             f"{r['ratio']:.3f}", "  " + r["path"][:60]] for r in run["endpoints"]]
+    title = (
+        f"== {run['database']} / {run['worker_class']} / messages={run['messages']:,} "
+        f"(users {run['users']:,}, posts {run['posts']:,}); peak worker RSS {run['peak_worker_rss_mb']} MB"
+    )
+    columns = [
+        ("endpoint", -22),
+        ("req/s", 9),
+        ("p50 ms", 9),
+        ("p99 ms", 9),
+        ("bytes", 8),
+        ("x floor", 9),
+        ("  path", -1),
+    ]
+    rows = [
+        [
+            r["endpoint"],
+            f"{r['rps']:.1f}",
+            f"{r['p50_ms']:.2f}",
+            f"{r['p99_ms']:.2f}",
+            r["bytes_per_response"],
+            f"{r['ratio']:.3f}",
+            "  " + r["path"][:60],
+        ]
+        for r in run["endpoints"]
+    ]
     return "\n".join([title, *text_table(columns, rows)])
 
 
@@ -42,8 +61,10 @@ def check_targets(runs: list[dict], connections: int) -> list[str]:
         for r in run["endpoints"][1:]:
             ok = r["ratio"] >= 0.1 and r["p99_ms"] < 100
             if not ok:
-                lines.append(f"FAIL {tag}: {r['endpoint']} {r['ratio']:.2f}x floor, p99 {r['p99_ms']} ms "
-                             f"(>= 0.1x, < 100 ms at {connections} connections)")
+                lines.append(
+                    f"FAIL {tag}: {r['endpoint']} {r['ratio']:.2f}x floor, p99 {r['p99_ms']} ms "
+                    f"(>= 0.1x, < 100 ms at {connections} connections)"
+                )
         if all(r["ratio"] >= 0.1 and r["p99_ms"] < 100 for r in run["endpoints"][1:]):
             lines.append(f"PASS {tag}: every page >= 0.1x floor with p99 < 100 ms")
         peak = run["peak_worker_rss_mb"] or 0
@@ -60,9 +81,9 @@ def check_targets(runs: list[dict], connections: int) -> list[str]:
             worst.append((abs(change), a["endpoint"], change))
         worst.sort(reverse=True)
         _, name, change = worst[0]
-        lines.append(f"{'PASS' if abs(change) <= 0.2 else 'FAIL'} {database}: messages "
-                     f"{first['messages']:,} -> {last['messages']:,}: largest change {name} {change:+.0%} "
-                     f"(|change| <= 20%)")
+        lines.append(
+            f"{'PASS' if abs(change) <= 0.2 else 'FAIL'} {database}: messages "
+            f"{first['messages']:,} -> {last['messages']:,}: largest change {name} {change:+.0%} "
+            f"(|change| <= 20%)"
+        )
     return lines
-
-

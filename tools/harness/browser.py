@@ -26,8 +26,9 @@ class Result:
 
 def csrf_token(html: str) -> str | None:
     """The value of the first `csrf_token` field in a page, whatever the order of its attributes."""
-    match = (re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-             or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html))
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
     return match.group(1) if match else None
 
 
@@ -51,8 +52,16 @@ class Browser:
     def cookie_header(self) -> str:
         return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
 
-    def request(self, endpoint: str, method: str, path: str, form: dict | None = None,
-                headers: dict | None = None, record: bool = True, timeout: float = 30) -> Result:
+    def request(
+        self,
+        endpoint: str,
+        method: str,
+        path: str,
+        form: dict | None = None,
+        headers: dict | None = None,
+        record: bool = True,
+        timeout: float = 30,
+    ) -> Result:
         body = urlencode(form).encode() if form is not None else None
         hdrs = {"Host": f"127.0.0.1:{self.port}", "Connection": "close", **(headers or {})}
         if body is not None:
@@ -69,15 +78,31 @@ class Browser:
                 if header.lower() == "set-cookie":
                     name, _, rest = value.partition("=")
                     self.cookies[name.strip()] = rest.split(";", 1)[0]
-            result = Result(endpoint, response.status, time.monotonic() - started, started,
-                            raw.decode("utf-8", "replace"), response.getheader("Content-Type") or "", len(raw),
-                            dict(response.getheaders()))
+            result = Result(
+                endpoint,
+                response.status,
+                time.monotonic() - started,
+                started,
+                raw.decode("utf-8", "replace"),
+                response.getheader("Content-Type") or "",
+                len(raw),
+                dict(response.getheaders()),
+            )
             conn.close()
         except (OSError, http.client.HTTPException) as exc:
             result = Result(endpoint, 0, time.monotonic() - started, started, repr(exc))
         if record and self.record is not None:
-            self.record(Result(result.endpoint, result.status, result.seconds, result.started, result.body,
-                               result.content_type, result.size))
+            self.record(
+                Result(
+                    result.endpoint,
+                    result.status,
+                    result.seconds,
+                    result.started,
+                    result.body,
+                    result.content_type,
+                    result.size,
+                )
+            )
         return result
 
     def sign_in(self, password: str, endpoint: str = "login") -> bool:
@@ -86,8 +111,9 @@ class Browser:
         token = csrf_token(form.body)
         if form.status != 200 or not token:
             return False
-        done = self.request(endpoint, "POST", "/auth/login",
-                            {"csrf_token": token, "username": self.username, "password": password})
+        done = self.request(
+            endpoint, "POST", "/auth/login", {"csrf_token": token, "username": self.username, "password": password}
+        )
         if done.status != 303:
             return False
         # Signing in rotates the CSRF token (a token seen before sign-in is worth nothing after it): read the

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 def psycopg_url(url: str) -> str:
     """`postgresql://...` with the driver this project uses (psycopg 3) named."""
-    return "postgresql+psycopg://" + url[len("postgresql://"):] if url.startswith("postgresql://") else url
+    return "postgresql+psycopg://" + url[len("postgresql://") :] if url.startswith("postgresql://") else url
 
 
 def database_name(url: str) -> str:
@@ -41,8 +41,13 @@ def admin_connection(url: str) -> Iterator[sa.Connection]:
 
 def drop_database(conn: sa.Connection, name: str) -> None:
     """End our own sessions in `name`, then a plain DROP (retried while those sessions are still exiting)."""
-    conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
-                         " AND usename = current_user AND pid <> pg_backend_pid()"), {"name": name})
+    conn.execute(
+        sa.text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
+            " AND usename = current_user AND pid <> pg_backend_pid()"
+        ),
+        {"name": name},
+    )
     for attempt in range(20):
         try:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
@@ -89,10 +94,19 @@ def insert_users(database_url: str, names: list[str], password: str) -> list[tup
     engine = sa.create_engine(database_url)
     try:
         with engine.begin() as conn:
-            conn.execute(sa.insert(User.__table__), [
-                {"username": name, "username_key": username_key(name), "email": f"{name}@example.com",
-                 "password_hash": hashed, "session_token": new_session_token()}
-                for name in names])
+            conn.execute(
+                sa.insert(User.__table__),
+                [
+                    {
+                        "username": name,
+                        "username_key": username_key(name),
+                        "email": f"{name}@example.com",
+                        "password_hash": hashed,
+                        "session_token": new_session_token(),
+                    }
+                    for name in names
+                ],
+            )
             rows = conn.execute(sa.select(User.id, User.username, User.session_token).order_by(User.id)).all()
     finally:
         engine.dispose()

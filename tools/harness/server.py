@@ -46,8 +46,9 @@ def app_env(database_url: str, **extra: str) -> dict[str, str]:
 
 def flask(env: dict[str, str], *args: str, timeout: float | None = None) -> str:
     """Run `flask <args>` in `env` from the project's root; its output, or an error with what it printed."""
-    out = subprocess.run([PYTHON, "-m", "flask", *args], env=env, cwd=ROOT, capture_output=True, text=True,
-                         timeout=timeout)
+    out = subprocess.run(
+        [PYTHON, "-m", "flask", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
     if out.returncode != 0:
         raise RuntimeError(f"flask {' '.join(args)} failed:\n{out.stdout}\n{out.stderr}")
     return out.stdout
@@ -75,15 +76,33 @@ class Server:
     environment variables. The app gets a fresh SECRET_KEY (kept in `.secret`).
     """
 
-    def __init__(self, database_url: str, workers: int = 2, *, config: str | None = PUSH_CONFIG,
-                 args: tuple[str, ...] = (), env: dict[str, str] | None = None, logdir: Path | None = None):
+    def __init__(
+        self,
+        database_url: str,
+        workers: int = 2,
+        *,
+        config: str | None = PUSH_CONFIG,
+        args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+        logdir: Path | None = None,
+    ):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = app_env(database_url, **(env or {}))
         self.secret = self.env["SECRET_KEY"]
         self.workers = workers
-        self.command = [PYTHON, "-m", "gunicorn", *(["--config", config] if config else []),
-                        "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}", *args, "microblog:create_app()"]
+        self.command = [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            *(["--config", config] if config else []),
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            *args,
+            "microblog:create_app()",
+        ]
         if logdir is None:
             fd, name = tempfile.mkstemp(prefix=f"microblog-gunicorn-{self.port}-", suffix=".log")
             os.close(fd)
@@ -98,8 +117,9 @@ class Server:
     def start(self) -> "Server":
         """Start gunicorn; return when /healthz answers 200 and every worker is up."""
         self.log = open(self.log_path, "w")
-        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=self.log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            self.command, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self._healthy() and len(worker_pids(self.process.pid)) >= self.workers:

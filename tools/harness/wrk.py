@@ -29,8 +29,19 @@ def run(url: str, headers: dict[str, str], duration: float, connections: int, th
     latency (ms), bytes per response (headers + body), requests, non-2xx/3xx answers and socket errors."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA)
-    args = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s",
-            "-s", script.name]
+    args = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        script.name,
+    ]
     for key, value in headers.items():
         args += ["-H", f"{key}: {value}"]
     try:
@@ -40,7 +51,7 @@ def run(url: str, headers: dict[str, str], duration: float, connections: int, th
     line = next((row for row in out.stdout.splitlines() if row.startswith("WRKJSON ")), None)
     if line is None:
         raise RuntimeError(f"wrk failed: {out.stdout}\n{out.stderr}")
-    data = json.loads(line[len("WRKJSON "):])
+    data = json.loads(line[len("WRKJSON ") :])
     seconds = data["duration_us"] / 1e6
     return {
         "rps": round(data["requests"] / seconds, 1),

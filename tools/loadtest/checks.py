@@ -21,8 +21,12 @@ def check_exactness(load: Load, database_url: str, problems: list[str]) -> dict:
     engine = sa.create_engine(database_url)
     try:
         with engine.connect() as conn:
-            stored = dict(conn.execute(sa.text(
-                "SELECT body, count(*) FROM message WHERE body LIKE :p GROUP BY body"), {"p": load.run_id + " %"}).all())
+            stored = dict(
+                conn.execute(
+                    sa.text("SELECT body, count(*) FROM message WHERE body LIKE :p GROUP BY body"),
+                    {"p": load.run_id + " %"},
+                ).all()
+            )
             truth = _truth(conn)
     finally:
         engine.dispose()
@@ -84,9 +88,15 @@ def check_exactness(load: Load, database_url: str, problems: list[str]) -> dict:
             mismatches.append(f"{name}: /messages shows {shown}, truth {after[name][1]}")
     if mismatches:
         problems.append(f"{len(mismatches)} users' counts disagree with the database, e.g. {mismatches[:3]}")
-    return {"sent_ok": len(ok), "refused": len(refused), "no_answer": len(unknown), "stored": len(stored),
-            "users_checked": len(inbox_counts), "mismatches": len(mismatches),
-            "target_unread": truth[load.recipient][1]}
+    return {
+        "sent_ok": len(ok),
+        "refused": len(refused),
+        "no_answer": len(unknown),
+        "stored": len(stored),
+        "users_checked": len(inbox_counts),
+        "mismatches": len(mismatches),
+        "target_unread": truth[load.recipient][1],
+    }
 
 
 def check_push(load: Load, database_url: str, shown: dict[str, int], problems: list[str]) -> dict:
@@ -107,20 +117,21 @@ def check_push(load: Load, database_url: str, shown: dict[str, int], problems: l
         problems.append(f"only {len(shown)} of {load.size.streams} streams ran")
     if wrong:
         problems.append(f"{len(wrong)} stream holders' badges are wrong 5 s after the load, e.g. {wrong[:3]}")
-    return {"streams": len(shown), "stream_mismatches": len(wrong),
-            "stream_unread": sum(truth[n][1] for n in shown)}
+    return {"streams": len(shown), "stream_mismatches": len(wrong), "stream_unread": sum(truth[n][1] for n in shown)}
 
 
 def _truth(conn) -> dict[str, tuple[int, int]]:
-    rows = conn.execute(sa.text(
-        'SELECT u.username, u.id, (SELECT count(*) FROM conversation_member cm JOIN message m '
-        'ON m.conversation_id = cm.conversation_id AND m.recipient_id = cm.user_id '
-        'AND m.id > cm.last_read_message_id WHERE cm.user_id = u.id) FROM "user" u')).all()
+    rows = conn.execute(
+        sa.text(
+            "SELECT u.username, u.id, (SELECT count(*) FROM conversation_member cm JOIN message m "
+            "ON m.conversation_id = cm.conversation_id AND m.recipient_id = cm.user_id "
+            'AND m.id > cm.last_read_message_id WHERE cm.user_id = u.id) FROM "user" u'
+        )
+    ).all()
     return {name: (uid, count) for name, uid, count in rows}
 
 
-def check_errors(recorder: Recorder, server: Server, problems: list[str], allow_503=None,
-                 allow_no_answer=None) -> None:
+def check_errors(recorder: Recorder, server: Server, problems: list[str], allow_503=None, allow_no_answer=None) -> None:
     """No 5xx (outside the outage window: only 503s with a clear message, never a stack trace); no request
     left without an answer (except those a killed worker was serving)."""
     bad = []
@@ -133,8 +144,10 @@ def check_errors(recorder: Recorder, server: Server, problems: list[str], allow_
             bad.append(r)
     if bad:
         sample = bad[0]
-        problems.append(f"{len(bad)} requests failed (5xx or no answer), e.g. {sample.endpoint} "
-                        f"HTTP {sample.status}: {sample.body[:200]!r}")
+        problems.append(
+            f"{len(bad)} requests failed (5xx or no answer), e.g. {sample.endpoint} "
+            f"HTTP {sample.status}: {sample.body[:200]!r}"
+        )
     for r in recorder.results:
         if r.status >= 500 and ("Traceback" in r.body or 'File "/' in r.body):
             problems.append(f"a {r.status} answer to {r.endpoint} shows a stack trace")
@@ -158,11 +171,23 @@ def table(title: str, recorder: Recorder, wall: float) -> str:
         statuses: dict[int, int] = {}
         for r in rs:
             statuses[r.status] = statuses.get(r.status, 0) + 1
-        rows.append([name, len(rs), sum(1 for r in rs if r.status >= 500 or r.status == 0),
-                     f"{statistics.median(times):.1f}", f"{percentile(times, 0.99):.1f}",
-                     "  " + " ".join(f"{k}:{v}" for k, v in sorted(statuses.items()))])
+        rows.append(
+            [
+                name,
+                len(rs),
+                sum(1 for r in rs if r.status >= 500 or r.status == 0),
+                f"{statistics.median(times):.1f}",
+                f"{percentile(times, 0.99):.1f}",
+                "  " + " ".join(f"{k}:{v}" for k, v in sorted(statuses.items())),
+            ]
+        )
     columns = [("endpoint", -14), ("requests", 9), ("errors", 8), ("p50 ms", 9), ("p99 ms", 9), ("  statuses", -1)]
     total = len(recorder.results)
     errors = sum(1 for r in recorder.results if r.status >= 500 or r.status == 0)
-    return "\n".join([title, *text_table(columns, rows),
-                      f"{'total':<14}{total:>9}{errors:>8}   in {wall:.1f} s of load ({total / max(wall, 0.001):.0f} req/s overall)"])
+    return "\n".join(
+        [
+            title,
+            *text_table(columns, rows),
+            f"{'total':<14}{total:>9}{errors:>8}   in {wall:.1f} s of load ({total / max(wall, 0.001):.0f} req/s overall)",
+        ]
+    )

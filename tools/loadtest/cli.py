@@ -44,8 +44,9 @@ def main(argv: list[str] | None = None) -> int:
             if os.geteuid() != 0 or not shutil.which("pg_createcluster"):
                 problems["fault"] = ["the fault test needs root and pg_createcluster (a cluster of its own on 5439)"]
             else:
-                problems["fault"] = scenario_fault(fault_cluster_ready(), size, args.workers, workdir, args.seed,
-                                                   args.outage)
+                problems["fault"] = scenario_fault(
+                    fault_cluster_ready(), size, args.workers, workdir, args.seed, args.outage
+                )
     print()
     failed = False
     for scenario, found in problems.items():
@@ -54,5 +55,3 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  - {problem}")
         failed = failed or bool(found)
     return 1 if failed else 0
-
-

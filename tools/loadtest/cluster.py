@@ -14,8 +14,12 @@ LOAD_ROLE, LOAD_ROLE_PASSWORD = "microblog_load", "microblog_load_pw"
 
 
 def psql(sql: str, port: int = 5432) -> str:
-    out = subprocess.run(["runuser", "-u", "postgres", "--", "psql", "-p", str(port), "-qAtX", "-v",
-                          "ON_ERROR_STOP=1", "-c", sql], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        ["runuser", "-u", "postgres", "--", "psql", "-p", str(port), "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", sql],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return out.stdout.strip()
 
 
@@ -33,8 +37,9 @@ def fault_cluster_ready() -> str:
     version = pg_version()
     listing = subprocess.run(["pg_lsclusters", "-h"], check=True, capture_output=True, text=True).stdout
     if not any(line.split()[:2] == [version, FAULT_CLUSTER] for line in listing.splitlines()):
-        subprocess.run(["pg_createcluster", version, FAULT_CLUSTER, "--port", str(FAULT_PORT)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["pg_createcluster", version, FAULT_CLUSTER, "--port", str(FAULT_PORT)], check=True, capture_output=True
+        )
     cluster_ctl("start")
     ensure_role(FAULT_ROLE, FAULT_ROLE_PASSWORD, FAULT_PORT)
     return f"postgresql+psycopg://{FAULT_ROLE}:{FAULT_ROLE_PASSWORD}@127.0.0.1:{FAULT_PORT}/postgres"
@@ -71,5 +76,3 @@ def main_admin_url(explicit: str | None) -> str | None:
             return None
         return f"postgresql+psycopg://{LOAD_ROLE}:{LOAD_ROLE_PASSWORD}@127.0.0.1:5432/postgres"
     return None
-
-

@@ -27,11 +27,19 @@ class Size:
     streams: int = 0  # users who hold /events open instead of polling
 
 
-FULL = Size(senders=50, messages=20, pollers=200, poll_interval=1.0, deadline=120, max_requests=40_000,
-            send_pause=1.0, streams=200)
-SHORT = Size(senders=10, messages=6, pollers=30, poll_interval=0.5, deadline=25, max_requests=6_000,
-             send_pause=1.0, streams=30)
-
+FULL = Size(
+    senders=50,
+    messages=20,
+    pollers=200,
+    poll_interval=1.0,
+    deadline=120,
+    max_requests=40_000,
+    send_pause=1.0,
+    streams=200,
+)
+SHORT = Size(
+    senders=10, messages=6, pollers=30, poll_interval=0.5, deadline=25, max_requests=6_000, send_pause=1.0, streams=30
+)
 
 
 class Recorder:
@@ -77,8 +85,12 @@ class Load:
         return "target"
 
     def names(self) -> list[str]:
-        return ([self.recipient] + [f"sender{i}" for i in range(self.size.senders)]
-                + [f"poller{i}" for i in range(self.size.pollers)] + [f"stream{i}" for i in range(self.size.streams)])
+        return (
+            [self.recipient]
+            + [f"sender{i}" for i in range(self.size.senders)]
+            + [f"poller{i}" for i in range(self.size.pollers)]
+            + [f"stream{i}" for i in range(self.size.streams)]
+        )
 
     def login_all(self) -> None:
         names = self.names()
@@ -105,8 +117,9 @@ class Load:
                 return
             to = self.recipient if i % 2 == 0 else self.rng.choice(others)
             body = f"{self.run_id} {name} #{i}"
-            result = client.request("send", "POST", f"/send_message/{quote(to)}",
-                                    {"csrf_token": client.csrf, "message": body})
+            result = client.request(
+                "send", "POST", f"/send_message/{quote(to)}", {"csrf_token": client.csrf, "message": body}
+            )
             with self.sent_lock:
                 self.sent.append(Sent(body, to, result.status, result.started))
             time.sleep(self.rng.uniform(0, pause))
@@ -149,12 +162,16 @@ class Load:
             cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=40)
-                conn.request("GET", f"/events?shown={shown[name]}",
-                             headers={"Accept": "text/event-stream", "Cookie": cookie})
+                conn.request(
+                    "GET", f"/events?shown={shown[name]}", headers={"Accept": "text/event-stream", "Cookie": cookie}
+                )
                 response = conn.getresponse()
                 if response.status != 200:
-                    client.record(Result("events", response.status, 0.0, time.monotonic(),
-                                         response.read().decode("utf-8", "replace")))
+                    client.record(
+                        Result(
+                            "events", response.status, 0.0, time.monotonic(), response.read().decode("utf-8", "replace")
+                        )
+                    )
                     conn.close()
                     continue
                 while not stop.is_set():
@@ -162,8 +179,9 @@ class Load:
                     if not line or line.startswith(b"event: close"):
                         break
                     if line.startswith(b"event: unread"):
-                        badge = client.request("badge", "GET", f"/notifications/badge?shown={shown[name]}",
-                                               headers=HTMX)
+                        badge = client.request(
+                            "badge", "GET", f"/notifications/badge?shown={shown[name]}", headers=HTMX
+                        )
                         if badge.status == 200:
                             count = badge_count(badge.body)
                             shown[name] = count if count is not None else shown[name]
@@ -173,8 +191,9 @@ class Load:
 
     def start_streams(self) -> tuple[threading.Event, dict[str, int], list[str]]:
         stop, shown, reconnects = threading.Event(), {}, []
-        start_threads([lambda n=n: self.streamer(n, stop, shown, reconnects)
-                       for n in self.clients if n.startswith("stream")])
+        start_threads(
+            [lambda n=n: self.streamer(n, stop, shown, reconnects) for n in self.clients if n.startswith("stream")]
+        )
         return stop, shown, reconnects
 
     def run(self, during=None) -> float:
@@ -210,4 +229,3 @@ def start_threads(targets) -> list[threading.Thread]:
 def run_threads(targets) -> None:
     for thread in start_threads(targets):
         thread.join()
-

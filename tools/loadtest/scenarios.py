@@ -60,18 +60,30 @@ def scenario_load(kind: str, database_url: str, size: Size, workers: int, workdi
         server.stop(15)
     shown = Recorder(10**9)
     shown.results = load_results + verify.results
-    print(table(f"\n== {kind}: gunicorn --workers {workers}; {size.senders} senders x {size.messages} messages, "
-                f"{size.pollers} pollers", shown, wall))
-    print(f"exactness: {summary['sent_ok']} sends answered 303, {summary['stored']} stored (each once: "
-          f"{'yes' if not any('more than once' in p for p in problems) else 'NO'}), refused {summary['refused']}, "
-          f"no answer {summary['no_answer']}; badge + JSON + /messages checked for {summary['users_checked']} users, "
-          f"{summary['mismatches']} mismatches (recipient had {summary['target_unread']} unread)")
-    print(f"push: {push['streams']} streams (badges moved by push alone, {push['stream_unread']} unread in all), "
-          f"{push['stream_mismatches']} wrong 5 s after the load; {len(reconnects)} reconnects")
+    print(
+        table(
+            f"\n== {kind}: gunicorn --workers {workers}; {size.senders} senders x {size.messages} messages, "
+            f"{size.pollers} pollers",
+            shown,
+            wall,
+        )
+    )
+    print(
+        f"exactness: {summary['sent_ok']} sends answered 303, {summary['stored']} stored (each once: "
+        f"{'yes' if not any('more than once' in p for p in problems) else 'NO'}), refused {summary['refused']}, "
+        f"no answer {summary['no_answer']}; badge + JSON + /messages checked for {summary['users_checked']} users, "
+        f"{summary['mismatches']} mismatches (recipient had {summary['target_unread']} unread)"
+    )
+    print(
+        f"push: {push['streams']} streams (badges moved by push alone, {push['stream_unread']} unread in all), "
+        f"{push['stream_mismatches']} wrong 5 s after the load; {len(reconnects)} reconnects"
+    )
     return problems
 
 
-def scenario_fault(admin_url: str, size: Size, workers: int, workdir: Path, seed_value: int, outage: float) -> list[str]:
+def scenario_fault(
+    admin_url: str, size: Size, workers: int, workdir: Path, seed_value: int, outage: float
+) -> list[str]:
     problems: list[str] = []
     name = f"microblog_fault_{os.getpid()}"
     database_url = databases.create(admin_url, name)
@@ -92,9 +104,14 @@ def scenario_fault(admin_url: str, size: Size, workers: int, workdir: Path, seed
             engine = sa.create_engine(database_url)
             try:
                 with engine.connect() as conn:
-                    return len(conn.execute(sa.text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-                        "AND application_name = 'microblog-push-listener'")).all())
+                    return len(
+                        conn.execute(
+                            sa.text(
+                                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                                "AND application_name = 'microblog-push-listener'"
+                            )
+                        ).all()
+                    )
             finally:
                 engine.dispose()
 
@@ -103,8 +120,9 @@ def scenario_fault(admin_url: str, size: Size, workers: int, workdir: Path, seed
             timeline["listeners"] = time.monotonic()  # the push fan-out's connections go away
             timeline["listeners_killed"] = terminate_listeners()
             time.sleep(2.0)
-            workers = subprocess.run(["pgrep", "-P", str(server.process.pid)], capture_output=True,
-                                     text=True).stdout.split()
+            workers = subprocess.run(
+                ["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True
+            ).stdout.split()
             timeline["kill"] = time.monotonic()  # a worker holding streams dies
             os.kill(int(workers[0]), signal.SIGKILL)
             time.sleep(2.0)
@@ -126,9 +144,16 @@ def scenario_fault(admin_url: str, size: Size, workers: int, workdir: Path, seed
 
         # Slower senders so that sends span the whole outage.
         # Senders go on until the fault is over (under the 30-a-minute rate limit per sender).
-        load.size = Size(size.senders, 28, size.pollers,
-                         size.poll_interval, size.deadline + outage + 20, size.max_requests, send_pause=0.5,
-                         streams=size.streams)
+        load.size = Size(
+            size.senders,
+            28,
+            size.pollers,
+            size.poll_interval,
+            size.deadline + outage + 20,
+            size.max_requests,
+            send_pause=0.5,
+            streams=size.streams,
+        )
         stop_streams, shown, reconnects = load.start_streams()
         wall = load.run(during=fault)
         push = check_push(load, database_url, shown, problems)
@@ -192,20 +217,30 @@ def scenario_fault(admin_url: str, size: Size, workers: int, workdir: Path, seed
             cluster_ctl("stop")
     shown = Recorder(10**9)
     shown.results = load_results + verify.results
-    print(table(f"\n== fault (PostgreSQL cluster {FAULT_CLUSTER}:{FAULT_PORT} stopped {outage:.0f} s under load): "
-                f"gunicorn --workers {workers}", shown, wall))
+    print(
+        table(
+            f"\n== fault (PostgreSQL cluster {FAULT_CLUSTER}:{FAULT_PORT} stopped {outage:.0f} s under load): "
+            f"gunicorn --workers {workers}",
+            shown,
+            wall,
+        )
+    )
     failed_503 = sum(1 for r in load_results if r.status == 503)
-    print(f"outage: {failed_503} requests answered 503 (clear message, no stack trace: "
-          f"{'yes' if not any('503 answer' in p or 'stack trace' in p for p in problems) else 'NO'}); "
-          f"stop took {timeline.get('stopped', 0) - timeline.get('stop', 0):.1f} s; app serving again "
-          f"{timeline.get('recovered', float('nan')) - timeline.get('up', 0):.2f} s after the database was up")
-    print(f"messages: {summary['sent_ok']} sends answered 303 and all stored once; {summary['refused']} refused "
-          f"(503/429) and none stored; {summary['no_answer']} without answer; "
-          f"{summary['mismatches']} count mismatches over {summary['users_checked']} users")
-    print(f"push: {timeline.get('listeners_killed', 0)} listener connections terminated, a worker killed "
-          f"({timeline.get('cut', 0)} requests in flight on it got no answer), the "
-          f"database stopped; {len(reconnects)} stream reconnects; {push['streams']} badges kept by push alone, "
-          f"{push['stream_mismatches']} wrong 5 s after the load")
+    print(
+        f"outage: {failed_503} requests answered 503 (clear message, no stack trace: "
+        f"{'yes' if not any('503 answer' in p or 'stack trace' in p for p in problems) else 'NO'}); "
+        f"stop took {timeline.get('stopped', 0) - timeline.get('stop', 0):.1f} s; app serving again "
+        f"{timeline.get('recovered', float('nan')) - timeline.get('up', 0):.2f} s after the database was up"
+    )
+    print(
+        f"messages: {summary['sent_ok']} sends answered 303 and all stored once; {summary['refused']} refused "
+        f"(503/429) and none stored; {summary['no_answer']} without answer; "
+        f"{summary['mismatches']} count mismatches over {summary['users_checked']} users"
+    )
+    print(
+        f"push: {timeline.get('listeners_killed', 0)} listener connections terminated, a worker killed "
+        f"({timeline.get('cut', 0)} requests in flight on it got no answer), the "
+        f"database stopped; {len(reconnects)} stream reconnects; {push['streams']} badges kept by push alone, "
+        f"{push['stream_mismatches']} wrong 5 s after the load"
+    )
     return problems
-
-
