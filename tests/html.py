@@ -178,6 +178,8 @@ class Seen:
 
     def _send(self, form: Tag, fields: dict) -> "Seen":
         data = form_fields(form)
+        if self.htmx and form.get("hx-vals"):  # htmx adds the form's hx-vals (JSON) to what it sends
+            data.update({name: str(value) for name, value in json.loads(form["hx-vals"]).items()})
         data.update({name: value for name, value in fields.items() if value is not None})
         if not self.htmx:  # the browser's own submit: the form's method and action
             return self.actor._request((form.get("method") or "get").lower(), form.get("action") or self.url, data)

@@ -75,6 +75,7 @@ def test_deleting_a_conversation_by_htmx_clears_the_badge_out_of_band(live_serve
     page.goto("/messages")
     mark_document(page)
     row = page.locator("#conversation-list li", has_text="alice")
+    page.once("dialog", lambda dialog: dialog.accept())  # hx-confirm asks first
     with page.expect_response(re.compile(r"/messages/alice/delete$")) as answer:
         row.locator("button[type=submit]").click()
     assert answer.value.status == 200

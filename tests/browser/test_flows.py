@@ -196,7 +196,9 @@ def test_without_javascript_everything_works_by_full_page_loads(live_server, new
     expect(page).to_have_url(re.compile(r"/messages/nojs$"))
     page.click("#thread-poller")
     expect(page.locator("#message-log")).to_contain_text("Got it, no JS here either")
-    page.click("main form[action='/messages/nojs/delete'] button")
+    page.click("#conversation-controls summary")  # the conversation's options, apart from Send
+    page.click("#delete-conversation-form button")
+    page.click("#confirm-delete-form button[type=submit]")  # without script, a page asks first
     expect(page).to_have_url(re.compile(r"/messages$"))
     expect(page.locator("#flashes")).to_contain_text("deleted for you")
     expect(page.locator("#conversation-list")).to_contain_text("No conversations yet.")

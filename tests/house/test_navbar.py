@@ -15,7 +15,7 @@ def test_the_counts_sit_outside_the_menu_and_keep_their_live_regions(as_alice, a
         assert live["role"] == "status" and live.find(id=count)
         assert menu not in live.parents  # in view while the menu is closed
     labels = [a.get_text(strip=True) for a in menu.find_all("a")]
-    assert labels == ["Home", "Explore", "Profile"]
+    assert labels == ["Home", "Explore", "Profile", "Settings"]
     assert menu.find("form", action="/auth/logout") and menu.find(id="search-form")
     assert nav.find_all(attrs={"aria-current": "page"}) == [menu.find("a", href="/index")]
 

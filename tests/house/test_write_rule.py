@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from microblog import database
+from microblog.users import account
 from microblog.activity import events
 from microblog.database import UndeclaredWrite
 from microblog.extensions import db
@@ -90,7 +91,7 @@ def db_path(app) -> str:
 @pytest.mark.parametrize("form", ["post", "profile"])
 def test_every_transaction_of_a_post_begins_with_the_write_lock(strict_app, form):
     alice = signed_in(strict_app)
-    page = alice.opens("/index") if form == "post" else alice.opens("/edit_profile")
+    page = alice.opens("/index") if form == "post" else alice.opens("/settings/profile")
     with Statements(db.engine) as sql:
         if form == "post":
             answer = page.submits("#post-form", post="no mention here")
@@ -114,7 +115,7 @@ def test_gets_keep_their_cheap_reads(strict_app):
 @pytest.mark.parametrize("form", ["post", "profile"])
 def test_another_writer_waits_for_a_post_that_has_begun(loose_app, form):
     alice = signed_in(loose_app)
-    page = alice.opens("/index") if form == "post" else alice.opens("/edit_profile")
+    page = alice.opens("/index") if form == "post" else alice.opens("/settings/profile")
     outcome: list[str] = []
     with Statements(db.engine) as sql:
         sql.before_first_write = other_writer(db_path(loose_app), outcome)
@@ -129,9 +130,10 @@ def test_another_writer_waits_for_a_post_that_has_begun(loose_app, form):
 
 def test_bypassing_the_rule_fails_loudly_in_tests(strict_app, monkeypatch):
     alice = signed_in(strict_app)
-    page = alice.opens("/edit_profile")
+    page = alice.opens("/settings/profile")
     monkeypatch.setattr(database, "write_request", lambda: False)
-    with pytest.raises(UndeclaredWrite, match="POST /edit_profile"):
+    monkeypatch.setattr(account, "begin_write", lambda: None)  # save_profile declares its write: undo that too
+    with pytest.raises(UndeclaredWrite, match="POST /settings/profile"):
         page.submits("#profile-form", about_me="undeclared")
 
 
@@ -157,8 +159,9 @@ def test_posting_declares_its_write_with_changing_too(strict_app, monkeypatch):
 def test_bypassing_the_rule_loses_the_write_in_production(loose_app, monkeypatch):
     """What issue 28 saw: the read transaction cannot become a write after another commit; the edit is lost."""
     alice = signed_in(loose_app)
-    page = alice.opens("/edit_profile")
+    page = alice.opens("/settings/profile")
     monkeypatch.setattr(database, "write_request", lambda: False)
+    monkeypatch.setattr(account, "begin_write", lambda: None)  # save_profile declares its write: undo that too
     outcome: list[str] = []
     with Statements(db.engine) as sql:
         sql.before_first_write = other_writer(db_path(loose_app), outcome)

@@ -61,12 +61,12 @@ def test_read_receipts_off_works_both_ways(client, app, alice, bob):
     me.opens("/messages/bob")
     assert me.opens("/messages/bob").text("thread-seen").startswith("Seen")
     assert actor(bob_client, "bob").opens("/messages/alice").text("thread-seen").startswith("Seen")
-    # alice turns read receipts off in her profile settings
-    settings = me.opens("/edit_profile")
-    box = settings.by_id("profile-form").find("input", attrs={"name": "read_receipts"})
+    # alice turns read receipts off in her privacy settings
+    settings = me.opens("/settings/privacy")
+    box = settings.by_id("privacy-form").find("input", attrs={"name": "read_receipts"})
     assert box.has_attr("checked")  # on by default
     del box["checked"]
-    assert submit(client, settings.by_id("profile-form")).status_code == 303
+    assert submit(client, settings.by_id("privacy-form")).status_code == 303
     assert db.session.scalar(sa.select(User.read_receipts).where(User.id == alice.id)) is False
     assert me.opens("/messages/bob").text("thread-seen") == ""  # she sees none
     assert actor(bob_client, "bob").opens("/messages/alice").text("thread-seen") == ""  # and sends none

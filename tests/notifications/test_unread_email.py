@@ -62,7 +62,7 @@ def mail_app(database_url, smtp):
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=smtp.port,
         MAIL_TIMEOUT=2,
-        PREFERRED_URL_SCHEME="https",
+        PUBLIC_URL="https://localhost",  # RFC 8058: an https unsubscribe URL
         MAIL_DEFAULT_SENDER="Microblog <no-reply@example.com>",
     )
     with running(app):
