@@ -24,6 +24,15 @@ def relation(viewer_id: int, user_id: int) -> tuple[bool, bool, bool]:
     return bool(row[0]), bool(row[1]), bool(row[2])
 
 
+def relation_columns(viewer_id: int):
+    """The three facts of `relation()` as columns correlated to `User`, to select with many users at once."""
+    return (
+        sa.exists().where(Block.blocker_id == viewer_id, Block.blocked_id == User.id),
+        sa.exists().where(Block.blocker_id == User.id, Block.blocked_id == viewer_id),
+        sa.exists().where(followers.c.follower_id == User.id, followers.c.followed_id == viewer_id),
+    )
+
+
 def refusal(sender: User, recipient: User, rel: tuple[bool, bool, bool] | None = None) -> str | None:
     """Why `sender` may not message `recipient` now, or None when they may. Existing conversations
     follow the current setting: this is asked on every send."""

@@ -91,3 +91,22 @@ def test_revisiting_a_read_thread_takes_no_lock_and_writes_nothing(app, client, 
     # the user with the badge's count, the other user, membership, messages; since S17 the shown messages'
     # reactions (one grouped query) and "Seen" (one statement)
     assert log.count <= 6, log.queries
+
+
+def test_the_people_picker_asks_no_query_per_person(app, client, auth, alice, statements):
+    """New message's results: the people and how each stands with me (blocks, follows) in one statement."""
+    auth.login("alice")
+
+    def picker_statements() -> int:
+        with statements.recording() as log:
+            answer = client.get("/new_message?q=user", headers=HTMX)
+            assert answer.status_code == 200
+        return log.count
+
+    make_user("user1")
+    one = picker_statements()
+    for i in range(2, 9):
+        make_user(f"user{i}", about_me="hello")
+    eight = picker_statements()
+    assert "user8" in client.get("/new_message?q=user", headers=HTMX).get_data(as_text=True)
+    assert eight == one
