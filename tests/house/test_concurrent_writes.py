@@ -72,7 +72,7 @@ def active_script(me: Person, i: int, names: list[str], passive: list[str], run:
         if activity:
             accepted.activity_seen[me.name] = max(activity)
         about = f"{me.name} says r{r}"
-        if me.opens("/edit_profile").submits("#profile-form", "profile", about_me=about) == 303:
+        if me.opens("/settings/profile").submits("#profile-form", "profile", about_me=about) == 303:
             accepted.about[me.name] = about
         block_page = me.opens(f"/user/{blocked}")
         blocking = block_page.form("#block-controls form").get("action").startswith("/block/")
@@ -81,7 +81,8 @@ def active_script(me: Person, i: int, names: list[str], passive: list[str], run:
         if r % 2 == 1:
             thread = me.opens(f"/messages/{prev}")
             everything = thread.ids("article.message", "message-")
-            if thread.submits(f'form[action="/messages/{prev}/delete"]', "delete conversation") == 303 and everything:
+            asked = me.opens(f"/messages/{prev}/delete", route="page")  # without script, a page asks first
+            if asked.submits("#confirm-delete-form", "delete conversation") == 303 and everything:
                 accepted.cleared_up_to[(me.name, prev)] = max(everything)
         if r != 1:
             continue
@@ -108,6 +109,9 @@ def newcomer_script(me: Person, name: str, inbox: Inbox, accepted: Accepted):
         return
     with accepted.lock:
         accepted.registered[name] = address
+    # Registering signs you in: sign out, then forget the password.
+    if me.opens("/index").submits('form[action="/auth/logout"]', "sign out") != 303:
+        return
     if me.opens("/auth/reset_password_request").submits("#reset-request-form", "reset request", email=address) != 303:
         return
     new = f"{PASSWORD}-reset"

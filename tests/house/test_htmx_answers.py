@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from microblog import htmx
@@ -179,6 +180,29 @@ def test_an_outage_answers_a_button_into_the_region(as_alice, bob, monkeypatch):
     monkeypatch.setattr("microblog.users.views.lock_user", down)
     error = assert_in_error_region(as_alice.post("/follow/bob", headers=HTMX), 503)
     assert "briefly unavailable" in text(error)
+
+
+def test_a_database_lost_mid_send_answers_a_whole_page_without_script(app, as_alice, bob):
+    # The database dies at the INSERT: after the rollback, the user's own row cannot be read again, so the
+    # page must draw without it (its colour scheme included) rather than fall back to a bare fragment.
+    lost = []
+
+    def refuse(conn, cursor, statement, *args):
+        if lost or statement.lstrip().upper().startswith("INSERT INTO MESSAGE"):
+            lost.append(statement)
+            raise OperationalError(statement, {}, Exception("server closed the connection unexpectedly"))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", refuse)
+    try:
+        response = as_alice.post("/send_message/bob", data={"message": "into the void"})
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", refuse)
+    assert lost, "the send never reached the database"
+    assert response.status_code == 503
+    html = response.get_data(as_text=True)
+    assert "<html" in html and "briefly unavailable" in text(by_id(page(response), "error"))
 
 
 def test_boosted_and_history_restore_errors_are_whole_pages_without_retarget(as_alice):
