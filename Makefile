@@ -50,7 +50,7 @@ $(RUN_DB): $(STAMP) $(wildcard migrations/*.py migrations/versions/*.py)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 run: translations $(RUN_DB)
-	$(BIN)/flask run --host $(HOST) --port $(PORT) --debug
+	DEVELOPMENT_URL=http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT) $(BIN)/flask run --host $(HOST) --port $(PORT) --debug
 
 ## make test: the whole suite (PostgreSQL too when TEST_DATABASE_URL is set; browser tests when Chromium is
 ## present) on TEST_WORKERS processes (pytest-xdist, one PostgreSQL database each), then the tests that need

@@ -88,6 +88,8 @@ def load(instance_path: str) -> dict:
         # from the request's Host; production refuses to start without it (or SERVER_NAME). TRUSTED_HOSTS
         # (comma-separated) defaults to its host: requests naming another host get 400.
         "PUBLIC_URL": (env.get("PUBLIC_URL") or "").rstrip("/") or None,
+        # Development only, when PUBLIC_URL is not set: where `make run` serves (it sets this from HOST/PORT).
+        "DEVELOPMENT_URL": (env.get("DEVELOPMENT_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "TRUSTED_HOSTS": [h.strip() for h in env.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None,
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(env.get("MAIL_PORT", "25")),

@@ -19,9 +19,6 @@ from .database import end_read
 
 mail = Mail()
 
-# `make run`'s address: links in development emails work without configuring anything.
-DEVELOPMENT_URL = "http://127.0.0.1:5000"
-
 
 class MailError(Exception):
     """The email could not be handed to the SMTP server (refused, unreachable, too slow, or an address it
@@ -46,7 +43,7 @@ def public_url(endpoint: str, **values) -> str:
     if base is None:
         if config.get("ENV_NAME") == "production":  # check_production() refuses to start this way
             raise RuntimeError("set PUBLIC_URL (or SERVER_NAME) to build links for emails")
-        base = DEVELOPMENT_URL
+        base = config["DEVELOPMENT_URL"]  # `make run`'s address: dev emails work as they are
     parts = urlsplit(base)
     adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
     return adapter.build(endpoint, values, force_external=True)

@@ -5,6 +5,8 @@ nobody else can use up, no live link in a production log. A real SMTP server on 
 from __future__ import annotations
 
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +21,7 @@ from tests.conftest import make_app, make_user, running
 from tests.html import actor
 
 EVIL = {"Host": "evil.example"}
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def mail_settings(smtp):
@@ -50,6 +53,18 @@ def test_reset_links_use_the_public_url_whatever_the_host_header(database_url, s
     for link in links_in(reset) + links_in(no_account):
         assert link.startswith("https://microblog.example.org/auth/"), link
     assert "evil.example" not in str(reset) + str(no_account)
+
+
+def test_development_links_follow_make_runs_address(database_url, smtp):
+    # `make run PORT=8123` serves at 127.0.0.1:8123 without a PUBLIC_URL: its emails must link there.
+    make = subprocess.run(["make", "-n", "run", "PORT=8123"], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert "DEVELOPMENT_URL=http://127.0.0.1:8123 " in make.stdout
+    app = make_app(database_url, PUBLIC_URL=None, DEVELOPMENT_URL="http://127.0.0.1:8123", **mail_settings(smtp))
+    with running(app):
+        make_user("carol")
+        assert request_reset(app.test_client(), "carol@example.com", **EVIL).status_code == 303
+    (reset,) = smtp.messages
+    assert links_in(reset) and all(link.startswith("http://127.0.0.1:8123/auth/") for link in links_in(reset))
 
 
 def test_other_hosts_are_refused_with_400(database_url, smtp):
