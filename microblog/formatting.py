@@ -109,7 +109,7 @@ def safe_url(url: str) -> bool:
 
 def _mentions(text: str) -> str:
     """`text` escaped, each @name of an existing user a link to their profile."""
-    from .activity.events import _known_users  # the request's cache of mentioned names
+    from .posts.mentions import _known_users  # the request's cache of mentioned names
     from .users.names import MENTION_RE, username_key
 
     matches = list(MENTION_RE.finditer(text))

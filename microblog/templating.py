@@ -11,7 +11,7 @@ from .formatting import badge_label, linkify, timetag
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(timetag=timetag, badge_label=badge_label)
     app.jinja_env.filters["linkify"] = linkify  # user text: links and @mentions, nothing else
-    from .activity.events import preload_mentions, render_mentions
+    from .posts.mentions import preload_mentions, render_mentions
 
     app.jinja_env.globals.update(render_mentions=render_mentions, preload_mentions=preload_mentions)
     app.jinja_env.add_extension("jinja2.ext.do")

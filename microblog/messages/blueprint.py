@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..users.models import User
-from ..users.views import get_user_or_404
+from ..users.lookup import get_user_or_404
 from .actions import editable
 from .models import REACTIONS
 

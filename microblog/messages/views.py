@@ -12,11 +12,11 @@ from ..auth.login import parse_session_id
 from ..extensions import login_manager
 from ..htmx import fragment, mark_poll, nothing_new, redirect_after_post, render, wants_fragment
 from ..pagination import Page, page_number
-from ..activity.privacy import refusal
-from ..activity.events import preload_mentions
+from ..posts.mentions import preload_mentions
 from ..unread import Refused, anything_new, list_state, mark_read, send
 from ..users.models import User
 from ..users.names import lookup_key, username_key
+from ..users.relations import refusal
 from .forms import MessageForm
 from . import actions, message_views  # noqa: F401 - message_views: its routes, on this blueprint
 from .blueprint import bp, partner as _partner
