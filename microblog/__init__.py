@@ -9,15 +9,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
 from . import config as config_module
 from .extensions import babel, csrf, db, login_manager, migrate
-
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def resource_dir(name: str) -> Path:
-    """`templates/`, `partials/` or `migrations/`: inside the package when installed from a wheel,
-    beside it in a checkout."""
-    installed = PACKAGE_DIR / name
-    return installed if installed.is_dir() else PACKAGE_DIR.parent / name
+from .resources import resource_dir
 
 
 def select_locale() -> str:

@@ -6,7 +6,7 @@ import re
 import pytest
 from jinja2 import meta
 
-from microblog import resource_dir
+from microblog.resources import resource_dir
 from microblog.users.relation_changes import follow
 from tests.conftest import make_post, make_user, send
 from tests.html import page
