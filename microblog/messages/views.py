@@ -25,22 +25,9 @@ from .models import conversation_list, membership, received_after, thread as thr
 
 MAX_CURSOR = 2**63 - 1
 POLL_BATCH = 50  # at most this many new messages per poll; the next poll brings the rest
-PREVIEW_CHARS = 60
 # Fixed words that /messages/<word> answered before it meant "the conversation with <word>": they keep
 # answering (a redirect) unless a user has that name, who then still reaches their conversation.
 LEGACY_PATHS = {"sent": "messages.messages"}
-
-
-@bp.app_template_filter("preview")
-def preview(body: str, limit: int = PREVIEW_CHARS) -> str:
-    """One line of at most `limit` characters, cut on a word, with an ellipsis when cut."""
-    line = " ".join(body.split())
-    if len(line) <= limit:
-        return line
-    cut = line[: limit - 1]
-    if " " in cut[limit // 2 :]:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,.;:") + "…"
 
 
 def cursor(name: str) -> int | None:

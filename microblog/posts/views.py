@@ -16,21 +16,9 @@ from ..users.models import username_key
 from .changes import create_post, delete_post, edit_post
 from .forms import EditPostForm, PostForm
 from .mentions import MAX_MENTIONS, mentioned_names
-from .models import Post, may_delete, may_edit
+from .models import Post
 
 bp = Blueprint("posts", __name__)
-
-
-@bp.app_template_global()
-def can_edit(post) -> bool:
-    """Whether the reader may still edit `post` (the post partial shows Edit then)."""
-    return may_edit(post, current_user)
-
-
-@bp.app_template_global()
-def can_delete(post) -> bool:
-    """Whether the reader may delete `post` (the post partial shows Delete then)."""
-    return may_delete(post, current_user)
 
 
 def posting_limited(author_id: int, body: str) -> int | None:
