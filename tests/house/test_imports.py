@@ -4,7 +4,8 @@
   package root included), so a newcomer can read the package from the bottom up;
 - no feature imports another feature's views (a module that declares routes or a blueprint);
 - posts/ and users/ import nothing from activity/ (activity is only the feed, built on them);
-- no models module (one that declares a table) imports inside a function.
+- no models module (one that declares a table) imports inside a function;
+- the follow and block views leave locking and committing to the acts (users/relation_changes.py).
 
 Each check also runs on a small wrong source, to show that it fails when it should.
 """
@@ -12,6 +13,7 @@ Each check also runs on a small wrong source, to show that it fails when it shou
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import microblog
@@ -19,6 +21,7 @@ import microblog
 PACKAGE = Path(microblog.__file__).parent
 ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+WRITE_CALLS = {"lock_user", "lock_users", "begin_write", "commit", "changing"}
 
 
 class Module:
@@ -53,7 +56,7 @@ class Module:
             else:
                 continue
             found += [(target, in_function) for target in targets if target in modules and target != self.name]
-        return found
+        return list(dict.fromkeys(found))
 
     @property
     def declares_routes(self) -> bool:
@@ -95,6 +98,7 @@ def _walk(node: ast.AST, in_function: bool):
         yield from _walk(child, in_function or isinstance(child, FUNCTIONS))
 
 
+@functools.cache
 def the_package() -> dict[str, Module]:
     modules = {}
     for path in PACKAGE.rglob("*.py"):
@@ -173,6 +177,15 @@ def function_level_imports_in_models(modules: dict[str, Module]) -> list[str]:
     return wrong
 
 
+def writes_in_views(module: Module) -> list[str]:
+    """The calls by which a view would run a write itself instead of calling the act that does."""
+    return [
+        f"{module.name} line {node.lineno}: {_called(node)}()"
+        for node in ast.walk(module.tree)
+        if isinstance(node, ast.Call) and _called(node) in WRITE_CALLS
+    ]
+
+
 # -- on the package ------------------------------------------------------------------------------
 
 
@@ -205,6 +218,14 @@ def test_no_models_module_imports_inside_a_function():
         n for n, m in modules.items() if m.declares_tables
     }
     assert function_level_imports_in_models(modules) == []
+
+
+def test_the_relation_views_leave_the_write_to_the_act():
+    """Follow, unfollow, block, unblock: load -> act (users/relation_changes.py) -> answer."""
+    modules = the_package()
+    assert writes_in_views(modules["microblog.users.relation_views"]) == []
+    assert writes_in_views(modules["microblog.activity.views"]) == []  # the feed: mark-read is unread's act
+    assert writes_in_views(modules["microblog.users.relation_changes"])  # the acts do it
 
 
 # -- each check fails on a wrong source ----------------------------------------------------------
@@ -262,3 +283,15 @@ def test_a_function_level_import_in_a_models_module_is_found():
     ]
     # Only models modules: a view may import late.
     assert function_level_imports_in_models(synthetic({"users": "", "users.views": "def f():\n    import json"})) == []
+
+
+def test_a_view_writing_itself_is_found():
+    view = "@bp.post('/block/<username>')\ndef block(user):\n    {}\n    return answer(user)"
+    assert (
+        writes_in_views(Module("microblog.users.relation_views", view.format("relation_changes.block(me, user)"))) == []
+    )
+    wrong = Module("microblog.users.relation_views", view.format("lock_user(me.id)\n    db.session.commit()"))
+    assert writes_in_views(wrong) == [
+        "microblog.users.relation_views line 3: lock_user()",
+        "microblog.users.relation_views line 4: commit()",
+    ]
