@@ -9,15 +9,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
 from . import config as config_module
 from .extensions import babel, csrf, db, login_manager, migrate
-
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def resource_dir(name: str) -> Path:
-    """`templates/`, `partials/` or `migrations/`: inside the package when installed from a wheel,
-    beside it in a checkout."""
-    installed = PACKAGE_DIR / name
-    return installed if installed.is_dir() else PACKAGE_DIR.parent / name
+from .resources import resource_dir
 
 
 def select_locale() -> str:
@@ -65,68 +57,21 @@ def create_app(overrides: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
 
-    from . import bodies, errors, security, static_files, templating
+    from . import blueprints, bodies, commands, errors, health, jobs, mail, push, security, static_files, templating
     from .auth import login as auth_login
+    from .notifications import email_views
 
     bodies.init_app(app)  # first: bodies are read and sized before CSRF or a view parses them
     auth_login.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     static_files.init_app(app)
-    templating.init_app(app)
-
-    from .activity.views import bp as activity_bp
-    from .auth.views import bp as auth_bp
-    from .gallery.views import bp as gallery_bp
-    from .messages.views import bp as messages_bp
-    from .notifications.views import bp as notifications_bp
-    from .posts.views import bp as posts_bp
-    from .users.views import bp as users_bp
-
-    app.register_blueprint(auth_bp, url_prefix="/auth")
-    app.register_blueprint(posts_bp)
-    app.register_blueprint(users_bp)
-    app.register_blueprint(messages_bp)
-    app.register_blueprint(notifications_bp)
-    app.register_blueprint(gallery_bp)
-    app.register_blueprint(activity_bp)
-
-    # SPEC S15: password reset, search, translation.
-    from . import mail
-    from .auth.password_reset import bp as password_reset_bp
-    from .posts import translation
-    from .search.views import bp as search_bp
-
-    mail.init_app(app)
-    app.register_blueprint(password_reset_bp, url_prefix="/auth")
-    # SPEC S19: settings, email verification, two-factor sign-in.
-    from .auth.second_step import bp as second_step_bp
-    from .auth.verification import bp as verification_bp
-    from .settings.views import bp as settings_bp
-
-    app.register_blueprint(verification_bp, url_prefix="/auth")
-    app.register_blueprint(second_step_bp, url_prefix="/auth")
-    app.register_blueprint(settings_bp, url_prefix="/settings")
-    app.register_blueprint(search_bp)
-    translation.init_app(app)
-    from .users import appearance
-
-    appearance.init_app(app)  # issue 24: the light/dark/system setting
-
-    from . import commands, health, push
-    from .push.views import bp as push_bp
-
+    templating.init_app(app)  # every template helper
+    blueprints.init_app(app)  # every blueprint
+    mail.init_app(app)  # SPEC S15
     commands.init_app(app)
     health.init_app(app)
     push.init_app(app)
-    app.register_blueprint(push_bp)
-
-    # SPEC S18: email for unread messages, and the background jobs that send it.
-    from . import jobs
-    from .export.views import bp as export_bp
-    from .notifications import email_views
-
-    email_views.init_app(app)
-    app.register_blueprint(export_bp)
+    email_views.init_app(app)  # SPEC S18: email for unread messages, and the background jobs that send it
     jobs.init_app(app)
     return app

@@ -20,8 +20,13 @@ _ENV_INT = (
     "SSE_MAX_STREAMS",
     "HSTS_MAX_AGE",
     "BODY_READ_SECONDS",
+    "UNREAD_EMAIL_MINUTES",
+    "UNREAD_EMAIL_RETRY_SECONDS",
+    "UNREAD_EMAIL_LEASE_SECONDS",
+    "UNREAD_EMAIL_MAX_ATTEMPTS",
+    "UNREAD_EMAIL_DIGEST_HOUR",
 )
-_ENV_BOOL = ("GALLERY_ENABLED", "DEBUG", "SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED", "SSE_ENABLED")
+_ENV_BOOL = ("GALLERY_ENABLED", "DEBUG", "SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED", "SSE_ENABLED", "JOBS_EMBEDDED")
 
 
 def _bool(value: str) -> bool:
@@ -64,6 +69,17 @@ def load(instance_path: str) -> dict:
         # The badge polls every this many seconds; full pages refresh last_seen at most this often.
         "BADGE_POLL_SECONDS": 10,
         "LAST_SEEN_RESOLUTION_SECONDS": 60,
+        # Messages: an open thread polls every THREAD_POLL_SECONDS, the list every LIST_POLL_SECONDS and
+        # re-renders every LIST_REFRESH_SECONDS (its relative times stay true).
+        "THREAD_POLL_SECONDS": 3,
+        "LIST_POLL_SECONDS": 10,
+        "LIST_REFRESH_SECONDS": 60,
+        "THREAD_MESSAGES_PER_PAGE": 20,
+        # Responses compressed on the fly (Flask-Compress; static files are compressed at build time).
+        "COMPRESS_MIMETYPES": ["text/html", "application/json"],
+        "COMPRESS_MIN_SIZE": 500,
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_STREAMS": False,
         # Rate limits, counted in the database (microblog.ratelimit): (hits, per seconds).
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_LOGIN_PER_ACCOUNT": (10, 15 * 60),
@@ -100,6 +116,16 @@ def load(instance_path: str) -> dict:
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Microblog <no-reply@localhost>"),
         "MAIL_TIMEOUT": int(env.get("MAIL_TIMEOUT", "10")),
         "MAIL_BACKEND": "smtp",
+        # SPEC S18: email for unread messages (microblog.notifications.unread_email).
+        "UNREAD_EMAIL_MINUTES": 10,
+        "UNREAD_EMAIL_RETRY_SECONDS": 60,
+        "UNREAD_EMAIL_LEASE_SECONDS": 300,
+        "UNREAD_EMAIL_MAX_ATTEMPTS": 5,
+        "UNREAD_EMAIL_DIGEST_HOUR": 8,
+        # Background jobs (microblog.jobs): the queue's database (default: beside the app's), and whether this
+        # process runs a consumer thread (None: yes, except in production).
+        "JOBS_DATABASE_URL": env.get("JOBS_DATABASE_URL") or None,
+        "JOBS_EMBEDDED": None,
         "PASSWORD_RESET_MAX_AGE": 30 * 60,
         "RATELIMIT_RESET_PER_ADDRESS": (10, 60 * 60),
         "RATELIMIT_RESET_PER_EMAIL": (3, 60 * 60),  # per email and client address (password_reset.reset_limits)

@@ -1,5 +1,5 @@
 """Template helpers: times rendered server-side in the reader's locale, and user text made safe markup
-(`linkify`: http(s) links and @mentions, nothing else)."""
+(`linkify`: http(s) links and @mentions, nothing else), and one-line previews of a message."""
 
 from __future__ import annotations
 
@@ -109,7 +109,7 @@ def safe_url(url: str) -> bool:
 
 def _mentions(text: str) -> str:
     """`text` escaped, each @name of an existing user a link to their profile."""
-    from .activity.events import _known_users  # the request's cache of mentioned names
+    from .posts.mentions import _known_users  # the request's cache of mentioned names
     from .users.names import MENTION_RE, username_key
 
     matches = list(MENTION_RE.finditer(text))
@@ -155,3 +155,17 @@ def linkify(body: str) -> Markup:
 def badge_label(count: int) -> str:
     """What the badge shows: the count, or 99+."""
     return "99+" if count > 99 else str(count)
+
+
+PREVIEW_CHARS = 60  # a conversation's last message in the list
+
+
+def preview(body: str, limit: int = PREVIEW_CHARS) -> str:
+    """One line of at most `limit` characters, cut on a word, with an ellipsis when cut."""
+    line = " ".join(body.split())
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,.;:") + "…"

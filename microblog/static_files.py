@@ -43,10 +43,6 @@ def compress_static(static_dir: Path) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("COMPRESS_MIMETYPES", ["text/html", "application/json"])
-    app.config.setdefault("COMPRESS_MIN_SIZE", 500)
-    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
-    app.config.setdefault("COMPRESS_STREAMS", False)
     compress.init_app(app)
     app.wsgi_app = WhiteNoise(
         app.wsgi_app,

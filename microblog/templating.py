@@ -1,19 +1,48 @@
-"""What every template can use: time tags, the badge label, the locale, the current nav section."""
+"""What every template can use, registered here and nowhere else: time tags, the badge label, the locale, the
+current nav section, user text (links, mentions, previews), and what each feature's partials ask about."""
 
 from __future__ import annotations
 
 from flask import Flask, request
 from flask_babel import get_locale
+from flask_login import current_user
 
-from .formatting import badge_label, linkify, timetag
+from .formatting import badge_label, linkify, preview, timetag
+from .messages.actions import editable
+from .messages.models import REACTIONS
+from .posts.mentions import preload_mentions, render_mentions
+from .posts.models import may_delete, may_edit
+from .posts.translation import translate_to
+from .search.engine import highlight
+from .users.appearance import theme
+
+
+def can_edit(post) -> bool:
+    """Whether the reader may still edit `post` (the post partial shows Edit then)."""
+    return may_edit(post, current_user)
+
+
+def can_delete(post) -> bool:
+    """Whether the reader may delete `post` (the post partial shows Delete then)."""
+    return may_delete(post, current_user)
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(timetag=timetag, badge_label=badge_label)
+    app.jinja_env.globals.update(
+        timetag=timetag,
+        badge_label=badge_label,
+        render_mentions=render_mentions,
+        preload_mentions=preload_mentions,
+        can_edit=can_edit,
+        can_delete=can_delete,
+        translate_to=translate_to,  # posts: the Translate control
+        highlight=highlight,  # search results
+        editable_message=editable,
+        reactions_offered=REACTIONS,
+        theme=theme,  # issue 24: the light/dark/system setting
+    )
     app.jinja_env.filters["linkify"] = linkify  # user text: links and @mentions, nothing else
-    from .activity.events import preload_mentions, render_mentions
-
-    app.jinja_env.globals.update(render_mentions=render_mentions, preload_mentions=preload_mentions)
+    app.jinja_env.filters["preview"] = preview
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -27,6 +27,7 @@ from .messages.models import Conversation, Member, Message, Reaction, ordered_pa
 from .notifications.models import UNREAD_ACTIVITY_COUNT, UNREAD_MESSAGE_COUNT, Notification, add_notification
 from .push import MESSAGE, UNREAD, publish
 from .users.models import User
+from .users.relations import refusal
 
 
 def lock_user(user_id: int) -> bool:
@@ -129,8 +130,6 @@ def send(sender: User, recipient: User, body: str) -> Message:
     whom is asked again here, under the recipient's lock (the lock a block takes): a send that was checked
     before a block committed cannot be stored after it. Raises `Refused` (nothing stored) when refused.
     """
-    from .activity.privacy import refusal
-
     lock_user(recipient.id)
     db.session.refresh(recipient, ["message_policy"])  # what is committed now, read under the lock
     reason = refusal(sender, recipient)
@@ -316,6 +315,33 @@ def add_activity(user_id: int, actor_id: int, kind: str, post_id: int = 0) -> bo
     _store_activity_total(user_id)
     publish(user_id, UNREAD)  # the badge refetches (both counts come in that one poll)
     return True
+
+
+def remove_activity(*, kind: str, post_id: int) -> None:
+    """Delete the events of `kind` about `post_id` (a deleted post's mentions) under their recipients'
+    locks, in id order; store the recipients' new totals and announce them at commit. No commit."""
+    about = sa.and_(Activity.kind == kind, Activity.post_id == post_id)
+    recipients = set(db.session.scalars(sa.select(Activity.user_id).where(about)))
+    lock_users(recipients)
+    db.session.execute(sa.delete(Activity).where(about))
+    _activity_changed(recipients)
+
+
+def remove_activity_of(user_id: int) -> None:
+    """Delete every event by and for `user_id` (a deleted account) under the locks of the user and of the
+    people who had events from them, in id order; store those people's new totals and announce them at
+    commit. No commit."""
+    others = set(db.session.scalars(sa.select(Activity.user_id).where(Activity.actor_id == user_id)))
+    others.discard(user_id)
+    lock_users(others | {user_id})
+    db.session.execute(sa.delete(Activity).where(sa.or_(Activity.actor_id == user_id, Activity.user_id == user_id)))
+    _activity_changed(others)
+
+
+def _activity_changed(user_ids) -> None:
+    for user_id in sorted(user_ids):
+        _store_activity_total(user_id)  # counted from the data under the user's lock
+        publish(user_id, UNREAD)
 
 
 def mark_activity_read(user: User, up_to: int) -> int:

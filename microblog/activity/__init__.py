@@ -1,1 +1,1 @@
-"""Activity (SPEC S14): new followers and mentions, the activity page, blocks and who may message you."""
+"""Activity (SPEC S14): the feed of new followers and mentions, and its page."""

@@ -7,18 +7,16 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..forms import EmptyForm
-from ..htmx import render, wants_fragment
+from ..htmx import render
 from ..pagination import paginate
+from ..posts.mentions import MENTION
 from ..posts.models import Post
-from ..unread import lock_user, mark_activity_read
-from ..users.views import on_other_user, relation_answer
-from .models import FOLLOW, MENTION, Activity, Block, blocks
+from ..unread import mark_activity_read
+from ..users.relations import FOLLOW
+from .models import Activity
 
 bp = Blueprint("activity", __name__)
 
@@ -75,39 +73,3 @@ def activity():
         endpoint_args={},
         count=user.activity_count,
     )
-
-
-def _block_answer(user, message: str):
-    """The block control swapped in place (htmx), or the profile with a flash."""
-    return relation_answer(
-        user,
-        wants_fragment(),
-        "partials/users/block.html",
-        lambda: {"user": user, "i_block": blocks(current_user.id, user.id), "block_form": EmptyForm()},
-        message,
-        "success",
-    )
-
-
-@bp.post("/block/<username>")
-@login_required
-@on_other_user(_l("You cannot block yourself."))
-def block(user):
-    """Block a user: they cannot message, follow or mention-notify you; their follow of you ends."""
-    lock_user(current_user.id)  # the lock a follow of me takes: a follow cannot slip in after the block
-    if not blocks(current_user.id, user.id):
-        db.session.add(Block(blocker_id=current_user.id, blocked_id=user.id))
-    user.unfollow(current_user)
-    db.session.commit()
-    return _block_answer(user, _("You blocked %(username)s.", username=user.username))
-
-
-@bp.post("/unblock/<username>")
-@login_required
-@on_other_user(_l("You cannot block yourself."))
-def unblock(user):
-    """Unblock a user (a no-op when not blocked)."""
-    lock_user(current_user.id)
-    db.session.execute(sa.delete(Block).where(Block.blocker_id == current_user.id, Block.blocked_id == user.id))
-    db.session.commit()
-    return _block_answer(user, _("You unblocked %(username)s.", username=user.username))

@@ -18,7 +18,6 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from .. import ratelimit
 from ..database import begin_write
 from ..errors import error_response
 from ..extensions import db
@@ -51,14 +50,6 @@ def begin(user: User, remember: bool, next_url: str | None) -> None:
     }
 
 
-def code_limits(user_id: int) -> list[tuple[str, str, int, int]]:
-    """The buckets a second-factor attempt counts against: the account and the address."""
-    return [
-        ("totp-account", str(user_id), *ratelimit.limit_of("RATELIMIT_TOTP_PER_ACCOUNT")),
-        ("totp-address", ratelimit.client_address(), *ratelimit.limit_of("RATELIMIT_TOTP_PER_ADDRESS")),
-    ]
-
-
 def _pending_user() -> User | None:
     pending = session.get(PENDING)
     if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_MAX_AGE:
@@ -81,7 +72,7 @@ def login_code():
         return redirect_after_post(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        limits = code_limits(user.id)
+        limits = two_factor.code_limits(user.id)
         if retry := throttle.count_attempt(limits):
             return error_response(
                 429, _("Too many wrong codes. Please wait a few minutes and try again."), {"Retry-After": str(retry)}

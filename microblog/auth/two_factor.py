@@ -17,12 +17,21 @@ import pyotp
 import segno
 import sqlalchemy as sa
 
+from .. import ratelimit
 from ..extensions import db
 from ..users.models import RecoveryCode, User
 
 ISSUER = "Microblog"
 RECOVERY_CODES = 10
 CODE_MAX = 32  # longer input is not even compared
+
+
+def code_limits(user_id: int) -> list[tuple[str, str, int, int]]:
+    """The buckets a second-factor attempt counts against: the account and the address."""
+    return [
+        ("totp-account", str(user_id), *ratelimit.limit_of("RATELIMIT_TOTP_PER_ACCOUNT")),
+        ("totp-address", ratelimit.client_address(), *ratelimit.limit_of("RATELIMIT_TOTP_PER_ADDRESS")),
+    ]
 
 
 def new_secret() -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from .. import PACKAGE_DIR
+from ..resources import PACKAGE_DIR
 
 TRANSLATIONS = PACKAGE_DIR / "translations"
 ROOT = PACKAGE_DIR.parent

@@ -12,11 +12,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
-from ..activity.models import Block
 from ..extensions import db
 from ..messages.models import Member, Message
 from ..posts.models import Post
-from ..users.models import User, followers
+from ..users.models import User
+from ..users.relations import Block, followers
 
 BATCH = 500
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
-from .. import resource_dir
+from ..resources import resource_dir
 from ..database import utcnow
 from ..pagination import Page
 

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from .samples import Entry, entries
 
-bp = Blueprint("gallery", __name__, url_prefix="/gallery")
+bp = Blueprint("gallery", __name__)
 
 LOCALES = ("en", "es")
 

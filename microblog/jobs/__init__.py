@@ -24,9 +24,8 @@ log = logging.getLogger("microblog.jobs")
 def init_app(flask_app: Flask) -> None:
     """Point the queue at this app's database; in `flask run` (development), start the embedded worker."""
     queue._app = flask_app
-    embedded = os.environ.get("JOBS_EMBEDDED", "0" if flask_app.config["ENV_NAME"] == "production" else "1")
-    flask_app.config.setdefault("JOBS_EMBEDDED", embedded.strip().lower() in {"1", "true", "yes", "on"})
-    flask_app.config.setdefault("JOBS_DATABASE_URL", os.environ.get("JOBS_DATABASE_URL"))
+    if flask_app.config["JOBS_EMBEDDED"] is None:  # the default (config.py): embedded except in production
+        flask_app.config["JOBS_EMBEDDED"] = flask_app.config["ENV_NAME"] != "production"
     huey.storage.configure(
         flask_app.config.get("JOBS_DATABASE_URL") or queue_url(flask_app.config["SQLALCHEMY_DATABASE_URI"])
     )

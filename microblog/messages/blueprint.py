@@ -8,21 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..users.models import User
-from ..users.views import get_user_or_404
-from .actions import editable
-from .models import REACTIONS
+from ..users.lookup import get_user_or_404
 
 bp = Blueprint("messages", __name__)
-bp.add_app_template_global(editable, "editable_message")
-bp.add_app_template_global(REACTIONS, "reactions_offered")
-
-
-@bp.record_once
-def _defaults(state):
-    state.app.config.setdefault("THREAD_POLL_SECONDS", 3)
-    state.app.config.setdefault("LIST_POLL_SECONDS", 10)
-    state.app.config.setdefault("LIST_REFRESH_SECONDS", 60)  # re-renders the list: its relative times stay true
-    state.app.config.setdefault("THREAD_MESSAGES_PER_PAGE", 20)
 
 
 def partner(username: str) -> User:

@@ -8,7 +8,6 @@ from flask import abort, flash, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..activity.privacy import refusal, relation_columns
 from ..auth.login import parse_session_id
 from ..extensions import db
 from ..forms import EmptyForm
@@ -16,6 +15,7 @@ from ..htmx import answer, fragment, mark_poll, nothing_new, redirect_after_post
 from ..search.engine import search_users, terms
 from ..unread import list_state, mark_read, mark_unread, set_muted
 from ..users.models import User
+from ..users.relations import refusal, relation_columns
 from .models import membership
 from .blueprint import bp, partner as _partner
 

@@ -12,11 +12,11 @@ from ..auth.login import parse_session_id
 from ..extensions import login_manager
 from ..htmx import fragment, mark_poll, nothing_new, redirect_after_post, render, wants_fragment
 from ..pagination import Page, page_number
-from ..activity.privacy import refusal
-from ..activity.events import preload_mentions
+from ..posts.mentions import preload_mentions
 from ..unread import Refused, anything_new, list_state, mark_read, send
 from ..users.models import User
 from ..users.names import lookup_key, username_key
+from ..users.relations import refusal
 from .forms import MessageForm
 from . import actions, message_views  # noqa: F401 - message_views: its routes, on this blueprint
 from .blueprint import bp, partner as _partner
@@ -25,22 +25,9 @@ from .models import conversation_list, membership, received_after, thread as thr
 
 MAX_CURSOR = 2**63 - 1
 POLL_BATCH = 50  # at most this many new messages per poll; the next poll brings the rest
-PREVIEW_CHARS = 60
 # Fixed words that /messages/<word> answered before it meant "the conversation with <word>": they keep
 # answering (a redirect) unless a user has that name, who then still reaches their conversation.
 LEGACY_PATHS = {"sent": "messages.messages"}
-
-
-@bp.app_template_filter("preview")
-def preview(body: str, limit: int = PREVIEW_CHARS) -> str:
-    """One line of at most `limit` characters, cut on a word, with an ellipsis when cut."""
-    line = " ".join(body.split())
-    if len(line) <= limit:
-        return line
-    cut = line[: limit - 1]
-    if " " in cut[limit // 2 :]:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,.;:") + "…"
 
 
 def cursor(name: str) -> int | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 
 from flask import Blueprint, abort, flash, g, request, session, url_for
 from flask_babel import get_locale
@@ -22,16 +21,8 @@ from ..users.models import User
 from .email_compose import preference, user_id_for
 from .email_models import AT_ONCE, DAILY, NEVER, EmailPreference
 
-bp = Blueprint("email", __name__, url_prefix="/email")
+bp = Blueprint("email", __name__)
 log = logging.getLogger("microblog.email")
-
-DEFAULTS = {
-    "UNREAD_EMAIL_MINUTES": 10,
-    "UNREAD_EMAIL_RETRY_SECONDS": 60,
-    "UNREAD_EMAIL_LEASE_SECONDS": 300,
-    "UNREAD_EMAIL_MAX_ATTEMPTS": 5,
-    "UNREAD_EMAIL_DIGEST_HOUR": 8,
-}
 
 
 class EmailSettingsForm(FlaskForm):
@@ -128,8 +119,4 @@ def _remember_locale(response):
 
 
 def init_app(app) -> None:
-    for key, default in DEFAULTS.items():
-        app.config.setdefault(key, int(os.environ.get(key, default)))
-    app.config.setdefault("PUBLIC_URL", os.environ.get("PUBLIC_URL"))
-    app.register_blueprint(bp)
     app.after_request(_remember_locale)

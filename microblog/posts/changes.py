@@ -1,4 +1,4 @@
-"""Changing a post after it was written: its author edits it (within EDIT_WINDOW) or deletes it.
+"""Writing a post, and changing it after: its author edits it (within EDIT_WINDOW) or deletes it.
 
 Each is one write: the write lock first (BEGIN IMMEDIATE on SQLite, the post's row on PostgreSQL), then
 the post is read and the author checked under it, then the change, then commit. The search index follows
@@ -11,15 +11,26 @@ import sqlalchemy as sa
 from flask import abort
 from flask_babel import gettext as _
 
-from ..activity.events import mention_recipients
-from ..activity.models import MENTION, Activity
 from ..database import begin_write, utcnow
 from ..extensions import db
-from ..notifications.models import UNREAD_ACTIVITY_COUNT, add_notification
-from ..push import UNREAD, publish
-from ..unread import add_activity, lock_users, total_activity
+from ..unread import add_activity, lock_users, remove_activity
+from ..users.models import User
+from ..writes import changing
 from .language import detect_language
+from .mentions import MENTION, mention_recipients
 from .models import Post
+
+
+def create_post(author: User, body: str) -> Post:
+    """Store a post and notify the people it mentions, in one transaction; commit."""
+    recipients = mention_recipients(author, body)
+    with changing(*recipients):  # the write lock before the post, with or without a mention
+        post = Post(body=body, user_id=author.id)
+        db.session.add(post)
+        db.session.flush()
+        for user_id in sorted(recipients):
+            add_activity(user_id, author.id, MENTION, post.id)
+    return post
 
 
 def _own_post(post_id: int, user) -> Post:
@@ -59,15 +70,6 @@ def delete_post(post_id: int, user) -> None:
     """Delete `user`'s post and the mentions it made (their recipients' counts follow); commit."""
     begin_write()
     post = _own_post(post_id, user)
-    mentioned = list(
-        db.session.scalars(sa.select(Activity.user_id).where(Activity.kind == MENTION, Activity.post_id == post.id))
-    )
-    lock_users(mentioned)
-    db.session.execute(sa.delete(Activity).where(Activity.kind == MENTION, Activity.post_id == post.id))
+    remove_activity(kind=MENTION, post_id=post.id)  # its recipients' counts follow, under their locks
     db.session.delete(post)
-    db.session.flush()
-    for user_id in sorted(set(mentioned)):
-        # The same total unread.add_activity stores: counted from the data under the user's lock.
-        add_notification(user_id, UNREAD_ACTIVITY_COUNT, total_activity(user_id))
-        publish(user_id, UNREAD)
     db.session.commit()

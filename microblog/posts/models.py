@@ -10,7 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
-from ..users.models import User, followers
+from ..users.models import User
+from ..users.relations import Block, followers
+from .language import detect_language
 
 BODY_MAX = 140
 LANGUAGE_MAX = 8
@@ -44,8 +46,6 @@ class Post(db.Model):
     @staticmethod
     def timeline(user: User) -> sa.Select:
         """Posts by the people `user` follows (and does not block) and by `user`, newest first."""
-        from ..activity.models import Block  # noqa: PLC0415 - activity builds on posts
-
         followed = sa.select(followers.c.followed_id).where(followers.c.follower_id == user.id)
         blocked = sa.select(Block.blocked_id).where(Block.blocker_id == user.id)  # their posts leave it
         return (
@@ -58,8 +58,6 @@ class Post(db.Model):
     def hidden_authors(viewer_id) -> sa.Select:
         """Ids whose posts `viewer_id` does not see: the people they block and the people who block them
         (blocks hide both ways, as on Bluesky and Mastodon; README "Activity and privacy")."""
-        from ..activity.models import Block  # noqa: PLC0415 - activity builds on posts
-
         return sa.union(
             sa.select(Block.blocked_id).where(Block.blocker_id == viewer_id),
             sa.select(Block.blocker_id).where(Block.blocked_id == viewer_id),
@@ -89,6 +87,4 @@ def may_edit(post, user) -> bool:
 @sa.event.listens_for(Post, "before_insert")
 def _detect_language(mapper, connection, post: Post) -> None:
     if post.language is None and post.body:
-        from .language import detect_language
-
         post.language = detect_language(post.body)

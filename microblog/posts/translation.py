@@ -15,7 +15,7 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, current_app, request
+from flask import Blueprint, abort, current_app, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -146,8 +146,3 @@ def translate_post():
         # htmx swaps only what the server calls a success: the message goes inline with a 200.
         return fragment("partials/posts/translation.html", **context)
     return render("posts/translation.html", "partials/posts/translation.html", status=status, **context)
-
-
-def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(translate_to=translate_to)
-    app.register_blueprint(bp)

@@ -7,31 +7,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import ratelimit
-from ..activity.events import create_post
-from ..activity.models import MAX_MENTIONS, mentioned_names
 from ..errors import error_response
 from ..extensions import db
 from ..forms import EmptyForm
 from ..htmx import current_url, fragment, is_htmx, redirect_after_post, render, wants_fragment
 from ..pagination import paginate
 from ..users.models import username_key
-from .changes import delete_post, edit_post
+from .changes import create_post, delete_post, edit_post
 from .forms import EditPostForm, PostForm
-from .models import Post, may_delete, may_edit
+from .mentions import MAX_MENTIONS, mentioned_names
+from .models import Post
 
 bp = Blueprint("posts", __name__)
-
-
-@bp.app_template_global()
-def can_edit(post) -> bool:
-    """Whether the reader may still edit `post` (the post partial shows Edit then)."""
-    return may_edit(post, current_user)
-
-
-@bp.app_template_global()
-def can_delete(post) -> bool:
-    """Whether the reader may delete `post` (the post partial shows Delete then)."""
-    return may_delete(post, current_user)
 
 
 def posting_limited(author_id: int, body: str) -> int | None:

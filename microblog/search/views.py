@@ -12,7 +12,6 @@ from ..htmx import render
 from . import engine, messages
 
 bp = Blueprint("search", __name__)
-bp.add_app_template_global(engine.highlight, "highlight")
 
 
 def search_limited() -> int | None:

@@ -12,6 +12,7 @@ from ..messages.models import Message
 from ..posts.models import Post
 from ..unread import send
 from ..users.models import User
+from ..users.relations import followers
 
 DEMO_PASSWORD = "microblog-demo"
 DEMO_USERS = ("alice", "bob", "carol", "dave")
@@ -61,7 +62,7 @@ def load_demo_data() -> dict[str, User]:
                 Post(body=body, user_id=users[name].id, timestamp=start + timedelta(minutes=37 * i + 11 * j))
             )
     for follower, followed in FOLLOWS:
-        users[follower].follow(users[followed])
+        db.session.execute(sa.insert(followers).values(follower_id=users[follower].id, followed_id=users[followed].id))
     db.session.commit()
     for sender, recipient, body in MESSAGES:
         send(users[sender], users[recipient], body)

@@ -109,7 +109,8 @@ def write(plan: Plan, password: str, lap: Callable[[str], None] = lambda _name: 
     from ..messages.models import Conversation, Member, Message
     from ..notifications.models import UNREAD_MESSAGE_COUNT, Notification
     from ..posts.models import Post
-    from ..users.models import User, followers
+    from ..users.models import User
+    from ..users.relations import followers
 
     engine = db.engine
     with engine.begin() as conn:

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from ..auth import throttle, two_factor
-from ..auth.second_step import code_limits
+from ..auth.two_factor import code_limits
 from ..database import begin_write
 from ..errors import error_response
 from ..extensions import db

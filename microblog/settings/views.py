@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from ..activity.models import blocked_users
 from ..auth import throttle
 from ..auth.forms import ChangePasswordForm
 from ..errors import error_response
@@ -19,6 +18,7 @@ from ..users import email as addresses
 from ..users.account import save_privacy, save_profile
 from ..users.forms import EmailForm, PrivacyForm, ProfileForm
 from ..users.models import User
+from ..users.relations import blocked_users
 from . import security
 from .sections import render_section
 

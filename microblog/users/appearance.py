@@ -6,7 +6,7 @@ derived stylesheet `vendor/bootstrap-5.3.8-dark-system.css` follows `prefers-col
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, flash, render_template, url_for
+from flask import Blueprint, flash, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -60,8 +60,3 @@ def appearance():
         form.theme.data = theme()
     status = 422 if form.is_submitted() else 200
     return render_template("users/appearance.html", form=form), status
-
-
-def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(theme=theme)
-    app.register_blueprint(bp)

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..activity.models import Activity, Block
 from ..database import begin_write, utcnow
 from ..extensions import db
 from ..notifications.models import Notification
 from ..posts.models import Post
-from ..push import UNREAD, publish
 from .. import unread
-from .models import RecoveryCode, User, followers, new_session_token, no_address
+from .models import RecoveryCode, User, new_session_token, no_address
+from .relations import Block, followers
 
 UNUSABLE_PASSWORD = "!deleted"  # no password hash looks like this: no password matches
 
@@ -27,11 +26,8 @@ UNUSABLE_PASSWORD = "!deleted"  # no password hash looks like this: no password 
 def delete_account(user_id: int) -> None:
     """Make the account a tombstone and remove what was the person's, in one transaction; commit."""
     begin_write()  # SQLite: the write lock before reading what we change
-    # People who had activity from this user: their activity counts drop, under their locks.
-    others = set(db.session.scalars(sa.select(Activity.user_id).where(Activity.actor_id == user_id)))
-    others.discard(user_id)
-    unread.lock_users(others | {user_id})
-    db.session.execute(sa.delete(Activity).where(sa.or_(Activity.actor_id == user_id, Activity.user_id == user_id)))
+    # People who had activity from this user: their activity counts drop, under their locks (and the user's).
+    unread.remove_activity_of(user_id)
     db.session.execute(sa.delete(Post).where(Post.user_id == user_id))
     db.session.execute(
         sa.delete(followers).where(sa.or_(followers.c.follower_id == user_id, followers.c.followed_id == user_id))
@@ -47,8 +43,4 @@ def delete_account(user_id: int) -> None:
     user.totp_secret, user.totp_last_step = None, 0
     user.message_policy = "nobody"  # nobody can write to a deleted account
     user.session_token = new_session_token()  # every session and stream ends (push publishes SESSION)
-    db.session.flush()
-    for other_id in sorted(others):
-        unread._store_activity_total(other_id)  # the one place counts are stored (microblog.unread)
-        publish(other_id, UNREAD)
     db.session.commit()

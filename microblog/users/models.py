@@ -1,4 +1,4 @@
-"""The User model and the follower graph."""
+"""The User model (how two users stand: users/relations.py)."""
 
 from __future__ import annotations
 
@@ -19,15 +19,6 @@ from .names import USERNAME_MAX, lookup_key, username_key
 
 EMAIL_MAX = 120
 ABOUT_ME_MAX = 140
-
-followers = sa.Table(
-    "followers",
-    db.metadata,
-    sa.Column("follower_id", sa.Integer, sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("followed_id", sa.Integer, sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
-    sa.Index("ix_followers_followed_id", "followed_id"),
-)
-
 
 # No mail goes there (RFC 2606 reserves .invalid; the email validator refuses it).
 NO_ADDRESS_DOMAIN = "no-address.invalid"
@@ -127,41 +118,6 @@ class User(UserMixin, db.Model):
         if (key := lookup_key(username)) is None:
             return None
         return db.session.scalar(sa.select(cls).where(cls.username_key == key))
-
-    def is_following(self, user: "User") -> bool:
-        stmt = sa.select(followers.c.follower_id).where(
-            followers.c.follower_id == self.id, followers.c.followed_id == user.id
-        )
-        return db.session.scalar(stmt) is not None
-
-    def follow(self, user: "User") -> bool:
-        """Follow `user`; False when already following (nothing written)."""
-        if user.id == self.id or self.is_following(user):
-            return False
-        db.session.execute(sa.insert(followers).values(follower_id=self.id, followed_id=user.id))
-        return True
-
-    def unfollow(self, user: "User") -> bool:
-        """Stop following `user`; False when not following."""
-        result = db.session.execute(
-            sa.delete(followers).where(followers.c.follower_id == self.id, followers.c.followed_id == user.id)
-        )
-        return result.rowcount > 0
-
-    def follow_summary(self, viewer_id: int | None = None) -> tuple[int, int, bool]:
-        """(followers, following, whether `viewer_id` follows this user) in one statement."""
-        n_followers = (
-            sa.select(sa.func.count()).select_from(followers).where(followers.c.followed_id == self.id)
-        ).scalar_subquery()
-        n_following = (
-            sa.select(sa.func.count()).select_from(followers).where(followers.c.follower_id == self.id)
-        ).scalar_subquery()
-        if viewer_id is None or viewer_id == self.id:
-            viewer_follows = sa.false()
-        else:
-            viewer_follows = sa.exists().where(followers.c.follower_id == viewer_id, followers.c.followed_id == self.id)
-        row = db.session.execute(sa.select(n_followers, n_following, viewer_follows)).one()
-        return row[0], row[1], bool(row[2])
 
 
 class ReservedName(db.Model):

@@ -7,10 +7,12 @@ import json
 import sqlalchemy as sa
 from flask import template_rendered
 
-from microblog.activity.models import FOLLOW, MAX_MENTIONS, MENTION, Activity
+from microblog.activity.models import Activity
+from microblog.posts.mentions import MAX_MENTIONS, MENTION
 from microblog.extensions import db
 from microblog.posts.models import Post
 from microblog.users.models import User
+from microblog.users.relations import FOLLOW
 from tests.conftest import HTMX, make_user
 from tests.html import actor, by_id, fragment, page, text
 

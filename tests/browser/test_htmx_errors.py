@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import expect
 from sqlalchemy.exc import OperationalError
 
-from microblog.activity.models import Block
+from microblog.users.relations import Block
 from microblog.extensions import db
 from microblog.users.models import User
 from tests.browser.conftest import mark_document, same_document
@@ -62,7 +62,7 @@ def test_a_click_during_an_outage_shows_its_503_in_the_error_region(alice_on_bob
     def down(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr("microblog.users.views.lock_user", down)
+    monkeypatch.setattr("microblog.writes.lock_users", down)  # the follow takes its lock
     click_follow_and_see_error(alice_on_bobs_profile, "Temporarily unavailable")
     expected_failure(alice_on_bobs_profile, watch, 503)
     assert re.search(r"briefly unavailable", alice_on_bobs_profile.locator("#error-region").inner_text())

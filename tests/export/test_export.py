@@ -21,6 +21,7 @@ from microblog.export.models import DataExport
 from microblog.extensions import db
 from microblog.jobs import huey
 from microblog.messages.models import Message, membership
+from microblog.users.relation_changes import follow
 from tests.auth.test_password_reset import parts
 from tests.conftest import make_app, make_post, make_user, running, send
 from tests.html import actor
@@ -56,8 +57,8 @@ def asks_for_an_export(client):
 def test_the_button_starts_a_job_and_the_owner_gets_the_zip(export_app, smtp):  # noqa: F811
     alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
     make_post(alice, "my first post")
-    alice.follow(bob)
-    carol.follow(alice)
+    follow(alice, bob)
+    follow(carol, alice)
     db.session.commit()
     send(bob, alice, "hello alice")
     send(alice, bob, "hi bob")

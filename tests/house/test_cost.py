@@ -2,6 +2,7 @@
 
 import pytest
 
+from microblog.users.relation_changes import follow
 from tests.conftest import HTMX, make_user
 from tests.messages.test_cost import grow
 
@@ -23,7 +24,7 @@ from tests.messages.test_cost import grow
 def test_statement_count_does_not_grow_with_data(app, client, auth, alice, bob, statements, url, htmx):
     app.config["LAST_SEEN_RESOLUTION_SECONDS"] = 10**9  # keep last_seen out of the count
     app.config["MESSAGES_PER_PAGE"] = 3
-    alice.follow(bob)
+    follow(alice, bob)
     grow(alice, bob, 25, [make_user(f"u{i}") for i in range(8)])
     auth.login("alice")
     client.get("/messages/bob")  # reads the thread: later visits compare like with like

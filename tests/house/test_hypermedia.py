@@ -6,7 +6,8 @@ import re
 import pytest
 from jinja2 import meta
 
-from microblog import resource_dir
+from microblog.resources import resource_dir
+from microblog.users.relation_changes import follow
 from tests.conftest import make_post, make_user, send
 from tests.html import page
 
@@ -41,7 +42,7 @@ def busy(app, client, auth, alice, bob):
     for name in ("carol", "dave"):
         send(make_user(name), alice, f"from {name}")
     app.config["THREAD_MESSAGES_PER_PAGE"] = 3
-    alice.follow(bob)
+    follow(alice, bob)
     from microblog.extensions import db
 
     db.session.commit()

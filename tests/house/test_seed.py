@@ -10,7 +10,8 @@ from microblog.messages.models import Conversation, Member, Message
 from microblog.unread import total_unread
 from microblog.notifications.models import UNREAD_MESSAGE_COUNT, Notification
 from microblog.posts.models import Post
-from microblog.users.models import User, followers
+from microblog.users.models import User
+from microblog.users.relations import followers
 
 
 def test_seed_loads_consistent_data(app, runner):

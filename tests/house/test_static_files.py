@@ -8,7 +8,7 @@ from pathlib import Path
 import brotli
 import pytest
 
-from microblog import PACKAGE_DIR
+from microblog.resources import PACKAGE_DIR
 from microblog.static_files import compress_static
 from tests.html import by_id, page
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from microblog.extensions import db
 from microblog.messages.models import Message
 from microblog.posts.models import Post
+from microblog.users.relation_changes import follow
 from microblog.users.models import User
 from tests.conftest import HTMX, make_post, make_user, send
 from tests.html import actor, by_id, fragment, page, text
@@ -50,7 +51,7 @@ def test_user_text_renders_as_text_everywhere(app, client, auth):
     # Usernames are restricted on registration, but stored names must still be escaped.
     odd = make_user("o<b>dd")
     alice = make_user("alice")
-    alice.follow(evil)
+    follow(alice, evil)
     db.session.commit()
     make_post(evil, XSS[:140])
     send(evil, alice, XSS[:140])

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 
 from microblog import database
 from microblog.users import account
-from microblog.activity import events
 from microblog.database import UndeclaredWrite
 from microblog.extensions import db
+from microblog.posts import changes
 from microblog.posts.models import Post
 from microblog.users.models import User
 from tests.conftest import HTMX, make_app, make_user, only_on, running
@@ -149,7 +149,7 @@ def test_posting_declares_its_write_with_changing_too(strict_app, monkeypatch):
         yield
         db.session.commit()
 
-    monkeypatch.setattr(events, "changing", bypassed)
+    monkeypatch.setattr(changes, "changing", bypassed)
     page = alice.opens("/index")
     with pytest.raises(UndeclaredWrite, match="POST /index"):
         page.submits("#post-form", post="undeclared")

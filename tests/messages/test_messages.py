@@ -213,7 +213,7 @@ def test_conversation_list_newest_activity_first_with_previews_and_counts(app, c
 
 
 def test_preview_is_cut_on_a_word():
-    from microblog.messages.views import preview
+    from microblog.formatting import preview
 
     assert preview("short") == "short"
     cut = preview("alpha beta gamma delta " * 10)

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from microblog.extensions import db
 from microblog.posts.models import Post
+from microblog.users.relation_changes import follow
 from tests.conftest import HTMX, make_post, make_user
 from tests.html import actor, by_id, fragment, page, submit, text
 from tests.auth.test_accounts import count
@@ -46,7 +47,7 @@ def test_timeline_shows_followed_and_own_posts_only(as_alice, alice, bob):
     make_post(alice, "mine")
     make_post(bob, "bobs")
     make_post(carol, "carols")
-    alice.follow(bob)
+    follow(alice, bob)
     db.session.commit()
     bodies = text(by_id(page(as_alice.get("/index")), "post-list"))
     assert "mine" in bodies and "bobs" in bodies and "carols" not in bodies

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from microblog.activity.models import Block
+from microblog.users.relations import Block
 from microblog.extensions import db
 from microblog.users.models import User
 from tests.conftest import HTMX, PASSWORD, make_user

@@ -7,14 +7,15 @@ from __future__ import annotations
 import pyotp
 import sqlalchemy as sa
 
-from microblog.activity.events import create_post
-from microblog.activity.models import Activity, Block
+from microblog.activity.models import Activity
+from microblog.posts.changes import create_post
 from microblog.auth.password_reset import reset_token
 from microblog.extensions import db
 from microblog.notifications.models import UNREAD_ACTIVITY_COUNT, UNREAD_MESSAGE_COUNT, Notification
 from microblog.posts.models import Post
 from microblog.unread import total_activity, total_unread
-from microblog.users.models import ReservedName, User, followers
+from microblog.users.models import ReservedName, User
+from microblog.users.relations import Block, followers
 from tests.conftest import PASSWORD, make_user, send
 from tests.html import actor, page, text
 from tests.push.test_push import Stream, push_app, ready, signed_in  # noqa: F401 - push_app is a fixture

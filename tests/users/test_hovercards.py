@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from microblog.extensions import db
-from microblog.users.models import followers
+from microblog.users.relations import followers
 from tests.conftest import HTMX, make_post, send
 from tests.html import actor, by_id, fragment, page, submit, text
 

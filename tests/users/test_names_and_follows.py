@@ -9,11 +9,13 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
-from microblog.activity.events import create_post
-from microblog.activity.models import Activity, Block, mentioned_names
+from microblog.activity.models import Activity
+from microblog.posts.changes import create_post
+from microblog.posts.mentions import mentioned_names
 from microblog.extensions import db
 from microblog.users import names
-from microblog.users.models import User, followers
+from microblog.users.models import User
+from microblog.users.relations import Block, followers
 from tests.conftest import HTMX, PASSWORD, make_user
 from tests.html import by_id, fragment, page, submit, text
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from microblog.activity.models import FOLLOW, Activity, Block
+from microblog.activity.models import Activity
 from microblog.extensions import db
 from microblog.messages.models import Message
 from microblog.users.models import User
+from microblog.users.relations import FOLLOW, Block, is_following
 from tests.conftest import make_post, make_user
 from tests.html import actor, by_id, fragment, page, text
 
@@ -101,7 +102,7 @@ def test_block_from_the_profile_without_and_with_htmx(app, client, auth, alice, 
     controls = response.fragment("#block-controls")
     assert controls.find("form")["action"] == "/unblock/bob"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Block)) == 1
-    assert not db.session.get(User, bob.id).is_following(alice)  # their follow ended
+    assert not is_following(bob.id, alice.id)  # their follow ended
     assert "bob's post" not in text(by_id(page(client.get("/index")), "post-list"))  # left my timeline
     settings = page(client.get("/settings/blocked"))
     assert [text(a) for a in by_id(settings, "blocked-users").find_all("a")] == ["bob"]

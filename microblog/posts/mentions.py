@@ -1,4 +1,4 @@
-"""Writing activity: a post's mentions, a follow; and rendering mentions as links (SPEC S14)."""
+"""A post's @mentions (SPEC S14): who a post notifies, and mentions rendered as links to profiles."""
 
 from __future__ import annotations
 
@@ -9,12 +9,24 @@ from flask import g, url_for
 from markupsafe import Markup, escape
 
 from ..extensions import db
-from ..posts.models import Post
-from ..unread import add_activity
 from ..users.models import User
-from ..users.names import MENTION_RE, username_key
-from ..writes import changing
-from .models import FOLLOW, MAX_MENTIONS, MENTION, Block, mentioned_names
+from ..users.names import MENTION_RE, USERNAME_MAX, username_key
+from ..users.relations import Block
+
+MENTION = "mention"  # the activity kind of a mention (post_id: the post's id)
+
+# At most this many distinct people are notified by one post: a flood of mentions stays cheap.
+MAX_MENTIONS = 10
+
+
+def mentioned_names(body: str) -> list[str]:
+    """The distinct names (case-insensitive, first spelling kept) mentioned in `body`, in order."""
+    seen: dict[str, str] = {}
+    for match in MENTION_RE.finditer(body or ""):
+        name = match.group(1)
+        if len(name) <= USERNAME_MAX:
+            seen.setdefault(username_key(name), name)
+    return list(seen.values())
 
 
 def mention_recipients(author: User, body: str) -> list[int]:
@@ -28,24 +40,6 @@ def mention_recipients(author: User, body: str) -> list[int]:
         User.username_key.in_(keys), User.id != author.id, User.id.not_in(blocked_by), User.deleted_at.is_(None)
     )  # a deleted account is mentioned no more
     return list(db.session.scalars(stmt))
-
-
-def create_post(author: User, body: str) -> Post:
-    """Store a post and notify the people it mentions, in one transaction; commit."""
-    recipients = mention_recipients(author, body)
-    with changing(*recipients):  # the write lock before the post, with or without a mention
-        post = Post(body=body, user_id=author.id)
-        db.session.add(post)
-        db.session.flush()
-        for user_id in sorted(recipients):
-            add_activity(user_id, author.id, MENTION, post.id)
-    return post
-
-
-def notify_follow(follower: User, followed: User) -> None:
-    """Record that `follower` now follows `followed` (the caller holds the followed user's lock). Stored
-    once per pair ever: a follow-unfollow-follow notifies once."""
-    add_activity(followed.id, follower.id, FOLLOW)
 
 
 def _known_users(names: list[str]) -> dict[str, str]:

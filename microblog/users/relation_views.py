@@ -1,0 +1,127 @@
+"""Follow, unfollow, block, unblock: load -> act (users/relation_changes.py) -> answer; and the follow controls."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..forms import EmptyForm
+from ..htmx import fragment, is_htmx, redirect_after_post, wants_fragment
+from . import relation_changes, relations
+from .blueprint import bp
+from .lookup import get_user_or_404
+from .models import User
+
+
+def follow_context(user: User, in_card: bool = False) -> dict:
+    viewer_id = current_user.id if current_user.is_authenticated else None
+    n_followers, n_following, is_following = relations.follow_summary(user, viewer_id)
+    privacy = {}
+    if viewer_id is not None and viewer_id != user.id:
+        rel = relations.relation(viewer_id, user.id)
+        # Blocks hide both ways (README "Activity and privacy"): no posts, about-me or follow button.
+        privacy = {
+            "i_block": rel[0],
+            "blocks_me": rel[1],
+            "refused": None if in_card else relations.refusal(current_user, user, rel),
+        }
+    return {
+        **privacy,
+        "user": user,
+        "n_followers": n_followers,
+        "n_following": n_following,
+        "is_following": is_following,
+        "form": EmptyForm(),
+        "in_card": in_card,
+    }
+
+
+def on_other_user(refuse_self):
+    """For the POST views that change how you stand with another user (follow, unfollow, block, unblock):
+    the view is called with the User named in the URL; 404 for a name nobody has, 400 (`refuse_self`,
+    a lazy string) for yourself."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(username):
+            user = get_user_or_404(username)
+            if user.id == current_user.id:
+                abort(400, description=str(refuse_self))
+            return view(user)
+
+        return wrapper
+
+    return decorate
+
+
+def relation_answer(user: User, in_place: bool, partial: str, context, message: str, category: str):
+    """What those views answer: when `in_place`, the changed controls (`partial` rendered from `context()`)
+    swapped in place; otherwise the profile, with `message` flashed."""
+    if in_place:
+        return fragment(partial, **context())
+    flash(message, category)
+    return redirect_after_post(url_for("users.user", username=user.username))
+
+
+def _follow_answer(user: User, message: str, category: str):
+    """The follow controls for any htmx request; the profile with a flash otherwise."""
+    # The form in a hover card says so: its answer has no ids (the profile may show the same controls).
+    in_card = request.form.get("in_card") == "1"
+    return relation_answer(
+        user, is_htmx(), "partials/users/follow.html", lambda: follow_context(user, in_card), message, category
+    )
+
+
+@bp.post("/follow/<username>")
+@login_required
+@on_other_user(_l("You cannot follow yourself."))
+def follow(user: User):
+    """Follow a user; the follow controls (htmx) or the profile."""
+    try:
+        relation_changes.follow(current_user, user)
+    except relation_changes.Blocked:
+        abort(403, description=_("You can't follow this user."))
+    return _follow_answer(user, _("You are following %(username)s.", username=user.username), "success")
+
+
+@bp.post("/unfollow/<username>")
+@login_required
+@on_other_user(_l("You cannot unfollow yourself."))
+def unfollow(user: User):
+    """Stop following a user; the follow controls (htmx) or the profile."""
+    relation_changes.unfollow(current_user, user)
+    return _follow_answer(user, _("You are not following %(username)s.", username=user.username), "info")
+
+
+def _block_answer(user: User, message: str):
+    """The block control swapped in place (htmx), or the profile with a flash."""
+    return relation_answer(
+        user,
+        wants_fragment(),
+        "partials/users/block.html",
+        lambda: {"user": user, "i_block": relations.blocks(current_user.id, user.id), "block_form": EmptyForm()},
+        message,
+        "success",
+    )
+
+
+@bp.post("/block/<username>")
+@login_required
+@on_other_user(_l("You cannot block yourself."))
+def block(user: User):
+    """Block a user: they cannot message, follow or mention-notify you; their follow of you ends."""
+    relation_changes.block(current_user, user)
+    return _block_answer(user, _("You blocked %(username)s.", username=user.username))
+
+
+@bp.post("/unblock/<username>")
+@login_required
+@on_other_user(_l("You cannot block yourself."))
+def unblock(user: User):
+    """Unblock a user (a no-op when not blocked)."""
+    relation_changes.unblock(current_user, user)
+    return _block_answer(user, _("You unblocked %(username)s.", username=user.username))
