@@ -2,7 +2,7 @@
 pages' own forms and links: edit and delete a post (its confirmation page), per-message actions (react, edit,
 unsend, delete for me), mute and mark unread; the settings sections (privacy, appearance, email settings, a new
 address verified from the email's link, resend, the banner, unsubscribe); two-factor sign-in on and off, signing
-in with a code, deleting the account, asking for an export. Each notes in `Accepted` what the server said yes to;
+in with a code, deleting the account, asking for an export; translating a post. Each notes in `Accepted` what the server said yes to;
 tests/house/write_checks.py compares the database with it."""
 
 from __future__ import annotations
@@ -123,9 +123,21 @@ def marks_unread(me: Person, prev: str, accepted: Accepted) -> None:
         accepted.read_up_to.pop((me.name, prev), None)
 
 
-def tuner_script(me: Person, i: int, inbox: Inbox, unsubscribe_path: str, accepted: Accepted) -> None:
-    """Every settings section once, the new address verified from the email's link."""
+def translates(me: Person, run: str, accepted: Accepted) -> None:
+    """A post in Spanish, and its Translate button (a page without script; the translator: a local stand-in)."""
+    body = f"{run} {me.name} Hola, ¿cómo estás? Hoy hace muy buen tiempo en Madrid y vamos a la playa."
+    if me.opens("/index").submits("#post-form", "post", post=body) != 303:
+        return
+    accepted.posts.append(body)
+    post_id = own_post_id(me, body)
+    answer = me.opens(f"/post/{post_id}").answer(f"#translate-{post_id}", "translate")
+    assert answer.status != 200 or "[en] " in answer.body, f"{me.name}: the translation is not shown"
+
+
+def tuner_script(me: Person, i: int, inbox: Inbox, unsubscribe_path: str, run: str, accepted: Accepted) -> None:
+    """Every settings section once, the new address verified from the email's link; a post translated."""
     name = me.name
+    translates(me, run, accepted)
     policy, theme, unread = ("following", "dark", "daily") if i % 2 else ("everyone", "light", "never")
     page = me.opens("/settings/privacy")
     if page.submits("#privacy-form", "privacy", message_policy=policy, read_receipts=None) == 303:

@@ -36,6 +36,7 @@ _ACCEPTED = {
     # The writes the later issues added (posts, per-message actions, conversations, settings, two-factor,
     # account deletion, export): see tests/house/write_scripts.py.
     "edit post": 303,
+    "ask to delete post": 303,  # without script, the post's Delete button leads to "Delete this post?"
     "delete post": 303,
     "react": 303,
     "unsend": 303,
@@ -56,6 +57,7 @@ _ACCEPTED = {
     "disable two-factor": 303,
     "export": 303,
     "delete account": 303,
+    "translate": 200,
 }
 
 
