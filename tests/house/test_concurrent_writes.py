@@ -33,7 +33,7 @@ PASSIVE = 2  # people who are only blocked and unblocked
 ROUNDS = 2
 NEWCOMERS = 3  # register (two of them race for one name), reset their password by email, sign in
 TUNERS = 2  # every settings section, a new address verified; one export asked twice at once
-GUARDS = 2  # two-factor sign-in on, off and on again; or on, then the account deleted
+GUARDS = 4  # two-factor sign-in on, off and on again; or the account deleted (with a code, without)
 
 
 def active_script(me: Person, i: int, names: list[str], passive: list[str], run: str, accepted: Accepted):
@@ -162,7 +162,7 @@ def run_everyone(url: str, tmp_path, inbox_port: int, inbox: Inbox, translator: 
             for i, p in enumerate(tuning)
         ]
         jobs += [lambda p=p: more.exporter_script(p, both, accepted) for p in exporters]
-        jobs += [lambda p=p, i=i: more.guard_script(p, i == 1, names[0], run, accepted) for i, p in enumerate(guarding)]
+        jobs += [lambda p=p, i=i: more.guard_script(p, i, names[0], run, accepted) for i, p in enumerate(guarding)]
         errors = run_threads(jobs)
         for name, cookies in accepted.signed_out_cookies:  # a copy of a signed-out session opens nothing
             stale = Person(server.port, name, recorder, "10.9.2.1")

@@ -10,6 +10,15 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash
 
 UNUSABLE_PASSWORD = "!deleted"  # microblog/users/deletion.py
+# What goes with an account (README and microblog/users/deletion.py): table -> the columns naming the person.
+DELETED_WITH_THE_ACCOUNT = {
+    "post": ("user_id",),
+    "followers": ("follower_id", "followed_id"),
+    "block": ("blocker_id", "blocked_id"),
+    "activity": ("actor_id", "user_id"),
+    "notification": ("user_id",),
+    "recovery_code": ("user_id",),
+}
 
 
 @dataclass
@@ -75,7 +84,6 @@ def check_database(url: str, run: str, accepted: Accepted, everyone: list[str]) 
         compare(
             "edited posts without edited_at", {i for i, _, _, e in posts if i in accepted.edited_posts and not e}, set()
         )
-        compare("posts of deleted accounts", [b for _, b, u, _ in posts if u in gone], [])
         messages = _rows(conn, "SELECT id, body, unsent FROM message")
         compare("messages", sorted(b for _, b, _ in messages if b.startswith(run)), sorted(accepted.messages))
         compare("unsent", sorted(i for i, b, u in messages if u and b == ""), sorted(accepted.unsent))
@@ -122,6 +130,10 @@ def check_database(url: str, run: str, accepted: Accepted, everyone: list[str]) 
             row = users[name]
             if row[11] is None or row[2] != UNUSABLE_PASSWORD or row[10] is not None or row[1] is not None:
                 problems.append(f"{name} deleted their account, the row is not a tombstone: {row}")
+        for table, columns in DELETED_WITH_THE_ACCOUNT.items():
+            where = " OR ".join(f"{column} IN ({', '.join(map(str, gone)) or '0'})" for column in columns)
+            if left := conn.execute(sa.text(f"SELECT count(*) FROM {table} WHERE {where}")).scalar():
+                problems.append(f"{left} rows of {table} of deleted accounts are left")
         prefs = dict(_rows(conn, "SELECT user_id, unread FROM email_preference"))
         compare("email settings", {n: prefs.get(ids[n]) for n in accepted.email_unread}, accepted.email_unread)
         exports = _rows(conn, "SELECT user_id, count(*) FROM data_export GROUP BY user_id")

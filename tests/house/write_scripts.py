@@ -178,9 +178,11 @@ def turns_on_two_factor(me: Person, accepted: Accepted) -> list[str]:
     return [li.get_text(strip=True) for li in Page(me, answer.body).soup.select("#recovery-codes li")]
 
 
-def guard_script(me: Person, leaves: bool, writer: str, run: str, accepted: Accepted) -> None:
-    """Two-factor on, sign out and in again with a recovery code; then either off and on again with a new key,
-    or (after posting, following, blocking and writing to `writer`) delete the account with a code."""
+def guard_script(me: Person, i: int, writer: str, run: str, accepted: Accepted) -> None:
+    """Even `i`: two-factor on, sign out and in again with a recovery code, off and on again with a new key.
+    Odd `i`: post, follow `writer`, block, write to `writer`, then delete the account (i == 1 with two-factor on
+    and a code, i == 3 with the password alone); the deleted session opens nothing any more."""
+    leaves, two_factor = i % 2 == 1, i != 3
     if leaves:
         body = f"{run} {me.name} leaving soon"
         if me.opens("/index").submits("#post-form", "post", post=body) == 303:
@@ -192,14 +194,17 @@ def guard_script(me: Person, leaves: bool, writer: str, run: str, accepted: Acce
         body = f"{run} {me.name} to {writer} before leaving"
         if me.opens(f"/messages/{writer}").submits("#message-form", "send", message=body) == 303:
             accepted.messages.append(body)  # it stays in their conversation (README, deleting an account)
-    codes = turns_on_two_factor(me, accepted)
-    assert len(codes) == 10, f"{me.name}: no recovery codes shown"
-    assert me.opens("/index").submits('form[action="/auth/logout"]', "sign out") == 303
-    assert me.signs_in(PASSWORD, codes[0]) == 303, f"{me.name} could not sign in with a recovery code"
+    codes = [None, None]
+    if two_factor:
+        codes = turns_on_two_factor(me, accepted)
+        assert len(codes) == 10, f"{me.name}: no recovery codes shown"
+        assert me.opens("/index").submits('form[action="/auth/logout"]', "sign out") == 303
+        assert me.signs_in(PASSWORD, codes[0]) == 303, f"{me.name} could not sign in with a recovery code"
     if leaves:
         page = me.opens("/settings/delete")
         if page.submits("#delete-account-form", "delete account", password=PASSWORD, code=codes[1]) == 303:
             accepted.deleted.add(me.name)  # its posts, follows and blocks must be gone: write_checks.py
+            assert me.status_of("/index") == 302, f"{me.name}'s session still opens /index after deleting the account"
         return
     page = me.opens("/settings/two-factor")
     if page.submits("#disable-2fa-form", "disable two-factor", password=PASSWORD, code=codes[1]) == 303:
