@@ -118,9 +118,10 @@ def marks_unread(me: Person, prev: str, accepted: Accepted) -> None:
     """The conversation's Mark as unread (the last thing done with it): a message to me counts again."""
     thread = me.opens(f"/messages/{prev}")
     shown = theirs(thread)
-    if thread.submits("#unread-form", "mark unread") == 303 and shown:
-        accepted.unread.add((me.name, prev))
-        accepted.read_up_to.pop((me.name, prev), None)
+    if thread.submits("#unread-form", "mark unread") == 303:
+        accepted.read_up_to.pop((me.name, prev), None)  # the watermark may go down now
+        if shown:  # one that stays: the conversation has a message to me above the watermark
+            accepted.unread.add((me.name, prev))
 
 
 def translates(me: Person, run: str, accepted: Accepted) -> None:
