@@ -106,7 +106,7 @@ def streams_here() -> bool:
         log.warning(
             "Live push is off in this process (pid %d): %s cannot hold idle /events streams (each would pin a"
             " worker until its timeout). Pages poll their badges instead. For push, serve with gevent workers"
-            " (`make serve`, README \"Live push\").",
+            ' (`make serve`, README "Live push").',
             os.getpid(),
             server_name(request.environ),
         )

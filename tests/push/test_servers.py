@@ -52,7 +52,14 @@ SYNC = {k: v for k, v in gunicorn_environ("sync").items() if k in ("SERVER_SOFTW
         (werkzeug_environ(threaded=False), False),  # `flask run --without-threads`
         (EnvironBuilder().get_environ(), True),  # the test client: no server, the caller reads the stream
     ],
-    ids=["gunicorn-sync", "gunicorn-gthread", "gunicorn-renamed", "werkzeug-threaded", "werkzeug-single", "test-client"],
+    ids=[
+        "gunicorn-sync",
+        "gunicorn-gthread",
+        "gunicorn-renamed",
+        "werkzeug-threaded",
+        "werkzeug-single",
+        "test-client",
+    ],
 )
 def test_which_servers_hold_idle_streams(environ, holds):
     assert not gevent_patched()  # this test process is not monkey-patched
