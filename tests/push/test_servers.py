@@ -15,10 +15,10 @@ from gunicorn.http.wsgi import base_environ
 from werkzeug.test import EnvironBuilder
 
 from microblog.push.servers import gevent_patched, holds_idle_streams
-from tests.conftest import running
+from tests.conftest import make_app, make_user, running
 from tests.html import by_id, page
 
-from .test_push import SSE, make_app, make_user, signed_in
+from .test_push import SSE, signed_in
 
 
 def gunicorn_environ(worker: str) -> dict:
