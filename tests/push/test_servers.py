@@ -5,6 +5,7 @@ app with plain `gunicorn -w 2` and watches it in Chromium."""
 
 from __future__ import annotations
 
+import http.client
 import logging
 import subprocess
 import sys
@@ -15,8 +16,11 @@ from gunicorn.http.wsgi import base_environ
 from werkzeug.test import EnvironBuilder
 
 from microblog.push.servers import gevent_patched, holds_idle_streams
-from tests.conftest import make_app, make_user, running
+from tests.conftest import PASSWORD, make_app, make_user, running
 from tests.html import by_id, page
+from tools.harness import databases
+from tools.harness.browser import Browser
+from tools.harness.server import Server
 
 from .test_push import SSE, signed_in
 
@@ -129,3 +133,28 @@ def test_push_off_by_setting_logs_nothing(database_url, caplog):
             assert client.get("/events", headers=SSE).status_code == 204
             assert not page(client.get("/index")).select("[sse-connect]")
     assert not [r for r in caplog.records if r.name == "microblog.push"]
+
+
+@pytest.mark.slow
+def test_make_serves_gevent_workers_keep_push_on(tmp_path):
+    """The other side, for real: gunicorn with `make serve`'s config (gevent workers) renders the stream
+    and serves `/events`, and logs no warning."""
+    url = "sqlite:///" + str(tmp_path / "gevent.db")
+    server = Server(url, 1, args=("--graceful-timeout", "1"))
+    server.migrate()
+    databases.insert_users(url, ["alice"], PASSWORD)
+    server.start()
+    try:
+        alice = Browser(server.port, "alice")
+        assert alice.sign_in(PASSWORD)
+        home = alice.request("home", "GET", "/index")
+        assert 'sse-connect="/events?shown=0' in home.body
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        conn.request("GET", "/events", headers={"Accept": "text/event-stream", "Cookie": alice.cookie_header()})
+        stream = conn.getresponse()
+        assert stream.status == 200 and stream.getheader("Content-Type").startswith("text/event-stream")
+        assert stream.readline().startswith(b"retry: ")  # the stream's first line; it stays open
+        conn.close()
+        assert "Live push is off" not in server.log_text()
+    finally:
+        server.stop(10)
