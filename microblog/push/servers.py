@@ -5,7 +5,7 @@ under a thread-per-connection server (`flask run`), but a whole worker under gun
 (killed after `--timeout`, and two tabs hang a two-worker site) and one thread of a fixed pool under its
 `gthread` worker. Where streams are not cheap, push turns itself off: pages poll, `/events` answers 204.
 
-What the servers put in the WSGI environ (gunicorn 23-27, werkzeug 3): gunicorn's `sync` worker sets
+What the servers put in the WSGI environ (read in gunicorn 27.0 and werkzeug 3.1): gunicorn's `sync` worker sets
 `wsgi.multithread` False, `gthread` and `gevent` set it True, all three set `SERVER_SOFTWARE` to
 "gunicorn/<version>" and pass `gunicorn.socket`; only the gevent worker monkey-patches the socket module
 (`monkey.patch_all()` before the app is loaded). werkzeug's development server sets
