@@ -97,7 +97,7 @@ def streams_here() -> bool:
     `publish()` still notifies: another server on the same database may hold the streams."""
     if not current_app.config["SSE_ENABLED"]:
         return False
-    if not has_request_context() or holds_idle_streams(request.environ):
+    if not has_request_context() or holds_idle_streams(request.environ, current_app.testing):
         return True  # no request (a partial rendered by a job): as configured
     push = get_push(current_app)
     with push._lock:

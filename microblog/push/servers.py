@@ -8,9 +8,11 @@ under a thread-per-connection server (`flask run`), but a whole worker under gun
 What the servers put in the WSGI environ (read in gunicorn 27.0 and werkzeug 3.1): gunicorn's `sync` worker sets
 `wsgi.multithread` False, `gthread` and `gevent` set it True, all three set `SERVER_SOFTWARE` to
 "gunicorn/<version>" and pass `gunicorn.socket`; only the gevent worker monkey-patches the socket module
-(`monkey.patch_all()` before the app is loaded). werkzeug's development server sets
+(`monkey.patch_all()` before the app is loaded). uWSGI sets no `SERVER_SOFTWARE` but `uwsgi.version`, and
+runs processes with a fixed number of threads, as gunicorn does. werkzeug's development server sets
 `SERVER_SOFTWARE` "Werkzeug/<version>" and `wsgi.multithread` True when threaded (`flask run`'s default).
-werkzeug's test client sets no `SERVER_SOFTWARE`: there is no server, the caller reads the stream itself.
+werkzeug's test client sets no `SERVER_SOFTWARE` and `wsgi.multithread` False: there is no server, the test
+reads the stream itself, so an app in TESTING mode treats it as holding streams.
 """
 
 from __future__ import annotations
@@ -24,15 +26,16 @@ def gevent_patched() -> bool:
     return monkey is not None and bool(monkey.is_module_patched("socket"))
 
 
-def holds_idle_streams(environ: dict) -> bool:
-    """Whether the server that passed `environ` can keep idle streams open without pinning a worker."""
+def holds_idle_streams(environ: dict, testing: bool = False) -> bool:
+    """Whether the server that passed `environ` can keep idle streams open without pinning a worker.
+    `testing`: the app's TESTING (then a request with no SERVER_SOFTWARE comes from the test client)."""
     if gevent_patched():
         return True  # a stream is an idle greenlet
     software = environ.get("SERVER_SOFTWARE") or ""
-    if software.lower().startswith("gunicorn") or "gunicorn.socket" in environ:
-        return False  # sync: one request per worker; gthread: a fixed pool of threads
-    if not software:
-        return True  # no server (werkzeug's test client): the caller reads the stream in its own time
+    if software.lower().startswith("gunicorn") or "gunicorn.socket" in environ or "uwsgi.version" in environ:
+        return False  # workers with one request each, or a fixed pool of threads: a stream pins one
+    if not software and testing:
+        return True  # werkzeug's test client: no server, the test reads the stream in its own time
     return bool(environ.get("wsgi.multithread"))  # a thread per connection, or one request at a time
 
 

@@ -46,28 +46,41 @@ def werkzeug_environ(threaded: bool) -> dict:
 SYNC = {k: v for k, v in gunicorn_environ("sync").items() if k in ("SERVER_SOFTWARE", "wsgi.multithread")}
 
 
+def uwsgi_environ(threads: bool) -> dict:
+    """What uWSGI passes (an environ it printed: no SERVER_SOFTWARE, `uwsgi.version`, `wsgi.multithread`)."""
+    environ = EnvironBuilder().get_environ()
+    environ.update({"uwsgi.version": b"2.0.28", "uwsgi.core": 1, "wsgi.multithread": threads})
+    return environ
+
+
 @pytest.mark.parametrize(
-    ("environ", "holds"),
+    ("environ", "testing", "holds"),
     [
-        (gunicorn_environ("sync"), False),  # one request per worker: a stream pins it until --timeout
-        (gunicorn_environ("gthread"), False),  # a fixed pool of threads: a stream pins one
-        ({**gunicorn_environ("sync"), "SERVER_SOFTWARE": "custom"}, False),  # gunicorn.socket says gunicorn
-        (werkzeug_environ(threaded=True), True),  # `flask run`: a thread per connection
-        (werkzeug_environ(threaded=False), False),  # `flask run --without-threads`
-        (EnvironBuilder().get_environ(), True),  # the test client: no server, the caller reads the stream
+        (gunicorn_environ("sync"), False, False),  # one request per worker: a stream pins it until --timeout
+        (gunicorn_environ("gthread"), False, False),  # a fixed pool of threads: a stream pins one
+        ({**gunicorn_environ("sync"), "SERVER_SOFTWARE": "custom"}, False, False),  # gunicorn.socket says gunicorn
+        (uwsgi_environ(threads=False), False, False),  # processes, one request each
+        (uwsgi_environ(threads=True), True, False),  # a fixed pool of threads, even in TESTING
+        (werkzeug_environ(threaded=True), False, True),  # `flask run`: a thread per connection
+        (werkzeug_environ(threaded=False), False, False),  # `flask run --without-threads`
+        (EnvironBuilder().get_environ(), True, True),  # the test client: no server, the test reads the stream
+        (EnvironBuilder().get_environ(), False, False),  # the same environ outside TESTING: one at a time
     ],
     ids=[
         "gunicorn-sync",
         "gunicorn-gthread",
         "gunicorn-renamed",
+        "uwsgi-processes",
+        "uwsgi-threads",
         "werkzeug-threaded",
         "werkzeug-single",
         "test-client",
+        "no-server-name",
     ],
 )
-def test_which_servers_hold_idle_streams(environ, holds):
+def test_which_servers_hold_idle_streams(environ, testing, holds):
     assert not gevent_patched()  # this test process is not monkey-patched
-    assert holds_idle_streams(environ) is holds
+    assert holds_idle_streams(environ, testing) is holds
 
 
 def test_under_gevent_every_server_holds_streams():
