@@ -106,3 +106,8 @@ bench: translations
 ## make bench-streams: live push with 1,000 open streams on 2 gevent workers, SQLite (+ PostgreSQL with BENCH_DATABASE_URL) (python -m bench.streams)
 bench-streams: translations
 	$(BIN)/python -m bench.streams $(BENCH_STREAMS_ARGS)
+
+## make bench-sends: sends/s on PostgreSQL (BENCH_DATABASE_URL) with 1, 8, 32 senders, with and without NOTIFY (python -m bench.sends)
+.PHONY: bench-sends
+bench-sends: translations
+	$(BIN)/python -m bench.sends $(BENCH_SENDS_ARGS)

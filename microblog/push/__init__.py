@@ -6,20 +6,24 @@ partials, so push, poll and page load always agree (README, "Live push").
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import weakref
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import event
 
 from ..extensions import db
 from . import models  # noqa: F401 - the push_event table
 from .fanout import CHANNEL, PostgresListener, SQLiteWatcher
 from .hub import EVENTS, MESSAGE, SESSION, UNREAD, Hub
+from .servers import holds_idle_streams, server_name
 
-__all__ = ["publish", "UNREAD", "MESSAGE", "SESSION", "init_app", "get_push"]
+__all__ = ["publish", "UNREAD", "MESSAGE", "SESSION", "init_app", "get_push", "streams_here"]
+
+log = logging.getLogger(__name__)
 
 _PUSHES: weakref.WeakSet = weakref.WeakSet()  # every app's Push in this process, for shutdown
 
@@ -51,6 +55,7 @@ class Push:
         self.fanout = None
         self._pid = None
         self._lock = threading.Lock()
+        self.warned = False  # the "push is off on this server" warning, once per process
         _PUSHES.add(self)
 
     @property
@@ -85,6 +90,29 @@ def get_push(app: Flask) -> Push:
     return app.extensions["push"]
 
 
+def streams_here() -> bool:
+    """Whether this request's pages open the push stream and `/events` serves one: push is on
+    (`SSE_ENABLED`) and the server holds idle streams cheaply (push/servers.py). Where it cannot (gunicorn's
+    sync workers), pages poll and the first request that finds out logs one warning in this process.
+    `publish()` still notifies: another server on the same database may hold the streams."""
+    if not current_app.config["SSE_ENABLED"]:
+        return False
+    if not has_request_context() or holds_idle_streams(request.environ, current_app.testing):
+        return True  # no request (a partial rendered by a job): as configured
+    push = get_push(current_app)
+    with push._lock:
+        warn, push.warned = not push.warned, True
+    if warn:
+        log.warning(
+            "Live push is off in this process (pid %d): %s cannot hold idle /events streams (each would pin a"
+            " worker until its timeout). Pages poll their badges instead. For push, serve with gevent workers"
+            ' (`make serve`, README "Live push").',
+            os.getpid(),
+            server_name(request.environ),
+        )
+    return False
+
+
 def close_all_streams() -> None:
     """Graceful shutdown: end every open stream of this process (browsers reconnect to another one)."""
     for push in list(_PUSHES):
@@ -103,5 +131,6 @@ def _publish_session_changes(session, _flush_context) -> None:
 def init_app(app: Flask) -> None:
     """The process's push state for `app` (create_app registers the `/events` blueprint, push.views)."""
     app.extensions["push"] = Push(app)
+    app.add_template_global(streams_here, "push_live")  # base.html and the live partials ask it
     if not event.contains(db.session, "after_flush", _publish_session_changes):
         event.listen(db.session, "after_flush", _publish_session_changes)

@@ -14,6 +14,7 @@ from ..auth.login import parse_session_id
 from ..errors import error_response
 from ..extensions import db
 from ..unread import badge_state
+from . import streams_here
 from .hub import MESSAGE, SESSION, SHUTDOWN, STATE, Subscription
 
 log = logging.getLogger(__name__)
@@ -67,14 +68,14 @@ def _stream(app: Flask, sub: Subscription, session_token: str, state: tuple[str,
 @bp.get("/events")
 def events():
     """text/event-stream: `unread` and `message` events for the signed-in user; `close` when signed out;
-    503 with Retry-After over the caps; 204 when push is off.
+    503 with Retry-After over the caps; 204 when push is off or the server cannot hold streams.
 
     `shown` is the count the page rendered: the state sent on connect includes `unread` only when the count
     differs from it (a page that just loaded does not refetch its fresh badge; a reconnect after missed
     news does)."""
     cfg = current_app.config
     push = current_app.extensions["push"]
-    if not cfg["SSE_ENABLED"] or not push.available:
+    if not streams_here() or not push.available:  # off, or a server where a stream would pin a worker
         return Response(status=204, headers={"Cache-Control": "no-store"})
     if "text/event-stream" not in request.headers.get("Accept", ""):
         return error_response(406, _("This address serves an event stream (Accept: text/event-stream)."))
