@@ -13,6 +13,7 @@ from .messages.models import REACTIONS
 from .posts.mentions import preload_mentions, render_mentions
 from .posts.models import may_delete, may_edit
 from .posts.translation import translate_to
+from .push import streams_here
 from .search.engine import highlight
 from .users.appearance import theme
 
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
         editable_message=editable,
         reactions_offered=REACTIONS,
         theme=theme,  # issue 24: the light/dark/system setting
+        push_live=streams_here,  # base.html and the live partials: does this server hold streams?
     )
     app.jinja_env.filters["linkify"] = linkify  # user text: links and @mentions, nothing else
     app.jinja_env.filters["preview"] = preview

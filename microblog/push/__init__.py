@@ -131,6 +131,5 @@ def _publish_session_changes(session, _flush_context) -> None:
 def init_app(app: Flask) -> None:
     """The process's push state for `app` (create_app registers the `/events` blueprint, push.views)."""
     app.extensions["push"] = Push(app)
-    app.add_template_global(streams_here, "push_live")  # base.html and the live partials ask it
     if not event.contains(db.session, "after_flush", _publish_session_changes):
         event.listen(db.session, "after_flush", _publish_session_changes)

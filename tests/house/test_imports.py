@@ -295,3 +295,34 @@ def test_a_view_writing_itself_is_found():
         "microblog.users.relation_views line 3: lock_user()",
         "microblog.users.relation_views line 4: commit()",
     ]
+
+
+REGISTERS_A_TEMPLATE_HELPER = ("add_template_global", "add_template_filter", "add_app_template", "app_template_")
+
+
+def template_registrations(source: str) -> list[str]:
+    """The calls in `source` that register a template global or filter (by name, or through jinja_env)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute):
+            if node.attr.startswith(REGISTERS_A_TEMPLATE_HELPER):
+                found.append(node.attr)
+            elif node.attr in ("globals", "filters") and getattr(node.value, "attr", "") == "jinja_env":
+                found.append(f"jinja_env.{node.attr}")
+    return found
+
+
+def test_template_helpers_are_registered_in_templating_only():
+    elsewhere = {
+        str(path.relative_to(PACKAGE)): found
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "templating.py" and (found := template_registrations(path.read_text()))
+    }
+    assert elsewhere == {}, "register template helpers in microblog/templating.py, not in " + ", ".join(elsewhere)
+
+
+def test_a_template_helper_registered_elsewhere_is_found():
+    assert template_registrations('app.add_template_global(f, "f")') == ["add_template_global"]
+    assert template_registrations("@bp.app_template_global()\ndef f(): pass") == ["app_template_global"]
+    assert template_registrations("app.jinja_env.filters['x'] = f") == ["jinja_env.filters"]
+    assert template_registrations("app.config['x'] = 1") == []
