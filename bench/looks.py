@@ -23,7 +23,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 
 from microblog.seed.demo import DEMO_PASSWORD
-from tools.harness.browser import HTMX, Browser
+from tools.harness.browser import HTMX, Browser, csrf_token
 from tools.harness.server import Server, flask
 
 # htmx's own attributes (and its SSE extension's) are not HTML's: the checker would report each one.
@@ -82,7 +82,16 @@ def collect(server: Server, users: dict[str, Browser]) -> dict[str, str]:
             answer = users[who].request(name, "GET", path, headers={"Accept-Language": lang, **(HTMX if htmx else {})})
             assert answer.status in (200, 400, 403, 404, 405), (path, answer.status)
             docs[f"{name}.{lang}"] = document(answer.body, lang) if htmx else answer.body
-        gallery = alice.request("gallery", "GET", "/gallery/", headers={"Accept-Language": lang}).body
+        # Pages that need a step first: a sign-in's second step (dave has two-factor on), a form with errors.
+        lang_header = {"Accept-Language": lang}
+        dave = Browser(server.port, "dave")
+        token = csrf_token(dave.request("form", "GET", "/auth/login").body)
+        dave.request("in", "POST", "/auth/login", {"csrf_token": token, "username": "dave", "password": DEMO_PASSWORD})
+        docs[f"login-code.{lang}"] = dave.request("code", "GET", "/auth/login/code", headers=lang_header).body
+        wrong = {"csrf_token": token, "username": "dave", "password": "wrong"}
+        docs[f"login-error.{lang}"] = dave.request("wrong", "POST", "/auth/login", wrong, headers=lang_header).body
+        assert "login-code-form" in docs[f"login-code.{lang}"] and "-error" in docs[f"login-error.{lang}"]
+        gallery = alice.request("gallery", "GET", "/gallery/", headers=lang_header).body
         docs.update({f"gallery-sample/{k}.{lang}": v for k, v in gallery_samples(gallery, lang).items()})
     return docs
 
@@ -136,6 +145,7 @@ def main() -> None:
         flask(server.env, "demo-data", timeout=120)
         with sqlite3.connect(database) as db:
             db.execute("UPDATE user SET theme = 'dark' WHERE username = 'bob'")
+            db.execute("UPDATE user SET totp_secret = 'JBSWY3DPEHPK3PXP' WHERE username = 'dave'")
         server.start()
         try:
             users = {name: Browser(server.port, name) for name in ("", "alice", "bob")}
