@@ -170,10 +170,16 @@ def search_posts(words: list[str], per_page: int, viewer_id: int = 0) -> Page:
 
 
 # Users whose name key lies in [low, high) and starts with the prefix: a range on the unique index of
-# username_key finds the candidates, LIKE keeps exactly the prefixed ones. Names only: that is all the
-# results show, and loading whole users cost three times as much.
+# username_key finds the candidates, LIKE keeps exactly the prefixed ones. Name and about me only: that is
+# all the results show (SPEC S20), and loading whole users cost three times as much. A block either way hides
+# the about me, as on the profile page.
 _USERS = (
-    sa.select(User.username)
+    sa.select(
+        User.username,
+        sa.case((User.id.in_(Post.hidden_authors(sa.bindparam("viewer"))), None), else_=User.about_me).label(
+            "about_me"
+        ),
+    )
     .where(
         User.username_key >= sa.bindparam("low"),
         User.username_key < sa.bindparam("high"),
@@ -185,14 +191,16 @@ _USERS = (
 )
 
 
-def search_users(words: list[str], limit: int = 5) -> list[sa.Row]:
-    """Users whose name starts with the first word (any case), shortest names first: rows with `.username`."""
+def search_users(words: list[str], limit: int = 5, viewer_id: int = 0) -> list[sa.Row]:
+    """Users whose name starts with the first word (any case), shortest names first: rows with `.username`
+    and `.about_me` (None when a block stands between them and `viewer_id`)."""
     if not words:
         return []
     word = username_key(words[0])
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     upper = word[:-1] + chr(min(ord(word[-1]) + 1, 0x10FFFF))
-    return list(db.session.execute(_USERS, {"low": word, "high": upper, "prefix": escaped + "%", "limit": limit}))
+    params = {"low": word, "high": upper, "prefix": escaped + "%", "limit": limit, "viewer": viewer_id}
+    return list(db.session.execute(_USERS, params))
 
 
 @functools.lru_cache(maxsize=256)

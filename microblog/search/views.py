@@ -43,7 +43,7 @@ def search():
     else:
         hits = None
         posts = engine.search_posts(words, per_page, current_user.id)
-        users = engine.search_users(words) if words and posts.page == 1 else []
+        users = engine.search_users(words, viewer_id=current_user.id) if words and posts.page == 1 else []
     # The tab's title follows the query: search as you type pushes the URL with each answer.
     title = _("Results for “%(query)s”", query=query) if words else _("Search")
     return render(

@@ -77,7 +77,8 @@ class PrivacyForm(FlaskForm):
 
 class EmailForm(FlaskForm):
     email = StringField(_l("New email address"), validators=[CleanText(EMAIL_MAX), Email(check_deliverability=False)])
-    password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=128)])
+    # Its own id: the password form sits on the same page (/settings/account), and ids are unique.
+    password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=128)], id="email-password")
     submit = SubmitField(_l("Change email address"))
 
     def validate_email(self, field):

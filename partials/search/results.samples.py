@@ -6,7 +6,8 @@ from microblog.gallery import samples as s
 
 
 def samples():
-    bob, carol = s.user("bob", 2), s.user("catherine", 3)
+    bob = s.user("bob", 2)
+    carol = s.user("catherine", 3, about_me="Trains, cats and the early morning light.")
     posts = [
         s.post(3, bob, "My cat sleeps all day; cats are like that.", 2),
         s.post(2, carol, "Catching the early train <again>.", 60 * 5),

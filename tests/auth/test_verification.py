@@ -161,7 +161,7 @@ def test_changing_the_email_verifies_the_new_one_and_tells_the_old(client, smtp)
     me = actor(client, "alice")
     me.signs_in()
     wrong = me.opens("/settings/account").submits("#email-form", email="new@example.com", password="wrong one")
-    assert wrong.status == 422 and wrong.by_id("password-error")
+    assert wrong.status == 422 and wrong.by_id("email-password-error")
     assert not smtp.messages
     response = me.opens("/settings/account").submits("#email-form", email="New@Example.com", password=PASSWORD)
     assert response.status == 303

@@ -116,7 +116,7 @@ PAGES = [
     "/messages",
     "/messages/bob",
     "/activity",
-    "/search?q=post",
+    "/search?q=b",  # people (avatar, name, about me) and posts
     "/appearance",
     "/edit_profile",
 ]

@@ -10,6 +10,7 @@ from .conftest import mark_document, same_document, screenshot, sign_in
 def test_search_as_you_type(live_server, new_context):
     live_server.user("alice")
     live_server.posts("alice", ["bananas are yellow", "apples are red", "banana bread recipe"])
+    live_server.user("bananafan", about_me="Bakes banana bread every Sunday.")
     page = new_context().new_page()
     sign_in(page, "alice")
     mark_document(page)
@@ -29,8 +30,13 @@ def test_search_as_you_type(live_server, new_context):
     page.reload()
     expect(page.locator("#search-posts article")).to_have_count(2)
     expect(page.locator("#search-q")).to_have_value("bana")
+    person = page.locator("#search-users li")
+    expect(person).to_have_text(re.compile(r"bananafan\s+Bakes banana bread every Sunday\."))
     # Last: Playwright's screenshot adds a <style> that htmx's history snapshot would carry along.
     screenshot(page, "search")
+    box = person.get_by_text("Bakes banana bread").bounding_box()  # the about me, not the name's link:
+    page.mouse.click(box["x"] + 5, box["y"] + box["height"] / 2)  # the whole row is the link (SPEC S20)
+    expect(page).to_have_url(re.compile(r"/user/bananafan$"))
 
 
 def test_search_without_javascript(live_server, new_context):

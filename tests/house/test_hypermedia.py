@@ -4,6 +4,7 @@ every partial declares the variables it uses."""
 import re
 
 import pytest
+import sqlalchemy as sa
 from jinja2 import meta
 
 from microblog.resources import resource_dir
@@ -117,6 +118,24 @@ def test_no_inline_script_style_or_event_handlers(busy, client):
         assert soup.select("[hx-on], [onclick], [onload], [onsubmit]") == [], url
         for element in soup.select("[hx-trigger]"):
             assert "[" not in element["hx-trigger"], url
+
+
+def test_ids_are_unique_on_every_page(busy, client):
+    """The Nu HTML checker's "Duplicate ID" rule, kept by the suite (bench/README.md runs the checker itself):
+    two forms with a CSRF field, two password fields, several blocked people on one page, both languages."""
+    from microblog.activity.models import Block
+    from microblog.extensions import db
+    from microblog.users.models import User
+
+    alice = db.session.scalar(sa.select(User).where(User.username == "alice"))
+    for name in ("carol", "dave"):
+        db.session.add(Block(blocker_id=alice.id, blocked_id=User.by_username(name).id))
+    db.session.commit()
+    for language in ("en", "es"):
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+        for url, soup in all_pages(busy):
+            ids = [element["id"] for element in soup.select("[id]")]
+            assert sorted({i for i in ids if ids.count(i) > 1}) == [], (url, language)
 
 
 def test_body_carries_csrf_token_for_htmx(busy):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from microblog.activity.models import Block
 from microblog.extensions import db
 from microblog.posts.models import Post
 from tests.conftest import HTMX, make_app, make_post, make_user, scratch_pg_database
@@ -130,6 +131,33 @@ def test_people_are_found_by_name(as_alice, alice):
     assert [m.get_text() for m in people.select("mark")] == ["carol", "Carolina"]
     assert people.select("a")[1]["href"] == "/user/Carolina"
     assert page(search(as_alice, "%")).find(id="search-users") is None  # LIKE syntax is text too
+
+
+def test_people_show_their_about_me_on_the_page_and_in_the_fragment(as_alice, alice):
+    """SPEC S20: each person a row with avatar, name and about me; the whole row is its one link."""
+    make_user("carol", about_me="Trains <b>and</b> cats")
+    make_user("caroline")
+    for response, people in (
+        (search(as_alice, "carol"), lambda r: by_id(page(r), "search-users")),
+        (search(as_alice, "carol", **HTMX), lambda r: fragment(r, "#search-results").find(id="search-users")),
+    ):
+        assert response.status_code == 200
+        rows = people(response).select("li")
+        assert [text(row) for row in rows] == ["carol Trains <b>and</b> cats", "caroline"]
+        assert [len(row.select("a")) for row in rows] == [1, 1]
+        assert rows[0].img["src"].startswith("/avatar/carol.svg")
+        assert rows[0].find("b") is None  # about me is text
+
+
+def test_a_block_either_way_hides_the_about_me_in_people_results(as_alice, alice):
+    carol = make_user("carol", about_me="Trains and cats")
+    dave = make_user("dave", about_me="Bikes")
+    db.session.add_all(
+        [Block(blocker_id=alice.id, blocked_id=carol.id), Block(blocker_id=dave.id, blocked_id=alice.id)]
+    )
+    db.session.commit()
+    for name in ("carol", "dave"):
+        assert [text(row) for row in by_id(page(search(as_alice, name)), "search-users").select("li")] == [name]
 
 
 def test_an_empty_query_gives_a_hint(as_alice, alice):

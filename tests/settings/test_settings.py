@@ -127,7 +127,7 @@ def test_settings_forms_with_csrf_on(csrf_app):
         ({"email": "not-an-email"}, "email-error"),
         ({"email": ""}, "email-error"),
         ({"email": "a\x00@example.com"}, "email-error"),
-        ({"email": "new@example.com", "password": ""}, "password-error"),
+        ({"email": "new@example.com", "password": ""}, "email-password-error"),
     ],
 )
 def test_bad_email_changes_are_field_errors(as_alice, alice, fields, field_id):

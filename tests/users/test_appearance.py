@@ -18,7 +18,11 @@ def scheme(seen) -> tuple[str | None, bool]:
 
 
 def test_pages_follow_the_system_until_a_scheme_is_chosen(client, alice):
-    assert scheme(actor(client).opens("/")) == (None, True)  # signed out too
+    landing = actor(client).opens("/")
+    assert scheme(landing) == (None, True)  # signed out too
+    # Only a dark system waits for it: with a media query a light one loads it without blocking the first paint.
+    link = landing.page().find("link", href=DARK_SYSTEM_CSS)
+    assert link["media"] == "(prefers-color-scheme: dark)"
     alice_at = actor(client, "alice")
     alice_at.signs_in()
     assert scheme(alice_at.opens("/index")) == (None, True)
