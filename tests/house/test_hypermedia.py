@@ -123,7 +123,7 @@ def test_no_inline_script_style_or_event_handlers(busy, client):
 def test_ids_are_unique_on_every_page(busy, client):
     """The Nu HTML checker's "Duplicate ID" rule, kept by the suite (bench/README.md runs the checker itself):
     two forms with a CSRF field, two password fields, several blocked people on one page, both languages."""
-    from microblog.activity.models import Block
+    from microblog.users.relations import Block
     from microblog.extensions import db
     from microblog.users.models import User
 

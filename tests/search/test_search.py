@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from microblog.activity.models import Block
+from microblog.users.relations import Block
 from microblog.extensions import db
 from microblog.posts.models import Post
 from tests.conftest import HTMX, make_app, make_post, make_user, scratch_pg_database
