@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, current_app, flash, redirect, request, url_for
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -25,6 +26,14 @@ def parse_session_id(token: str | None) -> tuple[int, str] | None:
     if not user_id.isdigit() or len(user_id) > 18 or not session_token:
         return None
     return int(user_id), session_token
+
+
+def new_csrf_token() -> None:
+    """A new CSRF token for a new session, made now: one seen before signing in is worth nothing after, and
+    tabs that draw their first page at the same moment share it (made by the first page, each tab would
+    make its own and the browser's one cookie would keep only the last)."""
+    session["csrf_token"] = secrets.token_hex(20)  # Flask-WTF's session field; each form gets it signed
+    g.pop("csrf_token", None)
 
 
 def load_user(token: str) -> User | None:

@@ -24,6 +24,7 @@ from ..extensions import db
 from ..htmx import redirect_after_post
 from ..users.models import User
 from . import throttle, two_factor
+from .login import new_csrf_token
 
 bp = Blueprint("second_step", __name__)
 
@@ -85,7 +86,7 @@ def login_code():
             throttle.take_back(limits)
             pending = session.pop(PENDING)
             login_user(user, remember=pending["remember"])
-            session.pop("csrf_token", None)  # a new CSRF token for the signed-in session
+            new_csrf_token()  # for the signed-in session
             response = redirect_after_post(pending.get("next") or url_for("posts.index"))
             return throttle.remember_device(response, user)
         db.session.rollback()

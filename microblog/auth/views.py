@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +16,7 @@ from ..mail import MailError
 from ..users.email import send_verification
 from ..users.models import User, new_session_token, no_address
 from .forms import ChangePasswordForm, LoginForm, RegistrationForm
-from .login import safe_next
+from .login import new_csrf_token, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -40,7 +40,7 @@ def login():
                 second_step.begin(user, form.remember_me.data, safe_next(request.args.get("next")))
                 return redirect_after_post(url_for("second_step.login_code"))
             login_user(user, remember=form.remember_me.data)
-            _new_csrf_token()
+            new_csrf_token()
             response = redirect_after_post(safe_next(request.args.get("next")) or url_for("posts.index"))
             return throttle.remember_device(response, user)
         # One message for a wrong name or a wrong password: do not tell which accounts exist.
@@ -79,7 +79,7 @@ def register():
             form.username.errors.append(_("This username or email address was just taken. Please choose another."))
         else:
             login_user(user)
-            _new_csrf_token()
+            new_csrf_token()
             flash(
                 _(
                     "Welcome to Microblog! We have sent a link to %(email)s: open it to verify your address.",
@@ -100,12 +100,6 @@ def register():
 
 def _too_many(message: str, retry_after: int):
     return error_response(429, message, {"Retry-After": str(retry_after)})
-
-
-def _new_csrf_token() -> None:
-    """A new CSRF token for the new session: one seen before signing in is worth nothing after."""
-    session.pop("csrf_token", None)
-    g.pop("csrf_token", None)
 
 
 @bp.route("/change_password", methods=["GET", "POST"])
@@ -143,7 +137,7 @@ def logout():
         user.session_token = new_session_token()
         db.session.commit()
     logout_user()
-    _new_csrf_token()
+    new_csrf_token()
     session.pop("verify_banner_dismissed", None)  # the next sign-in shows the banner again (verification.py)
     flash(_("You have signed out."), "info")
     response = redirect_after_post(url_for("posts.index"))

@@ -63,6 +63,24 @@ def test_the_csrf_token_changes_at_sign_in_and_sign_out(csrf_client):
     assert form.find("input", attrs={"name": "csrf_token"})["value"] != signed_in
 
 
+def test_two_tabs_opened_right_after_sign_in_share_one_csrf_token(csrf_app, csrf_client):
+    # The sign-in answer already carries the new session's token: were it made by the first page drawn, two
+    # tabs drawing at once would each make their own, and the browser's one cookie would keep only the last.
+    form = page(csrf_client.get("/auth/login")).find(id="login-form")
+    token = form.find("input", attrs={"name": "csrf_token"})["value"]
+    signed_in = csrf_client.post("/auth/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token})
+    assert signed_in.status_code == 303
+    cookie = csrf_client.get_cookie("session").value
+    tabs = [csrf_app.test_client() for _ in range(2)]
+    for tab in tabs:
+        tab.set_cookie("session", cookie)
+    first, second = (_page_token(tab) for tab in tabs)
+    browser = csrf_app.test_client()
+    browser.set_cookie("session", tabs[1].get_cookie("session").value)  # the last answer's cookie wins
+    assert browser.post("/index", data={"post": "from the first tab", "csrf_token": first}).status_code == 303
+    assert browser.post("/index", data={"post": "from the second tab", "csrf_token": second}).status_code == 303
+
+
 @pytest.mark.parametrize("token", [None, "wrong", ""])
 @pytest.mark.parametrize("htmx", [False, True])
 def test_post_without_a_valid_csrf_token_is_400_and_changes_nothing(csrf_client, token, htmx):
