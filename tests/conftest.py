@@ -93,6 +93,8 @@ def pytest_terminal_summary(terminalreporter, config):
             json.dump(counts, file)
     elif counts:
         terminalreporter.write_line("skipped: " + ", ".join(f"{n} {label}" for label, n in counts.items()))
+    if not PG_CONFIGURED and not (carried and config.getoption("part") == "parallel"):
+        terminalreporter.write_line("PostgreSQL: not configured (TEST_DATABASE_URL), the database tests ran on SQLite")
 
 
 # Tests that must have the machine to themselves (timing, many processes, a fixed port): tests/load/ (its
@@ -155,7 +157,13 @@ def scratch_pg_url():
         yield url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# The databases every database test runs on: PostgreSQL cases exist only when one is configured (or CI's
+# REQUIRE_PG=1 asks for them, so that a missing database fails them instead of passing unnoticed).
+PG_CONFIGURED = bool(pg_url()) or os.environ.get("REQUIRE_PG") == "1"
+DATABASES = ("sqlite", "postgresql") if PG_CONFIGURED else ("sqlite",)
+
+
+@pytest.fixture(params=DATABASES)
 def database_url(request, tmp_path):
     """Where this test's app keeps its data: a fresh SQLite file, or the shared PostgreSQL test
     database emptied after the test."""

@@ -18,7 +18,7 @@ from itsdangerous import URLSafeSerializer
 from microblog.notifications.email_compose import UNSUBSCRIBE_SALT
 from tools.harness import databases
 from tools.harness.server import Server, free_port
-from tests.conftest import scratch_pg_database
+from tests.conftest import DATABASES, scratch_pg_database
 from tests.translation.test_translation import FakeLibreTranslate
 
 from . import write_scripts as more
@@ -198,7 +198,7 @@ def translator():
     server.server_close()
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("kind", DATABASES)
 def test_every_write_route_at_once_is_answered_and_stored_exactly(kind, tmp_path, inbox, translator):
     box, port = inbox
     if kind == "sqlite":
