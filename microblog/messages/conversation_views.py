@@ -23,7 +23,7 @@ PICKER_SIZE = 8
 
 
 def list_token(state: int) -> str:
-    """What the list shows, as its poll's cursor: the sum of its conversations' versions."""
+    """What the list shows, as its poll's cursor: the user's list version (`models.ListVersion`)."""
     return str(state)
 
 

@@ -112,6 +112,17 @@ class Reaction(db.Model):
     name: Mapped[str] = mapped_column(sa.String(16))
 
 
+class ListVersion(db.Model):
+    """What a user's conversation list shows, as a counter: `unread.bump` adds 1 for both members in the
+    transaction that changes any conversation (a message, a read, an unsend, an edit, a reaction, a mute, a
+    delete). The list's poll reads this one row (no row yet: 0) instead of summing every conversation's version."""
+
+    __tablename__ = "conversation_list_version"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+
+
 class Hidden(db.Model):
     """A message one member deleted for themselves (the other still sees it)."""
 
@@ -158,6 +169,13 @@ def _unread_in(member) -> sa.ScalarSelect:
     )
 
 
+def list_version(user_id) -> sa.ScalarSelect:
+    """The user's list version (`ListVersion`) as a column: one primary-key read, 0 before any change."""
+    return sa.func.coalesce(
+        sa.select(ListVersion.version).where(ListVersion.user_id == user_id).scalar_subquery(), 0
+    )
+
+
 @functools.cache
 def _conversation_page() -> sa.Select:
     """The conversation list's statement, built once (every list view would rebuild the same expression
@@ -171,16 +189,8 @@ def _conversation_page() -> sa.Select:
         .offset(sa.bindparam("offset"))
         .subquery("page")
     )
-    mine = sa.orm.aliased(Member)
-    state = (
-        sa.select(sa.func.coalesce(sa.func.sum(Conversation.version), 0))
-        .select_from(mine)
-        .join(Conversation, Conversation.id == mine.conversation_id)
-        .where(mine.user_id == user_id)
-        .scalar_subquery()
-    )
     return (
-        sa.select(Member, User, Message, _unread_in(Member), state)
+        sa.select(Member, User, Message, _unread_in(Member), list_version(user_id))
         .select_from(ids)
         .join(Member, sa.and_(Member.conversation_id == ids.c.conversation_id, Member.user_id == user_id))
         .join(User, User.id == Member.other_id)
@@ -191,7 +201,7 @@ def _conversation_page() -> sa.Select:
 
 def conversation_list(user_id: int, page: int, per_page: int) -> tuple[list[tuple], bool, int | None]:
     """One page of `user_id`'s conversations, newest activity first, in one statement, and the list's state
-    (the sum of its conversations' versions, `unread.list_state`; None when the page is empty).
+    (the user's list version, `unread.list_state`, read in the same statement; None when the page is empty).
 
     Rows of (Member, other User, last Message, unread count). The page's conversation ids come from the
     covering (user_id, last_message_id, cleared_before_id) index alone; only those rows are then joined
