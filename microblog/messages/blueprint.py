@@ -17,6 +17,19 @@ bp.add_app_template_global(editable, "editable_message")
 bp.add_app_template_global(REACTIONS, "reactions_offered")
 
 
+@bp.app_template_global()
+def reaction_labels() -> dict[str, str]:
+    """Each reaction's name in the request's language (for the buttons and the screen-reader counts)."""
+    return {
+        "like": _("Like"),
+        "love": _("Love"),
+        "laugh": _("Laugh"),
+        "wow": _("Wow"),
+        "sad": _("Sad"),
+        "thanks": _("Thanks"),
+    }
+
+
 @bp.record_once
 def _defaults(state):
     state.app.config.setdefault("THREAD_POLL_SECONDS", 3)

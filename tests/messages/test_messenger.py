@@ -191,7 +191,7 @@ def test_search_my_messages_only(client, alice, bob):
     hidden = send(bob, alice, "lunch again")
     me = signed_in(client, "alice")
     thread = me.opens("/messages/bob")
-    thread.submits(f'#message-{hidden.id} form[action$="/hide"]')
+    thread.follows_link(f"#message-actions-link-{hidden.id}").submits('form[action$="/hide"]')
     results = me.opens("/search?q=lunch")
     tab = [a for a in results.by_id("search-tabs").find_all("a") if text(a) == "Messages"][0]
     hits = results.with_htmx().follows_link('#search-tabs a[href$="tab=messages"]')
