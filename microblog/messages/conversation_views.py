@@ -16,6 +16,7 @@ from ..htmx import answer, fragment, mark_poll, nothing_new, redirect_after_post
 from ..search.engine import search_users, terms
 from ..unread import list_state, mark_read, mark_unread, set_muted
 from ..users.models import User
+from ..users.names import username_key
 from .models import membership
 from .blueprint import bp, partner as _partner
 
@@ -40,8 +41,10 @@ def people(query: str) -> list[tuple[User, str | None]]:
     """Up to PICKER_SIZE people whose name starts with the query (not me), each with why I may not message
     them (None: I may); those I may message first."""
     names = [row.username for row in search_users(terms(query), limit=PICKER_SIZE + 1)]
-    # The people and how each stands with me, in one statement (not a query per person).
-    rows = db.session.execute(sa.select(User, *relation_columns(current_user.id)).where(User.username.in_(names)))
+    # The people and how each stands with me, in one statement (not a query per person), found by their
+    # name's key (its unique index: `username` has none, and IN on it read every user, 3 ms at 10,000).
+    keys = [username_key(name) for name in names]
+    rows = db.session.execute(sa.select(User, *relation_columns(current_user.id)).where(User.username_key.in_(keys)))
     found = [
         (row[0], refusal(current_user, row[0], (bool(row[1]), bool(row[2]), bool(row[3]))))
         for row in (rows if names else [])
