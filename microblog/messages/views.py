@@ -89,7 +89,8 @@ def _poll_unchanged(username: str) -> bool:
 
 def _cursor_after(messages, member) -> int:
     """The poll's cursor: the newest message to me shown (ids to me grow in commit order, see unread)."""
-    mine = [m.id for m in messages if m.recipient_id == current_user.id]
+    me = current_user.id  # once: a context-local lookup per message otherwise
+    mine = [m.id for m in messages if m.recipient_id == me]
     floor = messages[0].id - 1 if messages else 0
     return max([floor, member.cleared_before_id if member else 0, *mine])
 
