@@ -171,9 +171,7 @@ def _unread_in(member) -> sa.ScalarSelect:
 
 def list_version(user_id) -> sa.ScalarSelect:
     """The user's list version (`ListVersion`) as a column: one primary-key read, 0 before any change."""
-    return sa.func.coalesce(
-        sa.select(ListVersion.version).where(ListVersion.user_id == user_id).scalar_subquery(), 0
-    )
+    return sa.func.coalesce(sa.select(ListVersion.version).where(ListVersion.user_id == user_id).scalar_subquery(), 0)
 
 
 @functools.cache

@@ -99,8 +99,8 @@ PAGES = {
     "account settings": ("/settings/account", False, grow_nothing, 1),
     "blocked people": ("/settings/blocked", False, grow_blocked, 2),
     "appearance": ("/appearance", False, grow_nothing, 1),
-    "new message": ("/new_message", False, grow_nothing, 2),
-    "people picker": ("/new_message?q=user", True, grow_people, 3),
+    "new message": ("/new_message", False, grow_nothing, 1),
+    "people picker": ("/new_message?q=user", True, grow_people, 2),
 }
 
 

@@ -233,8 +233,10 @@ def test_each_action_needs_the_csrf_token(csrf_app, action):
     assert forged.status_code == 400
     assert reaction_rows() == [] and db.session.get(Message, message.id).body == "hello"
     if action == "edit":
-        done = actions_of(thread, message.id).follows_link('[href$="/edit"]').submits(
-            f"#message-{message.id} form", message="real"
+        done = (
+            actions_of(thread, message.id)
+            .follows_link('[href$="/edit"]')
+            .submits(f"#message-{message.id} form", message="real")
         )
     else:
         done = actions_of(thread, message.id).submits(f'form[action$="/{action}"]', reaction="like")
