@@ -165,8 +165,6 @@ def list_state_of_user1(database_url: str) -> int:
     """The conversation list poll's cursor for user1 (microblog.unread.list_state): an idle poll's `state`."""
     engine = sa.create_engine(database_url)
     with engine.connect() as conn:
-        state = conn.execute(
-            sa.text("SELECT version FROM conversation_list_version WHERE user_id = 1")
-        ).scalar()
+        state = conn.execute(sa.text("SELECT version FROM conversation_list_version WHERE user_id = 1")).scalar()
     engine.dispose()
     return int(state or 0)

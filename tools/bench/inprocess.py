@@ -2,17 +2,20 @@
 
     .venv/bin/python -m tools.bench.inprocess bench/data/a.db bench/data/b.db [--repeat 200] [--profile PATH]
 
-Each database must be a copy of a `flask seed` file (bench/README.md): it is written to (user1 opens the long
-thread once, and reactions are added as `make bench` adds them). For every page: the median and p90 of
-`--repeat` renders, interleaved over pages and databases (a neighbour's burst lands on a few renders of every
-page, not on one page), its bytes and its SQL statements. `--profile PATH` prints cProfile's top functions
-for that page on the first database instead.
+Each database must be a copy of a `flask seed` file (bench/README.md), migrated to the code's schema: it is
+written to (user1 opens the long thread once, and reactions are added as `make bench` adds them). For every
+page: the median CPU time of `--repeat` renders (this process's CPU, `time.process_time`: on a machine shared
+with other work, wall time measures the neighbours too), the median wall time, its bytes and its SQL
+statements. Renders are interleaved over pages and databases (a neighbour's burst lands on a few renders of
+every page, not on one page). `--profile PATH` prints cProfile's top functions for that page on the first
+database instead; `--json FILE` writes the figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import re
@@ -96,6 +99,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--profile")
     parser.add_argument("--only", help="a regular expression over page names")
+    parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args()
     sites = [Site(path) for path in args.databases]
     if args.profile:
@@ -112,6 +116,7 @@ def main() -> None:
         return
     pages = [i for i, (name, _, _) in enumerate(PAGES) if not args.only or re.search(args.only, name)]
     times = {(s, i): [] for s in range(len(sites)) for i in pages}
+    cpu = {(s, i): [] for s in range(len(sites)) for i in pages}
     shape = {}
     for s, site in enumerate(sites):
         for i in pages:
@@ -125,20 +130,34 @@ def main() -> None:
         for i in pages:
             for s, site in enumerate(sites):
                 _, path, htmx = site.paths[i]
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.process_time()
                 site.get(path, htmx)
+                cpu[(s, i)].append((time.process_time() - started_cpu) * 1000)
                 times[(s, i)].append((time.perf_counter() - started) * 1000)
-    header = "| page | " + " | ".join(f"{os.path.basename(p)}: ms p50 / p90, bytes, statements" for p in args.databases)
-    print(header + " |")
+    names = [os.path.basename(p) for p in args.databases]
+    print("| page | " + " | ".join(f"{n}: CPU ms (wall ms), bytes, statements" for n in names) + " |")
     print("| --- " * (len(sites) + 1) + "|")
+    figures = []
     for i in pages:
         cells = []
         for s in range(len(sites)):
-            ms = sorted(times[(s, i)])
             status, size, statements = shape[(s, i)]
-            p90 = ms[int(len(ms) * 0.9) - 1]
-            cells.append(f"{statistics.median(ms):.2f} / {p90:.2f} ms, {size:,} B, {statements} q ({status})")
+            row = {
+                "page": PAGES[i][0],
+                "database": names[s],
+                "path": sites[s].paths[i][1],
+                "status": status,
+                "bytes": size,
+                "statements": statements,
+                "cpu_ms": round(statistics.median(cpu[(s, i)]), 3),
+                "wall_ms": round(statistics.median(times[(s, i)]), 3),
+            }
+            figures.append(row)
+            cells.append(f"{row['cpu_ms']:.2f} ({row['wall_ms']:.2f}), {size:,} B, {statements} q")
         print(f"| {PAGES[i][0]} | " + " | ".join(cells) + " |")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"repeat": args.repeat, "pages": figures}, f, indent=1)
 
 
 if __name__ == "__main__":
