@@ -138,14 +138,20 @@ def ordered_pair(a: int, b: int) -> tuple[int, int]:
     return (a, b) if a < b else (b, a)
 
 
+@functools.cache
+def _membership() -> sa.Select:
+    """Built once, as every statement a thread runs (building one cost about as much as running it)."""
+    return (
+        sa.select(Member, Conversation.version)
+        .join(Conversation, Conversation.id == Member.conversation_id)
+        .where(Member.user_id == sa.bindparam("user_id"), Member.other_id == sa.bindparam("other_id"))
+    )
+
+
 def membership(user_id: int, other_id: int) -> Member | None:
     """`user_id`'s state in their conversation with `other_id`, or None when they never wrote; with the
     conversation's version as read in the same statement (`member.version`, for the thread's poll)."""
-    row = db.session.execute(
-        sa.select(Member, Conversation.version)
-        .join(Conversation, Conversation.id == Member.conversation_id)
-        .where(Member.user_id == user_id, Member.other_id == other_id)
-    ).first()
+    row = db.session.execute(_membership(), {"user_id": user_id, "other_id": other_id}).first()
     if row is None:
         return None
     row[0].version = row[1]
@@ -215,14 +221,34 @@ def conversation_list(user_id: int, page: int, per_page: int) -> tuple[list[tupl
 def thread(member: Member, *, before: int | None = None, limit: int) -> tuple[list[Message], bool]:
     """Up to `limit` visible messages of the member's conversation older than `before` (or the newest),
     oldest first, and whether there are earlier ones."""
-    hidden = sa.exists().where(Hidden.user_id == member.user_id, Hidden.message_id == Message.id)
-    stmt = sa.select(Message).where(
-        Message.conversation_id == member.conversation_id, Message.id > member.cleared_before_id, ~hidden
-    )
-    if before is not None:
-        stmt = stmt.where(Message.id < before)
-    rows = list(db.session.scalars(stmt.order_by(Message.id.desc()).limit(limit + 1)))
+    params = {
+        "conversation_id": member.conversation_id,
+        "user_id": member.user_id,
+        "cleared": member.cleared_before_id,
+        "up_to": before - 1 if before is not None else MAX_ID,
+        "limit": limit + 1,
+    }
+    rows = list(db.session.scalars(_thread_window(), params))
     return rows[:limit][::-1], len(rows) > limit
+
+
+MAX_ID = 2**31 - 1  # message ids are INTEGER: none is above this
+
+
+@functools.cache
+def _thread_window() -> sa.Select:
+    hidden = sa.exists().where(Hidden.user_id == sa.bindparam("user_id"), Hidden.message_id == Message.id)
+    return (
+        sa.select(Message)
+        .where(
+            Message.conversation_id == sa.bindparam("conversation_id"),
+            Message.id > sa.bindparam("cleared"),
+            Message.id <= sa.bindparam("up_to"),
+            ~hidden,
+        )
+        .order_by(Message.id.desc())
+        .limit(sa.bindparam("limit"))
+    )
 
 
 def received_after(member: Member, after: int, limit: int) -> list[Message]:
