@@ -17,19 +17,6 @@ bp.add_app_template_global(editable, "editable_message")
 bp.add_app_template_global(REACTIONS, "reactions_offered")
 
 
-@bp.app_template_global()
-def reaction_labels() -> dict[str, str]:
-    """Each reaction's name in the request's language (for the buttons and the screen-reader counts)."""
-    return {
-        "like": _("Like"),
-        "love": _("Love"),
-        "laugh": _("Laugh"),
-        "wow": _("Wow"),
-        "sad": _("Sad"),
-        "thanks": _("Thanks"),
-    }
-
-
 @bp.record_once
 def _defaults(state):
     state.app.config.setdefault("THREAD_POLL_SECONDS", 3)
@@ -44,3 +31,16 @@ def partner(username: str) -> User:
     if other.id == current_user.id:
         abort(400, description=_("You cannot send a private message to yourself."))
     return other
+
+
+@bp.app_template_global()
+def reaction_labels() -> dict[str, str]:
+    """Each reaction's name in the request's language (for the buttons and the screen-reader counts)."""
+    return {
+        "like": _("Like"),
+        "love": _("Love"),
+        "laugh": _("Laugh"),
+        "wow": _("Wow"),
+        "sad": _("Sad"),
+        "thanks": _("Thanks"),
+    }
