@@ -79,7 +79,8 @@ def test_one_reacts_edits_unsends_and_reads_and_the_other_sees_it_live(live_serv
 
     # bob reacts to alice's message: alice's copy shows the count
     first = bob.locator("#message-log article").first
-    first.locator(".message-actions-link").click()
+    first.locator(".message-actions-link").click()  # the actions load in place, the keyboard on the first
+    expect(first.get_by_role("button", name="Like")).to_be_focused()
     first.get_by_role("button", name="Like").click()
     expect(first.locator(".message-reactions")).to_contain_text("1")
     expect(alice.locator("#message-log article").first.locator(".message-reactions")).to_contain_text("1")
