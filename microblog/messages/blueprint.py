@@ -31,16 +31,3 @@ def partner(username: str) -> User:
     if other.id == current_user.id:
         abort(400, description=_("You cannot send a private message to yourself."))
     return other
-
-
-@bp.app_template_global()
-def reaction_labels() -> dict[str, str]:
-    """Each reaction's name in the request's language (for the buttons and the screen-reader counts)."""
-    return {
-        "like": _("Like"),
-        "love": _("Love"),
-        "laugh": _("Laugh"),
-        "wow": _("Wow"),
-        "sad": _("Sad"),
-        "thanks": _("Thanks"),
-    }
