@@ -16,12 +16,19 @@ from tests.conftest import HTMX, make_post, make_user, send
 from tests.html import actor
 
 
-BLOCK = "block"  # the table (its model moves between modules; the test needs only its rows)
 FOLLOW, MENTION = "follow", "mention"  # the activity kinds
+# Follows and blocks as rows of their tables: the models and helpers that write them move between modules,
+# and this test needs only the rows.
 
 
 def block(blocker_id: int, blocked_id: int) -> None:
-    db.session.execute(db.metadata.tables[BLOCK].insert().values(blocker_id=blocker_id, blocked_id=blocked_id))
+    db.session.execute(db.metadata.tables["block"].insert().values(blocker_id=blocker_id, blocked_id=blocked_id))
+
+
+def follow(follower, followed) -> None:
+    db.session.execute(
+        db.metadata.tables["followers"].insert().values(follower_id=follower.id, followed_id=followed.id)
+    )
 
 
 def people(prefix: str, numbers) -> list:
@@ -31,7 +38,7 @@ def people(prefix: str, numbers) -> list:
 # page -> (url, htmx?, grow(alice, bob, numbers): adds list items numbered `numbers`)
 def grow_timeline(alice, bob, numbers):
     for author in people("poster", numbers):
-        alice.follow(author)
+        follow(alice, author)
         make_post(author, f"a post about htmx and polls, @alice {author.username}")
     db.session.commit()
 
@@ -61,7 +68,7 @@ def grow_thread(alice, bob, numbers):
 
 def grow_activity(alice, bob, numbers):
     for other in people("fan", numbers):
-        other.follow(alice)
+        follow(other, alice)
         post = make_post(other, f"hey @alice from {other.username}")
         db.session.add_all(
             [
@@ -80,7 +87,8 @@ def grow_blocked(alice, bob, numbers):
 
 def grow_people(alice, bob, numbers):
     for other in people("user", numbers):
-        other.follow(alice) if int(other.username[4:]) % 2 else None
+        if int(other.username[4:]) % 2:
+            follow(other, alice)
         if int(other.username[4:]) % 3 == 0:
             block(other.id, alice.id)
     db.session.commit()
