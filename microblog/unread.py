@@ -23,7 +23,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from .database import IMMEDIATE, SINGLE_READ, begin_write, utcnow
 from .extensions import db
 from .activity.models import Activity
-from .messages.models import Conversation, Member, Message, Reaction, ordered_pair
+from .messages.models import Conversation, ListVersion, Member, Message, Reaction, list_version, ordered_pair
 from .notifications.models import UNREAD_ACTIVITY_COUNT, UNREAD_MESSAGE_COUNT, Notification, add_notification
 from .push import MESSAGE, UNREAD, publish
 from .users.models import User
@@ -104,15 +104,25 @@ class Refused(Exception):
 
 def bump(conversation_id: int) -> int:
     """The conversation's next version (what an open thread's poll compares with): one UPDATE ... RETURNING,
-    which also holds the conversation's row until commit."""
+    which also holds the conversation's row until commit. Both members' list versions go up with it, in the
+    same transaction (what their conversation lists' polls compare with), lower user id first: every change
+    a list row shows comes through here, so the list's state is one row, exact, whatever the list's length."""
     stmt = (
         sa.update(Conversation)
         .where(Conversation.id == conversation_id)
         .values(version=Conversation.version + 1)
-        .returning(Conversation.version)
+        .returning(Conversation.version, Conversation.user_low_id, Conversation.user_high_id)
         .execution_options(synchronize_session=False)
     )
-    return db.session.execute(stmt).scalar_one()
+    version, low, high = db.session.execute(stmt).one()
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ListVersion)
+    db.session.execute(
+        insert.values([{"user_id": low, "version": 1}, {"user_id": high, "version": 1}]).on_conflict_do_update(
+            index_elements=[ListVersion.user_id], set_={"version": ListVersion.version + 1}
+        )
+    )
+    return version
 
 
 def _muted(user_id: int, conversation_id: int) -> bool:
@@ -438,16 +448,9 @@ _THREAD_STATE = sa.select(
 ).where(User.id == sa.bindparam("user_id"))
 
 
-# The conversation list's poll: is the session valid, and the sum of its conversations' versions (every
-# change a row shows bumps its conversation's version, and versions only grow: an equal sum is no change).
-_LIST_STATE = sa.select(
-    User.session_token,
-    sa.select(sa.func.coalesce(sa.func.sum(Conversation.version), 0))
-    .select_from(Member)
-    .join(Conversation, Conversation.id == Member.conversation_id)
-    .where(Member.user_id == User.id)
-    .scalar_subquery(),
-).where(User.id == sa.bindparam("user_id"))
+# The conversation list's poll: is the session valid, and the user's list version (every change a row shows
+# bumps it, see `bump`, and it only grows: an equal version is no change). Two primary-key reads.
+_LIST_STATE = sa.select(User.session_token, list_version(User.id)).where(User.id == sa.bindparam("user_id"))
 
 
 def _run_read_only(stmt, params) -> sa.Row | None:

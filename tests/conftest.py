@@ -176,7 +176,7 @@ def database_url(request, tmp_path):
     with engine.begin() as conn:
         conn.execute(
             sa.text(
-                'TRUNCATE "user", post, followers, message, conversation, conversation_member, notification, rate_limit_hit, push_event, activity, block, message_reaction, message_hidden, reserved_name, recovery_code, email_preference, unread_email, data_export RESTART IDENTITY CASCADE'
+                'TRUNCATE "user", post, followers, message, conversation, conversation_member, notification, rate_limit_hit, push_event, activity, block, message_reaction, message_hidden, reserved_name, recovery_code, email_preference, unread_email, data_export, conversation_list_version RESTART IDENTITY CASCADE'
             )
         )
     engine.dispose()

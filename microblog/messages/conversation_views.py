@@ -3,27 +3,21 @@ mark as unread, and delete for me (asked first)."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..auth.login import parse_session_id
-from ..extensions import db
 from ..forms import EmptyForm
 from ..htmx import answer, fragment, mark_poll, nothing_new, redirect_after_post, render, wants_fragment
-from ..search.engine import search_users, terms
 from ..unread import list_state, mark_read, mark_unread, set_muted
-from ..users.models import User
-from ..users.relations import refusal, relation_columns
 from .models import membership
+from .picker import people
 from .blueprint import bp, partner as _partner
-
-PICKER_SIZE = 8
 
 
 def list_token(state: int) -> str:
-    """What the list shows, as its poll's cursor: the sum of its conversations' versions."""
+    """What the list shows, as its poll's cursor: the user's list version (`models.ListVersion`)."""
     return str(state)
 
 
@@ -34,22 +28,6 @@ def list_unchanged() -> bool:
         return False
     state = list_state(*parsed)
     return state is not None and list_token(state) == request.args.get("state")
-
-
-def people(query: str) -> list[tuple[User, str | None]]:
-    """Up to PICKER_SIZE people whose name starts with the query (not me), each with why I may not message
-    them (None: I may); those I may message first."""
-    names = [row.username for row in search_users(terms(query), limit=PICKER_SIZE + 1)]
-    # The people and how each stands with me, in one statement (not a query per person).
-    rows = db.session.execute(sa.select(User, *relation_columns(current_user.id)).where(User.username.in_(names)))
-    found = [
-        (row[0], refusal(current_user, row[0], (bool(row[1]), bool(row[2]), bool(row[3]))))
-        for row in (rows if names else [])
-        if row[0].id != current_user.id
-    ]
-    order = {name: i for i, name in enumerate(names)}
-    found.sort(key=lambda pair: (pair[1] is not None, order.get(pair[0].username, 0)))
-    return found[:PICKER_SIZE]
 
 
 @bp.get("/new_message")

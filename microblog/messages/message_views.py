@@ -1,5 +1,6 @@
-"""Per-message actions (SPEC S17): react, edit, unsend, delete for me. Each is a POST with CSRF that answers
-htmx with the message's own partial (swapped in place) and a plain form with 303 back to the thread."""
+"""Per-message actions (SPEC S17): react, edit, unsend, delete for me, offered on demand (GET .../actions). Each
+is a POST with CSRF that answers htmx with the message's own partial (swapped in place) and a plain form with
+303 back to the thread."""
 
 from __future__ import annotations
 
@@ -33,6 +34,22 @@ def _answer(other, message, status: int = 200):
         me=current_user,
         other=other,
         reactions=actions.reactions_of([message.id], current_user.id),
+    )
+
+
+@bp.get("/messages/<username>/<int:message_id>/actions")
+@login_required
+def message_actions(username, message_id):
+    """A message's actions (react, edit, unsend, delete for me), on demand: in place of its "Actions" link
+    (htmx), or a page of their own without JavaScript."""
+    other, _member, message = _load(username, message_id)
+    return render(
+        "messages/actions.html",
+        "partials/messages/actions.html",
+        message=message,
+        me=current_user,
+        other=other,
+        reactions=actions.reactions_of([message.id], current_user.id) if not wants_fragment() else {},
     )
 
 

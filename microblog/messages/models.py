@@ -112,6 +112,17 @@ class Reaction(db.Model):
     name: Mapped[str] = mapped_column(sa.String(16))
 
 
+class ListVersion(db.Model):
+    """What a user's conversation list shows, as a counter: `unread.bump` adds 1 for both members in the
+    transaction that changes any conversation (a message, a read, an unsend, an edit, a reaction, a mute, a
+    delete). The list's poll reads this one row (no row yet: 0) instead of summing every conversation's version."""
+
+    __tablename__ = "conversation_list_version"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+
+
 class Hidden(db.Model):
     """A message one member deleted for themselves (the other still sees it)."""
 
@@ -127,14 +138,20 @@ def ordered_pair(a: int, b: int) -> tuple[int, int]:
     return (a, b) if a < b else (b, a)
 
 
+@functools.cache
+def _membership() -> sa.Select:
+    """Built once, as every statement a thread runs (building one cost about as much as running it)."""
+    return (
+        sa.select(Member, Conversation.version)
+        .join(Conversation, Conversation.id == Member.conversation_id)
+        .where(Member.user_id == sa.bindparam("user_id"), Member.other_id == sa.bindparam("other_id"))
+    )
+
+
 def membership(user_id: int, other_id: int) -> Member | None:
     """`user_id`'s state in their conversation with `other_id`, or None when they never wrote; with the
     conversation's version as read in the same statement (`member.version`, for the thread's poll)."""
-    row = db.session.execute(
-        sa.select(Member, Conversation.version)
-        .join(Conversation, Conversation.id == Member.conversation_id)
-        .where(Member.user_id == user_id, Member.other_id == other_id)
-    ).first()
+    row = db.session.execute(_membership(), {"user_id": user_id, "other_id": other_id}).first()
     if row is None:
         return None
     row[0].version = row[1]
@@ -158,6 +175,11 @@ def _unread_in(member) -> sa.ScalarSelect:
     )
 
 
+def list_version(user_id) -> sa.ScalarSelect:
+    """The user's list version (`ListVersion`) as a column: one primary-key read, 0 before any change."""
+    return sa.func.coalesce(sa.select(ListVersion.version).where(ListVersion.user_id == user_id).scalar_subquery(), 0)
+
+
 @functools.cache
 def _conversation_page() -> sa.Select:
     """The conversation list's statement, built once (every list view would rebuild the same expression
@@ -171,16 +193,8 @@ def _conversation_page() -> sa.Select:
         .offset(sa.bindparam("offset"))
         .subquery("page")
     )
-    mine = sa.orm.aliased(Member)
-    state = (
-        sa.select(sa.func.coalesce(sa.func.sum(Conversation.version), 0))
-        .select_from(mine)
-        .join(Conversation, Conversation.id == mine.conversation_id)
-        .where(mine.user_id == user_id)
-        .scalar_subquery()
-    )
     return (
-        sa.select(Member, User, Message, _unread_in(Member), state)
+        sa.select(Member, User, Message, _unread_in(Member), list_version(user_id))
         .select_from(ids)
         .join(Member, sa.and_(Member.conversation_id == ids.c.conversation_id, Member.user_id == user_id))
         .join(User, User.id == Member.other_id)
@@ -191,7 +205,7 @@ def _conversation_page() -> sa.Select:
 
 def conversation_list(user_id: int, page: int, per_page: int) -> tuple[list[tuple], bool, int | None]:
     """One page of `user_id`'s conversations, newest activity first, in one statement, and the list's state
-    (the sum of its conversations' versions, `unread.list_state`; None when the page is empty).
+    (the user's list version, `unread.list_state`, read in the same statement; None when the page is empty).
 
     Rows of (Member, other User, last Message, unread count). The page's conversation ids come from the
     covering (user_id, last_message_id, cleared_before_id) index alone; only those rows are then joined
@@ -207,14 +221,34 @@ def conversation_list(user_id: int, page: int, per_page: int) -> tuple[list[tupl
 def thread(member: Member, *, before: int | None = None, limit: int) -> tuple[list[Message], bool]:
     """Up to `limit` visible messages of the member's conversation older than `before` (or the newest),
     oldest first, and whether there are earlier ones."""
-    hidden = sa.exists().where(Hidden.user_id == member.user_id, Hidden.message_id == Message.id)
-    stmt = sa.select(Message).where(
-        Message.conversation_id == member.conversation_id, Message.id > member.cleared_before_id, ~hidden
-    )
-    if before is not None:
-        stmt = stmt.where(Message.id < before)
-    rows = list(db.session.scalars(stmt.order_by(Message.id.desc()).limit(limit + 1)))
+    params = {
+        "conversation_id": member.conversation_id,
+        "user_id": member.user_id,
+        "cleared": member.cleared_before_id,
+        "up_to": before - 1 if before is not None else MAX_ID,
+        "limit": limit + 1,
+    }
+    rows = list(db.session.scalars(_thread_window(), params))
     return rows[:limit][::-1], len(rows) > limit
+
+
+MAX_ID = 2**31 - 1  # message ids are INTEGER: none is above this
+
+
+@functools.cache
+def _thread_window() -> sa.Select:
+    hidden = sa.exists().where(Hidden.user_id == sa.bindparam("user_id"), Hidden.message_id == Message.id)
+    return (
+        sa.select(Message)
+        .where(
+            Message.conversation_id == sa.bindparam("conversation_id"),
+            Message.id > sa.bindparam("cleared"),
+            Message.id <= sa.bindparam("up_to"),
+            ~hidden,
+        )
+        .order_by(Message.id.desc())
+        .limit(sa.bindparam("limit"))
+    )
 
 
 def received_after(member: Member, after: int, limit: int) -> list[Message]:

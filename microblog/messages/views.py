@@ -23,7 +23,7 @@ from .blueprint import bp, partner as _partner
 from .conversation_views import list_token, poll_list
 from .models import conversation_list, membership, received_after, thread as thread_messages
 
-MAX_CURSOR = 2**63 - 1
+MAX_CURSOR = 2**31 - 1  # message ids and versions are INTEGER columns: a larger cursor was a 500 on PostgreSQL
 POLL_BATCH = 50  # at most this many new messages per poll; the next poll brings the rest
 # Fixed words that /messages/<word> answered before it meant "the conversation with <word>": they keep
 # answering (a redirect) unless a user has that name, who then still reaches their conversation.
@@ -35,7 +35,7 @@ def cursor(name: str) -> int | None:
     raw = request.args.get(name)
     if raw is None:
         return None
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 19 or int(raw) > MAX_CURSOR:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or int(raw) > MAX_CURSOR:
         abort(400, description=_("'%(name)s' must be a message number.", name=name))
     return int(raw)
 
@@ -76,7 +76,8 @@ def _poll_unchanged(username: str) -> bool:
 
 def _cursor_after(messages, member) -> int:
     """The poll's cursor: the newest message to me shown (ids to me grow in commit order, see unread)."""
-    mine = [m.id for m in messages if m.recipient_id == current_user.id]
+    me = current_user.id  # once: a context-local lookup per message otherwise
+    mine = [m.id for m in messages if m.recipient_id == me]
     floor = messages[0].id - 1 if messages else 0
     return max([floor, member.cleared_before_id if member else 0, *mine])
 

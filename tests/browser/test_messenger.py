@@ -79,14 +79,15 @@ def test_one_reacts_edits_unsends_and_reads_and_the_other_sees_it_live(live_serv
 
     # bob reacts to alice's message: alice's copy shows the count
     first = bob.locator("#message-log article").first
-    first.locator("summary").click()
+    first.locator(".message-actions-link").click()  # the actions load in place, the keyboard on the first
+    expect(first.get_by_role("button", name="Like")).to_be_focused()
     first.get_by_role("button", name="Like").click()
     expect(first.locator(".message-reactions")).to_contain_text("1")
     expect(alice.locator("#message-log article").first.locator(".message-reactions")).to_contain_text("1")
 
     # alice edits it: bob sees the new text, marked edited
     mine = alice.locator("#message-log article").first
-    mine.locator("summary").click()
+    mine.locator(".message-actions-link").click()
     mine.get_by_role("link", name="Edit").click()
     alice.fill("#message-log article textarea[name=message]", "Lunch at one?")
     alice.click("#message-log article button[type=submit]")
@@ -101,7 +102,7 @@ def test_one_reacts_edits_unsends_and_reads_and_the_other_sees_it_live(live_serv
     alice.click("#message-form button[type=submit]")
     expect(bob.locator("#message-log article").last).to_contain_text("oops, wrong chat")
     last = alice.locator("#message-log article").last
-    last.locator("summary").click()
+    last.locator(".message-actions-link").click()
     last.get_by_role("button", name="Unsend").click()
     expect(alice.locator("#message-log article").last).to_contain_text("This message was deleted")
     expect(bob.locator("#message-log article").last).to_contain_text("This message was deleted")
@@ -134,7 +135,7 @@ def test_the_conversation_list_follows_each_change_and_adds_up_to_the_badge(live
     expect(alice.locator("#message-count .badge")).to_have_text("3")
     # bob unsends his unread message: preview, row count and badge follow at once
     last = bob.locator("#message-log article").last
-    last.locator("summary").click()
+    last.locator(".message-actions-link").click()
     last.get_by_role("button", name="Unsend").click()
     bobs_row = alice.locator("#conversation-list li", has_text="bob")
     expect(bobs_row).to_contain_text("This message was deleted")

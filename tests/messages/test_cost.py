@@ -6,6 +6,7 @@ from microblog.extensions import db
 from microblog.messages.models import Message
 from microblog.posts.models import Post
 from tests.conftest import HTMX, make_user, send
+from tests.html import fragment
 
 
 def grow(alice, bob, n, others=()):
@@ -110,3 +111,39 @@ def test_the_people_picker_asks_no_query_per_person(app, client, auth, alice, st
     eight = picker_statements()
     assert "user8" in client.get("/new_message?q=user", headers=HTMX).get_data(as_text=True)
     assert eight == one
+
+
+def test_the_picker_is_one_statement_and_exact_when_deleted_accounts_crowd_its_window(
+    app, client, auth, alice, statements
+):
+    """The picker takes the shortest names of the prefix from the name index alone (a window of them), then
+    their users: deleted accounts are left out, and when they fill the window it asks search's exact
+    statement: the people shown are always the shortest live names, as search would order them."""
+    from microblog.database import utcnow
+    from microblog.messages.picker import WINDOW
+
+    users = [make_user(f"zed{i}") for i in range(WINDOW + 12)]
+    auth.login("alice")
+
+    def shown() -> list[str]:
+        answer = client.get("/new_message?q=zed", headers=HTMX)
+        assert answer.status_code == 200
+        return [li["id"].removeprefix("person-") for li in fragment(answer).select("#people-results li[id]")]
+
+    def expected() -> list[str]:
+        live = [u.username_key for u in users if u.deleted_at is None]
+        return sorted(live, key=lambda k: (len(k), k))[:8]
+
+    with statements.recording() as log:
+        first = shown()
+    assert first == expected() == [f"zed{i}" for i in range(8)]
+    assert log.count == 2, log.queries  # the user, then the people and how each stands with me
+    for deleted in (users[:5], users[: WINDOW - 4], users[:WINDOW], users[: WINDOW + 5]):  # a few, most, all, more
+        for u in deleted:
+            u.deleted_at = utcnow()
+        db.session.commit()
+        assert shown() == expected(), [u.username for u in deleted]
+    for u in users:
+        u.deleted_at = utcnow()
+    db.session.commit()
+    assert shown() == []

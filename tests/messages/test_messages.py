@@ -183,7 +183,9 @@ def test_poll_link_without_javascript_reloads_the_thread(as_alice, bob):
 
 
 @pytest.mark.parametrize("param", ["after", "before"])
-@pytest.mark.parametrize("value", ["-1", "abc", "1.5", "99999999999999999999", "１", "", "1e3"])
+@pytest.mark.parametrize(
+    "value", ["-1", "abc", "1.5", "99999999999999999999", "2147483648", "9223372036854775807", "１", "", "1e3"]
+)
 @pytest.mark.parametrize("htmx", [False, True])
 def test_junk_cursors_are_400(as_alice, bob, param, value, htmx):
     response = as_alice.get("/messages/bob", query_string={param: value}, headers=HTMX if htmx else {})

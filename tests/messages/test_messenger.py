@@ -191,7 +191,7 @@ def test_search_my_messages_only(client, alice, bob):
     hidden = send(bob, alice, "lunch again")
     me = signed_in(client, "alice")
     thread = me.opens("/messages/bob")
-    thread.submits(f'#message-{hidden.id} form[action$="/hide"]')
+    thread.follows_link(f"#message-actions-link-{hidden.id}").submits('form[action$="/hide"]')
     results = me.opens("/search?q=lunch")
     tab = [a for a in results.by_id("search-tabs").find_all("a") if text(a) == "Messages"][0]
     hits = results.with_htmx().follows_link('#search-tabs a[href$="tab=messages"]')
@@ -202,3 +202,39 @@ def test_search_my_messages_only(client, alice, bob):
     assert link == f"/messages/bob?before={mine.id + 1}#message-{mine.id}"
     assert me.opens(link).by_id(f"message-{mine.id}") is not None
     assert me.opens("/search?q=lunch&tab=nope").status == 400
+
+
+def test_list_state_moves_with_every_change_to_my_conversations_and_only_theirs(client, alice, bob, statements):
+    """The list's state is one row per user (`conversation_list_version`) bumped with each conversation's
+    version: every change a row of mine shows answers the poll with the list; a conversation I am not in,
+    none. Its poll reads that row, never my conversations (the same statement with 1 or 12 of them)."""
+    carol = make_user("carol")
+    send(bob, alice, "hello")
+    me = signed_in(client, "alice")
+
+    def poll_url():
+        return by_id(page(client.get("/messages")), "conversation-list-poller")["hx-get"]
+
+    def changed(act) -> bool:
+        before = poll_url()
+        assert client.get(before, headers=HTMX).status_code == 204
+        act()
+        return client.get(before, headers=HTMX).status_code == 200
+
+    assert changed(lambda: send(bob, alice, "news"))  # a message
+    assert changed(lambda: me.opens("/messages/bob"))  # my read
+    assert changed(lambda: me.opens("/messages/bob").submits("#mute-form"))  # mute
+    assert changed(lambda: me.opens("/messages/bob").submits("#unread-form"))  # mark unread
+    assert changed(lambda: unread.unsend(db.session.get(Message, send(bob, alice, "oops").id)))  # unsend
+    assert changed(lambda: send(alice, bob, "mine"))  # a message I sent
+    assert not changed(lambda: send(carol, bob, "not mine"))  # someone else's conversation
+    url = poll_url()
+    with statements.recording() as one:
+        assert client.get(url, headers=HTMX).status_code == 204
+    for i in range(11):
+        send(make_user(f"friend{i}"), alice, "hi")
+    url = poll_url()
+    with statements.recording() as twelve:
+        assert client.get(url, headers=HTMX).status_code == 204
+    assert one.count == twelve.count == 1 and one.statements == twelve.statements
+    assert "conversation_member" not in one.statements[0] and "sum(" not in one.statements[0].lower()

@@ -1,6 +1,7 @@
-"""Per-message actions (SPEC S17): react, edit, unsend, delete for me. Each is a POST form beside the message:
-htmx gets the message's own partial back, a plain form 303 to the thread; the other side learns by its poll
-(or a push event that names no text); nobody reaches a message outside their conversation."""
+"""Per-message actions (SPEC S17): react, edit, unsend, delete for me. Each is a POST form behind the message's
+"Actions" link (loaded in place with htmx, a page of its own without JavaScript): htmx gets the message's own
+partial back, a plain form 303 to the thread; the other side learns by its poll (or a push event that names no
+text); nobody reaches a message outside their conversation."""
 
 from datetime import timedelta
 
@@ -23,6 +24,17 @@ def signed_in(client, name):
     return person
 
 
+def actions_of(thread, message_id: int, htmx: bool = False):
+    """The message's actions, opened from its "Actions" link: in place (htmx, a fragment) or as a page."""
+    shown = thread.with_htmx() if htmx else thread
+    opened = shown.follows_link(f'#message-{message_id} a[href$="/{message_id}/actions"]')
+    assert opened.status == 200
+    if htmx:
+        assert opened.fragment(f"#message-actions-{message_id}") is not None
+        return opened.with_htmx()
+    return opened
+
+
 def reaction_rows() -> list[tuple]:
     return db.session.execute(sa.select(Reaction.message_id, Reaction.user_id, Reaction.name)).all()
 
@@ -30,17 +42,21 @@ def reaction_rows() -> list[tuple]:
 def test_react_toggles_one_reaction_per_person_in_place(client, alice, bob):
     message = send(bob, alice, "Lunch?")
     thread = signed_in(client, "alice").opens("/messages/bob")
-    form = thread.by_id(f"message-{message.id}").find("form", action=f"/messages/bob/{message.id}/react")
+    assert thread.by_id(f"message-{message.id}").find("form") is None  # the thread carries no forms per message
+    link = thread.by_id(f"message-actions-link-{message.id}")
+    assert link["href"] == link["hx-get"] == f"/messages/bob/{message.id}/actions"
+    menu = actions_of(thread, message.id, htmx=True).fragment(f"#message-actions-{message.id}")
+    form = menu.find("form", action=f"/messages/bob/{message.id}/react")
     assert (form["hx-target"], form["hx-swap"]) == (f"#message-{message.id}", "outerHTML")
-    liked = thread.with_htmx().submits(f'#message-{message.id} form[action$="/react"]', reaction="like")
+    liked = actions_of(thread, message.id, htmx=True).submits('form[action$="/react"]', reaction="like")
     assert liked.status == 200
     swapped = liked.fragment(f"#message-{message.id}")
     assert "1 reaction: Like (yours)" in text(swapped.find(class_="message-reactions"))
     assert reaction_rows() == [(message.id, alice.id, "like")]
     # another one replaces mine; the same one again removes it
-    thread.with_htmx().submits(f'#message-{message.id} form[action$="/react"]', reaction="laugh")
+    actions_of(thread, message.id, htmx=True).submits('form[action$="/react"]', reaction="laugh")
     assert reaction_rows() == [(message.id, alice.id, "laugh")]
-    again = thread.with_htmx().submits(f'#message-{message.id} form[action$="/react"]', reaction="laugh")
+    again = actions_of(thread, message.id, htmx=True).submits('form[action$="/react"]', reaction="laugh")
     assert again.fragment(f"#message-{message.id}").find(class_="message-reactions") is None
     assert reaction_rows() == []
 
@@ -50,7 +66,7 @@ def test_reactions_count_per_person_and_without_javascript_303_back(client, app,
     bob_client = app.test_client()
     for person, c in (("alice", client), ("bob", bob_client)):
         thread = signed_in(c, person).opens("/messages/" + ("bob" if person == "alice" else "alice"))
-        done = thread.submits(f'#message-{message.id} form[action$="/react"]', reaction="love")
+        done = actions_of(thread, message.id).submits('form[action$="/react"]', reaction="love")
         assert done.status == 303
         assert done.location.endswith(f"#message-{message.id}")
     shown = actor(client, "alice").opens("/messages/bob").by_id(f"message-{message.id}")
@@ -61,7 +77,7 @@ def test_unknown_reaction_is_400_and_nothing_stored(client, alice, bob):
     message = send(bob, alice, "Lunch?")
     thread = signed_in(client, "alice").opens("/messages/bob")
     for junk in ("", "LIKE", "👍", "like " * 20, "x" * 5000):
-        answer = thread.with_htmx().submits(f'#message-{message.id} form[action$="/react"]', reaction=junk)
+        answer = actions_of(thread, message.id, htmx=True).submits('form[action$="/react"]', reaction=junk)
         assert answer.status == 400, junk
         assert "Unknown reaction." in answer.text()
     assert reaction_rows() == []
@@ -95,7 +111,7 @@ def test_unsend_of_an_unread_message_drops_every_count_at_once(client, app, alic
     first, second = send(bob, alice, "one"), send(bob, alice, "two")
     assert stored_unread(alice) == 2
     bob_seen = signed_in(client, "bob").opens("/messages/alice")
-    gone = bob_seen.with_htmx().submits(f'#message-{second.id} form[action$="/unsend"]')
+    gone = actions_of(bob_seen, second.id, htmx=True).submits('form[action$="/unsend"]')
     assert gone.status == 200
     assert text(gone.fragment(f"#message-{second.id}")).endswith("This message was deleted")
     assert db.session.get(Message, second.id).body == ""
@@ -115,7 +131,10 @@ def test_unsend_of_an_unread_message_drops_every_count_at_once(client, app, alic
 def test_only_the_author_can_unsend_and_the_control_is_theirs_alone(client, alice, bob):
     message = send(bob, alice, "mine, not yours")
     thread = signed_in(client, "alice").opens("/messages/bob")
-    assert thread.by_id(f"message-{message.id}").find("form", action=f"/messages/bob/{message.id}/unsend") is None
+    assert actions_of(thread, message.id).page().find("form", action=f"/messages/bob/{message.id}/unsend") is None
+    menu = actions_of(thread, message.id, htmx=True).fragment(f"#message-actions-{message.id}")
+    assert menu.find("form", action=f"/messages/bob/{message.id}/react") is not None
+    assert menu.find("form", action=f"/messages/bob/{message.id}/unsend") is None
     assert client.post(f"/messages/bob/{message.id}/unsend").status_code == 404
     assert db.session.get(Message, message.id).unsent is False
 
@@ -123,7 +142,7 @@ def test_only_the_author_can_unsend_and_the_control_is_theirs_alone(client, alic
 def test_edit_within_15_minutes_in_place_then_refused(client, alice, bob):
     message = send(alice, bob, "See you at 11")
     thread = signed_in(client, "alice").opens("/messages/bob").with_htmx()
-    editing = thread.follows_link(f'#message-{message.id} a[href$="/edit"]')
+    editing = actions_of(thread, message.id, htmx=True).follows_link('[href$="/edit"]')
     assert editing.status == 200
     saved = editing.with_htmx().submits(f"#message-{message.id} form", message="See you at noon\nat the usual place")
     assert saved.status == 200
@@ -138,7 +157,9 @@ def test_edit_within_15_minutes_in_place_then_refused(client, alice, bob):
     db.session.execute(sa.update(Message).values(timestamp=utcnow() - timedelta(minutes=16)))
     db.session.commit()
     later = actor(client, "alice").opens("/messages/bob")
-    assert later.by_id(f"message-{message.id}").find("a", href=f"/messages/bob/{message.id}/edit") is None
+    menu = actions_of(later, message.id, htmx=True).fragment(f"#message-actions-{message.id}")
+    assert menu.find("a", href=f"/messages/bob/{message.id}/edit") is None
+    assert menu.find("form", action=f"/messages/bob/{message.id}/unsend") is not None
     refused = client.post(f"/messages/bob/{message.id}/edit", data={"message": "too late"}, headers=HTMX)
     assert refused.status_code == 403
     assert "within 15 minutes" in text(fragment(refused))
@@ -148,7 +169,7 @@ def test_edit_within_15_minutes_in_place_then_refused(client, alice, bob):
 def test_edit_without_javascript_is_a_page_and_303_back(client, alice, bob):
     message = send(alice, bob, "typo hre")
     thread = signed_in(client, "alice").opens("/messages/bob")
-    editing = thread.follows_link(f'#message-{message.id} a[href$="/edit"]')
+    editing = actions_of(thread, message.id).follows_link('[href$="/edit"]')
     assert editing.page().find("h1").get_text() == "Edit your message"
     done = editing.submits(f"#message-{message.id} form", message="typo here")
     assert done.status == 303 and done.location.endswith(f"#message-{message.id}")
@@ -158,9 +179,9 @@ def test_edit_without_javascript_is_a_page_and_303_back(client, alice, bob):
 def test_delete_for_me_changes_only_my_view(client, app, alice, bob):
     message = send(bob, alice, "forget this")
     thread = signed_in(client, "alice").opens("/messages/bob")
-    form = thread.by_id(f"message-{message.id}").find("form", action=f"/messages/bob/{message.id}/hide")
+    form = actions_of(thread, message.id).page().find("form", action=f"/messages/bob/{message.id}/hide")
     assert (form["hx-target"], form["hx-swap"]) == (f"#message-{message.id}", "outerHTML")
-    answer = thread.with_htmx().submits(f'#message-{message.id} form[action$="/hide"]')
+    answer = actions_of(thread, message.id, htmx=True).submits('form[action$="/hide"]')
     assert answer.status == 200 and answer.html.strip().startswith('<div id="error-region"')  # the message goes away
     assert actor(client, "alice").opens("/messages/bob").soup.find(id=f"message-{message.id}") is None
     other = app.test_client()
@@ -192,7 +213,7 @@ def test_the_other_side_sees_each_change_by_its_poll(client, app, alice, bob, mo
     poll = by_id(fragment(answer), "thread-poller")["hx-get"]
     published = []
     monkeypatch.setattr(actions, "publish", lambda user_id, *events: published.append((user_id, events)))
-    alice_thread.with_htmx().submits(f'#message-{message.id} form[action$="/react"]', reaction="thanks")
+    actions_of(alice_thread, message.id, htmx=True).submits('form[action$="/react"]', reaction="thanks")
     assert sorted(published) == [(alice.id, ("message",)), (bob.id, ("message",))]  # an event, never the text
     answer = bob_client.get(poll, headers=HTMX)
     assert answer.status_code == 200
@@ -212,9 +233,11 @@ def test_each_action_needs_the_csrf_token(csrf_app, action):
     assert forged.status_code == 400
     assert reaction_rows() == [] and db.session.get(Message, message.id).body == "hello"
     if action == "edit":
-        done = thread.follows_link(f'#message-{message.id} a[href$="/edit"]').submits(
-            f"#message-{message.id} form", message="real"
+        done = (
+            actions_of(thread, message.id)
+            .follows_link('[href$="/edit"]')
+            .submits(f"#message-{message.id} form", message="real")
         )
     else:
-        done = thread.submits(f'#message-{message.id} form[action$="/{action}"]', reaction="like")
+        done = actions_of(thread, message.id).submits(f'form[action$="/{action}"]', reaction="like")
     assert done.status == 303

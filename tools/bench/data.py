@@ -165,11 +165,6 @@ def list_state_of_user1(database_url: str) -> int:
     """The conversation list poll's cursor for user1 (microblog.unread.list_state): an idle poll's `state`."""
     engine = sa.create_engine(database_url)
     with engine.connect() as conn:
-        state = conn.execute(
-            sa.text(
-                "SELECT COALESCE(SUM(c.version), 0) FROM conversation_member m "
-                "JOIN conversation c ON c.id = m.conversation_id WHERE m.user_id = 1"
-            )
-        ).scalar()
+        state = conn.execute(sa.text("SELECT version FROM conversation_list_version WHERE user_id = 1")).scalar()
     engine.dispose()
-    return int(state)
+    return int(state or 0)

@@ -30,17 +30,20 @@ ENDPOINTS = [
     ("thread with reactions", "/messages/user2?before={reacted}", 200),
     ("conversations poll idle", "/messages?state={state}", 204),
     ("people picker", "/new_message?q=user", 200),
+    ("message actions", "/messages/user2/{after}/actions", 200),
     ("search", "/search?q=htmx+poll", 200),
 ]
 
 
 def headers_for(path: str) -> dict:
-    """Polls, "earlier" loads and the people picker are sent as htmx sends them, with HX-Request: true."""
+    """Polls, "earlier" loads, the people picker and a message's actions are sent as htmx sends them, with
+    HX-Request: true."""
     htmx = (
         path.startswith(("/notifications/badge", "/new_message"))
         or "after=" in path
         or "before=" in path
         or "state=" in path
+        or path.endswith("/actions")
     )
     return dict(HTMX) if htmx else {}
 
