@@ -93,7 +93,8 @@ ROUTES = {
 
 def message_form(me, sender: str, action: str, **fields):
     message = send(user(sender), user("bob" if sender == "alice" else "alice"), "hi")
-    return me.opens("/messages/bob"), f'#message-{message.id} form[action$="/{action}"]', fields
+    menu = me.opens(f"/messages/bob/{message.id}/actions")  # the message's Actions link, without script
+    return menu, f'#message-actions-{message.id} form[action$="/{action}"]', fields
 
 
 def edit_message(me):

@@ -65,13 +65,22 @@ def theirs(thread: Page) -> list[int]:
     )
 
 
+def actions(me: Person, thread: Page, message_id: int) -> Page:
+    """The message's actions, from its "Actions" link (without script, a page of their own)."""
+    link = thread.form(f'#message-{message_id} a[href$="/{message_id}/actions"]')["href"]
+    return me.opens(link, route="page")
+
+
 def sends_and_unsends(me: Person, other: str, run: str, r: int, accepted: Accepted) -> None:
     """Send a message, then take it back with its Unsend button (before the round's real message)."""
     body = f"{run} {me.name} {EXTRA} r{r}"
     if me.opens(f"/messages/{other}").submits("#message-form", "send", message=body) != 303:
         return
     thread, message_id = newest_mine(me, other)
-    if thread.submits(f'#message-{message_id} form[action$="/unsend"]', "unsend") == 303:
+    if (
+        actions(me, thread, message_id).submits(f'#message-actions-{message_id} form[action$="/unsend"]', "unsend")
+        == 303
+    ):
         accepted.unsent.append(message_id)
     else:
         accepted.messages.append(body)
@@ -80,7 +89,7 @@ def sends_and_unsends(me: Person, other: str, run: str, r: int, accepted: Accept
 def edits_message(me: Person, other: str, body: str, accepted: Accepted) -> None:
     """My newest message's Edit link (a page without script), its form."""
     thread, message_id = newest_mine(me, other)
-    edit_url = thread.form(f'#message-{message_id} a[href$="/edit"]')["href"]
+    edit_url = actions(me, thread, message_id).form(f'#message-actions-{message_id} a[href$="/edit"]')["href"]
     new = f"{body} edited"
     if me.opens(edit_url, route="page").submits(f"#message-{message_id} form", "edit message", message=new) == 303:
         with accepted.lock:
@@ -93,7 +102,8 @@ def reacts(me: Person, prev: str, name: str, accepted: Accepted) -> None:
     if not theirs(thread):
         return
     message_id = theirs(thread)[-1]
-    if thread.submits(f'#message-{message_id} form[action$="/react"]', "react", reaction=name) == 303:
+    menu = actions(me, thread, message_id)
+    if menu.submits(f'#message-actions-{message_id} form[action$="/react"]', "react", reaction=name) == 303:
         before = accepted.reactions.get((message_id, me.name))
         accepted.reactions[(message_id, me.name)] = None if before == name else name
 
@@ -103,7 +113,8 @@ def hides(me: Person, prev: str, accepted: Accepted) -> None:
     thread = me.opens(f"/messages/{prev}")
     if theirs(thread):
         message_id = theirs(thread)[0]
-        if thread.submits(f'#message-{message_id} form[action$="/hide"]', "delete for me") == 303:
+        menu = actions(me, thread, message_id)
+        if menu.submits(f'#message-actions-{message_id} form[action$="/hide"]', "delete for me") == 303:
             accepted.hidden.add((me.name, message_id))
 
 
