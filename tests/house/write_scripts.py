@@ -137,7 +137,8 @@ def marks_unread(me: Person, prev: str, accepted: Accepted) -> None:
 
 def translates(me: Person, run: str, accepted: Accepted) -> None:
     """A post in Spanish, and its Translate button (a page without script; the translator: a local stand-in)."""
-    body = f"{run} {me.name} Hola, ¿cómo estás? Hoy hace muy buen tiempo en Madrid y vamos a la playa."
+    # A sentence the run's random prefix never sways (0 in 1,500 prefixes; the one before: 4 in 600 undetected).
+    body = f"{run} {me.name} ¿Cómo estás? Mañana vamos a la playa con mis amigos y después comemos paella juntos."
     if me.opens("/index").submits("#post-form", "post", post=body) != 303:
         return
     accepted.posts.append(body)
