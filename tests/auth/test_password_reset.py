@@ -14,22 +14,17 @@ import time
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 
 from microblog.extensions import db
 from microblog.ratelimit import RateLimitHit
 from microblog.users.models import User
+from tests.smtp import smtp_server
+from tools.harness.server import free_port
 from tests.conftest import PASSWORD, Auth, make_app, make_user, running
 from tests.html import actor, by_id, page, submit, text
 
 NEW_PASSWORD = "a brand new secret"
 FLASH = "If an account uses this address"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Inbox:
@@ -64,11 +59,8 @@ def reset_link(message) -> str:
 @pytest.fixture
 def smtp():
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    inbox.port = controller.port
-    yield inbox
-    controller.stop()
+    with smtp_server(inbox) as inbox.port:
+        yield inbox
 
 
 @pytest.fixture

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
 from microblog.mail import mail
-from tests.auth.test_password_reset import Inbox, free_port, parts
+from tests.smtp import smtp_server
+from tests.auth.test_password_reset import Inbox, parts
 
 from .conftest import sign_in
 
@@ -19,12 +19,10 @@ NEW_PASSWORD = "a brand new secret"
 @pytest.fixture
 def smtp(live_server):
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    live_server.app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_TIMEOUT=5)
-    mail.init_app(live_server.app)  # Flask-Mailman reads its settings when bound
-    yield inbox
-    controller.stop()
+    with smtp_server(inbox) as port:
+        live_server.app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
+        mail.init_app(live_server.app)  # Flask-Mailman reads its settings when bound
+        yield inbox
 
 
 def test_reset_a_forgotten_password_through_the_emailed_link(live_server, new_context, smtp):

@@ -12,12 +12,12 @@ import threading
 from http.server import ThreadingHTTPServer
 
 import pytest
-from aiosmtpd.controller import Controller
 from itsdangerous import URLSafeSerializer
 
 from microblog.notifications.email_compose import UNSUBSCRIBE_SALT
 from tools.harness import databases
-from tools.harness.server import Server, free_port
+from tools.harness.server import Server
+from tests.smtp import smtp_server
 from tests.conftest import DATABASES, scratch_pg_database
 from tests.translation.test_translation import FakeLibreTranslate
 
@@ -180,10 +180,8 @@ def run_everyone(url: str, tmp_path, inbox_port: int, inbox: Inbox, translator: 
 @pytest.fixture
 def inbox():
     box = Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield box, controller.port
-    controller.stop()
+    with smtp_server(box) as port:
+        yield box, port
 
 
 @pytest.fixture

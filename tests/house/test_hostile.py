@@ -15,11 +15,11 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aiosmtpd.controller import Controller
 
 from microblog.extensions import db
 from microblog.users.models import User
-from tests.auth.test_password_reset import Inbox, free_port
+from tests.smtp import smtp_server
+from tests.auth.test_password_reset import Inbox
 from tests.conftest import make_app, make_user, running
 
 # Addresses the mailer cannot encode (a long non-ASCII local part) or must IDNA-encode (SPEC S22).
@@ -113,11 +113,8 @@ TABLES = ["user", "post", "message", "notification", "followers", "activity", "b
 def inbox():
     """A real SMTP server on loopback: walked requests that send email reach a real mailer."""
     received = Inbox()
-    controller = Controller(received, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    received.port = controller.port
-    yield received
-    controller.stop()
+    with smtp_server(received) as received.port:
+        yield received
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from microblog.jobs import huey, tasks
 from microblog.messages.models import Message
 from microblog.notifications.email_models import UnreadEmail
 from microblog.users.models import User
-from tests.auth.test_password_reset import free_port
+from tools.harness.server import free_port
 from tests.conftest import make_user, only_on, send
 
 ROOT = Path(__file__).resolve().parents[2]

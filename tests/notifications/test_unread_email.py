@@ -20,11 +20,11 @@ from microblog.notifications.email_compose import unsubscribe_token
 from microblog.notifications.email_models import EmailPreference, UnreadEmail
 from microblog.notifications.unread_email import deliver, owe
 from microblog.users.models import User
-from tests.auth.test_password_reset import Inbox, free_port, parts
+from tests.smtp import smtp_server
+from tests.auth.test_password_reset import Inbox, parts
 from tests.conftest import make_app, make_user, running, send
 from tests.html import actor, text
 
-from aiosmtpd.controller import Controller
 
 LATER = timedelta(minutes=11)  # past UNREAD_EMAIL_MINUTES (10)
 
@@ -48,11 +48,8 @@ class Refusing(Inbox):
 @pytest.fixture
 def smtp():
     inbox = Refusing()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    inbox.port = controller.port
-    yield inbox
-    controller.stop()
+    with smtp_server(inbox) as inbox.port:
+        yield inbox
 
 
 @pytest.fixture
@@ -240,13 +237,11 @@ def test_tampered_and_unknown_unsubscribe_links_change_nothing(mail_app, people)
 
 def test_a_refusing_server_is_retried_then_given_up_with_a_log_line(database_url, caplog):
     inbox = Refusing(refuse=100)
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
+    with smtp_server(inbox) as port:
         app = make_app(
             database_url,
             MAIL_SERVER="127.0.0.1",
-            MAIL_PORT=controller.port,
+            MAIL_PORT=port,
             MAIL_TIMEOUT=2,
             UNREAD_EMAIL_MAX_ATTEMPTS=3,
             UNREAD_EMAIL_RETRY_SECONDS=60,
@@ -267,16 +262,12 @@ def test_a_refusing_server_is_retried_then_given_up_with_a_log_line(database_url
             assert "gave up after 3 attempts" in caplog.text
             assert db.session.get(UnreadEmail, email_id).state == "failed"
             assert owe(now + timedelta(hours=1)) == [], "given up for good"
-    finally:
-        controller.stop()
 
 
 def test_a_hanging_server_times_out_and_is_retried(database_url):
     inbox = Refusing(hang=3)
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        app = make_app(database_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_TIMEOUT=1)
+    with smtp_server(inbox) as port:
+        app = make_app(database_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=1)
         with running(app):
             alice, bob = make_user("alice"), make_user("bob")
             send(bob, alice, "hello")
@@ -286,8 +277,6 @@ def test_a_hanging_server_times_out_and_is_retried(database_url):
                 deliver(email_id, now)
             email = db.session.get(UnreadEmail, email_id)
             assert email.state == "pending" and email.attempts == 1
-    finally:
-        controller.stop()
 
 
 def test_settings_with_csrf_on_and_the_unsubscribe_fragment(csrf_app):
