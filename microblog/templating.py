@@ -3,9 +3,12 @@ current nav section, user text (links, mentions, previews), and what each featur
 
 from __future__ import annotations
 
-from flask import Flask, request
-from flask_babel import get_locale
+from flask import Flask, request, url_for
+from flask.globals import _cv_request
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 from .formatting import badge_label, linkify, preview, timetag
 from .messages.actions import editable
@@ -28,7 +31,58 @@ def can_delete(post) -> bool:
     return may_delete(post, current_user)
 
 
+# -- the two per-item costs every list pays: links and translated strings (issue 27) ------------------------
+# A template's `url_for(endpoint, **values)` is a pure function of the app's URL map (fixed once the app is
+# made), the request's SCRIPT_NAME and the arguments, as long as no `url_defaults` callback is registered
+# (none is) and nothing asks for an external, anchored or relative (".name") URL: those go to Flask as they
+# are. So each distinct link is built once per app and looked up after that.
+URL_CACHE_SIZE = 50_000
+
+
+def template_url_for(endpoint: str, **values) -> str:
+    """Flask's `url_for`, with each link a template builds kept per app (see above)."""
+    ctx = _cv_request.get(None)
+    if ctx is None or endpoint[0] == "." or any(name[0] == "_" for name in values):
+        return url_for(endpoint, **values)
+    key = (ctx.request.environ.get("SCRIPT_NAME", ""), endpoint, *values.items())
+    links = ctx.app.extensions["template_links"]
+    try:
+        return links[key]
+    except KeyError:
+        link = links[key] = url_for(endpoint, **values)
+        if len(links) > URL_CACHE_SIZE:
+            links.clear()  # rare and cheap: the links are built again as pages ask for them
+        return link
+    except TypeError:  # an unhashable value: not worth keeping
+        return url_for(endpoint, **values)
+
+
+def _template_gettext(translations) -> dict:
+    """`_`, `gettext` and `ngettext` for one render, bound to the request's catalogue: Flask-Babel's own look
+    the catalogue up again on every call (three context lookups a string). Same meaning as Jinja's "newstyle"
+    ones: the text is a format string for its keyword arguments, and markup-safe where autoescaping is on."""
+    bound = getattr(translations, "_template_callables", None)
+    if bound is None:
+        lookup, plural = translations.ugettext, translations.ungettext
+
+        @pass_eval_context
+        def gettext(eval_ctx, string, **variables):
+            text = lookup(string)
+            return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+        @pass_eval_context
+        def ngettext(eval_ctx, singular, plural_form, num, **variables):
+            variables.setdefault("num", num)
+            text = plural(singular, plural_form, num)
+            return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+        bound = translations._template_callables = {"_": gettext, "gettext": gettext, "ngettext": ngettext}
+    return bound
+
+
 def init_app(app: Flask) -> None:
+    app.extensions["template_links"] = {}
+    app.jinja_env.globals["url_for"] = template_url_for
     app.jinja_env.globals.update(
         timetag=timetag,
         badge_label=badge_label,
@@ -51,4 +105,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _page_context():
-        return {"locale": str(get_locale() or "en"), "endpoint": request.endpoint or ""}
+        return {
+            "locale": str(get_locale() or "en"),
+            "endpoint": request.endpoint or "",
+            **_template_gettext(get_translations()),
+        }
