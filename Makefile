@@ -103,6 +103,11 @@ BENCH_SIZE ?= full
 bench: translations
 	$(BIN)/python -m bench.run --size $(BENCH_SIZE)
 
+## make bench-pages: every page a signed-in user opens as a share of the /healthz floor, 1k and 1M messages (python -m bench.pages)
+.PHONY: bench-pages
+bench-pages: translations
+	$(BIN)/python -m bench.pages $(BENCH_PAGES_ARGS)
+
 ## make bench-streams: live push with 1,000 open streams on 2 gevent workers, SQLite (+ PostgreSQL with BENCH_DATABASE_URL) (python -m bench.streams)
 bench-streams: translations
 	$(BIN)/python -m bench.streams $(BENCH_STREAMS_ARGS)

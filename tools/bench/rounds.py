@@ -66,7 +66,20 @@ def serve(database_url: str, worker_class: str) -> Server:
 class Run:
     """One gunicorn (2 workers of one class) on one seeded database, signed in as user1, ready to measure."""
 
-    def __init__(self, database_url: str, worker_class: str, per_page: int = 10):
+    def __init__(
+        self,
+        database_url: str,
+        worker_class: str,
+        per_page: int = 10,
+        endpoints=None,
+        facts: dict | None = None,
+        headers=headers_for,
+    ):
+        """`endpoints` (name, path template, expected status): ENDPOINTS unless given; `facts`: more values for
+        the path templates (bench/pages.py adds a short thread's partner and a post); `headers`: a path's
+        request headers (bench/pages.py loads every page as a full page)."""
+        endpoints = ENDPOINTS if endpoints is None else endpoints
+        self.headers_for = headers
         _, since, self.inbox = unread_of_user1(database_url)
         self.facts = conversations_of_user1(database_url)
         self.reacted = react_in_long_thread(database_url, self.facts)
@@ -81,7 +94,7 @@ class Run:
 
             def probe(path: str) -> tuple[int, int]:
                 """Status and body size of one request with the signed-in session."""
-                answer = browser.request("probe", "GET", path, headers=headers_for(path))
+                answer = browser.request("probe", "GET", path, headers=self.headers_for(path))
                 return answer.status, answer.size
 
             # Open the long conversation once first: it marks its newest messages read (a write, once), as a
@@ -90,8 +103,9 @@ class Run:
             count, _, _ = unread_of_user1(database_url)
             state = list_state_of_user1(database_url)  # after that read: the list as it now stands
             self.paths = []
-            for name, template, expected in ENDPOINTS:
+            for name, template, expected in endpoints:
                 path = template.format(
+                    **(facts or {}),
                     count=count,
                     since=f"{since:.6f}",
                     page40=self.page40,
@@ -114,7 +128,9 @@ class Run:
     def measure(self, index: int, duration: float, connections: int, label: str) -> None:
         """One round of the index-th endpoint."""
         name, path, _, _ = self.paths[index]
-        result = wrk.run(self.server.base + path, {"Cookie": self.cookie, **headers_for(path)}, duration, connections)
+        result = wrk.run(
+            self.server.base + path, {"Cookie": self.cookie, **self.headers_for(path)}, duration, connections
+        )
         self.measured[name].append(result)
         log(
             f"    {label} {name:20} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms  "
@@ -161,6 +177,6 @@ def measure_in_rounds(runs: list[tuple[str, Run]], rounds: int, duration: float,
     what the 1k -> 1M comparison needs. Each row of the table is its median round.
     """
     for round_number in range(rounds):
-        for index in range(len(ENDPOINTS)):
+        for index in range(len(runs[0][1].paths)):
             for tag, run in runs:
                 run.measure(index, duration, connections, f"round {round_number + 1}/{rounds} {tag:>10}")
