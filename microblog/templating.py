@@ -6,8 +6,7 @@ from __future__ import annotations
 from flask import Flask, request, url_for
 from flask.globals import _cv_request
 from flask_babel import get_locale, get_translations
-from flask_login import current_user
-from jinja2 import pass_eval_context
+from jinja2 import pass_context, pass_eval_context
 from markupsafe import Markup
 
 from .formatting import badge_label, linkify, preview, timetag
@@ -21,14 +20,18 @@ from .search.engine import highlight
 from .users.appearance import theme
 
 
-def can_edit(post) -> bool:
+# The reader is the template's own `current_user` (Flask-Login puts the loaded user in every template's
+# context): a list of posts asks twice a post, and the context-local proxy cost more than the check.
+@pass_context
+def can_edit(context, post) -> bool:
     """Whether the reader may still edit `post` (the post partial shows Edit then)."""
-    return may_edit(post, current_user)
+    return may_edit(post, context.get("current_user"))
 
 
-def can_delete(post) -> bool:
+@pass_context
+def can_delete(context, post) -> bool:
     """Whether the reader may delete `post` (the post partial shows Delete then)."""
-    return may_delete(post, current_user)
+    return may_delete(post, context.get("current_user"))
 
 
 # -- the two per-item costs every list pays: links and translated strings (issue 27) ------------------------
