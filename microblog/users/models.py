@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import datetime
 from typing import Optional
@@ -117,7 +118,7 @@ class User(UserMixin, db.Model):
         """The user with this name (any case), or None; odd or over-long names simply match nobody."""
         if (key := lookup_key(username)) is None:
             return None
-        return db.session.scalar(sa.select(cls).where(cls.username_key == key))
+        return db.session.scalar(_by_username_key(), {"key": key})
 
 
 class ReservedName(db.Model):
@@ -138,3 +139,9 @@ class RecoveryCode(db.Model):
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     code_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+
+
+@functools.cache
+def _by_username_key() -> sa.Select:
+    """Built once: a lookup by name binds the key (building the statement cost more than running it)."""
+    return sa.select(User).where(User.username_key == sa.bindparam("key"))

@@ -7,6 +7,8 @@ lock, the new follower's activity), which asks `refusal()` here on every send, s
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
@@ -76,15 +78,20 @@ def blocked_users(blocker_id: int) -> list[User]:
     return list(db.session.scalars(stmt))
 
 
+@functools.cache
+def _relation() -> sa.Select:
+    """Built once: a page that asks binds the two ids (building the statement cost more than running it)."""
+    viewer_id, user_id = sa.bindparam("viewer_id"), sa.bindparam("user_id")
+    return sa.select(
+        sa.exists().where(Block.blocker_id == viewer_id, Block.blocked_id == user_id),
+        sa.exists().where(Block.blocker_id == user_id, Block.blocked_id == viewer_id),
+        sa.exists().where(followers.c.follower_id == user_id, followers.c.followed_id == viewer_id),
+    )
+
+
 def relation(viewer_id: int, user_id: int) -> tuple[bool, bool, bool]:
     """(viewer blocks user, user blocks viewer, user follows viewer), in one statement."""
-    row = db.session.execute(
-        sa.select(
-            sa.exists().where(Block.blocker_id == viewer_id, Block.blocked_id == user_id),
-            sa.exists().where(Block.blocker_id == user_id, Block.blocked_id == viewer_id),
-            sa.exists().where(followers.c.follower_id == user_id, followers.c.followed_id == viewer_id),
-        )
-    ).one()
+    row = db.session.execute(_relation(), {"viewer_id": viewer_id, "user_id": user_id}).one()
     return bool(row[0]), bool(row[1]), bool(row[2])
 
 
