@@ -41,3 +41,24 @@ def test_template_strings_escape_their_arguments_where_autoescaping_is_on(app):
     with app.test_request_context("/"):
         assert render_template_string(source, who="<b>&", n=3) == "Hello &lt;b&gt;&amp;|3 apples|Hello <b>&"
         assert render_template_string(source, who="x", n=1).startswith("Hello x|1 apple|")
+
+
+def test_times_follow_the_locale_in_force_where_they_are_rendered(app):
+    from datetime import timedelta
+
+    from flask_babel import force_locale, get_locale
+
+    from microblog.database import utcnow
+    from microblog.formatting import timetag
+
+    old = utcnow() - timedelta(days=40)
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert str(get_locale()) == "en"
+        english = timetag(old)
+        with force_locale("es"):
+            spanish = timetag(old)
+        assert timetag(old) == english
+    assert english != spanish
+    assert old.strftime("%Y") in english and old.strftime("%Y") in spanish
+    month = {1: "ene", 2: "feb", 3: "mar", 4: "abr", 5: "may", 6: "jun", 7: "jul", 8: "ago", 9: "sept", 10: "oct"}
+    assert month.get(old.month, "") in spanish.lower()
