@@ -46,19 +46,21 @@ def is_following(follower_id: int, followed_id: int) -> bool:
     return db.session.scalar(stmt) is not None
 
 
+@functools.cache
+def _follow_summary() -> sa.Select:
+    """Built once: a profile binds the two ids (building the statement cost more than running it)."""
+    user_id, viewer_id = sa.bindparam("user_id"), sa.bindparam("viewer_id")
+    return sa.select(
+        sa.select(sa.func.count()).select_from(followers).where(followers.c.followed_id == user_id).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(followers).where(followers.c.follower_id == user_id).scalar_subquery(),
+        sa.exists().where(followers.c.follower_id == viewer_id, followers.c.followed_id == user_id),
+    )
+
+
 def follow_summary(user: User, viewer_id: int | None = None) -> tuple[int, int, bool]:
     """(followers, following, whether `viewer_id` follows `user`) in one statement."""
-    n_followers = (
-        sa.select(sa.func.count()).select_from(followers).where(followers.c.followed_id == user.id)
-    ).scalar_subquery()
-    n_following = (
-        sa.select(sa.func.count()).select_from(followers).where(followers.c.follower_id == user.id)
-    ).scalar_subquery()
-    if viewer_id is None or viewer_id == user.id:
-        viewer_follows = sa.false()
-    else:
-        viewer_follows = sa.exists().where(followers.c.follower_id == viewer_id, followers.c.followed_id == user.id)
-    row = db.session.execute(sa.select(n_followers, n_following, viewer_follows)).one()
+    viewer = 0 if viewer_id is None or viewer_id == user.id else viewer_id  # 0: nobody, so "no"
+    row = db.session.execute(_follow_summary(), {"user_id": user.id, "viewer_id": viewer}).one()
     return row[0], row[1], bool(row[2])
 
 
