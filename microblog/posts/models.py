@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import Optional
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
+from ..pagination import Listing
 from ..users.models import User
 from ..users.relations import Block, followers
 from .language import detect_language
@@ -44,15 +46,9 @@ class Post(db.Model):
         return may_delete(self, user)
 
     @staticmethod
-    def timeline(user: User) -> sa.Select:
+    def timeline(user: User) -> Listing:
         """Posts by the people `user` follows (and does not block) and by `user`, newest first."""
-        followed = sa.select(followers.c.followed_id).where(followers.c.follower_id == user.id)
-        blocked = sa.select(Block.blocked_id).where(Block.blocker_id == user.id)  # their posts leave it
-        return (
-            sa.select(Post)
-            .where(sa.or_(Post.user_id.in_(followed), Post.user_id == user.id), Post.user_id.not_in(blocked))
-            .order_by(Post.id.desc())
-        )
+        return Listing(_timeline(), {"viewer_id": user.id})
 
     @staticmethod
     def hidden_authors(viewer_id) -> sa.Select:
@@ -64,14 +60,37 @@ class Post(db.Model):
         )
 
     @staticmethod
-    def everyone(viewer: User | None = None) -> sa.Select:
+    def everyone(viewer: User | None = None) -> Listing:
         """Everyone's posts, newest first; without the authors hidden from `viewer` (blocks)."""
-        stmt = sa.select(Post).order_by(Post.id.desc())
-        return stmt if viewer is None else stmt.where(Post.user_id.not_in(Post.hidden_authors(viewer.id)))
+        return Listing(_everyone(), {"viewer_id": viewer.id if viewer is not None else 0})  # 0: hides nobody
 
     @staticmethod
-    def by_user(user: User) -> sa.Select:
-        return sa.select(Post).where(Post.user_id == user.id).order_by(Post.id.desc())
+    def by_user(user: User) -> Listing:
+        return Listing(_by_user(), {"user_id": user.id})
+
+
+# The lists' statements, built once (pagination.Listing): a page binds the viewer's or the author's id.
+@functools.cache
+def _timeline() -> sa.Select:
+    viewer_id = sa.bindparam("viewer_id")
+    followed = sa.select(followers.c.followed_id).where(followers.c.follower_id == viewer_id)
+    blocked = sa.select(Block.blocked_id).where(Block.blocker_id == viewer_id)  # their posts leave it
+    return (
+        sa.select(Post)
+        .where(sa.or_(Post.user_id.in_(followed), Post.user_id == viewer_id), Post.user_id.not_in(blocked))
+        .order_by(Post.id.desc())
+    )
+
+
+@functools.cache
+def _everyone() -> sa.Select:
+    hidden = Post.hidden_authors(sa.bindparam("viewer_id"))
+    return sa.select(Post).where(Post.user_id.not_in(hidden)).order_by(Post.id.desc())
+
+
+@functools.cache
+def _by_user() -> sa.Select:
+    return sa.select(Post).where(Post.user_id == sa.bindparam("user_id")).order_by(Post.id.desc())
 
 
 def may_delete(post, user) -> bool:

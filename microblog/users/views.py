@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, current_app, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -27,7 +26,7 @@ def user(username):
     context = follow_context(user)
     posts = Post.by_user(user)
     if context.get("i_block") or context.get("blocks_me"):
-        posts = posts.where(sa.false())  # blocks hide posts both ways
+        posts = posts.nothing()  # blocks hide posts both ways
     page = paginate(posts, current_app.config["POSTS_PER_PAGE"])
     return render(
         "users/user.html",
