@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,7 +17,7 @@ from ..posts.mentions import MENTION
 from ..posts.models import Post
 from ..unread import mark_activity_read
 from ..users.relations import FOLLOW
-from .models import Activity
+from .models import Activity, activity_of
 
 bp = Blueprint("activity", __name__)
 
@@ -32,10 +33,16 @@ class Group:
     timestamp: datetime | None = None  # of the newest event in the group
 
 
+@functools.cache
+def _posts_by_id() -> sa.Select:
+    """Built once: the mentioned posts of a page, their ids bound."""
+    return sa.select(Post).where(Post.id.in_(sa.bindparam("ids", expanding=True)))
+
+
 def group(items: list[Activity]) -> list[Group]:
     """Runs of follows become one group (newest follower first); each mention is its own group."""
     post_ids = [a.post_id for a in items if a.kind == MENTION]  # an export's post_id is the export's id
-    posts = {p.id: p for p in db.session.scalars(sa.select(Post).where(Post.id.in_(post_ids)))} if post_ids else {}
+    posts = {p.id: p for p in db.session.scalars(_posts_by_id(), {"ids": post_ids})} if post_ids else {}
     groups: list[Group] = []
     for item in items:
         if item.kind == FOLLOW and groups and groups[-1].kind == FOLLOW:
@@ -58,8 +65,7 @@ def group(items: list[Activity]) -> list[Group]:
 def activity():
     """The page (the list alone for htmx paging); marks as read the newest event it shows."""
     user = current_user._get_current_object()
-    stmt = sa.select(Activity).where(Activity.user_id == user.id).order_by(Activity.id.desc())
-    page = paginate(stmt, current_app.config["POSTS_PER_PAGE"])
+    page = paginate(activity_of(user.id), current_app.config["POSTS_PER_PAGE"])
     if page.items:
         mark_activity_read(user, page.items[0].id)
     # A fragment (htmx paging) carries the navbar's activity badge out-of-band: it may just have dropped.
