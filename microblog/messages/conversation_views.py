@@ -3,11 +3,11 @@ mark as unread, and delete for me (asked first)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, session, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..auth.login import parse_session_id
+from ..auth.session import session_user
 from ..forms import EmptyForm
 from ..htmx import answer, fragment, mark_poll, nothing_new, redirect_after_post, render, wants_fragment
 from ..unread import list_state, mark_read, mark_unread, set_muted
@@ -23,7 +23,7 @@ def list_token(state: int) -> str:
 
 def list_unchanged() -> bool:
     """The list poll's fast path: True when the session is valid and nothing a row shows changed."""
-    parsed = parse_session_id(session.get("_user_id"))
+    parsed = session_user()
     if parsed is None:
         return False
     state = list_state(*parsed)

@@ -3,12 +3,12 @@ poll), delete-for-me, and the tutorial's /send_message URL, which now lands in t
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, make_response, request, session, url_for
+from flask import abort, current_app, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import ratelimit
-from ..auth.login import parse_session_id
+from ..auth.session import session_user
 from ..extensions import login_manager
 from ..htmx import fragment, mark_poll, nothing_new, redirect_after_post, render, wants_fragment
 from ..pagination import Page, page_number
@@ -67,7 +67,7 @@ def messages():
 
 def _poll_unchanged(username: str) -> bool:
     """The poll's fast path: True when the session is valid and nothing new came (one query, no user loaded)."""
-    parsed = parse_session_id(session.get("_user_id"))
+    parsed = session_user()
     key = lookup_key(username)
     if parsed is None or key is None:
         return False

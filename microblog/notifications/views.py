@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, abort, current_app, jsonify, request, session
+from flask import Blueprint, abort, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..auth.login import parse_session_id
+from ..auth.session import session_user
 from ..errors import json_errors
 from ..htmx import TITLE, answer, mark_poll, nothing_new, render_standalone, stop_polling
 from ..unread import badge_state
@@ -40,7 +40,7 @@ def _session_count() -> tuple[int, int] | None:
     Reads the signed session cookie directly: one query, no user object, nothing written. Only a
     session restored from a "remember me" cookie goes through Flask-Login.
     """
-    parsed = parse_session_id(session.get("_user_id"))
+    parsed = session_user()
     if parsed is not None:
         return badge_state(*parsed)
     if request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import random
 
-from flask import Blueprint, Flask, Response, current_app, request, session
+from flask import Blueprint, Flask, Response, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wsgi import ClosingIterator
 
-from ..auth.login import parse_session_id
+from ..auth.session import session_user
 from ..errors import error_response
 from ..extensions import db
 from ..unread import badge_state
@@ -81,7 +81,7 @@ def events():
         return error_response(406, _("This address serves an event stream (Accept: text/event-stream)."))
     # The cap is taken before the user is loaded (SPEC S22): thousands of connects from one account are
     # refused without a query. The session names the user; badge_state() below checks its token.
-    signed_in = parse_session_id(session.get("_user_id"))
+    signed_in = session_user()
     if signed_in is None:  # e.g. only a remember-me cookie: let Flask-Login load the user
         if not current_user.is_authenticated:
             return Response(CLOSE, mimetype="text/event-stream", headers=HEADERS)
