@@ -13,6 +13,8 @@ from werkzeug.wsgi import ClosingIterator
 from ..auth.session import session_user
 from ..errors import error_response
 from ..extensions import db
+from ..htmx import is_current
+from ..notifications.badge import counts_tag, shown_tag
 from ..unread import badge_state
 from . import streams_here
 from .hub import MESSAGE, SESSION, SHUTDOWN, STATE, Subscription
@@ -107,11 +109,9 @@ def events():
     if count is None:  # signed out meanwhile
         push.hub.unsubscribe(sub)
         return Response(CLOSE, mimetype="text/event-stream", headers=HEADERS)
-    # Both navbar counts as the page showed them (activity: absent from older pages, then not compared).
-    unchanged = request.args.get("shown") == str(count[0]) and request.args.get("activity", str(count[1])) == str(
-        count[1]
-    )
-    state = STATE if not unchanged else (MESSAGE,)
+    # Both navbar counts as the page showed them, by the badge poll's own rule (activity: absent from older
+    # pages, then not compared): a badge that shows them is not told to refetch.
+    state = (MESSAGE,) if is_current(counts_tag(count), shown_tag()) else STATE
     db.session.remove()  # a stream holds no database connection
     app = current_app._get_current_object()
     # ClosingIterator: the stream leaves the hub even when the server closes it before it started.
