@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from ..auth.session import session_user
 from ..htmx import TITLE, Part
+from ..push import get_push
 from ..unread import badge_state
 
 BADGE = "partials/notifications/badge.html"
@@ -20,12 +21,13 @@ ACTIVITY_BADGE = "partials/activity/badge.html"
 def session_counts() -> tuple[int, int] | None:
     """The unread counts (messages, activity) for this session's user, or None for no valid session.
 
-    Reads the signed session cookie directly: one query, no user object, nothing written. Only a
-    session restored from a "remember me" cookie goes through Flask-Login.
+    Reads the signed session cookie directly: one query, no user object, nothing written; none when this
+    process's memo can answer for certain (push/memo.py). Only a session restored from a "remember me"
+    cookie goes through Flask-Login.
     """
     signed_in = session_user()
     if signed_in is not None:
-        return badge_state(*signed_in)
+        return get_push(current_app).remembered(*signed_in, lambda: badge_state(*signed_in))
     if request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
         if current_user.is_authenticated:
             return current_user.unread_count, current_user.activity_count
