@@ -3,9 +3,10 @@ poll), delete-for-me, and the tutorial's /send_message URL, which now lands in t
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, make_response, request, url_for
+from flask import abort, current_app, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
 
 from .. import ratelimit
 from ..auth.session import session_user
