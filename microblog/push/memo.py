@@ -8,22 +8,29 @@ good as the database while the fan-out has heard everything committed so far. Th
 that is cheap to know for certain: on SQLite, `PRAGMA data_version` on the watcher's connection tells
 whether anything was committed since its last look (SQLiteWatcher.heard_everything). Anywhere else, or when
 unsure (listener down, not yet connected, an unknown user, a token that differs), the database answers.
-A session token is part of every entry: a sign-out or a password change publishes `session`, which forgets
+An entry is trusted for a minute at most. A session token is part of every entry: a sign-out or a password change publishes `session`, which forgets
 the entry, and a token other than the stored one is never answered from here.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 MAX_ENTRIES = 100_000  # users per process; past it the memo starts again (the database answers meanwhile)
+# An entry is trusted this long at most: a change that published nothing (a hand-made edit of the database)
+# reaches the badge within it, as it reached it at the next poll before. One query per user per minute.
+MAX_AGE_SECONDS = 60.0
 
 
 class PollMemo:
-    def __init__(self):
+    """Per process: each user's (session token, badge state, when read), forgotten by the fan-out."""
+
+    def __init__(self, max_age: float = MAX_AGE_SECONDS):
+        self.max_age = max_age
         self._lock = threading.Lock()
-        self._entries: dict[int, tuple[str, tuple]] = {}
+        self._entries: dict[int, tuple[str, tuple, float]] = {}  # user id -> (token, state, read at)
         self._epoch = 0  # moves with every forget: a read that raced one is not stored
 
     def forget(self, user_id: int) -> None:
@@ -43,7 +50,8 @@ class PollMemo:
         with self._lock:
             epoch = self._epoch
             entry = self._entries.get(user_id)
-        if heard and entry is not None and entry[0] == token:
+        now = time.monotonic()
+        if heard and entry is not None and entry[0] == token and now - entry[2] < self.max_age:
             return entry[1]
         state = read()
         if heard and state is not None:
@@ -51,5 +59,5 @@ class PollMemo:
                 if self._epoch == epoch:
                     if len(self._entries) >= MAX_ENTRIES:
                         self._entries.clear()
-                    self._entries[user_id] = (token, state)
+                    self._entries[user_id] = (token, state, now)
         return state

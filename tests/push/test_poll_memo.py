@@ -150,3 +150,11 @@ def test_a_read_that_raced_a_forget_is_not_remembered():
     assert memo.read(lambda: True, 7, "token", lambda: (2, 0)) == (2, 0)  # read again: not remembered
     assert memo.read(lambda: True, 7, "token", lambda: (3, 0)) == (2, 0)  # now remembered
     assert memo.read(lambda: False, 7, "token", lambda: (3, 0)) == (3, 0)  # unsure: the database answers
+
+
+def test_an_entry_is_trusted_for_a_limited_time_only():
+    memo = PollMemo(max_age=0.05)
+    assert memo.read(lambda: True, 7, "token", lambda: (1, 0)) == (1, 0)
+    assert memo.read(lambda: True, 7, "token", lambda: (2, 0)) == (1, 0)  # remembered
+    time.sleep(0.1)
+    assert memo.read(lambda: True, 7, "token", lambda: (3, 0)) == (3, 0)  # too old: the database answers
