@@ -26,7 +26,15 @@ _ENV_INT = (
     "UNREAD_EMAIL_MAX_ATTEMPTS",
     "UNREAD_EMAIL_DIGEST_HOUR",
 )
-_ENV_BOOL = ("GALLERY_ENABLED", "DEBUG", "SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED", "SSE_ENABLED", "JOBS_EMBEDDED")
+_ENV_BOOL = (
+    "GALLERY_ENABLED",
+    "DEBUG",
+    "SESSION_COOKIE_SECURE",
+    "RATELIMIT_ENABLED",
+    "SSE_ENABLED",
+    "JOBS_EMBEDDED",
+    "POLL_MEMO",
+)
 
 
 def _bool(value: str) -> bool:
@@ -146,6 +154,8 @@ def load(instance_path: str) -> dict:
         "SSE_MAX_STREAMS_PER_USER": 10,  # open tabs per user and process; more get 503 and keep polling
         "SSE_MAX_STREAMS": 5000,  # streams per process
         "SSE_RETRY_AFTER_SECONDS": 30,
+        # The badge poll's per-process memo (microblog/push/memo.py); unset: on, except under TESTING.
+        "POLL_MEMO": None,
     }
     for key in _ENV_INT:
         if key in env:

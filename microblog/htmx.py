@@ -5,12 +5,14 @@
 | show a page that htmx also asks for in part (lists, paging)    | `render(page, partial, **ctx)`       |
 | answer what only htmx asks for (hover card, follow or block    | `fragment(partial, **ctx)`           |
 |   controls, a form after its htmx POST, a poll's news)         |   (`oob=(...)`: more, out-of-band)   |
-| send a body it rendered itself (`render_standalone`)           | `answer(body)`                       |
+| send a body it rendered itself                                 | `answer(body)`                       |
 | end a POST that succeeded on another page                      | `redirect_after_post(url)`           |
 | make htmx load a whole page (never a 302 inside a swap)        | `client_redirect(url)`               |
-| tell a poll that nothing changed                               | `nothing_new()` (204)                |
-| stop a poll (signed out)                                       | `stop_polling(body)` (286)           |
-| say this request is a poll (its failures then stay silent)     | `mark_poll()`                        |
+| answer a poll: 286 without state, 204 when the client's tag    | `poll(read, tag, shown, news,        |
+|   equals the state's, else the news (`is_current` for /events) |   stopped)`                          |
+| tell a poll that nothing changed / stop it (signed out)        | `nothing_new()` (204) /              |
+|                                                                |   `stop_polling(body)` (286)         |
+| say this request is a poll (its failures then stay silent)     | `mark_poll()` (poll() does it)       |
 | fail                                                           | `abort(code)`; errors.py answers     |
 |                                                                |   with `error(body, code)`           |
 
@@ -24,6 +26,8 @@ empties the region again (out-of-band), so an error shows until something works.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, g, make_response, render_template, request, template_rendered
@@ -125,16 +129,57 @@ def fragment(
     return answer(body, status)
 
 
-def render_standalone(name: str, **context) -> str:
-    """Render a partial from its own arguments and the app's template globals only.
+# -- polls: one vocabulary for every poll (the badge, a conversation, the conversation list) and /events -----
 
-    No context processors run, so nothing is loaded for the template (Flask-Login's `current_user` would
-    load the user: a second query on the badge poll). Only for partials whose contract needs nothing else.
+Part = tuple[str, dict]  # a partial and its whole context, rendered on its own (see poll)
+T = TypeVar("T")
+
+
+def is_current(state_tag: str, shown: str | None) -> bool:
+    """The one freshness rule: the tag the client sent back (from what it shows) equals the state's tag."""
+    return shown is not None and shown == state_tag
+
+
+def poll(
+    read: Callable[[], T | None],
+    tag: Callable[[T], str],
+    shown: str | None,
+    news: Callable[[T | None], Response | Sequence[Part]],
+    stopped: Callable[[], Sequence[Part]] | None = None,
+) -> Response:
+    """A poll's answer. `read()` is the state (None: no valid session), `tag(state)` what a client showing it
+    sends back, `shown` what this client sent back.
+
+    - no state: 286 with `stopped()` (the element that no longer polls); without `stopped`, `news(None)`
+      (the full path decides, e.g. a "remember me" cookie or a 401);
+    - `shown` equals the state's tag: 204, nothing rendered;
+    - else `news(state)`: a Response, or parts rendered from their own context only, 200.
+
+    Parts run no context processors, so nothing is loaded for them (Flask-Login's `current_user` would load
+    the user: a second query on the badge poll); only for partials whose contract needs nothing else. The
+    request is marked as a poll first (mark_poll), so a failure reading the state swaps nothing.
     """
+    mark_poll()
+    state = read()
+    if state is None:
+        return stop_polling(_alone(stopped())) if stopped is not None else _news(news(None))
+    if is_current(tag(state), shown):
+        return nothing_new()
+    return _news(news(state))
+
+
+def _news(made: Response | Sequence[Part]) -> Response:
+    return made if isinstance(made, Response) else answer(_alone(made))
+
+
+def _alone(parts: Sequence[Part]) -> str:
+    """Render partials from their own context and the app's template globals only (no context processors)."""
     app = current_app._get_current_object()
-    template = app.jinja_env.get_template(name)
-    body = template.render(**context)
-    template_rendered.send(app, template=template, context=context)
+    body = ""
+    for name, context in parts:
+        template = app.jinja_env.get_template(name)
+        body += template.render(**context)
+        template_rendered.send(app, template=template, context=context)
     return body
 
 

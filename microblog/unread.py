@@ -479,14 +479,14 @@ def badge_state(user_id: int, session_token: str) -> tuple[int, int] | None:
     return _count(row[1]), _count(row[2])
 
 
-def anything_new(user_id: int, session_token: str, other_key: str, after: int, version: int | None) -> bool | None:
-    """Whether a message from the user named `other_key` to this user came after `after`, or the conversation
-    moved past `version`, in one query (the thread poll's whole cost when nothing is new); None when the
-    session is not valid."""
+def thread_state(user_id: int, session_token: str, other_key: str, after: int) -> tuple[int | None, int] | None:
+    """The thread poll's whole cost, one query: the newest message to this user from the user named
+    `other_key` after `after` (None: none) and the conversation's version (edits, unsends, reactions and
+    reads bump it; 0 without a conversation); None when the session is not valid."""
     row = _run_read_only(_THREAD_STATE, {"user_id": user_id, "other_key": other_key, "after": after})
     if row is None or row[0] != session_token:
         return None
-    return row[2] is not None or (version is not None and (row[1] or 0) != version)
+    return row[2], row[1] or 0
 
 
 def list_state(user_id: int, session_token: str) -> int | None:

@@ -16,16 +16,7 @@ from ..extensions import db, login_manager
 from ..htmx import HX_REDIRECT, current_url, is_htmx, wants_fragment
 from ..unread import load_user_with_count
 from ..users.models import User
-
-
-def parse_session_id(token: str | None) -> tuple[int, str] | None:
-    """Split the "<id>:<session token>" that User.get_id() stores in the session."""
-    if not token:
-        return None
-    user_id, _, session_token = str(token).partition(":")
-    if not user_id.isdigit() or len(user_id) > 18 or not session_token:
-        return None
-    return int(user_id), session_token
+from .session import parse_session_id
 
 
 def new_csrf_token() -> None:

@@ -3,13 +3,13 @@ mark as unread, and delete for me (asked first)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, session, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..auth.login import parse_session_id
+from ..auth.session import session_user
 from ..forms import EmptyForm
-from ..htmx import answer, fragment, mark_poll, nothing_new, redirect_after_post, render, wants_fragment
+from ..htmx import answer, fragment, poll, redirect_after_post, render, wants_fragment
 from ..unread import list_state, mark_read, mark_unread, set_muted
 from .models import membership
 from .picker import people
@@ -19,15 +19,6 @@ from .blueprint import bp, partner as _partner
 def list_token(state: int) -> str:
     """What the list shows, as its poll's cursor: the user's list version (`models.ListVersion`)."""
     return str(state)
-
-
-def list_unchanged() -> bool:
-    """The list poll's fast path: True when the session is valid and nothing a row shows changed."""
-    parsed = parse_session_id(session.get("_user_id"))
-    if parsed is None:
-        return False
-    state = list_state(*parsed)
-    return state is not None and list_token(state) == request.args.get("state")
 
 
 @bp.get("/new_message")
@@ -95,7 +86,11 @@ def unread(username):
     return redirect_after_post(url_for("messages.messages"))
 
 
-def poll_list():
-    """The list's poll: 204 when unchanged (one statement, no user loaded), else None (render it)."""
-    mark_poll()
-    return nothing_new() if list_unchanged() else None
+def list_poll(full):
+    """The list's poll: 204 when nothing a row shows changed (one statement, no user loaded), else `full()`."""
+
+    def read():
+        signed_in = session_user()
+        return None if signed_in is None else list_state(*signed_in)
+
+    return poll(read, list_token, request.args.get("state"), news=lambda _state: full())

@@ -3,24 +3,25 @@ poll), delete-for-me, and the tutorial's /send_message URL, which now lands in t
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, make_response, request, session, url_for
+from flask import abort, current_app, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
 
 from .. import ratelimit
-from ..auth.login import parse_session_id
+from ..auth.session import session_user
 from ..extensions import login_manager
-from ..htmx import fragment, mark_poll, nothing_new, redirect_after_post, render, wants_fragment
+from ..htmx import fragment, mark_poll, nothing_new, poll, redirect_after_post, render, wants_fragment
 from ..pagination import Page, page_number
 from ..posts.mentions import preload_mentions
-from ..unread import Refused, anything_new, list_state, mark_read, send
+from ..unread import Refused, list_state, mark_read, send, thread_state
 from ..users.models import User
 from ..users.names import lookup_key, username_key
 from ..users.relations import refusal
 from .forms import MessageForm
 from . import actions, message_views  # noqa: F401 - message_views: its routes, on this blueprint
 from .blueprint import bp, partner as _partner
-from .conversation_views import list_token, poll_list
+from .conversation_views import list_poll, list_token
 from .models import conversation_list, membership, received_after, thread as thread_messages
 
 MAX_CURSOR = 2**31 - 1  # message ids and versions are INTEGER columns: a larger cursor was a 500 on PostgreSQL
@@ -45,9 +46,12 @@ def messages():
     """Your conversations, newest activity first; the list alone for htmx paging and for its poll
     (`?state=`: 204 when nothing a row shows changed)."""
     if "state" in request.args and wants_fragment():
-        unchanged = poll_list()
-        if unchanged is not None:
-            return unchanged
+        return list_poll(conversations)
+    return conversations()
+
+
+def conversations():
+    """The conversation list (the page, or the list alone for htmx)."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     number = page_number()
@@ -65,15 +69,6 @@ def messages():
     )
 
 
-def _poll_unchanged(username: str) -> bool:
-    """The poll's fast path: True when the session is valid and nothing new came (one query, no user loaded)."""
-    parsed = parse_session_id(session.get("_user_id"))
-    key = lookup_key(username)
-    if parsed is None or key is None:
-        return False
-    return anything_new(*parsed, key, cursor("after"), cursor("v")) is False
-
-
 def _cursor_after(messages, member) -> int:
     """The poll's cursor: the newest message to me shown (ids to me grow in commit order, see unread)."""
     me = current_user.id  # once: a context-local lookup per message otherwise
@@ -82,26 +77,78 @@ def _cursor_after(messages, member) -> int:
     return max([floor, member.cleared_before_id if member else 0, *mine])
 
 
-@bp.route("/messages/<username>", methods=["GET", "POST"])
-def thread(username):
-    """The conversation (oldest to newest) with its reply form; `?before=` earlier ones; `?after=` the poll
-    (204 when nothing is new). POST replies: 303 back here, or for htmx a fresh form and the message."""
-    polling = request.method == "GET" and "after" in request.args and wants_fragment()
-    if polling:
-        mark_poll()
-        if _poll_unchanged(username):
-            return nothing_new()
+def _thread_tag(newest: int, version: int | None) -> str:
+    """A conversation as its poller shows it: the newest message to me, and its version (edits, unsends,
+    reactions, reads) from pages that send `v`."""
+    return str(newest) if version is None else f"{newest}:{version}"
+
+
+def _signed_in_partner(username: str):
+    """What every request to a conversation checks first: a 401, a legacy word's 301, or the partner."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if username_key(username) in LEGACY_PATHS and User.by_username(username) is None:
         return _redirect(url_for(LEGACY_PATHS[username_key(username)]), 301)
-    other = _partner(username)
-    if request.method == "POST":
-        return _reply(other)
-    member = membership(current_user.id, other.id)
-    if polling:
-        return _poll(other, member)
-    return _show(other, member, MessageForm(formdata=None))
+    return _partner(username)
+
+
+def _conversation(username: str, then):
+    """A GET of a conversation: the checks, then `then(partner, my membership)`."""
+    other = _signed_in_partner(username)
+    return other if isinstance(other, Response) else then(other, membership(current_user.id, other.id))
+
+
+@bp.get("/messages/<username>")
+def thread(username):
+    """A conversation's GETs, by their query: `?after=` from htmx is its poll, `?before=` its earlier
+    messages, else its page."""
+    if "after" in request.args and wants_fragment():
+        return thread_poll(username)
+    if "before" in request.args:
+        return earlier(username)
+    return conversation(username)
+
+
+def conversation(username):
+    """The conversation (oldest to newest) with its reply form, or why you cannot reply."""
+    return _conversation(username, lambda other, member: _show(other, member, MessageForm(formdata=None)))
+
+
+def earlier(username):
+    """`?before=`: the messages before that one (the page from there, or for htmx the "earlier" fragment)."""
+
+    def show(other, member):
+        return _show(other, member, MessageForm(formdata=None), before=cursor("before"))
+
+    return _conversation(username, show)
+
+
+def thread_poll(username):
+    """`?after=&v=` (htmx): 204 when nothing new came and nothing changed (one query, no user loaded), else
+    the new and changed messages, out-of-band."""
+    mark_poll()  # first: a bad cursor is a poll's failure too (it swaps nothing)
+    after, version = cursor("after"), cursor("v")
+    key = lookup_key(username)
+
+    def read():
+        signed_in = session_user()
+        if signed_in is None or key is None:
+            return None  # unsure: the full path decides (a "remember me" cookie, a 401, a 404)
+        return thread_state(*signed_in, key, after)
+
+    return poll(
+        read,
+        lambda state: _thread_tag(state[0] or after, None if version is None else state[1]),
+        _thread_tag(after, version),
+        news=lambda _state: _conversation(username, _poll),
+    )
+
+
+@bp.post("/messages/<username>")
+def reply(username):
+    """Reply: 303 back to the conversation, or for htmx a fresh form and the new message."""
+    other = _signed_in_partner(username)
+    return other if isinstance(other, Response) else _reply(other)
 
 
 def _redirect(url: str, status: int):
@@ -110,8 +157,7 @@ def _redirect(url: str, status: int):
     return response
 
 
-def _show(other, member, form, status=200):
-    before = cursor("before")
+def _show(other, member, form, status=200, before=None):
     cursor("after"), cursor("v")  # checked even when not polling: junk is a 400 everywhere
     per_page = current_app.config["THREAD_MESSAGES_PER_PAGE"]
     if member is None:

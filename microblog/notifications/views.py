@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, abort, current_app, jsonify, request, session
+from flask import Blueprint, abort, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..auth.login import parse_session_id
 from ..errors import json_errors
-from ..htmx import TITLE, answer, mark_poll, nothing_new, render_standalone, stop_polling
-from ..unread import badge_state
+from ..htmx import poll
+from .badge import counts_tag, news, session_counts, shown_tag, stopped
 from .models import notifications_since
 
 bp = Blueprint("notifications", __name__)
@@ -28,44 +27,18 @@ def page_title() -> str | None:
     return title
 
 
-def stopped_badge(title: str | None = None):
-    """286 and a badge that does not poll: htmx stops polling (signed out, or the session ended)."""
-    body = render_standalone(TITLE, title=title, unread=0)
-    return stop_polling(body + render_standalone("partials/notifications/badge.html", count=0, polling=False))
-
-
-def _session_count() -> tuple[int, int] | None:
-    """The unread counts (messages, activity) for this session's user, or None for no valid session.
-
-    Reads the signed session cookie directly: one query, no user object, nothing written. Only a
-    session restored from a "remember me" cookie goes through Flask-Login.
-    """
-    parsed = parse_session_id(session.get("_user_id"))
-    if parsed is not None:
-        return badge_state(*parsed)
-    if request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
-        if current_user.is_authenticated:
-            return current_user.unread_count, current_user.activity_count
-    return None
-
-
 @bp.get("/notifications/badge")
 def badge():
     """The badge partial and the activity badge out-of-band; 204 when both counts equal what the client
     shows (`shown` for messages, `activity`; an absent `activity` is not compared); 286 when signed out.
     A changed answer starts with the tab's <title> ("(3) Home · Microblog", from the `title` the badge sent)."""
-    mark_poll()
-    counts = _session_count()
-    if counts is None:
-        return stopped_badge(page_title())
-    count, activity = counts
-    if request.args.get("shown") == str(count) and request.args.get("activity", str(activity)) == str(activity):
-        return nothing_new()
-    title = page_title()
-    body = render_standalone(TITLE, title=title, unread=count)
-    body += render_standalone("partials/notifications/badge.html", count=count, activity=activity, title=title)
-    body += render_standalone("partials/activity/badge.html", count=activity, oob=True)
-    return answer(body)
+    return poll(
+        session_counts,
+        counts_tag,
+        shown_tag(),
+        news=lambda counts: news(counts, page_title()),
+        stopped=lambda: stopped(page_title()),
+    )
 
 
 def parse_since(raw: str | None) -> float:

@@ -19,6 +19,7 @@ from ..extensions import db
 from . import models  # noqa: F401 - the push_event table
 from .fanout import CHANNEL, PostgresListener, SQLiteWatcher
 from .hub import EVENTS, MESSAGE, SESSION, UNREAD, Hub
+from .memo import PollMemo
 from .servers import holds_idle_streams, server_name
 
 __all__ = ["publish", "UNREAD", "MESSAGE", "SESSION", "init_app", "get_push", "streams_here"]
@@ -56,7 +57,24 @@ class Push:
         self._pid = None
         self._lock = threading.Lock()
         self.warned = False  # the "push is off on this server" warning, once per process
+        # The badge poll's memo (push/memo.py): only where the fan-out can tell it heard every commit (an
+        # SQLite file) and every change publishes (SSE_ENABLED); POLL_MEMO unset: on, except under TESTING.
+        memo = app.config.get("POLL_MEMO")
+        memo = not app.testing if memo is None else memo
+        self.memo = PollMemo() if memo and app.config["SSE_ENABLED"] and self.available and not self._postgres else None
         _PUSHES.add(self)
+
+    @property
+    def _postgres(self) -> bool:
+        return self.url.get_backend_name() == "postgresql"
+
+    def remembered(self, user_id: int, session_token: str, read):
+        """`read()` (the badge's state for this session, None when it is not valid), from the memo when it
+        can answer for certain (push/memo.py); starts the fan-out that feeds it."""
+        if self.memo is None:
+            return read()
+        self.ensure_started()
+        return self.memo.read(self.fanout.heard_everything, user_id, session_token, read)
 
     @property
     def available(self) -> bool:
@@ -75,7 +93,7 @@ class Push:
             if self.url.get_backend_name() == "postgresql":
                 self.fanout = PostgresListener(self.hub, self.url)
             else:
-                self.fanout = SQLiteWatcher(self.hub, self.url.database)
+                self.fanout = SQLiteWatcher(self.hub, self.url.database, self.memo)
             self.fanout.start()
             self._pid = os.getpid()
 

@@ -16,6 +16,7 @@ import threading
 import sqlalchemy as sa
 
 from .hub import EVENTS, SESSION, STATE, Hub
+from .memo import PollMemo
 
 # After a (re)connect: refetch everything, and check the session (a sign-out may have gone unheard).
 RESYNC = (*STATE, SESSION)
@@ -40,8 +41,9 @@ class _Fanout:
 
     min_delay, max_delay = 0.5, 10.0
 
-    def __init__(self, hub: Hub):
+    def __init__(self, hub: Hub, memo: PollMemo | None = None):
         self.hub = hub
+        self.memo = memo  # forgotten before the streams wake: a poll they trigger reads the database
         self.connected = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=type(self).__name__, daemon=True)
@@ -67,13 +69,24 @@ class _Fanout:
 
     def _ready(self) -> None:
         """Connected and listening: every stream refetches, since nothing was heard while we were away."""
-        self.hub.deliver_all(RESYNC)
+        self.resync()
         self.connected.set()
+
+    def resync(self) -> None:
+        if self.memo is not None:
+            self.memo.forget_all()
+        self.hub.deliver_all(RESYNC)
 
     def dispatch(self, payload: str) -> None:
         parsed = parse_payload(payload)
         if parsed is not None:
+            if self.memo is not None:
+                self.memo.forget(parsed[0])
             self.hub.deliver(*parsed)
+
+    def heard_everything(self) -> bool:
+        """Whether every commit so far has been heard and delivered (only SQLite can tell cheaply)."""
+        return False
 
     def serve(self) -> None:
         raise NotImplementedError
@@ -113,35 +126,63 @@ class SQLiteWatcher(_Fanout):
     interval = 0.05  # seconds between `PRAGMA data_version` checks: one cheap read, no disk access
     batch = 10_000
 
-    def __init__(self, hub: Hub, path: str):
-        super().__init__(hub)
+    def __init__(self, hub: Hub, path: str, memo: PollMemo | None = None):
+        super().__init__(hub, memo)
         self.path = path
+        self._conn: sqlite3.Connection | None = None
+        self._look = threading.Lock()  # one user of the connection at a time: this thread, or a poll
+        self._heard = None  # the data_version whose commits have all been delivered
+
+    def heard_everything(self) -> bool:
+        """True when nothing was committed since the last look, which delivered everything before it:
+        `PRAGMA data_version` changes with every commit of another connection (one cheap read, no disk)."""
+        if not self.connected.is_set():
+            return False
+        with self._look:
+            try:
+                return self._conn is not None and self._conn.execute("PRAGMA data_version").fetchone()[0] == self._heard
+            except sqlite3.Error:
+                return False
 
     def serve(self) -> None:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
-            conn.execute("PRAGMA busy_timeout=1000")
-            version = conn.execute("PRAGMA data_version").fetchone()[0]
-            last = conn.execute("SELECT coalesce(max(id), 0) FROM push_event").fetchone()[0]
-            self._ready()
+            with self._look:
+                self._conn = conn
+                conn.execute("PRAGMA busy_timeout=1000")
+                version = conn.execute("PRAGMA data_version").fetchone()[0]
+                last = conn.execute("SELECT coalesce(max(id), 0) FROM push_event").fetchone()[0]
+                self._ready()
+                self._heard = version
             while not self._stop.wait(self.interval):
-                now = conn.execute("PRAGMA data_version").fetchone()[0]
-                if now == version:
-                    continue
-                version = now
-                rows = conn.execute(
-                    "SELECT id, user_id, name FROM push_event WHERE id > ? ORDER BY id LIMIT ?", (last, self.batch)
-                ).fetchall()
-                if not rows and conn.execute("SELECT coalesce(max(id), 0) FROM push_event").fetchone()[0] < last:
-                    last = 0  # the table was emptied: ids start again from 1
-                    rows = conn.execute(
-                        "SELECT id, user_id, name FROM push_event ORDER BY id LIMIT ?", (self.batch,)
-                    ).fetchall()
-                if rows and rows[0][0] != last + 1:
-                    # Rows we never read were pruned (or the table was emptied): tell everyone.
-                    self.hub.deliver_all(RESYNC)
-                for row_id, user_id, names in rows:
-                    self.dispatch(f"{user_id}:{names}")
-                    last = row_id
+                with self._look:
+                    version, last = self._look_once(conn, version, last)
         finally:
+            with self._look:
+                self._conn, self._heard = None, None
             conn.close()
+
+    def _look_once(self, conn: sqlite3.Connection, version: int, last: int) -> tuple[int, int]:
+        """Deliver what was committed since `version`; the new (version, last push_event id)."""
+        now = conn.execute("PRAGMA data_version").fetchone()[0]
+        if now == version:
+            return version, last
+        rows = conn.execute(
+            "SELECT id, user_id, name FROM push_event WHERE id > ? ORDER BY id LIMIT ?", (last, self.batch)
+        ).fetchall()
+        if not rows and conn.execute("SELECT coalesce(max(id), 0) FROM push_event").fetchone()[0] < last:
+            last = 0  # the table was emptied: ids start again from 1
+            rows = conn.execute(
+                "SELECT id, user_id, name FROM push_event ORDER BY id LIMIT ?", (self.batch,)
+            ).fetchall()
+        if rows and rows[0][0] != last + 1:
+            # Rows we never read were pruned (or the table was emptied): tell everyone.
+            self.resync()
+        for row_id, user_id, names in rows:
+            self.dispatch(f"{user_id}:{names}")
+            last = row_id
+        if len(rows) == self.batch:  # more to read: look again at once, and nothing is "heard" meanwhile
+            self._heard = None
+            return version, last
+        self._heard = now
+        return now, last

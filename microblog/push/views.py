@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 import random
 
-from flask import Blueprint, Flask, Response, current_app, request, session
+from flask import Blueprint, Flask, Response, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wsgi import ClosingIterator
 
-from ..auth.login import parse_session_id
+from ..auth.session import session_user
 from ..errors import error_response
 from ..extensions import db
+from ..htmx import is_current
+from ..notifications.badge import counts_tag, shown_tag
 from ..unread import badge_state
 from . import streams_here
 from .hub import MESSAGE, SESSION, SHUTDOWN, STATE, Subscription
@@ -81,7 +83,7 @@ def events():
         return error_response(406, _("This address serves an event stream (Accept: text/event-stream)."))
     # The cap is taken before the user is loaded (SPEC S22): thousands of connects from one account are
     # refused without a query. The session names the user; badge_state() below checks its token.
-    signed_in = parse_session_id(session.get("_user_id"))
+    signed_in = session_user()
     if signed_in is None:  # e.g. only a remember-me cookie: let Flask-Login load the user
         if not current_user.is_authenticated:
             return Response(CLOSE, mimetype="text/event-stream", headers=HEADERS)
@@ -107,11 +109,9 @@ def events():
     if count is None:  # signed out meanwhile
         push.hub.unsubscribe(sub)
         return Response(CLOSE, mimetype="text/event-stream", headers=HEADERS)
-    # Both navbar counts as the page showed them (activity: absent from older pages, then not compared).
-    unchanged = request.args.get("shown") == str(count[0]) and request.args.get("activity", str(count[1])) == str(
-        count[1]
-    )
-    state = STATE if not unchanged else (MESSAGE,)
+    # Both navbar counts as the page showed them, by the badge poll's own rule (activity: absent from older
+    # pages, then not compared): a badge that shows them is not told to refetch.
+    state = (MESSAGE,) if is_current(counts_tag(count), shown_tag()) else STATE
     db.session.remove()  # a stream holds no database connection
     app = current_app._get_current_object()
     # ClosingIterator: the stream leaves the hub even when the server closes it before it started.

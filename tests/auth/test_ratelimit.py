@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from microblog.auth.session import USER_FIELD
 from microblog.extensions import db
 from microblog.ratelimit import RateLimitHit
 from microblog.users.models import User
@@ -35,7 +36,7 @@ def test_failed_logins_slow_the_guessing_address_down_not_the_owner(rl_client, r
     assert response.status_code == 429
     assert 1 <= int(response.headers["Retry-After"]) <= 900
     assert "Too many failed sign-ins" in text(by_id(page(response), "error"))
-    assert "_user_id" not in (rl_client.get_cookie("session").value if rl_client.get_cookie("session") else "")
+    assert USER_FIELD not in (rl_client.get_cookie("session").value if rl_client.get_cookie("session") else "")
     # From another address the account is slowed down (a few tries each), not locked: the owner gets in.
     elsewhere = rl_app.test_client()
     assert [_login(elsewhere, "alice", "wrong", address="10.0.0.3").status_code for _ in range(4)] == [

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from microblog.auth.login import safe_next
+from microblog.auth.session import FRESH_FIELD, parse_session_id, sign_in_fields
 from microblog.extensions import db
 from microblog.messages.models import Message
 from microblog.posts.models import Post
@@ -197,21 +198,21 @@ def test_a_session_copied_to_another_browser_is_no_longer_fresh(app, client, ali
     actor(client, "alice").signs_in()
     copied = client.get_cookie("session").value
     serializer = app.session_interface.get_signing_serializer(app)
-    assert serializer.loads(copied).get("_fresh") is True
+    assert serializer.loads(copied).get(FRESH_FIELD) is True
     replay = app.test_client()
     replay.set_cookie("session", copied, domain="localhost")
     response = replay.get("/index", headers={"User-Agent": "SomeoneElse/1.0"})
     assert response.status_code == 200
-    assert serializer.loads(replay.get_cookie("session").value).get("_fresh") is False
+    assert serializer.loads(replay.get_cookie("session").value).get(FRESH_FIELD) is False
     # The owner's own browser stays fresh.
     client.get("/index")
-    assert serializer.loads(client.get_cookie("session").value).get("_fresh") is True
+    assert serializer.loads(client.get_cookie("session").value).get(FRESH_FIELD) is True
 
 
 def test_change_password(as_alice, alice, app):
     stolen = app.test_client()
     with stolen.session_transaction() as session:
-        session["_user_id"] = alice.get_id()
+        session.update(sign_in_fields(*parse_session_id(alice.get_id())))
     assert stolen.get("/index").status_code == 200
     response = as_alice.get("/auth/change_password")
     form = by_id(page(response), "change-password-form")

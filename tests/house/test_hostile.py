@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 
+from microblog.auth.session import parse_session_id, sign_in_fields
 from microblog.extensions import db
 from microblog.users.models import User
 from tests.smtp import smtp_server
@@ -195,8 +196,7 @@ def _walk(app, client, signed_in_as: User | None, case):
         token = db.session.scalar(sa.select(User.session_token).where(User.id == signed_in_as.id))
         db.session.remove()
         with client.session_transaction() as session:
-            session["_user_id"] = f"{signed_in_as.id}:{token}"
-            session["_fresh"] = True
+            session.update(sign_in_fields(signed_in_as.id, token))
     else:
         client.delete_cookie("session")
     params = dict(case["params"])
@@ -317,7 +317,7 @@ def test_body_over_max_content_length_is_413(csrf_app):
             with client.session_transaction() as session:
                 session.clear()
                 if signed_in:
-                    session["_user_id"] = alice.get_id()
+                    session.update(sign_in_fields(*parse_session_id(alice.get_id())))
             before = _snapshot()
             response = client.post(
                 _url(rule, {"username": "bob", "recipient": "bob", "message_id": "1"}, {}),

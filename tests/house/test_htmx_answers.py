@@ -235,7 +235,7 @@ def test_a_failed_poll_swaps_nothing_and_keeps_polling(as_alice, alice, bob, mon
     def down(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr("microblog.notifications.views.badge_state", down)
+    monkeypatch.setattr("microblog.notifications.badge.badge_state", down)
     badge = as_alice.get("/notifications/badge?shown=0", headers=HTMX)
     assert badge.status_code == 503
     assert badge.headers["HX-Reswap"] == "none" and "HX-Retarget" not in badge.headers

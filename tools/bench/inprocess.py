@@ -32,6 +32,7 @@ HTMX = {"HX-Request": "true"}
 PAGES = [
     # name, path (formatted with the run's facts), htmx
     ("healthz (floor)", "/healthz", False),
+    ("badge idle", "/notifications/badge?shown={shown}&activity={activity}", True),
     ("index", "/index", False),
     ("explore", "/explore", False),
     ("user page", "/user/user1", False),
@@ -78,15 +79,20 @@ class Site:
         self.client.get("/messages/user2")  # opens the long thread once (marks it read), as `make bench` does
         self.facts["state"] = self._attribute("/messages", "conversation-list-poller", "state")
         self.facts["version"] = self._attribute("/messages/user2", "thread-poller", "v")
+        badge = json.loads(self._tag("/index", "message-count").split("hx-vals='")[1].split("'")[0])
+        self.facts.update(shown=badge["shown"], activity=badge["activity"])
         self.paths = [(name, path.format(**self.facts), htmx) for name, path, htmx in PAGES]
 
     def _count(self, *args) -> None:
         self.statements += 1
 
-    def _attribute(self, path: str, element_id: str, name: str) -> str:
+    def _tag(self, path: str, element_id: str) -> str:
         html = self.client.get(path).get_data(as_text=True)
         tag = re.search(rf'<[^>]*id="{element_id}"[^>]*>', html)
-        found = re.search(rf"[?&;]{name}=([0-9]+)", tag.group(0)) if tag else None
+        return tag.group(0) if tag else ""
+
+    def _attribute(self, path: str, element_id: str, name: str) -> str:
+        found = re.search(rf"[?&;]{name}=([0-9]+)", self._tag(path, element_id))
         return found.group(1) if found else "0"
 
     def get(self, path: str, htmx: bool):
