@@ -11,7 +11,8 @@ from flask_login import current_user, login_required
 from ..auth.login import parse_session_id
 from ..errors import json_errors
 from ..htmx import TITLE, answer, mark_poll, nothing_new, render_standalone, stop_polling
-from ..unread import badge_state
+from ..unread.counts import Counts, current_counts
+from ..unread.loader import badge_state
 from .models import notifications_since
 
 bp = Blueprint("notifications", __name__)
@@ -34,8 +35,8 @@ def stopped_badge(title: str | None = None):
     return stop_polling(body + render_standalone("partials/notifications/badge.html", count=0, polling=False))
 
 
-def _session_count() -> tuple[int, int] | None:
-    """The unread counts (messages, activity) for this session's user, or None for no valid session.
+def _session_count() -> Counts | None:
+    """The navbar's counts for this session's user, or None for no valid session.
 
     Reads the signed session cookie directly: one query, no user object, nothing written. Only a
     session restored from a "remember me" cookie goes through Flask-Login.
@@ -45,7 +46,7 @@ def _session_count() -> tuple[int, int] | None:
         return badge_state(*parsed)
     if request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
         if current_user.is_authenticated:
-            return current_user.unread_count, current_user.activity_count
+            return current_counts()
     return None
 
 
@@ -58,13 +59,13 @@ def badge():
     counts = _session_count()
     if counts is None:
         return stopped_badge(page_title())
-    count, activity = counts
-    if request.args.get("shown") == str(count) and request.args.get("activity", str(activity)) == str(activity):
+    if counts.shown(request.args):
         return nothing_new()
     title = page_title()
-    body = render_standalone(TITLE, title=title, unread=count)
-    body += render_standalone("partials/notifications/badge.html", count=count, activity=activity, title=title)
-    body += render_standalone("partials/activity/badge.html", count=activity, oob=True)
+    body = render_standalone(TITLE, title=title, unread=counts.messages)
+    body += render_standalone("partials/notifications/badge.html", count=counts.messages, counts=counts, title=title)
+    for _name, value, shown_as in counts.navbar()[1:]:  # every other navbar count, out-of-band
+        body += render_standalone(shown_as["badge"], count=value, oob=True)
     return answer(body)
 
 

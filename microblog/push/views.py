@@ -13,7 +13,7 @@ from werkzeug.wsgi import ClosingIterator
 from ..auth.login import parse_session_id
 from ..errors import error_response
 from ..extensions import db
-from ..unread import badge_state
+from ..unread.loader import badge_state
 from . import streams_here
 from .hub import MESSAGE, SESSION, SHUTDOWN, STATE, Subscription
 
@@ -108,9 +108,7 @@ def events():
         push.hub.unsubscribe(sub)
         return Response(CLOSE, mimetype="text/event-stream", headers=HEADERS)
     # Both navbar counts as the page showed them (activity: absent from older pages, then not compared).
-    unchanged = request.args.get("shown") == str(count[0]) and request.args.get("activity", str(count[1])) == str(
-        count[1]
-    )
+    unchanged = count.shown(request.args)
     state = STATE if not unchanged else (MESSAGE,)
     db.session.remove()  # a stream holds no database connection
     app = current_app._get_current_object()
