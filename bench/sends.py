@@ -4,7 +4,7 @@
 transactions that notified (a database-wide lock held from the queue insert until the commit is flushed).
 This measures what that costs with 1, 8 and 32 concurrent senders, at two levels:
 
-- app:  the app's own write, `microblog.unread.send()` (lock, store, counts, 2 notifications, commit), in
+- app:  the app's own write, `microblog.messages.acts.send()` (lock, store, counts, 2 notifications, commit), in
         N forked processes (as N gunicorn workers would run it); NOTIFY off = `SSE_ENABLED` off.
 - bare: one INSERT and commit per transaction (+ the same 2 `pg_notify()` calls) on N connections from
         threads: the database's own ceiling, with almost no Python in the way.
@@ -41,7 +41,7 @@ def libpq(url: str) -> str:
 def app_sender(app, i: int, notify: bool, seconds: float, barrier, out) -> None:
     """One forked process: send from s<i> to r<i> for `seconds` after the barrier; put the count."""
     from microblog.extensions import db
-    from microblog.unread import send
+    from microblog.messages.acts import send
     from microblog.users.models import User
 
     app.config["SSE_ENABLED"] = notify  # publish() does nothing when off

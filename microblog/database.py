@@ -4,10 +4,10 @@ The write rule: a request that writes starts its write transaction before its fi
 On SQLite a transaction that began as a read cannot always become a write (the upgrade is refused at once,
 "database is locked", when another connection committed since its read began), so every transaction of a
 POST, PUT, PATCH or DELETE request begins IMMEDIATE (the write lock, taken before anything is read), and a
-GET that writes declares it with `begin_write()` (or `microblog.writes.changing`). Under TESTING a write
+GET that writes declares it with `begin_write()` (or `microblog.unread.locks.changing`). Under TESTING a write
 outside an IMMEDIATE transaction raises `UndeclaredWrite`. PostgreSQL needs none of this (row locks:
-`microblog.unread.lock_user`). Slow work that needs no database (an email, a web service, a password check)
-calls `end_read()` first, so it holds no lock. The per-user lock is built on `begin_write` in `microblog.unread`.
+`microblog.unread.locks.lock_user`). Slow work that needs no database (an email, a web service, a password check)
+calls `end_read()` first, so it holds no lock. The per-user lock is built on `begin_write` in `microblog.unread.locks`.
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def configure_engine(engine: sa.Engine) -> None:
             # The next new write path must not repeat issue 28: in tests, a write that was not declared fails.
             raise UndeclaredWrite(
                 f"{request.method} {request.path} writes on SQLite in a transaction that began as a read: "
-                "call microblog.database.begin_write() (or use microblog.writes.changing) before reading what it "
+                "call microblog.database.begin_write() (or use microblog.unread.locks.changing) before reading what it "
                 "changes"
             )
 

@@ -107,7 +107,7 @@ def render(
         return answer(render_template(page, **context), status)
     if title is not None and BADGE not in oob and current_user.is_authenticated:
         oob += (BADGE,)  # the badge learns the new title, so its next answer keeps it in the tab (SPEC S18)
-        context.setdefault("count", current_user.unread_count)
+        context.setdefault("count", g.counts.messages if "counts" in g else 0)  # the loader's (unread/loader.py)
     body = _partials(partial, oob, status, context)
     if title is not None:
         body = render_template(TITLE, title=title) + body

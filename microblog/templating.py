@@ -17,6 +17,7 @@ from .posts.models import may_delete, may_edit
 from .posts.translation import translate_to
 from .push import streams_here
 from .search.engine import highlight
+from .unread.counts import current_counts
 from .users.appearance import theme
 
 
@@ -101,6 +102,7 @@ def init_app(app: Flask) -> None:
         editable_message=editable,
         reactions_offered=REACTIONS,
         theme=theme,  # issue 24: the light/dark/system setting
+        navbar_counts=current_counts,  # base.html: the signed-in user's Counts (g.counts), given to the navbar
         push_live=streams_here,  # base.html and the live partials: does this server hold streams?
     )
     app.jinja_env.filters["linkify"] = linkify  # user text: links and @mentions, nothing else

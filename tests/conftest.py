@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 
 from microblog import create_app
 from microblog.extensions import db
-from microblog.unread import send as send_message
+from microblog.messages.acts import send as send_message
 from microblog.posts.models import Post
 from microblog.ratelimit import RateLimitHit
 from microblog.users.models import User

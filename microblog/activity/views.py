@@ -15,7 +15,8 @@ from ..htmx import render
 from ..pagination import paginate
 from ..posts.mentions import MENTION
 from ..posts.models import Post
-from ..unread import mark_activity_read
+from ..unread.counts import current_counts
+from ..unread.reads import mark_activity_read
 from ..users.relations import FOLLOW
 from .models import Activity, activity_of
 
@@ -77,5 +78,5 @@ def activity():
         activities=page,
         endpoint="activity.activity",
         endpoint_args={},
-        count=user.activity_count,
+        count=current_counts().activity,
     )

@@ -14,7 +14,7 @@ from flask_login import current_user
 from ..database import begin_write, utcnow
 from ..extensions import db, login_manager
 from ..htmx import HX_REDIRECT, current_url, is_htmx, wants_fragment
-from ..unread import load_user_with_count
+from ..unread.loader import load_user_with_counts
 from ..users.models import User
 from .session import parse_session_id
 
@@ -28,9 +28,9 @@ def new_csrf_token() -> None:
 
 
 def load_user(token: str) -> User | None:
-    """The signed-in user and their stored unread count, in one statement."""
+    """The signed-in user, with their stored counts on `g.counts`, in one statement."""
     parsed = parse_session_id(token)
-    return None if parsed is None else load_user_with_count(*parsed)
+    return None if parsed is None else load_user_with_counts(*parsed)
 
 
 def safe_next(target: str | None) -> str | None:

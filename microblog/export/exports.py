@@ -14,7 +14,8 @@ from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from ..database import utcnow
 from ..extensions import db
 from ..mail import MailError, public_url
-from ..unread import add_activity, lock_user
+from ..unread.activity import add_activity
+from ..unread.locks import changing
 from ..users.models import User
 from .build import build_zip, export_dir
 from .models import FAILED, PENDING, READY, DataExport
@@ -57,18 +58,16 @@ def latest(user_id: int) -> DataExport | None:
 
 def start(user: User) -> DataExport | None:
     """Record a new export for `user` under their lock and commit; None when one is under way already."""
-    lock_user(user.id)
-    under_way = db.session.scalar(
-        sa.select(DataExport.id).where(
-            DataExport.user_id == user.id, DataExport.state == PENDING, DataExport.created_at > utcnow() - STALE
+    with changing(user.id):
+        under_way = db.session.scalar(
+            sa.select(DataExport.id).where(
+                DataExport.user_id == user.id, DataExport.state == PENDING, DataExport.created_at > utcnow() - STALE
+            )
         )
-    )
-    if under_way is not None:
-        db.session.rollback()
-        return None
-    export = DataExport(user_id=user.id, state=PENDING)
-    db.session.add(export)
-    db.session.commit()
+        if under_way is not None:
+            return None
+        export = DataExport(user_id=user.id, state=PENDING)
+        db.session.add(export)
     return export
 
 
@@ -89,12 +88,11 @@ def run(export_id: int) -> str:
         db.session.commit()
         raise
     db.session.rollback()  # the reads' transaction (a server-side cursor on PostgreSQL)
-    lock_user(user.id)
-    db.session.execute(
-        sa.update(DataExport).where(DataExport.id == export_id).values(state=READY, finished_at=utcnow())
-    )
-    add_activity(user.id, user.id, EXPORT, export_id)
-    db.session.commit()
+    with changing(user.id):
+        db.session.execute(
+            sa.update(DataExport).where(DataExport.id == export_id).values(state=READY, finished_at=utcnow())
+        )
+        add_activity(user.id, user.id, EXPORT, export_id)
     _email(user, export)
     return READY
 

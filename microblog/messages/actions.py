@@ -1,8 +1,8 @@
 """What one can do to a single message (SPEC S17): edit, react, delete for me; and what a thread shows of
-them (reactions, "Seen"). Unsend changes what is unread, so it lives in `microblog.unread`.
+them (reactions, "Seen"). Unsend changes what is unread, so it is an act with the others that do: acts.py.
 
 Every act: load the message (404 unless it is in my conversation and I may see it) -> act under the
-conversation's row (`unread.bump`, which also tells open threads) -> commit.
+conversation's row (`versions.bump`, which also tells open threads) -> commit.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from flask_babel import gettext as _
 from ..database import begin_write, utcnow
 from ..extensions import db
 from ..push import MESSAGE, publish
-from ..unread import bump
 from .models import EDIT_MINUTES, REACTIONS, Hidden, Member, Message, Reaction
+from .versions import bump
 
 
 def message_in(member: Member | None, message_id: int) -> Message:

@@ -10,7 +10,10 @@ from flask_login import current_user, login_required
 from ..auth.session import session_user
 from ..forms import EmptyForm
 from ..htmx import answer, fragment, poll, redirect_after_post, render, wants_fragment
-from ..unread import list_state, mark_read, mark_unread, set_muted
+from ..unread.counts import current_counts
+from ..unread.reads import mark_read
+from ..unread.state import list_state
+from .acts import mark_unread, set_muted
 from .models import membership
 from .picker import people
 from .blueprint import bp, partner as _partner
@@ -45,7 +48,7 @@ def delete(username):
     # From a list row (htmx): the row goes away. From the thread's controls, or without htmx: to the list.
     if wants_fragment() and request.headers.get("HX-Target") != "delete-conversation-form":
         return fragment(
-            None, oob=("partials/notifications/badge.html",), count=current_user.unread_count, title=_("Messages")
+            None, oob=("partials/notifications/badge.html",), count=current_counts().messages, title=_("Messages")
         )  # the list's title: its rows carry the htmx delete form
     flash(_("The conversation with %(username)s was deleted for you.", username=other.username), "success")
     return redirect_after_post(url_for("messages.messages"))
@@ -70,7 +73,7 @@ def mute(username):
         oob=("partials/notifications/badge.html",),
         other=other,
         member=member,
-        count=current_user.unread_count,
+        count=current_counts().messages,
     )
 
 

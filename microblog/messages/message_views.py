@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..htmx import fragment, redirect_after_post, render, wants_fragment
-from ..unread import unsend as unsend_message
+from .acts import unsend as unsend_message
 from . import actions
 from .forms import EditForm
 from .models import membership

@@ -1,7 +1,7 @@
 """Conversations (one per pair of users), each member's own state in it, and the messages.
 
-Only the tables and read queries live here; every change to what somebody has unread (sending,
-marking read, clearing) goes through `microblog.unread`.
+Only the tables and read queries live here; the acts that write messages are in acts.py, marking read in
+`microblog.unread.reads`, and what counts as unread is `microblog.unread.watermark.unread_messages`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
+from ..unread.watermark import unread_messages
 from ..users.models import User
 
 BODY_MAX = 1000
@@ -113,7 +114,7 @@ class Reaction(db.Model):
 
 
 class ListVersion(db.Model):
-    """What a user's conversation list shows, as a counter: `unread.bump` adds 1 for both members in the
+    """What a user's conversation list shows, as a counter: `versions.bump` adds 1 for both members in the
     transaction that changes any conversation (a message, a read, an unsend, an edit, a reaction, a mute, a
     delete). The list's poll reads this one row (no row yet: 0) instead of summing every conversation's version."""
 
@@ -164,12 +165,7 @@ def _unread_in(member) -> sa.ScalarSelect:
     return (
         sa.select(sa.func.count())
         .select_from(unread)
-        .where(
-            unread.conversation_id == member.conversation_id,
-            unread.recipient_id == member.user_id,
-            unread.id > member.last_read_message_id,
-            unread.unsent.is_(False),
-        )
+        .where(unread_messages(member, unread))
         .correlate_except(unread)
         .scalar_subquery()
     )
@@ -205,7 +201,7 @@ def _conversation_page() -> sa.Select:
 
 def conversation_list(user_id: int, page: int, per_page: int) -> tuple[list[tuple], bool, int | None]:
     """One page of `user_id`'s conversations, newest activity first, in one statement, and the list's state
-    (the user's list version, `unread.list_state`, read in the same statement; None when the page is empty).
+    (the user's list version, `unread.state.list_state`, read in the same statement; None when the page is empty).
 
     Rows of (Member, other User, last Message, unread count). The page's conversation ids come from the
     covering (user_id, last_message_id, cleared_before_id) index alone; only those rows are then joined

@@ -14,7 +14,10 @@ from ..extensions import login_manager
 from ..htmx import fragment, mark_poll, nothing_new, poll, redirect_after_post, render, wants_fragment
 from ..pagination import Page, page_number
 from ..posts.mentions import preload_mentions
-from ..unread import Refused, list_state, mark_read, send, thread_state
+from ..unread.counts import current_counts
+from ..unread.reads import mark_read
+from ..unread.state import list_state, thread_state
+from .acts import Refused, send
 from ..users.models import User
 from ..users.names import lookup_key, username_key
 from ..users.relations import refusal
@@ -187,7 +190,7 @@ def _show(other, member, form, status=200, before=None):
         after=_cursor_after(messages, member),
         version=version,
         form=form,
-        count=current_user.unread_count,
+        count=current_counts().messages,
         reactions=actions.reactions_of([m.id for m in messages], current_user.id),
         member=member,
         seen=actions.seen(current_user, other, member),
@@ -225,7 +228,7 @@ def _poll(other, member):
         other=other,
         after=messages[-1].id if messages else after,
         version=version,
-        count=current_user.unread_count,
+        count=current_counts().messages,
         reactions=actions.reactions_of([m.id for m in shown], current_user.id),
         seen=actions.seen(current_user, other, member),
         title=_("Conversation with %(username)s", username=other.display_name),

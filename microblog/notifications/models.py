@@ -38,7 +38,7 @@ class Notification(db.Model):
 def add_notification(user_id: int, name: str, data: Any) -> Notification:
     """Replace the user's notification called `name` (no commit).
 
-    The caller holds the user's lock (`microblog.unread.lock_user`), and this stamps strictly after the user's previous notification, so a client
+    The caller holds the user's lock (`microblog.unread.locks.lock_user`), and this stamps strictly after the user's previous notification, so a client
     that polls `?since=<last timestamp>` never skips one committed later (SPEC S11 item 4), even when
     app servers' clocks disagree.
     """

@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from flask import abort
 from flask_babel import gettext as _
 
-from ..database import begin_write, utcnow
+from ..database import utcnow
 from ..extensions import db
-from ..unread import add_activity, lock_users, remove_activity
+from ..unread.activity import add_activity, remove_activity
+from ..unread.locks import changing
 from ..users.models import User
-from ..writes import changing
 from .language import detect_language
 from .mentions import MENTION, mention_recipients
 from .models import Post
@@ -48,28 +48,25 @@ def _own_post(post_id: int, user) -> Post:
 def edit_post(post_id: int, user, body: str) -> Post:
     """Replace the body of `user`'s post (403 once EDIT_WINDOW has passed), mark it edited, notify the
     people it now mentions for the first time; commit."""
-    begin_write()
-    post = _own_post(post_id, user)
-    if not post.editable_by(user):
-        db.session.rollback()
-        abort(403, description=_("A post can only be edited in the first 15 minutes."))
-    recipients = mention_recipients(user, body)
-    lock_users(recipients)
-    if body != post.body:
-        post.body = body
-        post.language = detect_language(body)
-        post.edited_at = utcnow()
-    db.session.flush()
-    for user_id in sorted(recipients):
-        add_activity(user_id, user.id, MENTION, post.id)  # once per person and post: old mentions stay quiet
-    db.session.commit()
+    with changing() as write:
+        post = _own_post(post_id, user)
+        if not post.editable_by(user):
+            abort(403, description=_("A post can only be edited in the first 15 minutes."))
+        recipients = mention_recipients(user, body)
+        write.lock(*recipients)  # after the post's row, as a delete takes them (remove_activity)
+        if body != post.body:
+            post.body = body
+            post.language = detect_language(body)
+            post.edited_at = utcnow()
+        db.session.flush()
+        for user_id in sorted(recipients):
+            add_activity(user_id, user.id, MENTION, post.id)  # once per person and post: old mentions stay quiet
     return post
 
 
 def delete_post(post_id: int, user) -> None:
     """Delete `user`'s post and the mentions it made (their recipients' counts follow); commit."""
-    begin_write()
-    post = _own_post(post_id, user)
-    remove_activity(kind=MENTION, post_id=post.id)  # its recipients' counts follow, under their locks
-    db.session.delete(post)
-    db.session.commit()
+    with changing():
+        post = _own_post(post_id, user)
+        remove_activity(kind=MENTION, post_id=post.id)  # its recipients' counts follow, under their locks
+        db.session.delete(post)

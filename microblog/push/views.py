@@ -15,7 +15,7 @@ from ..errors import error_response
 from ..extensions import db
 from ..htmx import is_current
 from ..notifications.badge import counts_tag, shown_tag
-from ..unread import badge_state
+from ..unread.loader import badge_state
 from . import streams_here
 from .hub import MESSAGE, SESSION, SHUTDOWN, STATE, Subscription
 

@@ -10,7 +10,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..messages.models import Message
 from ..posts.models import Post
-from ..unread import send
+from ..messages.acts import send
 from ..users.models import User
 from ..users.relations import followers
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..database import begin_write, utcnow
+from ..database import utcnow
 from ..extensions import db
 from ..notifications.models import Notification
 from ..posts.models import Post
-from .. import unread
+from ..unread.activity import remove_activity_of
+from ..unread.locks import changing
 from .models import RecoveryCode, User, new_session_token, no_address
 from .relations import Block, followers
 
@@ -25,22 +26,21 @@ UNUSABLE_PASSWORD = "!deleted"  # no password hash looks like this: no password 
 
 def delete_account(user_id: int) -> None:
     """Make the account a tombstone and remove what was the person's, in one transaction; commit."""
-    begin_write()  # SQLite: the write lock before reading what we change
-    # People who had activity from this user: their activity counts drop, under their locks (and the user's).
-    unread.remove_activity_of(user_id)
-    db.session.execute(sa.delete(Post).where(Post.user_id == user_id))
-    db.session.execute(
-        sa.delete(followers).where(sa.or_(followers.c.follower_id == user_id, followers.c.followed_id == user_id))
-    )
-    db.session.execute(sa.delete(Block).where(sa.or_(Block.blocker_id == user_id, Block.blocked_id == user_id)))
-    db.session.execute(sa.delete(Notification).where(Notification.user_id == user_id))
-    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
-    user = db.session.get(User, user_id)
-    user.deleted_at = utcnow()
-    user.email, user.pending_email, user.email_verified = no_address(), None, False
-    user.password_hash = UNUSABLE_PASSWORD
-    user.about_me = None
-    user.totp_secret, user.totp_last_step = None, 0
-    user.message_policy = "nobody"  # nobody can write to a deleted account
-    user.session_token = new_session_token()  # every session and stream ends (push publishes SESSION)
-    db.session.commit()
+    with changing():  # SQLite: the write lock before reading what we change; commit at the end
+        # People who had activity from this user: their activity counts drop, under their locks (and the user's).
+        remove_activity_of(user_id)
+        db.session.execute(sa.delete(Post).where(Post.user_id == user_id))
+        db.session.execute(
+            sa.delete(followers).where(sa.or_(followers.c.follower_id == user_id, followers.c.followed_id == user_id))
+        )
+        db.session.execute(sa.delete(Block).where(sa.or_(Block.blocker_id == user_id, Block.blocked_id == user_id)))
+        db.session.execute(sa.delete(Notification).where(Notification.user_id == user_id))
+        db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+        user = db.session.get(User, user_id)
+        user.deleted_at = utcnow()
+        user.email, user.pending_email, user.email_verified = no_address(), None, False
+        user.password_hash = UNUSABLE_PASSWORD
+        user.about_me = None
+        user.totp_secret, user.totp_last_step = None, 0
+        user.message_policy = "nobody"  # nobody can write to a deleted account
+        user.session_token = new_session_token()  # every session and stream ends (push publishes SESSION)

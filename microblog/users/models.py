@@ -68,10 +68,6 @@ class User(UserMixin, db.Model):
     # from "Deleted account".
     deleted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
-    # Filled by the user loader with the stored unread count, so pages need no extra query for the badge.
-    unread_count: int = 0
-    activity_count: int = 0
-
     def __repr__(self) -> str:
         return f"<User {self.username}>"
 

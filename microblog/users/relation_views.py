@@ -1,4 +1,4 @@
-"""Follow, unfollow, block, unblock: load -> act (users/relation_changes.py) -> answer; and the follow controls."""
+"""Follow, unfollow, block, unblock: load -> act (users/relations.py) -> answer; and the follow controls."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from ..forms import EmptyForm
 from ..htmx import fragment, is_htmx, redirect_after_post, wants_fragment
-from . import relation_changes, relations
+from . import relations
 from .blueprint import bp
 from .lookup import get_user_or_404
 from .models import User
@@ -82,8 +82,8 @@ def _follow_answer(user: User, message: str, category: str):
 def follow(user: User):
     """Follow a user; the follow controls (htmx) or the profile."""
     try:
-        relation_changes.follow(current_user, user)
-    except relation_changes.Blocked:
+        relations.follow(current_user, user)
+    except relations.Blocked:
         abort(403, description=_("You can't follow this user."))
     return _follow_answer(user, _("You are following %(username)s.", username=user.username), "success")
 
@@ -93,7 +93,7 @@ def follow(user: User):
 @on_other_user(_l("You cannot unfollow yourself."))
 def unfollow(user: User):
     """Stop following a user; the follow controls (htmx) or the profile."""
-    relation_changes.unfollow(current_user, user)
+    relations.unfollow(current_user, user)
     return _follow_answer(user, _("You are not following %(username)s.", username=user.username), "info")
 
 
@@ -114,7 +114,7 @@ def _block_answer(user: User, message: str):
 @on_other_user(_l("You cannot block yourself."))
 def block(user: User):
     """Block a user: they cannot message, follow or mention-notify you; their follow of you ends."""
-    relation_changes.block(current_user, user)
+    relations.block(current_user, user)
     return _block_answer(user, _("You blocked %(username)s.", username=user.username))
 
 
@@ -123,5 +123,5 @@ def block(user: User):
 @on_other_user(_l("You cannot block yourself."))
 def unblock(user: User):
     """Unblock a user (a no-op when not blocked)."""
-    relation_changes.unblock(current_user, user)
+    relations.unblock(current_user, user)
     return _block_answer(user, _("You unblocked %(username)s.", username=user.username))

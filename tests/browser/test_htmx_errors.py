@@ -62,7 +62,7 @@ def test_a_click_during_an_outage_shows_its_503_in_the_error_region(alice_on_bob
     def down(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr("microblog.writes.lock_users", down)  # the follow takes its lock
+    monkeypatch.setattr("microblog.unread.locks.lock_users", down)  # the follow takes its lock
     click_follow_and_see_error(alice_on_bobs_profile, "Temporarily unavailable")
     expected_failure(alice_on_bobs_profile, watch, 503)
     assert re.search(r"briefly unavailable", alice_on_bobs_profile.locator("#error-region").inner_text())

@@ -21,7 +21,7 @@ from microblog.export.models import DataExport
 from microblog.extensions import db
 from microblog.jobs import huey
 from microblog.messages.models import Message, membership
-from microblog.users.relation_changes import follow
+from microblog.users.relations import follow
 from tests.auth.test_password_reset import parts
 from tests.conftest import make_app, make_post, make_user, running, send
 from tests.html import actor

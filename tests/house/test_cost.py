@@ -2,7 +2,7 @@
 
 import pytest
 
-from microblog.users.relation_changes import follow
+from microblog.users.relations import follow
 from tests.conftest import HTMX, make_user
 from tests.messages.test_cost import grow
 

@@ -177,7 +177,7 @@ def test_an_outage_answers_a_button_into_the_region(as_alice, bob, monkeypatch):
     def down(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr("microblog.writes.lock_users", down)  # the follow takes its lock
+    monkeypatch.setattr("microblog.unread.locks.lock_users", down)  # the follow takes its lock
     error = assert_in_error_region(as_alice.post("/follow/bob", headers=HTMX), 503)
     assert "briefly unavailable" in text(error)
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from jinja2 import meta
 
 from microblog.resources import resource_dir
-from microblog.users.relation_changes import follow
+from microblog.users.relations import follow
 from tests.conftest import make_post, make_user, send
 from tests.html import page
 

@@ -5,7 +5,7 @@
 - no feature imports another feature's views (a module that declares routes or a blueprint);
 - posts/ and users/ import nothing from activity/ (activity is only the feed, built on them);
 - no models module (one that declares a table) imports inside a function;
-- the follow and block views leave locking and committing to the acts (users/relation_changes.py).
+- the follow and block views leave locking and committing to the acts (users/relations.py).
 
 Each check also runs on a small wrong source, to show that it fails when it should.
 """
@@ -221,11 +221,11 @@ def test_no_models_module_imports_inside_a_function():
 
 
 def test_the_relation_views_leave_the_write_to_the_act():
-    """Follow, unfollow, block, unblock: load -> act (users/relation_changes.py) -> answer."""
+    """Follow, unfollow, block, unblock: load -> act (users/relations.py) -> answer."""
     modules = the_package()
     assert writes_in_views(modules["microblog.users.relation_views"]) == []
     assert writes_in_views(modules["microblog.activity.views"]) == []  # the feed: mark-read is unread's act
-    assert writes_in_views(modules["microblog.users.relation_changes"])  # the acts do it
+    assert writes_in_views(modules["microblog.users.relations"])  # the acts do it
 
 
 # -- each check fails on a wrong source ----------------------------------------------------------
@@ -287,9 +287,7 @@ def test_a_function_level_import_in_a_models_module_is_found():
 
 def test_a_view_writing_itself_is_found():
     view = "@bp.post('/block/<username>')\ndef block(user):\n    {}\n    return answer(user)"
-    assert (
-        writes_in_views(Module("microblog.users.relation_views", view.format("relation_changes.block(me, user)"))) == []
-    )
+    assert writes_in_views(Module("microblog.users.relation_views", view.format("relations.block(me, user)"))) == []
     wrong = Module("microblog.users.relation_views", view.format("lock_user(me.id)\n    db.session.commit()"))
     assert writes_in_views(wrong) == [
         "microblog.users.relation_views line 3: lock_user()",

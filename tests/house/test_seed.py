@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from microblog.extensions import db
 from microblog.messages.models import Conversation, Member, Message
-from microblog.unread import total_unread
+from microblog.unread.counts import total_unread
 from microblog.notifications.models import UNREAD_MESSAGE_COUNT, Notification
 from microblog.posts.models import Post
 from microblog.users.models import User
@@ -29,7 +29,7 @@ def test_seed_loads_consistent_data(app, runner):
     assert count(followers) == 50 * 49 >= 50 * 40  # ~50 follows each, capped by the other users
     # Each follow is a "new follower" event, already seen: no activity count.
     from microblog.activity.models import Activity
-    from microblog.unread import total_activity
+    from microblog.unread.counts import total_activity
 
     assert count(Activity) == count(followers)
     assert all(total_activity(uid) == 0 for uid in db.session.scalars(sa.select(User.id)))

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from microblog.extensions import db
 from microblog.messages.models import Message
 from microblog.posts.models import Post
-from microblog.users.relation_changes import follow
+from microblog.users.relations import follow
 from microblog.users.models import User
 from tests.conftest import HTMX, make_post, make_user, send
 from tests.html import actor, by_id, fragment, page, text

@@ -1,4 +1,4 @@
-"""The write rule's helpers (microblog/database.py, microblog/writes.py): `changing()` declares a write and
+"""The write rule's helpers (microblog/database.py, microblog/unread/locks.py): `changing()` declares a write and
 commits or rolls back; `end_read()` lets slow work run without the lock, but never ends a declared write; a
 password reset reads and writes under one lock, so a link works once even when submitted twice at once."""
 
@@ -14,7 +14,7 @@ from microblog.database import UndeclaredWrite, end_read
 from microblog.extensions import db
 from microblog.posts.models import Post
 from microblog.users.models import User
-from microblog.writes import changing
+from microblog.unread.locks import changing
 from tests.conftest import make_user, only_on
 from tests.html import actor
 

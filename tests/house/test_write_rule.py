@@ -22,7 +22,7 @@ from microblog.users.models import User
 from tests.conftest import HTMX, make_app, make_user, only_on, running
 from tests.html import actor
 
-pytestmark = only_on("sqlite")  # PostgreSQL has no read-to-write upgrade to refuse: row locks (unread.lock_user)
+pytestmark = only_on("sqlite")  # PostgreSQL has no read-to-write upgrade to refuse: row locks (unread.locks.lock_user)
 
 
 @pytest.fixture

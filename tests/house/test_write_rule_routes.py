@@ -19,7 +19,7 @@ from microblog.users.models import User
 from tests.conftest import PASSWORD, make_post, make_user, only_on, send
 from tests.html import actor, text
 
-pytestmark = only_on("sqlite")  # the rule is SQLite's (PostgreSQL locks rows: microblog.unread.lock_user)
+pytestmark = only_on("sqlite")  # the rule is SQLite's (PostgreSQL locks rows: microblog.unread.locks.lock_user)
 
 
 def bypass(monkeypatch) -> None:
@@ -54,11 +54,11 @@ ROUTES = {
         lambda me: (me.opens(f"/post/{make_post(user('alice')).id}/delete"), "#delete-post-confirm", {}),
     ),
     "react": ("messages", lambda me: message_form(me, "bob", "react", reaction="like")),
-    "unsend": ("unread", lambda me: message_form(me, "alice", "unsend")),
+    "unsend": ("messages/acts", lambda me: message_form(me, "alice", "unsend")),
     "delete for me": ("messages", lambda me: message_form(me, "bob", "hide")),
     "edit message": ("messages", lambda me: edit_message(me)),
-    "mute": ("unread", lambda me: (conversation(me), "#mute-form", {})),
-    "mark unread": ("unread", lambda me: (conversation(me), "#unread-form", {})),
+    "mute": ("messages/acts", lambda me: (conversation(me), "#mute-form", {})),
+    "mark unread": ("messages/acts", lambda me: (conversation(me), "#unread-form", {})),
     "privacy": ("users", lambda me: (me.opens("/settings/privacy"), "#privacy-form", {"message_policy": "nobody"})),
     "appearance": ("users", lambda me: (me.opens("/appearance"), "#appearance-form", {"theme": "dark"})),
     "email settings": (

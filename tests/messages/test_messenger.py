@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from microblog.database import utcnow
 from microblog.extensions import db
 from microblog.messages.models import Member, Message
-from microblog import unread
+from microblog.messages import acts
 from microblog.users.models import User
 from tests.conftest import HTMX, make_user, send
 from tests.html import actor, by_id, fragment, page, submit, text
@@ -96,7 +96,7 @@ def test_mute_leaves_the_badge_and_the_row_shows_its_count_muted(client, app, al
     assert row.find(class_="conversation-muted-count") is not None
     # a message into a muted conversation moves no badge and pushes no badge event
     published = []
-    monkeypatch.setattr(unread, "publish", lambda user_id, *events: published.append((user_id, events)))
+    monkeypatch.setattr(acts, "publish", lambda user_id, *events: published.append((user_id, events)))
     send(bob, alice, "b4")
     assert (alice.id, ("message",)) in published  # her open thread still refetches
     assert not [events for user_id, events in published if user_id == alice.id and "unread" in events]
@@ -225,7 +225,7 @@ def test_list_state_moves_with_every_change_to_my_conversations_and_only_theirs(
     assert changed(lambda: me.opens("/messages/bob"))  # my read
     assert changed(lambda: me.opens("/messages/bob").submits("#mute-form"))  # mute
     assert changed(lambda: me.opens("/messages/bob").submits("#unread-form"))  # mark unread
-    assert changed(lambda: unread.unsend(db.session.get(Message, send(bob, alice, "oops").id)))  # unsend
+    assert changed(lambda: acts.unsend(db.session.get(Message, send(bob, alice, "oops").id)))  # unsend
     assert changed(lambda: send(alice, bob, "mine"))  # a message I sent
     assert not changed(lambda: send(carol, bob, "not mine"))  # someone else's conversation
     url = poll_url()

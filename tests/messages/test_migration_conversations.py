@@ -120,7 +120,7 @@ def check_conversion(url: str, users: int, messages: int) -> None:
     from flask_migrate import downgrade, upgrade
 
     from microblog.messages.models import Conversation, Member, Message
-    from microblog.unread import total_unread
+    from microblog.unread.counts import total_unread
 
     app = make_app(url, create_tables=False)
     with app.app_context():

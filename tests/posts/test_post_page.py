@@ -5,13 +5,15 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 
 from microblog.activity.models import Activity
 from microblog.database import utcnow
 from microblog.extensions import db
 from microblog.posts.models import Post
 from microblog.search import engine
-from microblog.unread import load_user_with_count, total_activity
+from microblog.unread.counts import total_activity
+from microblog.unread.loader import load_user_with_counts
 from tests.auth.test_accounts import count
 from tests.conftest import HTMX, make_post, make_user
 from tests.html import actor, text
@@ -167,7 +169,7 @@ def test_deleting_a_post_takes_back_its_mentions(as_alice, alice, bob):
     assert (total_activity(bob.id), total_activity(carol.id)) == (0, 1)
     assert count(Activity) == 1
     # The stored count the badge reads follows too.
-    assert load_user_with_count(bob.id, bob.session_token).activity_count == 0
+    assert load_user_with_counts(bob.id, bob.session_token) is not None and g.counts.activity == 0
 
 
 def test_delete_needs_the_csrf_token(csrf_app, alice):

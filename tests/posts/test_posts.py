@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from microblog.extensions import db
 from microblog.posts.models import Post
-from microblog.users.relation_changes import follow
+from microblog.users.relations import follow
 from tests.conftest import HTMX, make_post, make_user
 from tests.html import actor, by_id, fragment, page, submit, text
 from tests.auth.test_accounts import count

@@ -13,7 +13,7 @@ from microblog.auth.password_reset import reset_token
 from microblog.extensions import db
 from microblog.notifications.models import UNREAD_ACTIVITY_COUNT, UNREAD_MESSAGE_COUNT, Notification
 from microblog.posts.models import Post
-from microblog.unread import total_activity, total_unread
+from microblog.unread.counts import total_activity, total_unread
 from microblog.users.models import ReservedName, User
 from microblog.users.relations import Block, followers
 from tests.conftest import PASSWORD, make_user, send

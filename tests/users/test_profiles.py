@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from microblog.extensions import db
 from microblog.users.models import User
-from microblog.users.relation_changes import follow
+from microblog.users.relations import follow
 from microblog.users.relations import followers
 from tests.conftest import make_post, make_user
 from tests.html import actor, by_id, fragment, page, submit, text

@@ -162,7 +162,7 @@ def react_in_long_thread(database_url: str, facts: dict, window: int = 20) -> in
 
 
 def list_state_of_user1(database_url: str) -> int:
-    """The conversation list poll's cursor for user1 (microblog.unread.list_state): an idle poll's `state`."""
+    """The conversation list poll's cursor for user1 (microblog.unread.state.list_state): an idle poll's `state`."""
     engine = sa.create_engine(database_url)
     with engine.connect() as conn:
         state = conn.execute(sa.text("SELECT version FROM conversation_list_version WHERE user_id = 1")).scalar()
