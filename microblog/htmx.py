@@ -246,8 +246,8 @@ def render_form(
 
     A plain htmx request gets `partial` (the form, swapped where it aimed), every other one the whole `page`;
     `partial=None`: the page is all there is. `page` may be a function that answers the whole page itself from
-    a status; a failed htmx submission then gets `in_place` (the form's partial). `status` says otherwise:
-    429 (a limit refused the form, see ratelimit.too_many), 200 (a submission whose result is the page).
+    a status; a failed htmx submission then gets `in_place` (the form's partial). `status=200`: a submission
+    whose result is the page. A form refused by a rate limit: ratelimit.too_many(retry, answer=render_form(...)).
     Other keywords (`oob`, `title`, the context) go to render() or fragment().
     """
     if status is None:

@@ -167,7 +167,8 @@ def limit_of(name: str) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class Limit:
-    """At most `hits` hits on `key` in each window of `per_seconds`; `bucket` names what is counted."""
+    """At most `hits` hits on `key` in each window of `per_seconds`; `bucket` names what is counted (one
+    window length per bucket: a hit purges the bucket's rows of earlier windows)."""
 
     bucket: str
     key: str
@@ -200,8 +201,8 @@ def hit_all(limits: Iterable[Limit]) -> int | None:
 
 def too_many(retry: int, message: str = "", answer: Response | None = None) -> Response:
     """The 429 answer, with Retry-After: the error page, fragment or JSON (as the route answers errors)
-    saying `message`; or `answer`, where the route shows the refusal itself (a form with the message beside
-    its field, htmx.render_form(status=429))."""
+    saying `message`; or `answer` made a 429, where the route shows the refusal itself (the form again with
+    the message beside its field: htmx.render_form, which swaps it in place for htmx)."""
     response = error_response(429, message) if answer is None else answer
     response.status_code = 429
     response.headers["Retry-After"] = str(retry)

@@ -216,7 +216,6 @@ def _reply(other):
     response = render_form(
         lambda status: _show(other, membership(current_user.id, other.id), form, status=status),
         in_place="partials/messages/form.html",
-        status=429 if retry else None,
         form=form,
         other=other,
         me=current_user,
