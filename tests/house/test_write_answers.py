@@ -20,7 +20,7 @@ from microblog import htmx, ratelimit
 from microblog.extensions import db
 from microblog.ratelimit import Limit, RateLimitHit
 from tests.conftest import HTMX
-from tests.html import by_id, fragment, page, text
+from tests.html import actor, by_id, fragment, page, text
 
 PACKAGE = Path(htmx.__file__).parent
 BOOSTED = {**HTMX, "HX-Boosted": "true"}
@@ -191,6 +191,42 @@ def test_render_form_with_a_page_of_its_own_swaps_only_the_form_in_place_for_htm
         assert response.status_code == 422
         by_id(fragment(response), "error")
     assert built == [422, 200], "the failed htmx submission did not build the page"
+
+
+# Through a page's own forms, with CSRF on: the helpers as the views use them
+
+
+def test_a_post_ends_in_place_for_htmx_and_with_303_for_a_plain_form(csrf_app, alice):
+    alice = actor(csrf_app.test_client(), "alice")
+    alice.signs_in()
+    home = alice.opens("/index")
+    created = home.with_htmx().submits("#post-form", post="hello from htmx")
+    assert created.status == 200 and "Location" not in created.headers
+    assert created.fragment("#post-form") and "hello from htmx" in created.html
+    assert text(created.fragment("#flashes")) == "Your post is now live!"
+    plain = alice.opens("/index").submits("#post-form", post="hello without script")
+    assert plain.status == 303 and plain.location == "/index"
+    assert "Your post is now live!" in plain.follows_redirect().text("flashes")
+
+
+def test_following_swaps_the_controls_for_htmx_and_goes_to_the_profile_otherwise(csrf_app, alice, bob):
+    alice = actor(csrf_app.test_client(), "alice")
+    alice.signs_in()
+    followed = alice.opens("/user/bob").with_htmx().presses("Follow")
+    assert followed.status == 200 and "Unfollow" in text(followed.fragment("#follow-controls"))
+    unfollowed = alice.opens("/user/bob").presses("Unfollow")
+    assert unfollowed.status == 303 and unfollowed.location == "/user/bob"
+    assert "You are not following bob." in unfollowed.follows_redirect().text("flashes")
+
+
+def test_a_failed_form_is_422_in_place_for_htmx_and_the_whole_page_otherwise(csrf_app, alice):
+    alice = actor(csrf_app.test_client(), "alice")
+    alice.signs_in()
+    in_place = alice.opens("/index").with_htmx().submits("#post-form", post="")
+    assert in_place.status == 422 and "HX-Retarget" not in in_place.headers
+    assert in_place.fragment("#post-form")
+    whole = alice.opens("/index").submits("#post-form", post="")
+    assert whole.status == 422 and whole.page().find(id="post-list")
 
 
 # Limit, hit_all and the one 429 answer
