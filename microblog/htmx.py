@@ -245,18 +245,19 @@ def render_form(
     failed validation: a success ends with after_post), 422 with the errors beside the fields.
 
     A plain htmx request gets `partial` (the form, swapped where it aimed), every other one the whole `page`;
-    `partial=None`: the page is all there is. `page` may be a function that answers the whole page itself from
-    a status; a failed htmx submission then gets `in_place` (the form's partial). `status=200`: a submission
-    whose result is the page. A form refused by a rate limit: ratelimit.too_many(retry, answer=render_form(...)).
+    `partial=None`: the page is all there is. Where the page's partial is more than the form (a list under
+    it), a failed htmx submission gets `in_place` (the form's partial) instead, and `page` may be a function
+    that answers the whole page from a status (what only it shows is then not loaded for the form alone).
+    `status=200`: a submission whose result is the page. A form refused by a rate limit:
+    ratelimit.too_many(retry, answer=render_form(...)).
     Other keywords (`oob`, `title`, the context) go to render() or fragment().
     """
     if status is None:
         status = 422 if request.method in SUBMIT_METHODS else 200
-    if not isinstance(page, str):
-        if in_place is not None and status >= 400 and wants_fragment():
-            response = fragment(in_place, status=status, **context)
-        else:
-            response = page(status)
+    if in_place is not None and status >= 400 and wants_fragment():
+        response = fragment(in_place, status=status, **context)
+    elif not isinstance(page, str):
+        response = page(status)
     elif partial is None:
         response = answer(render_template(page, **context), status)
     else:

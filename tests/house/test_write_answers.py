@@ -193,6 +193,17 @@ def test_render_form_with_a_page_of_its_own_swaps_only_the_form_in_place_for_htm
     assert built == [422, 200], "the failed htmx submission did not build the page"
 
 
+def test_render_form_swaps_only_the_form_in_place_where_the_pages_partial_is_more(app):
+    args = ("errors/error.html", htmx.FLASHES)  # a page, and a partial that is not the form
+    with app.test_request_context("/", headers=HTMX):
+        shown = htmx.render_form(*args, in_place="partials/errors/error.html", **ERROR)
+        assert shown.status_code == 200 and by_id(fragment(shown), "flashes")
+    with app.test_request_context("/", method="POST", headers=HTMX):
+        failed = htmx.render_form(*args, in_place="partials/errors/error.html", **ERROR)
+        assert failed.status_code == 422 and by_id(fragment(failed), "error")
+        assert not fragment(failed).find(id="flashes")
+
+
 # Through a page's own forms, with CSRF on: the helpers as the views use them
 
 
