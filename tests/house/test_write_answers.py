@@ -240,6 +240,15 @@ def test_a_failed_form_is_422_in_place_for_htmx_and_the_whole_page_otherwise(csr
     assert whole.status == 422 and whole.page().find(id="post-list")
 
 
+def test_the_one_rule_a_boosted_post_gets_the_page_never_a_fragment(as_alice, alice, bob):
+    # Raw POSTs with hand-made headers: no page boosts these forms today; the rule must hold when one does.
+    for url in ("/follow/bob", "/block/bob"):
+        response = as_alice.post(url, headers=BOOSTED)
+        assert response.status_code == 204 and response.headers["HX-Redirect"] == "/user/bob", url
+        assert response.get_data() == b""
+    assert as_alice.post("/unblock/bob", headers=HTMX).status_code == 200
+
+
 # Limit, hit_all and the one 429 answer
 
 
