@@ -4,9 +4,11 @@
 |----------------------------------------------------------------|--------------------------------------|
 | show a page that htmx also asks for in part (lists, paging)    | `render(page, partial, **ctx)`       |
 | answer what only htmx asks for (hover card, follow or block    | `fragment(partial, **ctx)`           |
-|   controls, a form after its htmx POST, a poll's news)         |   (`oob=(...)`: more, out-of-band)   |
+|   controls, a poll's news)                                     |   (`oob=(...)`: more, out-of-band)   |
+| show a form: 200, or 422 with its errors after a failed POST   | `render_form(page, partial, **ctx)`  |
+| end a POST that worked: its fragment for htmx, else 303        | `after_post(url, partial, **ctx)`    |
+| end a POST that worked on another page (303 or HX-Redirect)    | `redirect_after_post(url)`           |
 | send a body it rendered itself                                 | `answer(body)`                       |
-| end a POST that succeeded on another page                      | `redirect_after_post(url)`           |
 | make htmx load a whole page (never a 302 inside a swap)        | `client_redirect(url)`               |
 | answer a poll: 286 without state, 204 when the client's tag    | `poll(read, tag, shown, news,        |
 |   equals the state's, else the news (`is_current` for /events) |   stopped)`                          |
@@ -15,9 +17,19 @@
 | say this request is a poll (its failures then stay silent)     | `mark_poll()` (poll() does it)       |
 | fail                                                           | `abort(code)`; errors.py answers     |
 |                                                                |   with `error(body, code)`           |
+| refuse one over a rate limit (429, Retry-After)                | `ratelimit.too_many(retry, message)` |
 
-To branch: `wants_fragment()` is a plain htmx request (answer the partial); `is_htmx()` is any htmx request,
-boosted and history restores too (for what is not a swap: a client redirect, the 401's HX-Redirect).
+**The one rule.** What to *render* follows `wants_fragment()`: a plain htmx request gets the partial; boosted
+and history-restore requests get the whole page, like a request without htmx. How to *navigate* follows
+`is_htmx()`: any htmx request gets `HX-Redirect`, never a 3xx its XHR would follow (redirect_after_post, the
+401's HX-Redirect, the expired CSRF token's HX-Refresh), and hooks that skip all htmx traffic. The answers
+of a write (after_post, render_form, redirect_after_post) apply the rule themselves; a view asks
+`wants_fragment()` only to skip loading what the partial does not show.
+
+**Out-of-band** is one way: `oob=(partial, ...)` on render/fragment/after_post/render_form renders each named
+partial with `oob=True` after the main one (its root then carries `hx-swap-oob`). The response modifiers
+`retarget`, `reswap` and `push_url` set the headers htmx obeys; `to_error_region` composes them once.
+
 Every answer built here carries `Vary: HX-Request`. Errors to a plain htmx request go to `#error-region` in
 base.html (`HX-Retarget`), replacing what it showed; 422 (a form and its errors) and 429 swap where the
 request aimed; a poll's failure swaps nothing and the poll goes on. The next fragment that is not an error
@@ -30,14 +42,16 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, g, make_response, render_template, request, template_rendered
+from flask import Response, current_app, flash, g, make_response, render_template, request, template_rendered
 from flask_login import current_user
+from flask_wtf.form import SUBMIT_METHODS
 
 # Request headers htmx sends.
 HX_REQUEST = "HX-Request"
 HX_BOOSTED = "HX-Boosted"
 HX_HISTORY_RESTORE = "HX-History-Restore-Request"
 HX_CURRENT_URL = "HX-Current-URL"
+HX_TARGET = "HX-Target"
 # Response headers htmx obeys.
 HX_REDIRECT = "HX-Redirect"
 HX_REFRESH = "HX-Refresh"
@@ -49,6 +63,7 @@ NOTHING_NEW = 204  # htmx swaps nothing (base.html's responseHandling)
 STOP_POLLING = 286  # htmx cancels an `every Ns` trigger when it receives this status
 ERROR_REGION = "#error-region"  # in base.html, outside every swapped target
 BADGE = "partials/notifications/badge.html"  # the unread badge, out-of-band where a title changes
+FLASHES = "partials/shared/flashes.html"  # the flashed messages, out-of-band where a fragment shows them
 TITLE = "partials/shared/title.html"  # the document's <title>, in base.html and atop a titled fragment
 SWAPPED_IN_PLACE = (422, 429)  # errors that swap where the request aimed (base.html's responseHandling)
 # Out-of-band with every successful fragment: empties the error region, so an error stays on show only
@@ -75,6 +90,11 @@ def current_url() -> str:
     """The path and query of the page htmx made the request from ("" when unknown)."""
     current = urlsplit(request.headers.get(HX_CURRENT_URL, ""))
     return current.path + (f"?{current.query}" if current.query else "")
+
+
+def target() -> str:
+    """The id of the element htmx will swap the answer into ("" when unknown)."""
+    return request.headers.get(HX_TARGET, "")
 
 
 def answer(body: str, status: int = 200) -> Response:
@@ -222,10 +242,96 @@ def error(body: str, status: int) -> Response:
     """
     response = answer(body, status)
     if wants_fragment() and status not in SWAPPED_IN_PLACE:
-        if g.get("htmx_poll"):
-            response.headers[HX_RESWAP] = "none"
-        else:
-            response.headers[HX_RETARGET] = ERROR_REGION
-            response.headers[HX_RESWAP] = "innerHTML"
-            response.headers[HX_PUSH_URL] = "false"
+        return reswap(response, "none") if g.get("htmx_poll") else to_error_region(response)
     return response
+
+
+# Response modifiers: each sets one header htmx obeys and returns the response, so they compose.
+
+
+def retarget(response: Response, selector: str) -> Response:
+    """Swap the answer into `selector` instead of the element the request aimed at."""
+    response.headers[HX_RETARGET] = selector
+    return response
+
+
+def reswap(response: Response, swap: str) -> Response:
+    """Swap the answer this way (`innerHTML`, `outerHTML`, `none`...) instead of the request's own hx-swap."""
+    response.headers[HX_RESWAP] = swap
+    return response
+
+
+def push_url(response: Response, url: str | bool) -> Response:
+    """Push `url` into the browser's history; False: push nothing, whatever the request's hx-push-url says."""
+    response.headers[HX_PUSH_URL] = url if isinstance(url, str) else str(url).lower()
+    return response
+
+
+def to_error_region(response: Response) -> Response:
+    """The error-region rule: base.html's #error-region shows the answer in place of what it showed, and
+    the URL stays."""
+    return push_url(reswap(retarget(response, ERROR_REGION), "innerHTML"), False)
+
+
+# The write side: a form shown again, a POST that worked.
+
+
+def render_form(
+    page: str | Callable[[int], Response],
+    partial: str | None = None,
+    *,
+    status: int | None = None,
+    in_place: str | None = None,
+    headers: dict | None = None,
+    **context,
+) -> Response:
+    """A page with a form, its status by the one 422 rule: 200 when shown; answered to a submission (which
+    failed validation: a success ends with after_post), 422 with the errors beside the fields.
+
+    A plain htmx request gets `partial` (the form, swapped where it aimed), every other one the whole `page`;
+    `partial=None`: the page is all there is. Where the page's partial is more than the form (a list under
+    it), a failed htmx submission gets `in_place` (the form's partial) instead, and `page` may be a function
+    that answers the whole page from a status (what only it shows is then not loaded for the form alone).
+    `status=200`: a submission whose result is the page. A form refused by a rate limit:
+    ratelimit.too_many(retry, answer=render_form(...)).
+    Other keywords (`oob`, `title`, the context) go to render() or fragment().
+    """
+    if status is None:
+        status = 422 if request.method in SUBMIT_METHODS else 200
+    if in_place is not None and status >= 400 and wants_fragment():
+        response = fragment(in_place, status=status, **context)
+    elif not isinstance(page, str):
+        response = page(status)
+    elif partial is None:
+        response = answer(render_template(page, **context), status)
+    else:
+        response = render(page, partial, status=status, **context)
+    response.headers.update(headers or {})
+    return response
+
+
+def after_post(
+    url: str,
+    partial: str | None = None,
+    *,
+    flashed: tuple[str, str] | None = None,
+    in_place: bool = True,
+    load: Callable[[], dict] | None = None,
+    oob: tuple[str, ...] = (),
+    title: str | None = None,
+    **context,
+) -> Response:
+    """The end of a POST that worked: for a plain htmx request (unless `in_place` is False) `partial`
+    swapped where the form aimed (None: the target emptied, only the `oob` partials sent); for any other
+    request redirect_after_post(url).
+
+    `flashed` (text, category) is flashed where it will show: on the page the redirect lands on, or in the
+    fragment when that carries the flashes out-of-band (FLASHES in `oob`). `load()` gives context only the
+    fragment needs, so a redirect does not load it.
+    """
+    fragment_wanted = in_place and wants_fragment()
+    if flashed is not None and (not fragment_wanted or FLASHES in oob):
+        flash(*flashed)
+    if not fragment_wanted:
+        return redirect_after_post(url)
+    return fragment(partial, oob=oob, title=title, **context, **(load() if load else {}))

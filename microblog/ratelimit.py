@@ -6,6 +6,10 @@ PostgreSQL both run atomically, so concurrent requests never lose a hit. Count f
 returned count: `hit()` is both the check and the count, so N concurrent attempts against a limit of L let
 exactly L through (a `peek()` followed by a `hit()` would let them all through).
 
+A `Limit` is one such limit on one key (`Limit.configured(bucket, key, "RATELIMIT_...")`): `limit.hit()` counts
+and checks, `hit_all(limits)` counts one hit in each of several (waiting for the longest over), and
+`too_many(retry, message)` is the one 429 answer (with Retry-After) a route gives when one is over.
+
 Every statement runs on the request's own session, which commits at once: a request never holds two
 pooled connections (SPEC S16), and the hit counts even when the request fails later.
 """
@@ -15,13 +19,16 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app, request
+from flask import Response, current_app, request
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .database import begin_write
+from .errors import error_response
 from .extensions import db
 
 KEY_MAX = 64
@@ -156,3 +163,47 @@ def limit_of(name: str) -> tuple[int, int]:
     """A configured limit: (hits, per seconds)."""
     hits, per_seconds = current_app.config[name]
     return int(hits), int(per_seconds)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `hits` hits on `key` in each window of `per_seconds`; `bucket` names what is counted (one
+    window length per bucket: a hit purges the bucket's rows of earlier windows)."""
+
+    bucket: str
+    key: str
+    hits: int
+    per_seconds: int
+
+    @classmethod
+    def configured(cls, bucket: str, key: str, setting: str) -> Limit:
+        """The limit a config setting (hits, per seconds) puts on `key`."""
+        return cls(bucket, key, *limit_of(setting))
+
+    def hit(self) -> int | None:
+        """Count one hit; seconds to wait when it goes over, else None (see `hit`)."""
+        return hit(self.bucket, self.key, self.hits, self.per_seconds)
+
+    def count(self) -> tuple[int, int]:
+        """Count one hit: (hits in this window so far, seconds until it closes), for a policy of its own."""
+        return count_hit(self.bucket, self.key, self.per_seconds)
+
+    def refund(self) -> None:
+        """Take this window's hit back (an attempt that turned out well)."""
+        refund(self.bucket, self.key, self.per_seconds)
+
+
+def hit_all(limits: Iterable[Limit]) -> int | None:
+    """Count one hit in every limit (all of them, also past one that is over); seconds to wait when any is
+    over (the longest wait), else None."""
+    return max([limit.hit() or 0 for limit in limits], default=0) or None
+
+
+def too_many(retry: int, message: str = "", answer: Response | None = None) -> Response:
+    """The 429 answer, with Retry-After: the error page, fragment or JSON (as the route answers errors)
+    saying `message`; or `answer` made a 429, where the route shows the refusal itself (the form again with
+    the message beside its field: htmx.render_form, which swaps it in place for htmx)."""
+    response = error_response(429, message) if answer is None else answer
+    response.status_code = 429
+    response.headers["Retry-After"] = str(retry)
+    return response

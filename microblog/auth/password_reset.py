@@ -23,7 +23,7 @@ from .. import ratelimit
 from ..errors import error_response
 from ..extensions import db
 from ..forms import CleanText, Mailable
-from ..htmx import redirect_after_post
+from ..htmx import redirect_after_post, render_form
 from ..mail import MailError, public_url, send_email
 from ..users.models import EMAIL_MAX, User
 from .forms import new_password_field, repeat_password_field
@@ -96,7 +96,7 @@ def send_password_reset_email(email: str, user: User | None) -> None:
     )
 
 
-def reset_limits(email: str, user: User | None) -> list[tuple[str, str, int, int]]:
+def reset_limits(email: str, user: User | None) -> list[ratelimit.Limit]:
     """The buckets a reset request counts against; nobody else can use up the owner's (SPEC S22).
 
     Per client address; per address *and* email, so requests from elsewhere never use up the owner's; and
@@ -105,13 +105,13 @@ def reset_limits(email: str, user: User | None) -> list[tuple[str, str, int, int
     """
     address = ratelimit.client_address()
     limits = [
-        ("reset-address", address, *ratelimit.limit_of("RATELIMIT_RESET_PER_ADDRESS")),
-        ("reset-email", f"{email} {address}", *ratelimit.limit_of("RATELIMIT_RESET_PER_EMAIL")),
+        ratelimit.Limit.configured("reset-address", address, "RATELIMIT_RESET_PER_ADDRESS"),
+        ratelimit.Limit.configured("reset-email", f"{email} {address}", "RATELIMIT_RESET_PER_EMAIL"),
     ]
     if (device := device_of(user)) is not None:
-        limits.append(("reset-device", device, *ratelimit.limit_of("RATELIMIT_RESET_PER_EMAIL")))
+        limits.append(ratelimit.Limit.configured("reset-device", device, "RATELIMIT_RESET_PER_EMAIL"))
     else:
-        limits.append(("reset-inbox", email, *ratelimit.limit_of("RATELIMIT_RESET_PER_INBOX")))
+        limits.append(ratelimit.Limit.configured("reset-inbox", email, "RATELIMIT_RESET_PER_INBOX"))
     return limits
 
 
@@ -125,10 +125,8 @@ def reset_password_request():
         email = form.email.data.lower()
         user = db.session.scalar(sa.select(User).where(User.email == email))
         # Each hit is counted and checked in one statement: concurrent requests cannot pass the limit.
-        if retry := max([ratelimit.hit(*limit) or 0 for limit in reset_limits(email, user)]):
-            return error_response(
-                429, _("Too many password reset requests. Please try again later."), {"Retry-After": str(retry)}
-            )
+        if retry := ratelimit.hit_all(reset_limits(email, user)):
+            return ratelimit.too_many(retry, _("Too many password reset requests. Please try again later."))
         try:
             send_password_reset_email(email, user)
         except MailError:
@@ -142,8 +140,7 @@ def reset_password_request():
             "info",
         )
         return redirect_after_post(url_for("auth.login"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("auth/reset_password_request.html", form=form), status
+    return render_form("auth/reset_password_request.html", form=form)
 
 
 @bp.route("/reset_password/<token>", methods=["GET", "POST"])
@@ -162,7 +159,6 @@ def reset_password(token):
         db.session.commit()
         flash(_("Your password has been reset. You can sign in with it now."), "success")
         return redirect_after_post(url_for("auth.login"))
-    status = 422 if form.is_submitted() else 200
     # The token is in this page's address: no cache (browser, proxy) may keep it, no other site may see it.
     headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-    return render_template("auth/reset_password.html", form=form, token=token), status, headers
+    return render_form("auth/reset_password.html", form=form, token=token, headers=headers)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
@@ -18,10 +18,10 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from .. import ratelimit
 from ..database import begin_write
-from ..errors import error_response
 from ..extensions import db
-from ..htmx import redirect_after_post
+from ..htmx import redirect_after_post, render_form
 from ..users.models import User
 from . import throttle, two_factor
 from .login import new_csrf_token
@@ -75,9 +75,7 @@ def login_code():
     if form.validate_on_submit():
         limits = two_factor.code_limits(user.id)
         if retry := throttle.count_attempt(limits):
-            return error_response(
-                429, _("Too many wrong codes. Please wait a few minutes and try again."), {"Retry-After": str(retry)}
-            )
+            return ratelimit.too_many(retry, _("Too many wrong codes. Please wait a few minutes and try again."))
         begin_write()  # SQLite: the write lock before reading the last used step
         user = db.session.get(User, user.id)
         db.session.refresh(user)
@@ -91,5 +89,4 @@ def login_code():
             return throttle.remember_device(response, user)
         db.session.rollback()
         form.code.errors.append(_("This code is not right, or it was used already."))
-    status = 422 if form.is_submitted() else 200
-    return render_template("auth/login_code.html", form=form), status, {"Cache-Control": "no-store"}
+    return render_form("auth/login_code.html", form=form, headers={"Cache-Control": "no-store"})

@@ -78,38 +78,36 @@ def remember_device(response, user: User):
     return response
 
 
-def login_limits(username: str, user: User | None, per_account_only: bool = False) -> list[tuple[str, str, int, int]]:
+def login_limits(username: str, user: User | None, per_account_only: bool = False) -> list[ratelimit.Limit]:
     """The buckets a sign-in attempt for `username` counts against.
 
     From a known device: that device alone. Otherwise: the account (as typed, any case), the address, and
     the two together ("login-pair").
     """
     if (device := device_of(user)) is not None:
-        return [("login-device", device, *ratelimit.limit_of("RATELIMIT_LOGIN_PER_DEVICE"))]
+        return [ratelimit.Limit.configured("login-device", device, "RATELIMIT_LOGIN_PER_DEVICE")]
     account = username_key(username)
-    limits = [("login-account", account, *ratelimit.limit_of("RATELIMIT_LOGIN_PER_ACCOUNT"))]
+    limits = [ratelimit.Limit.configured("login-account", account, "RATELIMIT_LOGIN_PER_ACCOUNT")]
     if not per_account_only:
         address = ratelimit.client_address()
-        limits.append(("login-address", address, *ratelimit.limit_of("RATELIMIT_LOGIN_PER_ADDRESS")))
-        pair = ratelimit.limit_of("RATELIMIT_LOGIN_PER_ACCOUNT_ADDRESS")
-        limits.append(("login-pair", f"{account} {address}", *pair))
+        limits.append(ratelimit.Limit.configured("login-address", address, "RATELIMIT_LOGIN_PER_ADDRESS"))
+        pair = f"{account} {address}"
+        limits.append(ratelimit.Limit.configured("login-pair", pair, "RATELIMIT_LOGIN_PER_ACCOUNT_ADDRESS"))
     return limits
 
 
-def count_attempt(limits) -> int | None:
+def count_attempt(limits: list[ratelimit.Limit]) -> int | None:
     """Count the attempt in every bucket; seconds to wait when it is refused, else None.
 
-    Without a "login-pair" bucket (a known device, a password change): refused when any bucket is over.
+    Without a "login-pair" bucket (a known device, a password change): refused when any bucket is over
+    (ratelimit.hit_all).
     With one: refused when the pair (account and address) is over its limit, which is slowed down while
     other addresses went over the account's limit or other accounts over the address's; or when the
     address is over its hard cap.
     """
-    counted = {
-        bucket: (*ratelimit.count_hit(bucket, key, per_seconds), limit) for bucket, key, limit, per_seconds in limits
-    }
-    over = {bucket: retry for bucket, (count, retry, limit) in counted.items() if count > limit}
-    if "login-pair" not in counted:
-        return max(over.values(), default=None)
+    if all(limit.bucket != "login-pair" for limit in limits):
+        return ratelimit.hit_all(limits)
+    counted = {limit.bucket: (*limit.count(), limit.hits) for limit in limits}
     pair_count, pair_retry, pair_limit = counted["login-pair"]
     account_count, _retry, account_limit = counted["login-account"]
     address_count, address_retry, address_limit = counted["login-address"]
@@ -126,5 +124,5 @@ def count_attempt(limits) -> int | None:
 
 def take_back(limits) -> None:
     """A right password: the attempt does not count against anyone."""
-    for bucket, key, _limit, per_seconds in limits:
-        ratelimit.refund(bucket, key, per_seconds)
+    for limit in limits:
+        limit.refund()

@@ -26,11 +26,11 @@ RECOVERY_CODES = 10
 CODE_MAX = 32  # longer input is not even compared
 
 
-def code_limits(user_id: int) -> list[tuple[str, str, int, int]]:
+def code_limits(user_id: int) -> list[ratelimit.Limit]:
     """The buckets a second-factor attempt counts against: the account and the address."""
     return [
-        ("totp-account", str(user_id), *ratelimit.limit_of("RATELIMIT_TOTP_PER_ACCOUNT")),
-        ("totp-address", ratelimit.client_address(), *ratelimit.limit_of("RATELIMIT_TOTP_PER_ADDRESS")),
+        ratelimit.Limit.configured("totp-account", str(user_id), "RATELIMIT_TOTP_PER_ACCOUNT"),
+        ratelimit.Limit.configured("totp-address", ratelimit.client_address(), "RATELIMIT_TOTP_PER_ADDRESS"),
     ]
 
 

@@ -60,11 +60,9 @@ def resend():
     if address is None:
         flash(_("Your email address is verified already."), "info")
         return redirect_after_post(back)
-    limit = ("verify-email", str(user.id), *ratelimit.limit_of("RATELIMIT_VERIFY_EMAIL_PER_USER"))
-    if retry := ratelimit.hit(*limit):
-        return error_response(
-            429, _("You asked for several links already. Please try again later."), {"Retry-After": str(retry)}
-        )
+    limit = ratelimit.Limit.configured("verify-email", str(user.id), "RATELIMIT_VERIFY_EMAIL_PER_USER")
+    if retry := limit.hit():
+        return ratelimit.too_many(retry, _("You asked for several links already. Please try again later."))
     try:
         addresses.send_verification(user, address)
     except MailError:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from .. import ratelimit
 from . import second_step, throttle
-from ..errors import error_response
 from ..extensions import db
-from ..htmx import redirect_after_post
+from ..htmx import redirect_after_post, render_form
 from ..mail import MailError
 from ..users.email import send_verification
 from ..users.models import User, new_session_token, no_address
@@ -27,13 +26,12 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("posts.index"))
     form = LoginForm()
-    status = 200
     if form.validate_on_submit():
         user = User.by_username(form.username.data)
         # Counted before the password is checked: concurrent guesses cannot slip past the limit.
         limits = throttle.login_limits(form.username.data, user)
         if retry := throttle.count_attempt(limits):
-            return _too_many(_("Too many failed sign-ins. Please wait a few minutes and try again."), retry)
+            return ratelimit.too_many(retry, _("Too many failed sign-ins. Please wait a few minutes and try again."))
         if throttle.check_password(user, form.password.data):
             throttle.take_back(limits)
             if user.two_factor:  # not signed in yet: a code comes first (auth/second_step.py)
@@ -45,9 +43,7 @@ def login():
             return throttle.remember_device(response, user)
         # One message for a wrong name or a wrong password: do not tell which accounts exist.
         form.password.errors.append(_("Invalid username or password."))
-    if form.is_submitted():
-        status = 422
-    return render_template("auth/login.html", form=form, next=safe_next(request.args.get("next"))), status
+    return render_form("auth/login.html", form=form, next=safe_next(request.args.get("next")))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -62,9 +58,9 @@ def register():
         return redirect(url_for("posts.index"))
     form = RegistrationForm()
     if form.is_submitted():
-        limit = ("register", ratelimit.client_address(), *ratelimit.limit_of("RATELIMIT_REGISTER_PER_ADDRESS"))
-        if retry := ratelimit.hit(*limit):
-            return _too_many(_("Too many registrations from your address. Please try again later."), retry)
+        limit = ratelimit.Limit.configured("register", ratelimit.client_address(), "RATELIMIT_REGISTER_PER_ADDRESS")
+        if retry := limit.hit():
+            return ratelimit.too_many(retry, _("Too many registrations from your address. Please try again later."))
     if form.validate_on_submit():
         address = form.email.data
         user = User(email=no_address(), pending_email=address) if form.email_taken else User(email=address)
@@ -94,12 +90,7 @@ def register():
                     _("We could not send the email just now. You can ask for a new link in your settings."), "warning"
                 )
             return redirect_after_post(url_for("posts.index"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("auth/register.html", form=form), status
-
-
-def _too_many(message: str, retry_after: int):
-    return error_response(429, message, {"Retry-After": str(retry_after)})
+    return render_form("auth/register.html", form=form)
 
 
 @bp.route("/change_password", methods=["GET", "POST"])
@@ -111,7 +102,7 @@ def change_password():
         # Wrong current passwords count as failed sign-ins: a borrowed session cannot guess on.
         limits = throttle.login_limits(current_user.username, current_user, per_account_only=True)
         if retry := throttle.count_attempt(limits):
-            return _too_many(_("Too many failed sign-ins. Please wait a few minutes and try again."), retry)
+            return ratelimit.too_many(retry, _("Too many failed sign-ins. Please wait a few minutes and try again."))
         user = db.session.get(User, current_user.id)
         if user.check_password(form.current_password.data):
             throttle.take_back(limits)
@@ -122,8 +113,7 @@ def change_password():
             flash(_("Your password has been changed."), "success")
             return redirect_after_post(url_for("users.user", username=user.username))
         form.current_password.errors.append(_("Your current password is not correct."))
-    status = 422 if form.is_submitted() else 200
-    return render_template("auth/change_password.html", form=form), status
+    return render_form("auth/change_password.html", form=form)
 
 
 @bp.post("/logout")

@@ -3,13 +3,13 @@ mark as unread, and delete for me (asked first)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..auth.session import session_user
 from ..forms import EmptyForm
-from ..htmx import answer, fragment, poll, redirect_after_post, render, wants_fragment
+from ..htmx import BADGE, after_post, answer, poll, redirect_after_post, render, target
 from ..unread.counts import current_counts
 from ..unread.reads import mark_read
 from ..unread.state import list_state
@@ -45,13 +45,16 @@ def delete(username):
     member = membership(current_user.id, other.id)
     if member is not None and member.last_message_id > member.cleared_before_id:
         mark_read(current_user, member, member.last_message_id, clear=True)
-    # From a list row (htmx): the row goes away. From the thread's controls, or without htmx: to the list.
-    if wants_fragment() and request.headers.get("HX-Target") != "delete-conversation-form":
-        return fragment(
-            None, oob=("partials/notifications/badge.html",), count=current_counts().messages, title=_("Messages")
-        )  # the list's title: its rows carry the htmx delete form
-    flash(_("The conversation with %(username)s was deleted for you.", username=other.username), "success")
-    return redirect_after_post(url_for("messages.messages"))
+    # From a list row (htmx): the row goes away, with the badge and the list's title (its rows carry the htmx
+    # delete form). From the thread's controls, or without htmx: to the list.
+    return after_post(
+        url_for("messages.messages"),
+        in_place=target() != "delete-conversation-form",
+        flashed=(_("The conversation with %(username)s was deleted for you.", username=other.username), "success"),
+        oob=(BADGE,),
+        load=lambda: {"count": current_counts().messages},
+        title=_("Messages"),
+    )
 
 
 @bp.post("/messages/<username>/mute")
@@ -66,14 +69,13 @@ def mute(username):
     if member is None:
         abort(404, description=_("You have no conversation with %(username)s yet.", username=other.username))
     set_muted(current_user, member, value == "1")
-    if not wants_fragment():
-        return redirect_after_post(url_for("messages.thread", username=other.username))
-    return fragment(
+    return after_post(
+        url_for("messages.thread", username=other.username),
         "partials/messages/controls.html",
-        oob=("partials/notifications/badge.html",),
+        oob=(BADGE,),
+        load=lambda: {"count": current_counts().messages},
         other=other,
         member=member,
-        count=current_counts().messages,
     )
 
 

@@ -8,7 +8,7 @@ from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..htmx import fragment, redirect_after_post, render, wants_fragment
+from ..htmx import after_post, render, render_form, wants_fragment
 from .acts import unsend as unsend_message
 from . import actions
 from .forms import EditForm
@@ -23,17 +23,15 @@ def _load(username: str, message_id: int):
     return other, member, actions.message_in(member, message_id)
 
 
-def _answer(other, message, status: int = 200):
+def _answer(other, message):
     """The message swapped in place (htmx), or 303 back to it in the thread."""
-    if not wants_fragment():
-        return redirect_after_post(url_for("messages.thread", username=other.username) + f"#message-{message.id}")
-    return fragment(
+    return after_post(
+        url_for("messages.thread", username=other.username) + f"#message-{message.id}",
         "partials/messages/message.html",
-        status=status,
+        load=lambda: {"reactions": actions.reactions_of([message.id], current_user.id)},
         message=message,
         me=current_user,
         other=other,
-        reactions=actions.reactions_of([message.id], current_user.id),
     )
 
 
@@ -80,9 +78,7 @@ def hide(username, message_id):
     """Delete a message for me only: htmx removes it from the log; the other person sees no change."""
     other, _member, message = _load(username, message_id)
     actions.hide(message, current_user.id)
-    if not wants_fragment():
-        return redirect_after_post(url_for("messages.thread", username=other.username))
-    return fragment(None)
+    return after_post(url_for("messages.thread", username=other.username))
 
 
 @bp.route("/messages/<username>/<int:message_id>/edit", methods=["GET", "POST"])
@@ -104,10 +100,9 @@ def edit(username, message_id):
         if form.validate_on_submit():
             actions.edit(message, current_user.id, form.message.data)
             return _answer(other, message)
-    return render(
+    return render_form(
         "messages/edit.html",
         "partials/messages/edit.html",
-        status=422 if form.is_submitted() else 200,
         form=form,
         message=message,
         other=other,

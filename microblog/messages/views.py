@@ -3,7 +3,7 @@ poll), delete-for-me, and the tutorial's /send_message URL, which now lands in t
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, make_response, request, url_for
+from flask import abort, current_app, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from .. import ratelimit
 from ..auth.session import session_user
 from ..extensions import login_manager
-from ..htmx import fragment, mark_poll, nothing_new, poll, redirect_after_post, render, wants_fragment
+from ..htmx import after_post, fragment, mark_poll, nothing_new, poll, render, render_form, wants_fragment
 from ..pagination import Page, page_number
 from ..posts.mentions import preload_mentions
 from ..unread.counts import current_counts
@@ -240,9 +240,9 @@ def _reply(other):
     if reason is not None:  # checked before anything is read or stored; the page said so before typing
         abort(403, description=reason)
     form = MessageForm()
-    limit = ("message", str(current_user.id), *ratelimit.limit_of("RATELIMIT_MESSAGES_PER_SENDER"))
+    limit = ratelimit.Limit.configured("message", str(current_user.id), "RATELIMIT_MESSAGES_PER_SENDER")
     valid = form.validate_on_submit()
-    retry = valid and ratelimit.hit(*limit)
+    retry = valid and limit.hit()
     if retry:
         form.message.errors.append(_("You are sending messages too fast. Please wait a minute and try again."))
     elif valid:
@@ -250,11 +250,10 @@ def _reply(other):
             message = send(current_user, other, form.message.data)
         except Refused as refused:  # a block or a setting committed since the check above
             abort(403, description=str(refused))
-        if not wants_fragment():
-            flash(_("Your message has been sent."), "success")
-            return redirect_after_post(url_for("messages.thread", username=other.username))
-        return fragment(
+        return after_post(
+            url_for("messages.thread", username=other.username),
             "partials/messages/form.html",
+            flashed=(_("Your message has been sent."), "success"),
             oob=("partials/messages/appended.html",),
             form=MessageForm(formdata=None),
             other=other,
@@ -263,14 +262,14 @@ def _reply(other):
             focus=True,
             reactions={},
         )
-    status = 429 if retry else 422
-    if wants_fragment():
-        response = fragment("partials/messages/form.html", status=status, form=form, other=other, me=current_user)
-    else:
-        response = _show(other, membership(current_user.id, other.id), form, status=status)
-    if retry:
-        response.headers["Retry-After"] = str(retry)
-    return response
+    response = render_form(
+        lambda status: _show(other, membership(current_user.id, other.id), form, status=status),
+        in_place="partials/messages/form.html",
+        form=form,
+        other=other,
+        me=current_user,
+    )
+    return ratelimit.too_many(retry, answer=response) if retry else response
 
 
 @bp.route("/send_message/<recipient>", methods=["GET", "POST"])

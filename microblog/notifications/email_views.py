@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..database import begin_write
 from ..extensions import csrf, db
-from ..htmx import is_htmx, redirect_after_post, render
+from ..htmx import is_htmx, redirect_after_post, render, render_form
 from ..users.models import User
 from .email_compose import preference, user_id_for
 from .email_models import AT_ONCE, DAILY, NEVER, EmailPreference
@@ -58,12 +58,9 @@ def settings():
         store(current_user.id, unread=form.unread.data)
         flash(_("Your email settings have been saved."), "success")
         return redirect_after_post(url_for("email.settings"))
-    status = 422 if form.is_submitted() else 200
     if not form.is_submitted():
         form.unread.data = preference(current_user.id).unread
-    return render(
-        "notifications/email_settings.html", "partials/notifications/email_settings.html", status=status, form=form
-    )
+    return render_form("notifications/email_settings.html", "partials/notifications/email_settings.html", form=form)
 
 
 def _user_for(token: str) -> User:

@@ -22,7 +22,6 @@ from flask_login import current_user, login_required
 
 from .. import ratelimit
 from ..database import end_read
-from ..errors import error_response
 from ..extensions import db
 from ..htmx import fragment, render, wants_fragment
 from .models import Post
@@ -133,9 +132,9 @@ def translate_post():
     target = translate_to(post)
     if target is None:
         abort(400, description=_("This post cannot be translated."))
-    limit = ("translate", str(current_user.id), *ratelimit.limit_of("RATELIMIT_TRANSLATE_PER_USER"))
-    if retry := ratelimit.hit(*limit):
-        return error_response(429, _("Too many translations. Please wait a minute."), {"Retry-After": str(retry)})
+    limit = ratelimit.Limit.configured("translate", str(current_user.id), "RATELIMIT_TRANSLATE_PER_USER")
+    if retry := limit.hit():
+        return ratelimit.too_many(retry, _("Too many translations. Please wait a minute."))
     translation, error, status = None, None, 200
     try:
         translation = translate(post.body, post.language, target)

@@ -7,10 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import ratelimit
-from ..errors import error_response
 from ..extensions import db
 from ..forms import EmptyForm
-from ..htmx import current_url, fragment, is_htmx, redirect_after_post, render, wants_fragment
+from ..htmx import FLASHES, after_post, current_url, redirect_after_post, render, render_form, wants_fragment
 from ..pagination import paginate
 from ..users.models import username_key
 from .changes import create_post, delete_post, edit_post
@@ -24,12 +23,14 @@ bp = Blueprint("posts", __name__)
 def posting_limited(author_id: int, body: str) -> int | None:
     """Seconds to wait when this post goes over the author's limits (SPEC S22), else None: posts per author,
     and mentions per author and mentioned name (a flood of posts cannot become a flood of notifications)."""
-    limits = [("post", str(author_id), *ratelimit.limit_of("RATELIMIT_POSTS_PER_AUTHOR"))]
-    mentions = ratelimit.limit_of("RATELIMIT_MENTIONS_PER_AUTHOR_AND_NAME")
+    limits = [ratelimit.Limit.configured("post", str(author_id), "RATELIMIT_POSTS_PER_AUTHOR")]
     limits += [
-        ("mention", f"{author_id} {username_key(name)}", *mentions) for name in mentioned_names(body)[:MAX_MENTIONS]
+        ratelimit.Limit.configured(
+            "mention", f"{author_id} {username_key(name)}", "RATELIMIT_MENTIONS_PER_AUTHOR_AND_NAME"
+        )
+        for name in mentioned_names(body)[:MAX_MENTIONS]
     ]
-    return max([ratelimit.hit(*limit) or 0 for limit in limits]) or None
+    return ratelimit.hit_all(limits)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -44,24 +45,29 @@ def index():
     form = PostForm()
     if form.validate_on_submit():
         if retry := posting_limited(current_user.id, form.post.data):
-            return error_response(
-                429,
+            return ratelimit.too_many(
+                retry,
                 _(
                     "You are posting too fast, or mentioning the same people too often. "
                     "Please wait a few minutes and try again."
                 ),
-                {"Retry-After": str(retry)},
             )
         post = create_post(current_user, form.post.data)  # and the mentions' activity
-        flash(_("Your post is now live!"), "success")
-        if wants_fragment():
-            # A fresh form, the new post at the top of the list and the flash, without a reload.
-            return fragment("partials/posts/created.html", form=PostForm(formdata=None), post=post)
-        return redirect_after_post(url_for("posts.index"))
-    status = 422 if form.is_submitted() else 200
-    if status == 422 and wants_fragment():
-        # The htmx form swaps itself with its errors (htmx is configured to swap 422).
-        return fragment("partials/posts/form.html", status=422, form=form)
+        # htmx: a fresh form, the new post at the top of the list and the flash, without a reload.
+        return after_post(
+            url_for("posts.index"),
+            "partials/posts/created.html",
+            flashed=(_("Your post is now live!"), "success"),
+            oob=(FLASHES,),
+            form=PostForm(formdata=None),
+            post=post,
+        )
+    # A failed htmx post swaps only the form, with its errors, in place.
+    return render_form(lambda status: _timeline(form, status), in_place="partials/posts/form.html", form=form)
+
+
+def _timeline(form: PostForm, status: int):
+    """Home's page (the post list alone for htmx paging)."""
     page = paginate(Post.timeline(current_user), current_app.config["POSTS_PER_PAGE"])
     return render(
         "posts/index.html",
@@ -119,8 +125,7 @@ def edit(post_id):
         return redirect_after_post(url_for("posts.post", post_id=post.id))
     if request.method == "GET":
         form.post.data = post.body
-    status = 422 if form.is_submitted() else 200
-    return render("posts/edit.html", "partials/posts/edit.html", status=status, form=form, post=post)
+    return render_form("posts/edit.html", "partials/posts/edit.html", form=form, post=post)
 
 
 @bp.route("/post/<post_id>/delete", methods=["GET", "POST"])
@@ -133,13 +138,16 @@ def delete(post_id):
     if not post.deletable_by(current_user):
         abort(403, description=_("You can only delete your own posts."))
     form = EmptyForm()
-    if request.method == "POST" and not is_htmx() and request.form.get("confirmed") != "yes":
+    if request.method == "POST" and not wants_fragment() and request.form.get("confirmed") != "yes":
         return redirect_after_post(url_for("posts.delete", post_id=post.id))
     if form.validate_on_submit():
         own_page = current_url().startswith(url_for("posts.post", post_id=post.id))
         delete_post(post.id, current_user)
-        flash(_("Your post has been deleted."), "success")
-        if wants_fragment() and not own_page:
-            return fragment(None, oob=("partials/shared/flashes.html",))
-        return redirect_after_post(url_for("posts.index"))
+        # htmx from a list: the post swapped away, the flash out-of-band; from its own page: home.
+        return after_post(
+            url_for("posts.index"),
+            in_place=not own_page,
+            flashed=(_("Your post has been deleted."), "success"),
+            oob=(FLASHES,),
+        )
     return render_template("posts/delete.html", form=form, post=post)

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import ratelimit
-from ..errors import error_response
 from ..htmx import render
 from . import engine, messages
 
@@ -18,10 +17,10 @@ def search_limited() -> int | None:
     """Seconds to wait when this search goes over the user's or the address's limit (SPEC S22), else None.
     Search as you type asks once per pause in typing, well under the limits."""
     limits = [
-        ("search-user", str(current_user.id), *ratelimit.limit_of("RATELIMIT_SEARCH_PER_USER")),
-        ("search-address", ratelimit.client_address(), *ratelimit.limit_of("RATELIMIT_SEARCH_PER_ADDRESS")),
+        ratelimit.Limit.configured("search-user", str(current_user.id), "RATELIMIT_SEARCH_PER_USER"),
+        ratelimit.Limit.configured("search-address", ratelimit.client_address(), "RATELIMIT_SEARCH_PER_ADDRESS"),
     ]
-    return max([ratelimit.hit(*limit) or 0 for limit in limits]) or None
+    return ratelimit.hit_all(limits)
 
 
 @bp.get("/search")
@@ -35,7 +34,7 @@ def search():
         abort(400, description=_("'tab' must be posts or messages."))
     words = engine.terms(query)
     if words and (retry := search_limited()):
-        return error_response(429, _("Too many searches. Please wait a moment."), {"Retry-After": str(retry)})
+        return ratelimit.too_many(retry, _("Too many searches. Please wait a moment."))
     per_page = current_app.config["POSTS_PER_PAGE"]
     if tab == "messages":
         hits = messages.search_messages(current_user.id, words, per_page)

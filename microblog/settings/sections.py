@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from ..htmx import render
+from ..htmx import render_form
 
 # (section, endpoint, nav label), in the nav's order: a new section is one more line here, a view, and its
 # partial partials/settings/<section>.html. Sections of other blueprints (email, appearance, export) are
@@ -25,13 +25,14 @@ LABELS = {name: label for name, _endpoint, label in SECTIONS}
 NAV = "partials/settings/nav.html"
 
 
-def render_section(section: str, status: int = 200, **context):
-    """The settings page showing `section`, or for a plain htmx request its partial (plus the nav, oob)."""
+def render_section(section: str, status: int | None = None, **context):
+    """The settings page showing `section`, or for a plain htmx request its partial (plus the nav, oob);
+    422 after a submission that failed (htmx.render_form), unless `status` says otherwise."""
     title = f"{LABELS[section]} · {_l('Settings')}"
-    return render(
+    return render_form(
         "settings/section.html",
         f"partials/settings/{section}.html",
-        status,
+        status=status,
         oob=(NAV,),
         title=title,
         section=section,

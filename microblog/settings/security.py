@@ -6,10 +6,10 @@ from flask import flash, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
+from .. import ratelimit
 from ..auth import throttle, two_factor
 from ..auth.two_factor import code_limits
 from ..database import begin_write
-from ..errors import error_response
 from ..extensions import db
 from ..htmx import redirect_after_post
 from ..users.deletion import delete_account
@@ -22,13 +22,12 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _too_many(retry: int):
-    return error_response(
-        429, _("Too many wrong codes. Please wait a few minutes and try again."), {"Retry-After": str(retry)}
-    )
+    return ratelimit.too_many(retry, _("Too many wrong codes. Please wait a few minutes and try again."))
 
 
-def _section(status=200, **context):
-    """The two-factor section: on (codes left, the form to turn it off) or off (the QR code to scan)."""
+def _section(status=None, **context):
+    """The two-factor section: on (codes left, the form to turn it off) or off (the QR code to scan); 422
+    after a submission that failed (htmx.render_form) unless `status` says otherwise."""
     user = current_user
     context.setdefault("enable_form", EnableTwoFactorForm(formdata=None))
     context.setdefault("disable_form", DisableTwoFactorForm(formdata=None))
@@ -69,9 +68,9 @@ def enable_two_factor():
             codes = two_factor.enable(current_user.id, secret, step)
             session.pop(SETUP_SECRET, None)
             db.session.expire_all()
-            return _section(codes=codes)
+            return _section(200, codes=codes)  # a submission that worked: the codes, shown once
         form.code.errors.append(_("This code is not right. Check the time on your phone and try again."))
-    return _section(422, enable_form=form)
+    return _section(enable_form=form)
 
 
 def _second_factor_ok(user: User, code: str | None):
@@ -90,9 +89,7 @@ def _second_factor_ok(user: User, code: str | None):
 def _password_ok(user: User, password: str):
     limits = throttle.login_limits(user.username, user, per_account_only=True)
     if retry := throttle.count_attempt(limits):
-        return error_response(
-            429, _("Too many failed sign-ins. Please wait a few minutes and try again."), {"Retry-After": str(retry)}
-        )
+        return ratelimit.too_many(retry, _("Too many failed sign-ins. Please wait a few minutes and try again."))
     if user.check_password(password):
         throttle.take_back(limits)
         return None
@@ -120,7 +117,7 @@ def disable_two_factor():
             two_factor.disable(user.id)
             flash(_("Two-factor sign-in is off."), "info")
             return redirect_after_post(url_for("settings.two_factor"))
-    return _section(422, disable_form=form)
+    return _section(disable_form=form)
 
 
 def delete():
@@ -146,5 +143,4 @@ def delete():
             response = redirect_after_post(url_for("posts.index"))
             response.headers["Clear-Site-Data"] = '"cache", "storage"'
             return response
-    status = 422 if form.is_submitted() else 200
-    return render_section("delete", status, form=form, user=user)
+    return render_section("delete", form=form, user=user)

@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from .. import ratelimit
 from ..auth import throttle
 from ..auth.forms import ChangePasswordForm
-from ..errors import error_response
 from ..extensions import db
 from ..forms import EmptyForm
+from ..errors import error_response
 from ..htmx import redirect_after_post
 from ..mail import MailError, may_email
 from ..users import email as addresses
@@ -47,7 +48,7 @@ def profile():
             return redirect_after_post(url_for("users.user", username=form.username.data))
     elif not form.is_submitted():
         form.username.data, form.about_me.data = current_user.username, current_user.about_me
-    return render_section("profile", 422 if form.is_submitted() else 200, form=form)
+    return render_section("profile", form=form)
 
 
 @bp.route("/privacy", methods=["GET", "POST"])
@@ -60,13 +61,13 @@ def privacy():
         return redirect_after_post(url_for("settings.privacy"))
     if not form.is_submitted():
         form.message_policy.data, form.read_receipts.data = current_user.message_policy, current_user.read_receipts
-    return render_section("privacy", 422 if form.is_submitted() else 200, form=form)
+    return render_section("privacy", form=form)
 
 
-def _account(email_form=None, status=200):
+def _account(email_form=None):
+    """The account section: 200 when shown, 422 with the email form's errors after a failed POST."""
     return render_section(
         "account",
-        status,
         user=current_user,
         email_form=email_form or EmailForm(formdata=None),
         password_form=ChangePasswordForm(formdata=None),
@@ -85,16 +86,14 @@ def change_email():
     """Ask for a new address (password needed): a link goes to it, a notice to the old one."""
     form = EmailForm()
     if not form.validate_on_submit():
-        return _account(form, 422)
+        return _account(form)
     limits = throttle.login_limits(current_user.username, current_user, per_account_only=True)
     if retry := throttle.count_attempt(limits):  # a borrowed session cannot guess the password on
-        return error_response(
-            429, _("Too many failed sign-ins. Please wait a few minutes and try again."), {"Retry-After": str(retry)}
-        )
+        return ratelimit.too_many(retry, _("Too many failed sign-ins. Please wait a few minutes and try again."))
     user = db.session.get(User, current_user.id)
     if not user.check_password(form.password.data):
         form.password.errors.append(_("Your current password is not correct."))
-        return _account(form, 422)
+        return _account(form)
     throttle.take_back(limits)
     address = form.email.data
     if address == user.email and user.email_verified:

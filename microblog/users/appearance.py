@@ -6,7 +6,7 @@ derived stylesheet `vendor/bootstrap-5.3.8-dark-system.css` follows `prefers-col
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, render_template, url_for
+from flask import Blueprint, flash, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -17,7 +17,7 @@ from wtforms.validators import InputRequired
 
 from ..database import begin_write
 from ..extensions import db
-from ..htmx import redirect_after_post
+from ..htmx import redirect_after_post, render_form
 from .models import User
 
 bp = Blueprint("appearance", __name__)
@@ -58,5 +58,4 @@ def appearance():
         return redirect_after_post(url_for("appearance.appearance"))
     if not form.is_submitted():
         form.theme.data = theme()
-    status = 422 if form.is_submitted() else 200
-    return render_template("users/appearance.html", form=form), status
+    return render_form("users/appearance.html", form=form)

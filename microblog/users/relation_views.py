@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import functools
 
-from flask import abort, flash, request, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..forms import EmptyForm
-from ..htmx import fragment, is_htmx, redirect_after_post, wants_fragment
+from ..htmx import after_post
 from . import relations
 from .blueprint import bp
 from .lookup import get_user_or_404
@@ -58,22 +58,18 @@ def on_other_user(refuse_self):
     return decorate
 
 
-def relation_answer(user: User, in_place: bool, partial: str, context, message: str, category: str):
-    """What those views answer: when `in_place`, the changed controls (`partial` rendered from `context()`)
+def relation_answer(user: User, partial: str, context, message: str, category: str):
+    """What those views answer: for htmx the changed controls (`partial` rendered from `context()`)
     swapped in place; otherwise the profile, with `message` flashed."""
-    if in_place:
-        return fragment(partial, **context())
-    flash(message, category)
-    return redirect_after_post(url_for("users.user", username=user.username))
+    url = url_for("users.user", username=user.username)
+    return after_post(url, partial, flashed=(message, category), load=context)
 
 
 def _follow_answer(user: User, message: str, category: str):
-    """The follow controls for any htmx request; the profile with a flash otherwise."""
+    """The follow controls swapped in place (htmx); the profile with a flash otherwise."""
     # The form in a hover card says so: its answer has no ids (the profile may show the same controls).
     in_card = request.form.get("in_card") == "1"
-    return relation_answer(
-        user, is_htmx(), "partials/users/follow.html", lambda: follow_context(user, in_card), message, category
-    )
+    return relation_answer(user, "partials/users/follow.html", lambda: follow_context(user, in_card), message, category)
 
 
 @bp.post("/follow/<username>")
@@ -101,7 +97,6 @@ def _block_answer(user: User, message: str):
     """The block control swapped in place (htmx), or the profile with a flash."""
     return relation_answer(
         user,
-        wants_fragment(),
         "partials/users/block.html",
         lambda: {"user": user, "i_block": relations.blocks(current_user.id, user.id), "block_form": EmptyForm()},
         message,

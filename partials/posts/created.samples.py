@@ -13,7 +13,6 @@ def samples():
             {
                 "form": PostForm(formdata=None),
                 "post": s.post(42, body="My first post!", minutes_ago=0),
-                "get_flashed_messages": s.flashes(("success", _("Your post is now live!"))),
             },
         ),
     ]
