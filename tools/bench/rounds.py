@@ -6,7 +6,7 @@ import os
 
 from tools.harness import wrk
 from tools.harness.browser import HTMX, Browser
-from tools.harness.server import Server
+from tools.harness.server import PUSH_CONFIG, Server
 
 from .data import PASSWORD, conversations_of_user1, list_state_of_user1, log, react_in_long_thread, unread_of_user1
 
@@ -55,18 +55,21 @@ def median_round(results: list[dict]) -> dict:
 
 
 def serve(database_url: str, worker_class: str) -> Server:
-    """2 gunicorn workers of `worker_class` (gunicorn's defaults otherwise), started."""
+    """2 gunicorn workers of `worker_class`, started: gevent as `make serve` runs them (its config, with the
+    page gate and one request per connection), the others with gunicorn's defaults."""
+    env = {"SECRET_KEY": os.environ["BENCH_SECRET_KEY"]} if os.environ.get("BENCH_SECRET_KEY") else {}
+    if worker_class == "gevent":
+        return Server(database_url, 2, config=PUSH_CONFIG, args=("--log-level", "warning"), env=env).start()
     args = ["--log-level", "warning", "--worker-class", worker_class]
     if worker_class == "gthread":
         args += ["--threads", "4"]
-    env = {"SECRET_KEY": os.environ["BENCH_SECRET_KEY"]} if os.environ.get("BENCH_SECRET_KEY") else {}
     return Server(database_url, 2, config=None, args=tuple(args), env=env).start()
 
 
 class Run:
     """One gunicorn (2 workers of one class) on one seeded database, signed in as user1, ready to measure."""
 
-    def __init__(self, database_url: str, worker_class: str, per_page: int = 10):
+    def __init__(self, database_url: str, worker_class: str, per_page: int = 10, only: list[str] | None = None):
         _, since, self.inbox = unread_of_user1(database_url)
         self.facts = conversations_of_user1(database_url)
         self.reacted = react_in_long_thread(database_url, self.facts)
@@ -91,6 +94,8 @@ class Run:
             state = list_state_of_user1(database_url)  # after that read: the list as it now stands
             self.paths = []
             for name, template, expected in ENDPOINTS:
+                if only and name != ENDPOINTS[0][0] and name not in only:  # the floor is always measured
+                    continue
                 path = template.format(
                     count=count,
                     since=f"{since:.6f}",
@@ -161,6 +166,6 @@ def measure_in_rounds(runs: list[tuple[str, Run]], rounds: int, duration: float,
     what the 1k -> 1M comparison needs. Each row of the table is its median round.
     """
     for round_number in range(rounds):
-        for index in range(len(ENDPOINTS)):
+        for index in range(len(runs[0][1].paths)):
             for tag, run in runs:
                 run.measure(index, duration, connections, f"round {round_number + 1}/{rounds} {tag:>10}")
