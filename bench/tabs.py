@@ -18,6 +18,7 @@ import random
 import resource
 import sys
 import time
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -172,7 +173,10 @@ def run(database_url: str, args) -> list[dict]:
             "SSE_MAX_STREAMS_PER_USER": str(-(-tabs // args.users) + 5),
             **dict(kv.split("=", 1) for kv in args.env),
         }
-        server = Server(database_url, args.workers, env=env, args=("--log-level", "warning"))
+        logdir = Path(args.log_dir) if args.log_dir else None  # gunicorn's log kept there (else deleted)
+        if logdir:
+            logdir.mkdir(parents=True, exist_ok=True)
+        server = Server(database_url, args.workers, env=env, args=("--log-level", "warning"), logdir=logdir)
         server.start()
         try:
             log(f"  {tabs:,} tabs over {args.users:,} users, {args.processes} client processes")
@@ -232,6 +236,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the server (repeatable)")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--log-dir", help="keep gunicorn's log (warnings and errors) in this directory")
     args = parser.parse_args(argv)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # gunicorn inherits it: 10,000 streams
