@@ -22,7 +22,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from tools.bench.data import log, postgres_database, sqlite_database
+from tools.bench.data import log, seed, sqlite_database
+from tools.harness import databases
 from tools.harness.databases import psycopg_url
 from tools.harness.report import markdown_table, percentile as pct, write_results
 from tools.harness.server import Server
@@ -219,7 +220,7 @@ def report(results: dict[str, list[dict]]) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--tabs",
         type=lambda s: [int(x) for x in s.split(",")],
@@ -246,8 +247,11 @@ def main(argv=None) -> int:
         results["sqlite"] = run(url, args)
     admin_url = os.environ.get("BENCH_DATABASE_URL")
     if args.only in (None, "postgresql"):
-        if admin_url:  # "<its name>_m<messages>" is dropped and re-created, as by `make bench`
-            url, _ = postgres_database(psycopg_url(admin_url), args.users, SEED["posts"], SEED["messages"])
+        if admin_url:  # "<its name>_tabs" is dropped and re-created: give BENCH_DATABASE_URL a name of its own
+            admin_url = psycopg_url(admin_url)
+            url = databases.create(admin_url, databases.database_name(admin_url) + "_tabs", replace=True)
+            log("  seeding PostgreSQL ...")
+            seed(url, args.users, SEED["posts"], SEED["messages"])
             results["postgresql"] = run(url, args)
         else:
             print("BENCH_DATABASE_URL not set: PostgreSQL skipped", file=sys.stderr)
