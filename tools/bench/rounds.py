@@ -69,7 +69,20 @@ def serve(database_url: str, worker_class: str) -> Server:
 class Run:
     """One gunicorn (2 workers of one class) on one seeded database, signed in as user1, ready to measure."""
 
-    def __init__(self, database_url: str, worker_class: str, per_page: int = 10, only: list[str] | None = None):
+    def __init__(
+        self,
+        database_url: str,
+        worker_class: str,
+        per_page: int = 10,
+        endpoints=None,
+        facts: dict | None = None,
+        headers=headers_for,
+    ):
+        """`endpoints` (name, path template, expected status): ENDPOINTS unless given; `facts`: more values for
+        the path templates (bench/pages.py adds a short thread's partner and a post); `headers`: a path's
+        request headers (bench/pages.py loads every page as a full page)."""
+        endpoints = ENDPOINTS if endpoints is None else endpoints
+        self.headers_for = headers
         _, since, self.inbox = unread_of_user1(database_url)
         self.facts = conversations_of_user1(database_url)
         self.reacted = react_in_long_thread(database_url, self.facts)
@@ -84,7 +97,7 @@ class Run:
 
             def probe(path: str) -> tuple[int, int]:
                 """Status and body size of one request with the signed-in session."""
-                answer = browser.request("probe", "GET", path, headers=headers_for(path))
+                answer = browser.request("probe", "GET", path, headers=self.headers_for(path))
                 return answer.status, answer.size
 
             # Open the long conversation once first: it marks its newest messages read (a write, once), as a
@@ -93,10 +106,9 @@ class Run:
             count, _, _ = unread_of_user1(database_url)
             state = list_state_of_user1(database_url)  # after that read: the list as it now stands
             self.paths = []
-            for name, template, expected in ENDPOINTS:
-                if only and name != ENDPOINTS[0][0] and name not in only:  # the floor is always measured
-                    continue
+            for name, template, expected in endpoints:
                 path = template.format(
+                    **(facts or {}),
                     count=count,
                     since=f"{since:.6f}",
                     page40=self.page40,
@@ -119,7 +131,9 @@ class Run:
     def measure(self, index: int, duration: float, connections: int, label: str) -> None:
         """One round of the index-th endpoint."""
         name, path, _, _ = self.paths[index]
-        result = wrk.run(self.server.base + path, {"Cookie": self.cookie, **headers_for(path)}, duration, connections)
+        result = wrk.run(
+            self.server.base + path, {"Cookie": self.cookie, **self.headers_for(path)}, duration, connections
+        )
         self.measured[name].append(result)
         log(
             f"    {label} {name:20} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms  "
