@@ -31,7 +31,7 @@ def session_cookies(secret: str, users) -> dict[str, str]:
     """The signed session cookie a browser would hold after signing in, per username."""
     from flask import Flask
 
-    app = Flask("bench", root_path=str(Path(__file__).parent))
+    app = Flask("bench")
     app.secret_key = secret
     serializer = app.session_interface.get_signing_serializer(app)
     return {name: serializer.dumps({"_user_id": f"{uid}:{token}", "_fresh": True}) for uid, name, token in users}
