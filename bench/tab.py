@@ -92,6 +92,7 @@ class Stats:
     sends: list[float] = field(default_factory=list)
     events: list[float] = field(default_factory=list)  # POST answer -> each of the recipient's tabs' `unread`
     events_missing: int = 0
+    events_by_page: int = 0  # the recipient's tab loaded a page after the send: the page shows the news
     errors: dict[str, int] = field(default_factory=dict)
 
     def error(self, kind: str) -> None:

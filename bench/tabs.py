@@ -123,6 +123,7 @@ def measure(server: Server, users, tabs: int, args) -> dict:
         for k, v in p["errors"].items():
             errors[k] = errors.get(k, 0) + v
     missing = sum(p["events_missing"] for p in parts)
+    by_page = sum(p["events_by_page"] for p in parts)
     return {
         "tabs": tabs,
         "users": len(names),
@@ -137,6 +138,7 @@ def measure(server: Server, users, tabs: int, args) -> dict:
         "sends": len(merged["sends"]),
         "events": len(merged["events"]),
         "events_missing": missing,
+        "events_by_page": by_page,
         "event_p50_ms": round(pct(merged["events"], 0.5), 1),
         "event_p99_ms": round(pct(merged["events"], 0.99), 1),
         "poll_p50_ms": round(pct(merged["polls"], 0.5), 1),
@@ -195,7 +197,10 @@ ROWS = [
     ("workers' RSS before -> after (MiB)", lambda r: f"{r['rss_mib_before']} -> {r['rss_mib_after']}"),
     ("polls / pages per second", lambda r: f"{r['polls_per_second']:,} / {r['pages_per_second']:,}"),
     ("event p50 / p99 (ms)", lambda r: f"{r['event_p50_ms']} / {r['event_p99_ms']}"),
-    ("events timed (sends)", lambda r: f"{r['events']:,} ({r['sends']:,})"),
+    (
+        "events timed (sends)",
+        lambda r: f"{r['events']:,} ({r['sends']:,}; {r.get('events_by_page', 0)} by a page load)",
+    ),
     ("poll p50 / p99 (ms)", lambda r: f"{r['poll_p50_ms']} / {r['poll_p99_ms']}"),
     ("page p50 / p99 (ms)", lambda r: f"{r['page_p50_ms']} / {r['page_p99_ms']}"),
     ("send p99 (ms)", lambda r: f"{r['send_p99_ms']}"),
