@@ -113,6 +113,10 @@ bench-streams: translations
 	$(BIN)/python -m bench.streams $(BENCH_STREAMS_ARGS)
 
 ## make bench-sends: sends/s on PostgreSQL (BENCH_DATABASE_URL) with 1, 8, 32 senders, with and without NOTIFY (python -m bench.sends)
-.PHONY: bench-sends
+.PHONY: bench-sends bench-tabs
 bench-sends: translations
 	$(BIN)/python -m bench.sends $(BENCH_SENDS_ARGS)
+
+## make bench-tabs: 1,000 / 5,000 / 10,000 live tabs (stream, badge polls, pages, sends) on 2 gevent workers, SQLite (+ PostgreSQL with BENCH_DATABASE_URL) (python -m bench.tabs)
+bench-tabs: translations
+	$(BIN)/python -m bench.tabs $(BENCH_TABS_ARGS)

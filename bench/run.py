@@ -18,7 +18,7 @@ import subprocess
 import time
 
 from tools.bench.data import SIZES, log, postgres_database, sqlite_database
-from tools.bench.rounds import Run, measure_in_rounds
+from tools.bench.rounds import ENDPOINTS, Run, measure_in_rounds
 from tools.bench.targets import check_targets, markdown, table
 from tools.harness import ROOT, wrk
 from tools.harness.databases import psycopg_url
@@ -35,8 +35,14 @@ def main() -> None:
     parser.add_argument(
         "--worker-class",
         default="sync",
-        choices=["sync", "gevent"],
-        help="the main runs' gunicorn workers (gevent: what make serve runs, for live push)",
+        type=lambda s: s.split(","),
+        help="the main runs' gunicorn workers: sync, gevent (what make serve runs, for live push) or both side "
+        "by side in the same rounds (sync,gevent)",
+    )
+    parser.add_argument(
+        "--endpoints",
+        type=lambda s: s.split(","),
+        help="measure only these rows (comma-separated names, e.g. 'explore,index'); the floor is always measured",
     )
     parser.add_argument(
         "--no-gthread", action="store_true", help="skip the gthread run at the largest size (full size only)"
@@ -48,6 +54,8 @@ def main() -> None:
     duration = args.duration or size["duration"]
     rounds = args.rounds or size["rounds"]
     started = time.time()
+    # --endpoints: those rows only, the floor always (every ratio is to it)
+    endpoints = [e for e in ENDPOINTS if not args.endpoints or e is ENDPOINTS[0] or e[0] in args.endpoints]
 
     databases = []
     if args.only in (None, "sqlite"):
@@ -77,13 +85,17 @@ def main() -> None:
                     "seed": info,
                     "url": url,
                 }
-                prepared.append((meta, Run(url, args.worker_class)))
+                for worker_class in args.worker_class:  # several: side by side on the same data, same rounds
+                    prepared.append((dict(meta), Run(url, worker_class, endpoints=endpoints)))
             log(
-                f"  {len(prepared)} gunicorns, 2 {args.worker_class} workers each; wrk {args.connections} connections, "
-                f"{rounds} rounds of {duration}s per endpoint and size"
+                f"  {len(prepared)} gunicorns, 2 workers each ({', '.join(args.worker_class)}); wrk "
+                f"{args.connections} connections, {rounds} rounds of {duration}s per endpoint and size"
             )
             measure_in_rounds(
-                [(f"m={m['messages']:,}", run) for m, run in prepared], rounds, duration, args.connections
+                [(f"m={m['messages']:,} {run.worker_class}", run) for m, run in prepared],
+                rounds,
+                duration,
+                args.connections,
             )
             measured = True
         finally:
@@ -98,7 +110,7 @@ def main() -> None:
         if size["gthread"] and not args.no_gthread:
             # For reference: gthread workers (4 threads each) at the largest size, measured on their own.
             log(f"  gthread: 2 workers x 4 threads at messages={size['messages'][-1]:,}")
-            run = Run(url, "gthread")
+            run = Run(url, "gthread", endpoints=endpoints)
             try:
                 measure_in_rounds([("gthread", run)], rounds, duration, args.connections)
             except BaseException:
@@ -128,7 +140,7 @@ def main() -> None:
         dt.date.today().isoformat()
         + ("" if args.size == "full" else f"-{args.size}")
         + (f"-{args.only}" if args.only else "")
-        + (f"-{args.worker_class}" if args.worker_class != "sync" else "")
+        + (f"-{'-'.join(args.worker_class)}" if args.worker_class != ["sync"] else "")
     )
     path = write_results(name, report, markdown(report) + "\n```\n" + "\n".join(targets) + "\n```\n")
     for run in runs:

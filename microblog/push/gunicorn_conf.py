@@ -13,6 +13,14 @@ import time
 worker_class = "gevent"
 worker_connections = 10_000  # per worker: open streams + requests in flight
 graceful_timeout = 15
+# One request per connection, as a sync worker serves (bench/README.md "The page tail"). A gevent greenlet
+# runs a keep-alive connection's next request without yielding when it has already arrived (a busy client
+# answers faster than the worker finishes the last one), and a connection stays with the worker that
+# accepted it: with 16 keep-alive page loads some connections waited seconds (p99 0.3-5 s, p50 15-50 ms).
+# Closed after each answer, every request goes back through the listening socket's queue, which both
+# workers take from in turn: the tail of sync workers. Polls come every 10 s and streams are one long
+# answer each, so neither kept a connection alive anyway (the default keep-alive is 2 s).
+keepalive = int(os.environ.get("KEEPALIVE_SECONDS", "0"))
 
 # Requests other than /events that one worker runs at once. A gevent worker accepts every connection at
 # once; without a gate, a burst of page requests checks out the whole database pool (5 + 10 overflow) and

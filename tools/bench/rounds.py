@@ -6,7 +6,7 @@ import os
 
 from tools.harness import wrk
 from tools.harness.browser import HTMX, Browser
-from tools.harness.server import Server
+from tools.harness.server import PUSH_CONFIG, Server
 
 from .data import PASSWORD, conversations_of_user1, list_state_of_user1, log, react_in_long_thread, unread_of_user1
 
@@ -55,11 +55,14 @@ def median_round(results: list[dict]) -> dict:
 
 
 def serve(database_url: str, worker_class: str) -> Server:
-    """2 gunicorn workers of `worker_class` (gunicorn's defaults otherwise), started."""
+    """2 gunicorn workers of `worker_class`, started: gevent as `make serve` runs them (its config, with the
+    page gate and one request per connection), the others with gunicorn's defaults."""
+    env = {"SECRET_KEY": os.environ["BENCH_SECRET_KEY"]} if os.environ.get("BENCH_SECRET_KEY") else {}
+    if worker_class == "gevent":
+        return Server(database_url, 2, config=PUSH_CONFIG, args=("--log-level", "warning"), env=env).start()
     args = ["--log-level", "warning", "--worker-class", worker_class]
     if worker_class == "gthread":
         args += ["--threads", "4"]
-    env = {"SECRET_KEY": os.environ["BENCH_SECRET_KEY"]} if os.environ.get("BENCH_SECRET_KEY") else {}
     return Server(database_url, 2, config=None, args=tuple(args), env=env).start()
 
 
