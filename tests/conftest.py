@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 import pytest
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 
@@ -24,9 +25,10 @@ from microblog.unread import send as send_message
 from microblog.posts.models import Post
 from microblog.ratelimit import RateLimitHit
 from microblog.users.models import User
+from microblog.users.names import username_key
 from tools.harness import databases
 from tools.harness.databases import drop_database
-from tests.html import actor
+from tests.html import Actor, actor
 
 PASSWORD = "correct horse battery"
 HTMX = {"HX-Request": "true"}
@@ -323,23 +325,25 @@ def send(sender: User, recipient: User, body: str = "hi"):
     return send_message(sender, recipient, body)
 
 
-class Auth:
-    """flaskr's helper, now a user at the sign-in form and the navbar's "Sign out" (tests/html.py's actor)."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def login(self, username: str = "alice", password: str = PASSWORD, **extra):
-        form = actor(self.client).opens("/auth/login")
-        return form.submits("#login-form", username=username, password=password, **extra)
-
-    def logout(self):
-        return actor(self.client).signs_out()
-
-
 @pytest.fixture
-def auth(client):
-    return Auth(client)
+def signed_in(request, database_url):  # database_url: its cases are the app's (the app itself is fetched lazily)
+    """`signed_in("alice") -> Actor`: the one way a test signs someone in. The user (made with `make_user` if
+    there is none of that name yet) signs in through the sign-in form, on a client of their own (a second
+    browser per call) or on `client`; the app is the one whose context the test holds (`app`, `csrf_app`,
+    `rl_app`, ...), else the `app` fixture's."""
+
+    def sign_in(username: str, client=None, password: str = PASSWORD, remember: bool = False) -> Actor:
+        if client is None:
+            app = current_app._get_current_object() if has_app_context() else request.getfixturevalue("app")
+            client = app.test_client()
+        if db.session.scalar(sa.select(User).where(User.username_key == username_key(username))) is None:
+            make_user(username, password)
+        person = actor(client, username, password)
+        answer = person.signs_in(remember=remember)
+        assert answer.status == 303, f"{username} could not sign in: {answer.status}"
+        return person
+
+    return sign_in
 
 
 @pytest.fixture
@@ -350,14 +354,6 @@ def alice(app):
 @pytest.fixture
 def bob(app):
     return make_user("bob")
-
-
-@pytest.fixture
-def as_alice(client, auth, alice):
-    """A client signed in as alice."""
-    response = auth.login("alice")
-    assert response.status_code == 303
-    return client
 
 
 def clear_rate_limit_hits(url: str) -> None:

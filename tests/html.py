@@ -210,8 +210,9 @@ class Actor:
         self.environ["REMOTE_ADDR"] = address
         return self
 
-    def opens(self, url: str, **headers) -> Seen:
-        return self._request("get", url, headers=headers)
+    def opens(self, url: str, query_string: dict | None = None, **headers) -> Seen:
+        """Open a URL (typed in, or a link's): `query_string` as a form would add it, `headers` as sent."""
+        return self._request("get", url, data=query_string, headers=headers)
 
     def signs_in(self, password: str | None = None, remember: bool = False, next: str | None = None) -> Seen:
         """Sign in through the sign-in form."""

@@ -126,7 +126,8 @@ def test_login_without_token_is_refused(csrf_client):
 # --- Authorization ------------------------------------------------------------------------------
 
 
-def test_nobody_sees_another_users_messages_or_notifications(as_alice, alice, bob):
+def test_nobody_sees_another_users_messages_or_notifications(signed_in, alice, bob):
+    as_alice = signed_in("alice")
     carol = make_user("carol")
     send(bob, carol, "secret for carol")
     send(carol, bob, "secret for bob")
@@ -143,14 +144,15 @@ def test_nobody_sees_another_users_messages_or_notifications(as_alice, alice, bo
         "/user/carol",
     ]:
         for headers in ({}, HTMX):
-            response = as_alice.get(url, headers=headers)
+            response = as_alice.opens(url, **headers)
             assert response.status_code in (200, 204), url
             assert "secret for" not in response.get_data(as_text=True), url
-    assert as_alice.get("/notifications").get_json() == []
+    assert as_alice.opens("/notifications").get_json() == []
 
 
-def test_profile_form_changes_only_your_own_profile(as_alice, alice, bob):
-    response = as_alice.post(
+def test_profile_form_changes_only_your_own_profile(signed_in, alice, bob):
+    as_alice = signed_in("alice")
+    response = as_alice.client.post(
         "/settings/profile?username=bob",
         data={"username": "alice2", "about_me": "mine", "id": str(bob.id), "user_id": str(bob.id)},
     )
@@ -208,16 +210,17 @@ def test_a_session_copied_to_another_browser_is_no_longer_fresh(app, client, ali
     assert serializer.loads(client.get_cookie("session").value).get("_fresh") is True
 
 
-def test_change_password(as_alice, alice, app):
+def test_change_password(signed_in, alice, app):
+    as_alice = signed_in("alice")
     stolen = app.test_client()
     with stolen.session_transaction() as session:
         session["_user_id"] = alice.get_id()
     assert stolen.get("/index").status_code == 200
-    response = as_alice.get("/auth/change_password")
+    response = as_alice.opens("/auth/change_password")
     form = by_id(page(response), "change-password-form")
     assert {i["name"] for i in form.find_all("input")} >= {"current_password", "password", "password2"}
 
-    change = actor(as_alice).opens("/auth/change_password")
+    change = as_alice.opens("/auth/change_password")
     response = change.submits(
         "#change-password-form", current_password="wrong one", password="n" * 10, password2="n" * 10
     )
@@ -230,16 +233,17 @@ def test_change_password(as_alice, alice, app):
 
     response = change.submits("#change-password-form", current_password=PASSWORD, password="n" * 10, password2="n" * 10)
     assert response.status_code == 303 and response.headers["Location"].endswith("/user/alice")
-    assert "Your password has been changed." in as_alice.get("/user/alice").get_data(as_text=True)
-    assert as_alice.get("/index").status_code == 200  # this browser stays signed in
+    assert "Your password has been changed." in as_alice.opens("/user/alice").get_data(as_text=True)
+    assert as_alice.opens("/index").status_code == 200  # this browser stays signed in
     assert stolen.get("/index").status_code == 302  # every other session is over
     db.session.expire_all()
     assert db.session.get(User, alice.id).check_password("n" * 10)
 
 
-def test_change_password_htmx_answers_a_client_redirect(as_alice):
+def test_change_password_htmx_answers_a_client_redirect(signed_in):
     # The page's form has no hx-post: this is what an htmx-driven client would send, not our page.
-    response = as_alice.post(
+    as_alice = signed_in("alice")
+    response = as_alice.client.post(
         "/auth/change_password",
         headers=HTMX,
         data={"current_password": PASSWORD, "password": "n" * 10, "password2": "n" * 10},
@@ -247,9 +251,10 @@ def test_change_password_htmx_answers_a_client_redirect(as_alice):
     assert response.status_code == 204 and response.headers["HX-Redirect"].endswith("/user/alice")
 
 
-def test_logout_invalidates_a_copied_session_cookie(as_alice, app):
-    copied = as_alice.get_cookie("session").value
-    assert actor(as_alice).signs_out().status_code == 303
+def test_logout_invalidates_a_copied_session_cookie(signed_in, app):
+    as_alice = signed_in("alice")
+    copied = as_alice.client.get_cookie("session").value
+    assert as_alice.signs_out().status_code == 303
     replay = app.test_client()
     replay.set_cookie("session", copied, domain="localhost")
     assert replay.get("/index").status_code == 302
@@ -270,10 +275,11 @@ def test_logout_invalidates_a_remember_me_cookie(client, alice, app):
     assert replay.get("/index").status_code == 302
 
 
-def test_logout_signs_out_this_browser(as_alice):
-    assert actor(as_alice).signs_out().status_code == 303
-    assert as_alice.get("/index").status_code == 302
-    assert as_alice.get("/auth/logout").status_code == 405  # no sign-out by GET (no state change on GET)
+def test_logout_signs_out_this_browser(signed_in):
+    as_alice = signed_in("alice")
+    assert as_alice.signs_out().status_code == 303
+    assert as_alice.opens("/index").status_code == 302
+    assert as_alice.opens("/auth/logout").status_code == 405  # no sign-out by GET (no state change on GET)
 
 
 # --- next= ----------------------------------------------------------------------------------------
@@ -343,8 +349,9 @@ def test_login_never_redirects_off_site(client, alice, target):
 # --- Signing out ----------------------------------------------------------------------------------
 
 
-def test_sign_out_clears_what_the_browser_kept(as_alice):
-    response = actor(as_alice).signs_out()
+def test_sign_out_clears_what_the_browser_kept(signed_in):
+    as_alice = signed_in("alice")
+    response = as_alice.signs_out()
     assert response.status_code == 303
     assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
     assert response.headers["Cache-Control"] == "no-store"

@@ -199,10 +199,11 @@ def test_database_outage_answers_503_page_fragment_and_json(app, client, alice, 
 
 
 def test_a_connection_that_dies_after_the_answer_does_not_turn_it_into_a_bare_500(
-    app, as_alice, alice, bob, monkeypatch
+    app, signed_in, alice, bob, monkeypatch
 ):
     """The database going away between the view's last query and the end-of-request rollback: the answer
     the view made is still served, and the next request gets a fresh connection."""
+    as_alice = signed_in("alice")
     send(bob, alice, "one unread message")
     dialect = db.engine.dialect
     real_rollback = dialect.do_rollback
@@ -217,11 +218,11 @@ def test_a_connection_that_dies_after_the_answer_does_not_turn_it_into_a_bare_50
     db.session.remove()
     checked_out = db.engine.pool.checkedout()
     monkeypatch.setattr(dialect, "do_rollback", dying_rollback)
-    response = as_alice.get("/notifications?since=0")  # the user and the feed come through the session
+    response = as_alice.opens("/notifications?since=0")  # the user and the feed come through the session
     assert failures, "the request ended without a rollback: the test does not test anything"
     assert response.status_code == 200
     assert [n["data"] for n in response.get_json()] == [1]
     assert db.engine.pool.checkedout() == checked_out, "the dead connection was kept instead of discarded"
     monkeypatch.setattr(dialect, "do_rollback", real_rollback)
-    assert as_alice.get("/notifications?since=0").status_code == 200
-    assert as_alice.get("/notifications/badge?shown=1", headers=HTMX).status_code == 204
+    assert as_alice.opens("/notifications?since=0").status_code == 200
+    assert as_alice.opens("/notifications/badge?shown=1", **HTMX).status_code == 204

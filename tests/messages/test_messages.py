@@ -42,47 +42,52 @@ def unread_in(user, other) -> int:
     )
 
 
-def test_profile_links_to_the_conversation(as_alice, bob):
-    soup = page(as_alice.get("/user/bob"))
+def test_profile_links_to_the_conversation(signed_in, bob):
+    as_alice = signed_in("alice")
+    soup = page(as_alice.opens("/user/bob"))
     assert by_id(soup, "send-message-link")["href"] == "/messages/bob"
 
 
-def test_own_profile_has_no_send_message_link(as_alice):
-    soup = page(as_alice.get("/user/alice"))
+def test_own_profile_has_no_send_message_link(signed_in):
+    as_alice = signed_in("alice")
+    soup = page(as_alice.opens("/user/alice"))
     assert soup.find(id="send-message-link") is None
 
 
-def test_send_message_url_lands_in_the_conversation(as_alice, bob):
-    response = as_alice.get("/send_message/bob")
+def test_send_message_url_lands_in_the_conversation(signed_in, bob):
+    as_alice = signed_in("alice")
+    response = as_alice.opens("/send_message/bob")
     assert (response.status_code, response.headers["Location"]) == (302, "/messages/bob")
-    response = as_alice.post("/send_message/bob", data={"message": "via the old URL"})
+    response = as_alice.client.post("/send_message/bob", data={"message": "via the old URL"})
     assert (response.status_code, response.headers["Location"]) == (303, "/messages/bob")
-    soup = page(as_alice.get("/messages/bob"))
+    soup = page(as_alice.opens("/messages/bob"))
     assert "Your message has been sent." in text(by_id(soup, "flashes"))
     assert "via the old URL" in text(by_id(soup, "message-log"))
 
 
-def test_reply_without_javascript_303_back_to_the_thread(as_alice, bob):
-    soup = page(as_alice.get("/messages/bob"))
+def test_reply_without_javascript_303_back_to_the_thread(signed_in, alice, bob):
+    as_alice = signed_in("alice")
+    soup = page(as_alice.opens("/messages/bob"))
     assert by_id(soup, "message-log")["role"] == "log"
     assert "No messages yet" in text(by_id(soup, "thread-empty"))
     form = by_id(soup, "message-form")
     assert form["method"] == "post"
     assert form["action"] == form["hx-post"] == "/messages/bob"
     assert form["hx-disabled-elt"] == "find button"
-    response = submit(as_alice, form, message="  Hello Bob  ")
+    response = submit(as_alice.client, form, message="  Hello Bob  ")
     assert (response.status_code, response.headers["Location"]) == (303, "/messages/bob")
     stored = db.session.scalars(sa.select(Message)).all()
     assert [(m.body, m.sender_id, m.recipient_id) for m in stored] == [("Hello Bob", 1, 2)]
-    log = by_id(page(as_alice.get("/messages/bob")), "message-log")
+    log = by_id(page(as_alice.opens("/messages/bob")), "message-log")
     mine = log.find("article")
     assert mine["id"] == "message-1" and "message-mine" in mine["class"]
     assert stored_unread(bob) == 1
 
 
-def test_reply_with_htmx_appends_the_message_and_returns_an_empty_focused_form(as_alice, bob):
-    form = by_id(page(as_alice.get("/messages/bob")), "message-form")
-    response = submit(as_alice, form, headers=HTMX, message="hi")
+def test_reply_with_htmx_appends_the_message_and_returns_an_empty_focused_form(signed_in, bob):
+    as_alice = signed_in("alice")
+    form = by_id(page(as_alice.opens("/messages/bob")), "message-form")
+    response = submit(as_alice.client, form, headers=HTMX, message="hi")
     assert response.status_code == 200
     assert "HX-Request" in response.headers["Vary"]
     soup = fragment(response)
@@ -95,11 +100,11 @@ def test_reply_with_htmx_appends_the_message_and_returns_an_empty_focused_form(a
     assert message_count() == 1
 
 
-def test_thread_shows_both_sides_oldest_first_and_marks_read(app, client, auth, alice, bob):
+def test_thread_shows_both_sides_oldest_first_and_marks_read(app, client, signed_in, alice, bob):
     send(bob, alice, "one")
     send(alice, bob, "two")
     send(bob, alice, "three")
-    auth.login("alice")
+    signed_in("alice", client)
     assert "2 unread messages" in text(by_id(page(client.get("/index")), "message-count"))
     soup = page(client.get("/messages/bob"))
     items = by_id(soup, "message-log").find_all("article")
@@ -110,11 +115,11 @@ def test_thread_shows_both_sides_oldest_first_and_marks_read(app, client, auth, 
     assert stored_unread(bob) == 1  # the other person sees no change
 
 
-def test_thread_marks_read_only_this_conversation(app, client, auth, alice, bob):
+def test_thread_marks_read_only_this_conversation(app, client, signed_in, alice, bob):
     carol = make_user("carol")
     send(bob, alice, "from bob")
     send(carol, alice, "from carol")
-    auth.login("alice")
+    signed_in("alice", client)
     fragment(client.get("/messages/bob", headers=HTMX), "#message-log")
     assert stored_unread(alice) == 1
     assert unread_in(alice, carol) == 1 and unread_in(alice, bob) == 0
@@ -122,11 +127,11 @@ def test_thread_marks_read_only_this_conversation(app, client, auth, alice, bob)
     assert by_id(soup, "message-count")["hx-swap-oob"] == "true"
 
 
-def test_earlier_messages_link_works_with_and_without_htmx(app, client, auth, alice, bob):
+def test_earlier_messages_link_works_with_and_without_htmx(app, client, signed_in, alice, bob):
     app.config["THREAD_MESSAGES_PER_PAGE"] = 3
     for i in range(7):
         send(bob, alice, f"m{i + 1}")  # ids 1..7
-    auth.login("alice")
+    signed_in("alice", client)
     soup = page(client.get("/messages/bob"))
     ids = [a["id"] for a in by_id(soup, "message-log").find_all("article")]
     assert ids == ["message-5", "message-6", "message-7"]
@@ -146,9 +151,9 @@ def test_earlier_messages_link_works_with_and_without_htmx(app, client, auth, al
     assert plain.find("a", href="/messages/bob", string="Latest messages") is not None
 
 
-def test_poll_answers_204_when_nothing_is_new_and_the_new_messages_otherwise(app, client, auth, alice, bob):
+def test_poll_answers_204_when_nothing_is_new_and_the_new_messages_otherwise(app, client, signed_in, alice, bob):
     send(bob, alice, "first")
-    auth.login("alice")
+    signed_in("alice", client)
     soup = page(client.get("/messages/bob"))
     poller = by_id(soup, "thread-poller")
     # after: the newest message to me shown; v: the conversation's version shown (the send, then my read)
@@ -175,9 +180,10 @@ def test_poll_answers_204_when_nothing_is_new_and_the_new_messages_otherwise(app
     assert client.get("/messages/bob?after=4&v=6", headers=HTMX).status_code == 204
 
 
-def test_poll_link_without_javascript_reloads_the_thread(as_alice, bob):
+def test_poll_link_without_javascript_reloads_the_thread(signed_in, alice, bob):
+    as_alice = signed_in("alice")
     send(bob, db.session.get(User, 1), "hello")
-    response = as_alice.get("/messages/bob?after=0")
+    response = as_alice.opens("/messages/bob?after=0")
     assert response.status_code == 200
     assert "hello" in text(by_id(page(response), "message-log"))
 
@@ -187,19 +193,20 @@ def test_poll_link_without_javascript_reloads_the_thread(as_alice, bob):
     "value", ["-1", "abc", "1.5", "99999999999999999999", "2147483648", "9223372036854775807", "１", "", "1e3"]
 )
 @pytest.mark.parametrize("htmx", [False, True])
-def test_junk_cursors_are_400(as_alice, bob, param, value, htmx):
-    response = as_alice.get("/messages/bob", query_string={param: value}, headers=HTMX if htmx else {})
+def test_junk_cursors_are_400(signed_in, bob, param, value, htmx):
+    as_alice = signed_in("alice")
+    response = as_alice.opens("/messages/bob", query_string={param: value}, **(HTMX if htmx else {}))
     assert response.status_code == 400
     assert "must be a message number" in response.get_data(as_text=True)
 
 
-def test_conversation_list_newest_activity_first_with_previews_and_counts(app, client, auth, alice, bob):
+def test_conversation_list_newest_activity_first_with_previews_and_counts(app, client, signed_in, alice, bob):
     carol = make_user("carol")
     send(bob, alice, "an old one from bob")
     send(carol, alice, "hello alice " + "word " * 20)
     send(carol, alice, "again")
     send(alice, bob, "my latest, to bob")
-    auth.login("alice")
+    signed_in("alice", client)
     soup = page(client.get("/messages"))
     rows = by_id(soup, "conversation-list").select("li[id^=conversation-]")
     assert [r.find("a")["href"] for r in rows] == ["/messages/bob", "/messages/carol"]
@@ -223,11 +230,11 @@ def test_preview_is_cut_on_a_word():
     assert preview("x" * 100) == "x" * 59 + "…"
 
 
-def test_conversation_list_pages_are_real_links(app, client, auth, alice, bob):
+def test_conversation_list_pages_are_real_links(app, client, signed_in, alice, bob):
     app.config["MESSAGES_PER_PAGE"] = 2
     for name in ("carol", "dave", "erin", "frank", "grace"):
         send(make_user(name), alice, f"from {name}")
-    auth.login("alice")
+    signed_in("alice", client)
     soup = page(client.get("/messages?page=2"))
     older, newer = soup.find("a", rel="next"), soup.find("a", rel="prev")
     assert older["href"] == older["hx-get"] == "/messages?page=3"
@@ -242,35 +249,39 @@ def test_conversation_list_pages_are_real_links(app, client, auth, alice, bob):
     "headers", [{}, {**HTMX, "HX-Boosted": "true"}, {**HTMX, "HX-History-Restore-Request": "true"}]
 )
 @pytest.mark.parametrize("url", ["/messages", "/messages/bob"])
-def test_full_page_for_plain_boosted_and_history_restore(as_alice, bob, headers, url):
-    response = as_alice.get(url, headers=headers)
+def test_full_page_for_plain_boosted_and_history_restore(signed_in, bob, headers, url):
+    as_alice = signed_in("alice")
+    response = as_alice.opens(url, **headers)
     assert response.status_code == 200
     assert "HX-Request" in response.headers["Vary"]
     page(response)
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "abc", "1.5", "99999999999999999999", "１", ""])
-def test_bad_page_numbers_are_400(as_alice, value):
-    response = as_alice.get("/messages", query_string={"page": value})
+def test_bad_page_numbers_are_400(signed_in, value):
+    as_alice = signed_in("alice")
+    response = as_alice.opens("/messages", query_string={"page": value})
     assert response.status_code == 400
     assert "page number must be a whole number" in response.get_data(as_text=True)
 
 
-def test_page_past_the_end_is_404(as_alice):
-    response = as_alice.get("/messages?page=5")
+def test_page_past_the_end_is_404(signed_in):
+    as_alice = signed_in("alice")
+    response = as_alice.opens("/messages?page=5")
     assert response.status_code == 404
     assert "There is no page 5." in response.get_data(as_text=True)
 
 
-def test_empty_list(as_alice):
-    soup = page(as_alice.get("/messages"))
+def test_empty_list(signed_in):
+    as_alice = signed_in("alice")
+    soup = page(as_alice.opens("/messages"))
     assert "No conversations yet." in text(by_id(soup, "conversation-list"))
 
 
-def test_delete_for_me_hides_it_from_me_only_until_a_new_message(app, client, auth, alice, bob):
+def test_delete_for_me_hides_it_from_me_only_until_a_new_message(app, client, signed_in, alice, bob):
     send(bob, alice, "old one")
     send(alice, bob, "old two")
-    auth.login("alice")
+    signed_in("alice", client)
     soup = page(client.get("/messages"))
     row = by_id(soup, "conversation-list").select_one("li[id^=conversation-]")
     form = row.find("form")
@@ -297,28 +308,30 @@ def test_delete_for_me_hides_it_from_me_only_until_a_new_message(app, client, au
     assert [text(a.find("p", class_="body-text")) for a in items] == ["new one"]
 
 
-def test_delete_without_javascript_303_to_the_list(as_alice, bob):
+def test_delete_without_javascript_303_to_the_list(signed_in, alice, bob):
+    as_alice = signed_in("alice")
     send(bob, db.session.get(User, 1), "hi")
-    form = by_id(page(as_alice.get("/messages/bob")), "main").find("form", action="/messages/bob/delete")
-    asked = submit(as_alice, form)  # without script nothing is deleted yet: the same URL asks first
+    form = by_id(page(as_alice.opens("/messages/bob")), "main").find("form", action="/messages/bob/delete")
+    asked = submit(as_alice.client, form)  # without script nothing is deleted yet: the same URL asks first
     assert asked.status_code == 200 and message_count() == 1
     assert "Delete the conversation with bob?" in text(by_id(page(asked), "main"))
-    assert page(as_alice.get("/messages/bob/delete")).find(id="confirm-delete-form") is not None  # GET asks too
-    response = submit(as_alice, by_id(page(asked), "confirm-delete-form"))
+    assert page(as_alice.opens("/messages/bob/delete")).find(id="confirm-delete-form") is not None  # GET asks too
+    response = submit(as_alice.client, by_id(page(asked), "confirm-delete-form"))
     assert (response.status_code, response.headers["Location"]) == (303, "/messages")
-    soup = page(as_alice.get("/messages"))
+    soup = page(as_alice.opens("/messages"))
     assert "deleted for you" in text(by_id(soup, "flashes"))
 
 
-def test_messages_sent_still_answers(as_alice):
-    response = as_alice.get("/messages/sent")
+def test_messages_sent_still_answers(signed_in):
+    as_alice = signed_in("alice")
+    response = as_alice.opens("/messages/sent")
     assert (response.status_code, response.headers["Location"]) == (301, "/messages")
 
 
-def test_a_user_named_sent_still_reaches_their_conversation(app, client, auth, alice):
+def test_a_user_named_sent_still_reaches_their_conversation(app, client, signed_in, alice):
     sent = make_user("sent")
     send(sent, alice, "I am a user called sent")
-    auth.login("alice")
+    signed_in("alice", client)
     soup = page(client.get("/messages"))
     link = by_id(soup, "conversation-list").find("a", href="/messages/sent")
     response = client.get(link["href"])
@@ -328,10 +341,10 @@ def test_a_user_named_sent_still_reaches_their_conversation(app, client, auth, a
     assert stored_unread(sent) == 1
 
 
-def test_nobody_reaches_another_pairs_conversation(app, client, auth, alice, bob):
+def test_nobody_reaches_another_pairs_conversation(app, client, signed_in, alice, bob):
     carol = make_user("carol")
     send(bob, carol, "secret for carol")
-    auth.login("alice")
+    signed_in("alice", client)
     for url in (
         "/messages",
         "/messages/bob",
@@ -347,12 +360,12 @@ def test_nobody_reaches_another_pairs_conversation(app, client, auth, alice, bob
     assert stored_unread(carol) == 1
 
 
-def test_message_committed_after_the_page_query_stays_unread(app, client, auth, alice, bob):
+def test_message_committed_after_the_page_query_stays_unread(app, client, signed_in, alice, bob):
     """The watermark is the newest message shown, not the clock (SPEC S11 item 5)."""
     from microblog.messages import views
 
     send(bob, alice, "seen")
-    auth.login("alice")
+    signed_in("alice", client)
     original = views.mark_read
 
     def send_during_visit(user, member, up_to, **kw):
@@ -387,8 +400,9 @@ def test_message_committed_after_the_page_query_stays_unread(app, client, auth, 
     ],
 )
 @pytest.mark.parametrize("htmx", [False, True])
-def test_invalid_body_returns_form_with_error_and_stores_nothing(as_alice, bob, body, error, htmx):
-    thread = actor(as_alice).opens("/messages/bob")
+def test_invalid_body_returns_form_with_error_and_stores_nothing(signed_in, bob, body, error, htmx):
+    as_alice = signed_in("alice")
+    thread = as_alice.opens("/messages/bob")
     response = (thread.with_htmx() if htmx else thread).submits("#message-form", message=body)
     assert response.status_code == 422
     soup = fragment(response) if htmx else page(response)
@@ -398,25 +412,28 @@ def test_invalid_body_returns_form_with_error_and_stores_nothing(as_alice, bob, 
     assert stored_unread(bob) == 0
 
 
-def test_exactly_140_characters_is_accepted(as_alice, bob):
-    response = actor(as_alice).opens("/messages/bob").submits("#message-form", message="ñ" * 140)
+def test_exactly_140_characters_is_accepted(signed_in, bob):
+    as_alice = signed_in("alice")
+    response = as_alice.opens("/messages/bob").submits("#message-form", message="ñ" * 140)
     assert response.status_code == 303
     assert message_count() == 1
 
 
-def test_unknown_recipient_is_404(as_alice):
-    assert as_alice.get("/send_message/nobody").status_code == 404
-    assert as_alice.get("/messages/nobody").status_code == 404
-    assert as_alice.post("/messages/nobody", data={"message": "hi"}).status_code == 404
-    assert as_alice.post("/messages/nobody/delete").status_code == 404
-    assert as_alice.post("/send_message/nobody", data={"message": "hi"}).status_code == 404
+def test_unknown_recipient_is_404(signed_in):
+    as_alice = signed_in("alice")
+    assert as_alice.opens("/send_message/nobody").status_code == 404
+    assert as_alice.opens("/messages/nobody").status_code == 404
+    assert as_alice.client.post("/messages/nobody", data={"message": "hi"}).status_code == 404
+    assert as_alice.client.post("/messages/nobody/delete").status_code == 404
+    assert as_alice.client.post("/send_message/nobody", data={"message": "hi"}).status_code == 404
     assert message_count() == 0
 
 
 @pytest.mark.parametrize("name", ["x" * 500, "a b", "..", "%00", "nul\x00", "ümlaut", "<script>"])
 @pytest.mark.parametrize("prefix", ["/send_message/", "/messages/"])
-def test_odd_recipient_names_are_404(as_alice, name, prefix):
-    response = as_alice.get(prefix + name)
+def test_odd_recipient_names_are_404(signed_in, name, prefix):
+    as_alice = signed_in("alice")
+    response = as_alice.opens(prefix + name)
     assert response.status_code == 404
     assert "There is no user with that name." in response.get_data(as_text=True)
 
@@ -431,15 +448,17 @@ def test_odd_recipient_names_are_404(as_alice, name, prefix):
         ("post", "/messages/alice/delete"),
     ],
 )
-def test_messaging_yourself_is_refused(as_alice, method, url):
-    response = getattr(as_alice, method)(url, data={"message": "me"})
+def test_messaging_yourself_is_refused(signed_in, method, url):
+    as_alice = signed_in("alice")
+    response = getattr(as_alice.client, method)(url, data={"message": "me"})
     assert response.status_code == 400
     assert "cannot send a private message to yourself" in response.get_data(as_text=True)
     assert message_count() == 0
 
 
-def test_recipient_lookup_ignores_case(as_alice, bob):
-    assert actor(as_alice).opens("/messages/BOB").submits("#message-form", message="hi").status == 303
+def test_recipient_lookup_ignores_case(signed_in, bob):
+    as_alice = signed_in("alice")
+    assert as_alice.opens("/messages/BOB").submits("#message-form", message="hi").status == 303
     assert message_count() == 1
 
 

@@ -82,8 +82,8 @@ def test_one_username_rule_on_the_registration_form_and_in_names(client, bob, na
 
 
 @pytest.mark.parametrize("name, refusal", NAMES)
-def test_the_same_rule_on_the_profile_form(client, auth, alice, bob, name, refusal):
-    auth.login("alice")
+def test_the_same_rule_on_the_profile_form(client, signed_in, alice, bob, name, refusal):
+    signed_in("alice", client)
     form = by_id(page(client.get("/settings/profile")), "profile-form")
     response = submit(client, form, username=name)
     if refusal is None:
@@ -108,22 +108,22 @@ def test_names_nobody_can_have_are_refused_by_the_model_and_match_nobody(app, al
 
 @pytest.mark.parametrize("url", ["/user/{}", "/avatar/{}.svg", "/messages/{}"])
 @pytest.mark.parametrize("name", ["z" * 65, "bad\x00name", "zoe\u200b", "\u202eeoz"])
-def test_routes_with_a_name_nobody_can_have_answer_404(client, auth, alice, url, name):
-    auth.login("alice")
+def test_routes_with_a_name_nobody_can_have_answer_404(client, signed_in, alice, url, name):
+    signed_in("alice", client)
     assert client.get(url.format(quote(name))).status_code == 404
 
 
-def test_a_name_that_grows_when_case_folded_matches_nobody_but_still_gets_an_avatar(client, auth, alice):
-    auth.login("alice")
+def test_a_name_that_grows_when_case_folded_matches_nobody_but_still_gets_an_avatar(client, signed_in, alice):
+    signed_in("alice", client)
     name = "ß" * 64
     assert names.lookup_key(name) is None and User.by_username(name) is None
     assert client.get(f"/user/{quote(name)}").status_code == 404
     assert client.get(f"/avatar/{quote(name)}.svg").status_code == 200  # avatars do not tell who exists
 
 
-def test_the_profile_form_keeps_a_name_from_before_the_ascii_rule_only_as_it_is(client, auth):
+def test_the_profile_form_keeps_a_name_from_before_the_ascii_rule_only_as_it_is(client, signed_in):
     make_user("José")
-    auth.login("josé")
+    signed_in("josé", client)
     assert client.post("/settings/profile", data={"username": "José", "about_me": ""}).status_code == 303
     response = client.post("/settings/profile", data={"username": "Josée", "about_me": ""})
     assert response.status_code == 422

@@ -16,8 +16,8 @@ from tests.conftest import make_post, make_user
 from tests.html import actor, by_id, fragment, page, text
 
 
-def set_policy(client, auth, name, policy):
-    auth.login(name)
+def set_policy(client, signed_in, name, policy):
+    signed_in(name, client)
     soup = page(client.get("/settings/privacy"))
     form = by_id(soup, "privacy-form")
     assert {i["value"] for i in form.find_all("input", attrs={"name": "message_policy"})} == {
@@ -32,7 +32,7 @@ def set_policy(client, auth, name, policy):
     )
     settings = actor(client).opens("/settings/privacy")
     assert settings.submits("#privacy-form", message_policy=policy).status == 303
-    auth.logout()
+    actor(client).signs_out()
 
 
 def messages_count():
@@ -43,9 +43,9 @@ def test_default_is_everyone(app, alice):
     assert alice.message_policy == "everyone"
 
 
-def test_nobody_refuses_before_typing_and_on_a_direct_post(app, client, auth, alice, bob):
-    set_policy(client, auth, "bob", "nobody")
-    auth.login("alice")
+def test_nobody_refuses_before_typing_and_on_a_direct_post(app, client, signed_in, alice, bob):
+    set_policy(client, signed_in, "bob", "nobody")
+    signed_in("alice", client)
     profile = page(client.get("/user/bob"))
     assert profile.find(id="send-message-link") is None
     assert text(by_id(profile, "message-refused")) == "bob does not accept messages."
@@ -58,13 +58,13 @@ def test_nobody_refuses_before_typing_and_on_a_direct_post(app, client, auth, al
     assert messages_count() == 0
 
 
-def test_people_i_follow_and_existing_conversations_follow_the_current_setting(app, client, auth, alice, bob):
+def test_people_i_follow_and_existing_conversations_follow_the_current_setting(app, client, signed_in, alice, bob):
     alice_, bob_ = actor(client, "alice"), actor(client, "bob")
     alice_.signs_in()
     thread = alice_.opens("/user/bob").follows_link("#send-message-link")
     assert thread.submits("#message-form", message="before").status == 303
     alice_.signs_out()
-    set_policy(client, auth, "bob", "following")
+    set_policy(client, signed_in, "bob", "following")
     alice_.signs_in()
     assert thread.submits("#message-form", message="after").status == 403  # the form of a page opened before
     assert messages_count() == 1
@@ -78,14 +78,14 @@ def test_people_i_follow_and_existing_conversations_follow_the_current_setting(a
     assert messages_count() == 2
 
 
-def test_bad_policy_is_a_422(app, client, auth, alice):
-    auth.login("alice")
+def test_bad_policy_is_a_422(app, client, signed_in, alice):
+    signed_in("alice", client)
     response = actor(client).opens("/settings/privacy").submits("#privacy-form", message_policy="admins")
     assert response.status == 422
     assert db.session.get(User, alice.id).message_policy == "everyone"
 
 
-def test_block_from_the_profile_without_and_with_htmx(app, client, auth, alice, bob):
+def test_block_from_the_profile_without_and_with_htmx(app, client, signed_in, alice, bob):
     alice_, bob_ = actor(client, "alice"), actor(client, "bob")
     bob_.signs_in()
     assert bob_.opens("/user/alice").presses("Follow").status == 303
@@ -106,8 +106,8 @@ def test_block_from_the_profile_without_and_with_htmx(app, client, auth, alice, 
     assert "bob's post" not in text(by_id(page(client.get("/index")), "post-list"))  # left my timeline
     settings = page(client.get("/settings/blocked"))
     assert [text(a) for a in by_id(settings, "blocked-users").find_all("a")] == ["bob"]
-    auth.logout()
-    auth.login("bob")
+    actor(client).signs_out()
+    signed_in("bob", client)
     assert client.post("/follow/alice").status_code == 403
     profile = page(client.get("/user/alice"))
     assert text(by_id(profile, "message-refused")) == "You can't message this user."
@@ -115,14 +115,14 @@ def test_block_from_the_profile_without_and_with_htmx(app, client, auth, alice, 
     assert actor(client).opens("/index").submits("#post-form", post="hey @alice").status == 303
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Activity).where(Activity.kind != FOLLOW)) == 0
     assert messages_count() == 0
-    auth.logout()
-    auth.login("alice")
+    actor(client).signs_out()
+    signed_in("alice", client)
     assert alice_.opens("/user/bob").presses("Unblock").status == 303  # no JS: back to the profile
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Block)) == 0
 
 
-def test_block_yourself_and_unknown_names(app, client, auth, alice):
-    auth.login("alice")
+def test_block_yourself_and_unknown_names(app, client, signed_in, alice):
+    signed_in("alice", client)
     assert client.post("/block/alice").status_code == 400
     assert client.post("/block/nobody").status_code == 404
     assert client.post("/unblock/nobody").status_code == 404
@@ -145,8 +145,8 @@ def test_block_needs_the_csrf_token(csrf_app):
     assert token
 
 
-def test_a_bad_policy_is_shown_on_the_form(app, client, auth, alice):
-    auth.login("alice")
+def test_a_bad_policy_is_shown_on_the_form(app, client, signed_in, alice):
+    signed_in("alice", client)
     soup = actor(client).opens("/settings/privacy").submits("#privacy-form", message_policy="admins").page()
     radios = by_id(soup, "privacy-form").find_all("input", attrs={"name": "message_policy"})
     assert all(r["aria-invalid"] == "true" for r in radios)
