@@ -15,7 +15,6 @@ from pathlib import Path
 import jinja2
 import pytest
 import sqlalchemy as sa
-from flask import current_app, has_app_context
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 
@@ -326,16 +325,15 @@ def send(sender: User, recipient: User, body: str = "hi"):
 
 
 @pytest.fixture
-def signed_in(request, database_url):  # database_url: its cases are the app's (the app itself is fetched lazily)
+def signed_in(request, database_url):  # database_url: the test's cases (the app itself is fetched lazily)
     """`signed_in("alice") -> Actor`: the one way a test signs someone in. The user (made with `make_user` if
     there is none of that name yet) signs in through the sign-in form, on a client of their own (a second
-    browser per call) or on `client`; the app is the one whose context the test holds (`app`, `csrf_app`,
-    `rl_app`, ...), else the `app` fixture's."""
+    browser per call) of the `app` fixture, of `app=` (`csrf_app`, `rl_app`, ...), or on `client`."""
 
-    def sign_in(username: str, client=None, password: str = PASSWORD, remember: bool = False) -> Actor:
+    def sign_in(username: str, client=None, *, app=None, password: str = PASSWORD, remember: bool = False) -> Actor:
+        assert isinstance(username, str), "signed_in(username, client=None, *, app=None)"
         if client is None:
-            app = current_app._get_current_object() if has_app_context() else request.getfixturevalue("app")
-            client = app.test_client()
+            client = (app or request.getfixturevalue("app")).test_client()
         if db.session.scalar(sa.select(User).where(User.username_key == username_key(username))) is None:
             make_user(username, password)
         person = actor(client, username, password)

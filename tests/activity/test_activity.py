@@ -177,16 +177,16 @@ def test_activity_page_cost_is_fixed(app, client, signed_in, alice, statements):
     assert len(large) <= 4, large
 
 
-def test_concurrent_follows_and_mentions_against_one_user_count_exactly(app):
+def test_concurrent_follows_and_mentions_against_one_user_count_exactly(app, signed_in):
     """Many people follow and mention one user at the same moment: every event stored once, and the
     stored count (the badge) equals the events above the watermark, on both databases."""
-    from tests.messages.test_concurrency import run_all, signed_in
+    from tests.messages.test_concurrency import run_all
 
     target = make_user("target")
     names = [f"fan{i}" for i in range(6)]
     for name in names:
         make_user(name)
-    clients = {name: signed_in(app, name) for name in names}
+    clients = {name: signed_in(name).client for name in names}
 
     def fan(name):
         def work():
@@ -202,7 +202,7 @@ def test_concurrent_follows_and_mentions_against_one_user_count_exactly(app):
     db.session.rollback()
     assert events(target, FOLLOW) == len(names)
     assert events(target, MENTION) == 3 * len(names)
-    reader = signed_in(app, "target")
+    reader = signed_in("target").client
     response = reader.get("/notifications/badge", query_string={"shown": "0", "activity": "0"}, headers=POLL)
     assert activity_badge(response) == f"{4 * len(names)} new activities"
     assert len(set(db.session.scalars(sa.select(Activity.id)))) == 4 * len(names)

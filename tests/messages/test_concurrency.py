@@ -14,7 +14,7 @@ from microblog.extensions import db
 from microblog.messages.models import Member, Message
 from microblog.users.models import User
 from tests.conftest import HTMX, make_user, send
-from tests.html import actor, fragment, page, text
+from tests.html import fragment, page, text
 
 SENDERS = 8
 PER_SENDER = 25
@@ -44,10 +44,6 @@ def truth(user_id: int, other_id: int | None = None) -> int:
     return db.session.scalar(stmt)
 
 
-def signed_in(app, username):
-    client = app.test_client()
-    assert actor(client, username).signs_in().status == 303
-    return client
 
 
 def run_all(workers):
@@ -112,12 +108,12 @@ def thread_ids(client, other: str) -> list[int]:
     return ids
 
 
-def test_many_senders_into_many_conversations_count_exactly(app):
+def test_many_senders_into_many_conversations_count_exactly(app, signed_in):
     """8 senders x 25 messages to one recipient at the same moment -> badge 200, payload 200, each
     conversation 25 in the list, and every message shown exactly once in its thread."""
     target = make_user("target")
     names = [make_user(f"sender{i}").username for i in range(SENDERS)]
-    clients = [signed_in(app, name) for name in names]
+    clients = [signed_in(name).client for name in names]
     barrier = threading.Barrier(SENDERS)
 
     def sender(client):
@@ -133,7 +129,7 @@ def test_many_senders_into_many_conversations_count_exactly(app):
     total = SENDERS * PER_SENDER
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Message)) == total
     assert truth(target.id) == total
-    reader = signed_in(app, "target")
+    reader = signed_in("target").client
     assert badge_count(reader) == total
     assert json_count(reader) == total
     app.config["MESSAGES_PER_PAGE"] = 3
@@ -150,11 +146,11 @@ def test_many_senders_into_many_conversations_count_exactly(app):
     assert set(listed_counts(reader).values()) == {0}
 
 
-def test_many_senders_into_one_conversation_count_exactly(app):
+def test_many_senders_into_one_conversation_count_exactly(app, signed_in):
     """Four sessions of one sender write into the same conversation at once: one conversation, exact counts."""
     target = make_user("target")
     make_user("sender")
-    clients = [signed_in(app, "sender") for _ in range(4)]
+    clients = [signed_in("sender").client for _ in range(4)]
     barrier = threading.Barrier(4)
 
     def sender(client):
@@ -166,22 +162,22 @@ def test_many_senders_into_one_conversation_count_exactly(app):
         return run
 
     run_all([sender(c) for c in clients])
-    reader = signed_in(app, "target")
+    reader = signed_in("target").client
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Member)) == 2
     assert truth(target.id) == 4 * PER_SENDER == badge_count(reader) == json_count(reader)
     assert listed_counts(reader) == {"sender": 4 * PER_SENDER}
 
 
-def test_reads_and_polls_during_sends_never_disagree(app):
+def test_reads_and_polls_during_sends_never_disagree(app, signed_in):
     """While senders write into one open conversation and into others, the recipient keeps that thread open
     (reloading it and polling it) and polls the badge; at the end the badge, the payload, the list and
     the thread agree with the tables, and the thread has shown every message of its conversation."""
     target = make_user("target")
     names = [make_user(f"sender{i}").username for i in range(4)]
-    clients = [signed_in(app, name) for name in names]
-    reader = signed_in(app, "target")
-    thread_poller = signed_in(app, "target")
-    poller = signed_in(app, "target")
+    clients = [signed_in(name).client for name in names]
+    reader = signed_in("target").client
+    thread_poller = signed_in("target").client
+    poller = signed_in("target").client
     done = threading.Event()
     observed, shown = [], set()
 
@@ -231,10 +227,10 @@ def test_reads_and_polls_during_sends_never_disagree(app):
     assert shown == set(db.session.scalars(sa.select(Message.id).where(Message.sender_id == sender0)))
 
 
-def test_two_users_messaging_each_other_at_once_do_not_deadlock(app):
+def test_two_users_messaging_each_other_at_once_do_not_deadlock(app, signed_in):
     make_user("ann")
     make_user("ben")
-    ann, ben = signed_in(app, "ann"), signed_in(app, "ben")
+    ann, ben = signed_in("ann").client, signed_in("ben").client
     barrier = threading.Barrier(2)
 
     def talk(client, to):
@@ -285,14 +281,14 @@ def test_a_conversations_newest_message_never_moves_back(app):
     assert total_unread(alice.id) == 1 == truth(alice.id)
 
 
-def test_no_message_is_committed_after_the_recipient_blocks_the_sender(app):
+def test_no_message_is_committed_after_the_recipient_blocks_the_sender(app, signed_in):
     """Issue 20 item 4: 8 sessions of bob send to alice as fast as they can while alice blocks bob. Every send
     asks "may bob message alice?" again under alice's lock (the lock the block takes), so once the block is
     answered no further message of bob's is ever committed: the count taken right after the answer is final,
     and every later send is refused with 403."""
     alice_id, bob_id = make_user("alice").id, make_user("bob").id  # plain ids: no thread touches the test's session
-    senders = [signed_in(app, "bob") for _ in range(SENDERS)]
-    blocker = signed_in(app, "alice")
+    senders = [signed_in("bob").client for _ in range(SENDERS)]
+    blocker = signed_in("alice").client
     started, stop = threading.Barrier(SENDERS + 1), threading.Event()
     after_block: list[int] = []
 
@@ -324,15 +320,15 @@ def test_no_message_is_committed_after_the_recipient_blocks_the_sender(app):
     assert truth(alice_id) == after_block[0]
 
 
-def test_sends_unsends_mutes_and_mark_unread_racing_keep_every_count_exact(app):
+def test_sends_unsends_mutes_and_mark_unread_racing_keep_every_count_exact(app, signed_in):
     """Four senders send and unsend while the recipient mutes and unmutes one conversation, marks another
     unread and polls: at the end the badge, the JSON payload and the list agree with the tables, each row's
     count is its conversation's, and the rows of conversations not muted add up to the badge."""
     target_id = make_user("target").id
     names = [f"sender{i}" for i in range(4)]
     ids = {name: make_user(name).id for name in names}
-    clients = {name: signed_in(app, name) for name in names}
-    actor_client, poller = signed_in(app, "target"), signed_in(app, "target")
+    clients = {name: signed_in(name).client for name in names}
+    actor_client, poller = signed_in("target").client, signed_in("target").client
     done = threading.Event()
 
     def newest_sent(sender_id: int) -> int:

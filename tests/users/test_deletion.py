@@ -18,7 +18,7 @@ from microblog.users.models import ReservedName, User
 from microblog.users.relations import Block, followers
 from tests.conftest import PASSWORD, make_user, send
 from tests.html import actor, page, text
-from tests.push.test_push import Stream, push_app, ready, signed_in  # noqa: F401 - push_app is a fixture
+from tests.push.test_push import Stream, push_app, ready  # noqa: F401 - push_app is a fixture
 
 
 def count(table, *where) -> int:
@@ -169,11 +169,11 @@ def test_a_renamed_users_old_name_is_reserved_for_them(client, alice, bob):
     assert db.session.get(ReservedName, "alice") is None and db.session.get(ReservedName, "alicia").user_id == alice.id
 
 
-def test_the_deleted_accounts_push_streams_close_at_once(push_app, alice):  # noqa: F811
-    stream = Stream(signed_in(push_app, "alice"))
+def test_the_deleted_accounts_push_streams_close_at_once(push_app, alice, signed_in):  # noqa: F811
+    stream = Stream(signed_in("alice", app=push_app).client)
     stream.read_until("message")
     ready(push_app)
-    other = signed_in(push_app, "alice")
+    other = signed_in("alice", app=push_app).client
     deleted = actor(other).opens("/settings/delete").submits("#delete-account-form", password=PASSWORD)
     assert deleted.status == 303
     assert stream.read_until("close")[-1] == "close"
