@@ -334,8 +334,9 @@ def signed_in(request, database_url):  # database_url: the test's cases (the app
         assert isinstance(username, str), "signed_in(username, client=None, *, app=None)"
         if client is None:
             client = (app or request.getfixturevalue("app")).test_client()
-        if db.session.scalar(sa.select(User).where(User.username_key == username_key(username))) is None:
-            make_user(username, password)
+        with client.application.app_context():  # that app's database, whatever context the test holds
+            if db.session.scalar(sa.select(User).where(User.username_key == username_key(username))) is None:
+                make_user(username, password)
         person = actor(client, username, password)
         answer = person.signs_in(remember=remember)
         assert answer.status == 303, f"{username} could not sign in: {answer.status}"

@@ -52,7 +52,7 @@ def test_idle_poll_is_204_and_a_change_answers_both_badges(app, client, signed_i
         == 204
     )
     other = app.test_client()
-    assert actor(other, "bob").signs_in().status == 303
+    signed_in("bob", other)
     assert actor(other).opens("/user/alice").presses("Follow").status == 303
     response = client.get("/notifications/badge", query_string={"shown": "0", "activity": "0"}, headers=POLL)
     assert response.status_code == 200

@@ -49,10 +49,10 @@ def test_mentions_per_author_and_name_are_limited(rl_app, rl_client):
     assert _count(Activity, user_id=carol.id) == 1
 
 
-def test_searches_per_user_are_limited(rl_app, rl_client):
+def test_searches_per_user_are_limited(rl_app, rl_client, signed_in):
     rl_app.config["RATELIMIT_SEARCH_PER_USER"] = (3, 60)
     make_user("alice"), make_user("bob")
-    actor(rl_client, "alice").signs_in()
+    signed_in("alice", rl_client)
     assert rl_client.get("/search").status_code == 200  # no words: no search, not counted
     assert [rl_client.get(f"/search?q=word{n}").status_code for n in range(3)] == [200] * 3
     refused = rl_client.get("/search?q=again")
@@ -61,16 +61,16 @@ def test_searches_per_user_are_limited(rl_app, rl_client):
     htmx = rl_client.get("/search?q=again", headers=HTMX)
     assert htmx.status_code == 429 and "Too many searches" in text(fragment(htmx, "#error"))
     bob = rl_app.test_client()
-    actor(bob, "bob").signs_in()
+    signed_in("bob", bob)
     assert bob.get("/search?q=word").status_code == 200
 
 
-def test_searches_per_address_are_limited(rl_app, rl_client):
+def test_searches_per_address_are_limited(rl_app, rl_client, signed_in):
     rl_app.config["RATELIMIT_SEARCH_PER_ADDRESS"] = (2, 60)
     make_user("alice"), make_user("bob")
     alice, bob = rl_app.test_client(), rl_app.test_client()  # two users behind one address
-    actor(alice, "alice").signs_in()
-    actor(bob, "bob").signs_in()
+    signed_in("alice", alice)
+    signed_in("bob", bob)
     assert alice.get("/search?q=one").status_code == 200
     assert bob.get("/search?q=one").status_code == 200
     assert bob.get("/search?q=two").status_code == 429

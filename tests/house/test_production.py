@@ -14,7 +14,7 @@ from microblog.extensions import db
 from microblog.messages.models import Message
 
 from tests.conftest import HTMX, make_app, make_user, running, send
-from tests.html import actor, by_id, fragment, page
+from tests.html import by_id, fragment, page
 
 NEW_YORK = "options=-c%20timezone%3DAmerica/New_York"
 # Nothing listens on port 1: connections are refused at once.
@@ -69,7 +69,7 @@ def test_timestamps_are_utc_whatever_the_server_time_zone(ny_app):
     assert loaded.timestamp <= datetime.now(timezone.utc)
 
 
-def test_a_fixed_time_round_trips_and_is_shown_in_utc(ny_app):
+def test_a_fixed_time_round_trips_and_is_shown_in_utc(ny_app, signed_in):
     alice, bob = make_user("alice"), make_user("bob")
     when = datetime(2024, 1, 15, 12, 0, 0, tzinfo=timezone.utc)
     message = send(alice, bob, "from the past")
@@ -82,7 +82,7 @@ def test_a_fixed_time_round_trips_and_is_shown_in_utc(ny_app):
     assert _stored_utc(message_id) == when
 
     client = ny_app.test_client()
-    assert actor(client, "bob").signs_in().status == 303
+    signed_in("bob", client)
     response = client.get("/messages")
     assert response.status_code == 200
     times = [t for t in page(response).select("time[datetime]") if t["datetime"].startswith("2024-01-15")]
@@ -170,9 +170,9 @@ def test_probes_when_the_database_is_down(dead_app):
     assert client.get("/healthz").status_code == 200
 
 
-def test_database_outage_answers_503_page_fragment_and_json(app, client, alice, dead_app):
+def test_database_outage_answers_503_page_fragment_and_json(app, client, alice, dead_app, signed_in):
     """A signed-in user whose database goes away gets a clear 503 in the form each route speaks."""
-    assert actor(client, "alice").signs_in().status == 303
+    signed_in("alice", client)
     cookie = client.get_cookie("session")
     dead = dead_app.test_client()
     dead.set_cookie("session", cookie.value, domain=cookie.domain)

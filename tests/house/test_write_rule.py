@@ -84,7 +84,7 @@ def db_path(app) -> str:
 @pytest.mark.parametrize("form", ["post", "profile"])
 def test_every_transaction_of_a_post_begins_with_the_write_lock(strict_app, form, signed_in):
     make_user("bob")
-    alice = signed_in("alice", strict_app.test_client())
+    alice = signed_in("alice", app=strict_app)
     page = alice.opens("/index") if form == "post" else alice.opens("/settings/profile")
     with Statements(db.engine) as sql:
         if form == "post":
@@ -97,7 +97,7 @@ def test_every_transaction_of_a_post_begins_with_the_write_lock(strict_app, form
 
 def test_gets_keep_their_cheap_reads(strict_app, signed_in):
     make_user("bob")
-    alice = signed_in("alice", strict_app.test_client())
+    alice = signed_in("alice", app=strict_app)
     alice.opens("/index")  # refreshes last_seen (a declared write), so the next page does not
     with Statements(db.engine) as sql:
         assert alice.opens("/explore").status == 200
@@ -110,7 +110,7 @@ def test_gets_keep_their_cheap_reads(strict_app, signed_in):
 @pytest.mark.parametrize("form", ["post", "profile"])
 def test_another_writer_waits_for_a_post_that_has_begun(loose_app, form, signed_in):
     make_user("bob")
-    alice = signed_in("alice", loose_app.test_client())
+    alice = signed_in("alice", app=loose_app)
     page = alice.opens("/index") if form == "post" else alice.opens("/settings/profile")
     outcome: list[str] = []
     with Statements(db.engine) as sql:
@@ -126,7 +126,7 @@ def test_another_writer_waits_for_a_post_that_has_begun(loose_app, form, signed_
 
 def test_bypassing_the_rule_fails_loudly_in_tests(strict_app, monkeypatch, signed_in):
     make_user("bob")
-    alice = signed_in("alice", strict_app.test_client())
+    alice = signed_in("alice", app=strict_app)
     page = alice.opens("/settings/profile")
     monkeypatch.setattr(database, "write_request", lambda: False)
     monkeypatch.setattr(account, "begin_write", lambda: None)  # save_profile declares its write: undo that too
@@ -138,7 +138,7 @@ def test_posting_declares_its_write_with_changing_too(strict_app, monkeypatch, s
     """create_post takes the write lock itself (`changing`), so it holds outside a POST too; bypass both and
     the plain post is an undeclared write."""
     make_user("bob")
-    alice = signed_in("alice", strict_app.test_client())
+    alice = signed_in("alice", app=strict_app)
     monkeypatch.setattr(database, "write_request", lambda: False)
     assert alice.opens("/index").submits("#post-form", post="declared by changing").status == 303
 
@@ -157,7 +157,7 @@ def test_posting_declares_its_write_with_changing_too(strict_app, monkeypatch, s
 def test_bypassing_the_rule_loses_the_write_in_production(loose_app, monkeypatch, signed_in):
     """What issue 28 saw: the read transaction cannot become a write after another commit; the edit is lost."""
     make_user("bob")
-    alice = signed_in("alice", loose_app.test_client())
+    alice = signed_in("alice", app=loose_app)
     page = alice.opens("/settings/profile")
     monkeypatch.setattr(database, "write_request", lambda: False)
     monkeypatch.setattr(account, "begin_write", lambda: None)  # save_profile declares its write: undo that too

@@ -478,11 +478,11 @@ def test_anonymous_htmx_gets_401_with_client_redirect(client, bob):
 
 
 @pytest.mark.parametrize("htmx", [False, True])
-def test_reply_and_delete_need_the_csrf_token(csrf_app, htmx):
+def test_reply_and_delete_need_the_csrf_token(csrf_app, htmx, signed_in):
     client = csrf_app.test_client()
     alice, bob = make_user("alice"), make_user("bob")
     send(bob, alice, "hello")
-    assert actor(client, "alice").signs_in().status == 303
+    signed_in("alice", client)
     for url, data in (
         ("/messages/bob", {"message": "forged"}),
         ("/messages/bob/delete", {"confirmed": "1"}),

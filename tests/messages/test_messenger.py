@@ -39,7 +39,7 @@ def test_seen_shows_when_they_read_my_latest_message(client, app, alice, bob, si
     send(alice, bob, "are you there?")
     me = signed_in("alice", client)
     assert me.opens("/messages/bob").text("thread-seen") == ""
-    signed_in("bob", app.test_client()).opens("/messages/alice")  # bob reads it
+    signed_in("bob", app=app).opens("/messages/alice")  # bob reads it
     seen = me.opens("/messages/bob").by_id("thread-seen")
     assert text(seen).startswith("Seen") and seen.find("time")["datetime"]
     stored = db.session.scalar(sa.select(Member.seen_at).where(Member.user_id == bob.id))

@@ -118,24 +118,24 @@ def test_a_long_message_is_cut_short_in_the_preview(mail_app, smtp, people):
     assert "word word…" in parts(smtp.only())["text/plain"]
 
 
-def test_never_after_reading(mail_app, smtp, people):
+def test_never_after_reading(mail_app, smtp, people, signed_in):
     alice, bob, _ = people
     send(bob, alice, "read me")
     client = mail_app.test_client()
-    actor(client, "alice").signs_in()
+    signed_in("alice", client)
     actor(client).opens("/messages/bob")
     assert run_jobs(utcnow() + LATER) == []
     assert smtp.messages == []
 
 
-def test_read_or_unsent_after_it_was_owed_drops_it(mail_app, smtp, people):
+def test_read_or_unsent_after_it_was_owed_drops_it(mail_app, smtp, people, signed_in):
     alice, bob, carol = people
     send(bob, alice, "read me")
     unsent = send(carol, alice, "oops")
     owed = owe(utcnow() + LATER)
     assert len(owed) == 2
     client = mail_app.test_client()
-    actor(client, "alice").signs_in()
+    signed_in("alice", client)
     actor(client).opens("/messages/bob")  # read before the job ran
     db.session.execute(sa.delete(Message).where(Message.id == unsent.id))  # unsent
     db.session.commit()
@@ -160,14 +160,14 @@ def test_the_mute_and_verification_hooks_stop_it(mail_app, smtp, people, monkeyp
     assert smtp.messages == []
 
 
-def test_settings_never_and_daily_send_nothing_at_once(mail_app, smtp, people):
+def test_settings_never_and_daily_send_nothing_at_once(mail_app, smtp, people, signed_in):
     alice, bob, carol = people
     client = mail_app.test_client()
-    actor(client, "alice").signs_in()
+    signed_in("alice", client)
     settings = actor(client).opens("/email/settings")
     assert settings.status == 200
     assert settings.submits("#email-settings-form", unread="never").status == 303
-    actor(mail_app.test_client(), "bob").signs_in()
+    signed_in("bob", mail_app.test_client())
     send(bob, alice, "hello")
     assert run_jobs(utcnow() + LATER) == []
     assert actor(client).opens("/email/settings").submits("#email-settings-form", unread="daily").status == 303
@@ -177,9 +177,9 @@ def test_settings_never_and_daily_send_nothing_at_once(mail_app, smtp, people):
     assert db.session.get(EmailPreference, alice.id).unread == "daily"
 
 
-def test_settings_page_fragment_and_bad_choice(mail_app, people):
+def test_settings_page_fragment_and_bad_choice(mail_app, people, signed_in):
     client = mail_app.test_client()
-    actor(client, "alice").signs_in()
+    signed_in("alice", client)
     full = actor(client).opens("/email/settings")
     assert text(full.page().find("title")) == "Email settings · Microblog"
     fragment = actor(client).opens("/email/settings", **{"HX-Request": "true"})
@@ -189,10 +189,10 @@ def test_settings_page_fragment_and_bad_choice(mail_app, people):
     assert db.session.get(EmailPreference, people[0].id) is None, "nothing stored"
 
 
-def test_the_email_speaks_the_recipients_language(mail_app, smtp, people):
+def test_the_email_speaks_the_recipients_language(mail_app, smtp, people, signed_in):
     alice, bob, _ = people
     client = mail_app.test_client()
-    actor(client, "alice").signs_in()
+    signed_in("alice", client)
     actor(client).opens("/index", **{"Accept-Language": "es-ES,es;q=0.9"})
     assert db.session.get(EmailPreference, alice.id).locale == "es"
     db.session.execute(sa.update(User).where(User.id == alice.id).values(last_seen=utcnow() - timedelta(hours=1)))
@@ -279,10 +279,10 @@ def test_a_hanging_server_times_out_and_is_retried(database_url):
             assert email.state == "pending" and email.attempts == 1
 
 
-def test_settings_with_csrf_on_and_the_unsubscribe_fragment(csrf_app):
+def test_settings_with_csrf_on_and_the_unsubscribe_fragment(csrf_app, signed_in):
     alice = make_user("alice")
     client = csrf_app.test_client()
-    actor(client, "alice").signs_in()
+    signed_in("alice", client)
     assert actor(client).opens("/email/settings").submits("#email-settings-form", unread="never").status == 303
     assert db.session.get(EmailPreference, alice.id).unread == "never"
     assert client.post("/email/settings", data={"unread": "instant"}).status_code == 400, "no CSRF token"

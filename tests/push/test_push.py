@@ -82,7 +82,7 @@ def test_push_turned_off_renders_no_stream_and_the_badge_only_polls(database_url
     app = make_app(database_url, SSE_ENABLED=False)
     with app.app_context():
         make_user("alice"), make_user("bob")
-        client = signed_in("alice", app.test_client()).client
+        client = signed_in("alice", app=app).client
         soup = page(client.get("/index"))
         assert not soup.select("[sse-connect]")
         assert by_id(soup, "message-count")["hx-trigger"] == "every 10s"
@@ -268,7 +268,7 @@ def test_caps_answer_503_with_retry_after_and_the_page_keeps_polling(database_ur
     with app.app_context():
         for name in ("alice", "bob"):
             make_user(name)
-        alice, bob = signed_in("alice", app.test_client()).client, signed_in("bob", app.test_client()).client
+        alice, bob = signed_in("alice", app=app).client, signed_in("bob", app=app).client
         open_streams = [Stream(alice), Stream(alice)]
         over_user = Stream(alice)
         assert over_user.response.status_code == 503 and over_user.response.headers["Retry-After"] == "30"
@@ -292,7 +292,7 @@ def test_over_the_cap_a_connect_costs_no_query(database_url, signed_in):
     app = make_app(database_url, SSE_HEARTBEAT_SECONDS=0.2, SSE_MAX_STREAMS_PER_USER=1)
     with app.app_context():
         make_user("alice")
-        alice = signed_in("alice", app.test_client()).client
+        alice = signed_in("alice", app=app).client
         stream = Stream(alice)
         assert stream.response.status_code == 200
         seen: list[str] = []

@@ -141,7 +141,7 @@ def test_push_off_by_setting_logs_nothing(database_url, caplog, signed_in):
     """SSE_ENABLED=0 is the operator's choice, not a problem: no warning, even on sync workers."""
     with running(make_app(database_url, SSE_ENABLED=False)) as app:
         make_user("alice")
-        client = served_by(signed_in("alice", app.test_client()).client, SYNC)
+        client = served_by(signed_in("alice", app=app).client, SYNC)
         with caplog.at_level(logging.WARNING, logger="microblog.push"):
             assert client.get("/events", headers=SSE).status_code == 204
             assert not page(client.get("/index")).select("[sse-connect]")

@@ -32,11 +32,11 @@ def stored_count(user_id: int, name: str) -> int:
     return int(payload or 0)
 
 
-def a_full_life(alice, bob, carol, client):
+def a_full_life(alice, bob, carol, client, signed_in):
     """alice posts (mentioning carol), follows bob and is followed by him, blocks carol, and writes to bob."""
     create_post(alice, "hello @carol")
     for who, whom in [("alice", "bob"), ("bob", "alice")]:
-        actor(client, who).signs_in()
+        signed_in(who, client)
         actor(client).opens(f"/user/{whom}").presses("Follow")
         actor(client).signs_out()
     db.session.add(Block(blocker_id=alice.id, blocked_id=carol.id))
@@ -46,12 +46,12 @@ def a_full_life(alice, bob, carol, client):
     send(alice, bob, "two")
 
 
-def test_deleting_removes_everything_of_the_person_and_keeps_the_messages(app, client):
+def test_deleting_removes_everything_of_the_person_and_keeps_the_messages(app, client, signed_in):
     alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
-    a_full_life(alice, bob, carol, client)
+    a_full_life(alice, bob, carol, client, signed_in)
     assert stored_count(carol.id, UNREAD_ACTIVITY_COUNT) == 1 and stored_count(bob.id, UNREAD_ACTIVITY_COUNT) == 1
     other_browser = app.test_client()
-    actor(other_browser, "alice").signs_in()
+    signed_in("alice", other_browser)
     with app.test_request_context():
         reset_link = f"/auth/reset_password/{reset_token(alice)}"
 

@@ -153,7 +153,7 @@ def test_a_bad_policy_is_shown_on_the_form(app, client, signed_in, alice):
     assert text(by_id(soup, "message_policy-error"))
 
 
-def test_what_each_side_of_a_block_still_sees(app, alice, bob):
+def test_what_each_side_of_a_block_still_sees(app, alice, bob, signed_in):
     """SPEC S22, as on Bluesky and Mastodon: a block hides both ways. Neither sees the other's posts (explore,
     search, profile), nor their about-me or follow button (profile, hover card): each sees a notice instead.
     Names stay visible (links, people search). A bystander sees both; unblocking brings everything back."""
@@ -165,7 +165,7 @@ def test_what_each_side_of_a_block_still_sees(app, alice, bob):
     db.session.commit()
     clients = {name: app.test_client() for name in ("alice", "bob", "carol")}
     for name, client in clients.items():
-        actor(client, name).signs_in()
+        signed_in(name, client)
     assert actor(clients["alice"], "alice").opens("/user/bob").presses("Block").status == 303
 
     def sees(name: str) -> dict[str, str]:
