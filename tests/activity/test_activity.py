@@ -14,6 +14,7 @@ from microblog.posts.models import Post
 from microblog.users.models import User
 from microblog.users.relations import FOLLOW
 from tests.conftest import HTMX, make_user
+from tests import truth
 from tests.html import actor, by_id, fragment, page, text
 
 POLL = {**HTMX, "HX-Trigger": "message-count"}
@@ -41,6 +42,7 @@ def test_a_follow_notifies_once_even_after_unfollow_and_follow_again(app, client
     signed_in("alice", client)
     soup = page(client.get("/index"))
     assert text(by_id(soup, "activity-count").find(class_="visually-hidden")) == "1 new activity"
+    assert truth.activity(db.session, alice.id) == 1
 
 
 def test_idle_poll_is_204_and_a_change_answers_both_badges(app, client, signed_in, alice, bob):
@@ -118,6 +120,7 @@ def test_activity_page_groups_follows_newest_first_and_marks_read(app, client, s
     signed_in("alice", client)
     soup = page(client.get("/index"))
     assert text(by_id(soup, "activity-count").find(class_="visually-hidden")) == "3 new activities"
+    assert truth.activity(db.session, alice.id) == 3
     soup = page(client.get("/activity"))
     items = by_id(soup, "activity-list").find_all("li")
     post = db.session.scalars(sa.select(Post)).one()
@@ -132,6 +135,7 @@ def test_activity_page_groups_follows_newest_first_and_marks_read(app, client, s
     # Viewing marked everything shown as read: the navbar (and the next page load) say so.
     assert text(by_id(page(client.get("/index")), "activity-count").find(class_="visually-hidden")) == ""
     assert db.session.get(User, alice.id).activity_read_id == max(db.session.scalars(sa.select(Activity.id)))
+    assert truth.activity(db.session, alice.id) == 0
     es = page(client.get("/activity", headers={"Accept-Language": "es"}))
     assert text(by_id(es, "activity-list").find_all("li")[1].find("a")) == "carol y 1 persona más te siguieron"
     assert carol.id
@@ -205,6 +209,7 @@ def test_concurrent_follows_and_mentions_against_one_user_count_exactly(app, sig
     reader = signed_in("target").client
     response = reader.get("/notifications/badge", query_string={"shown": "0", "activity": "0"}, headers=POLL)
     assert activity_badge(response) == f"{4 * len(names)} new activities"
+    assert truth.activity(db.session, target.id) == 4 * len(names)  # stored, shown and the tables agree
     assert len(set(db.session.scalars(sa.select(Activity.id)))) == 4 * len(names)
 
 

@@ -14,34 +14,13 @@ from microblog.extensions import db
 from microblog.messages.models import Member, Message
 from microblog.users.models import User
 from tests.conftest import HTMX, make_user, send
+from tests import truth
 from tests.html import fragment, page, text
 
 SENDERS = 8
 PER_SENDER = 25
 
 
-def truth(user_id: int, other_id: int | None = None) -> int:
-    """Unread messages straight from the tables (in one conversation when `other_id` is given; in the badge's
-    total, muted conversations do not count). Unsent messages never count."""
-    stmt = (
-        sa.select(sa.func.count())
-        .select_from(Member)
-        .join(
-            Message,
-            sa.and_(
-                Message.conversation_id == Member.conversation_id,
-                Message.recipient_id == Member.user_id,
-                Message.id > Member.last_read_message_id,
-                Message.unsent.is_(False),
-            ),
-        )
-        .where(Member.user_id == user_id)
-    )
-    if other_id is not None:
-        stmt = stmt.where(Member.other_id == other_id)
-    else:
-        stmt = stmt.where(Member.muted.is_(False))
-    return db.session.scalar(stmt)
 
 
 
@@ -128,7 +107,7 @@ def test_many_senders_into_many_conversations_count_exactly(app, signed_in):
     run_all([sender(c) for c in clients])
     total = SENDERS * PER_SENDER
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Message)) == total
-    assert truth(target.id) == total
+    assert truth.unread_messages(db.session, target.id) == total
     reader = signed_in("target").client
     assert badge_count(reader) == total
     assert json_count(reader) == total
@@ -140,7 +119,7 @@ def test_many_senders_into_many_conversations_count_exactly(app, signed_in):
         seen += thread_ids(reader, name)
     assert len(seen) == total and len(set(seen)) == total
     # Having opened every conversation, nothing is unread and all agree.
-    assert truth(target.id) == 0
+    assert truth.unread_messages(db.session, target.id) == 0
     assert badge_count(reader) == 0
     assert json_count(reader) == 0
     assert set(listed_counts(reader).values()) == {0}
@@ -164,7 +143,7 @@ def test_many_senders_into_one_conversation_count_exactly(app, signed_in):
     run_all([sender(c) for c in clients])
     reader = signed_in("target").client
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Member)) == 2
-    assert truth(target.id) == 4 * PER_SENDER == badge_count(reader) == json_count(reader)
+    assert truth.unread_messages(db.session, target.id) == 4 * PER_SENDER == badge_count(reader) == json_count(reader)
     assert listed_counts(reader) == {"sender": 4 * PER_SENDER}
 
 
@@ -218,10 +197,10 @@ def test_reads_and_polls_during_sends_never_disagree(app, signed_in):
     app.config["THREAD_MESSAGES_PER_PAGE"] = 100
     run_all([senders_then_stop, read_loop, thread_poll_loop, poll_loop])
     assert observed, "the poller never ran"
-    expected = truth(target.id)
+    expected = truth.unread_messages(db.session, target.id)
     assert badge_count(poller) == expected == json_count(poller)
     counts = listed_counts(poller)
-    assert counts == {name: truth(target.id, User.by_username(name).id) for name in names}
+    assert counts == {name: truth.unread_in(db.session, target.id, User.by_username(name).id) for name in names}
     assert counts["sender0"] == 0  # the open thread showed (and marked read) every message in it
     sender0 = User.by_username("sender0").id
     assert shown == set(db.session.scalars(sa.select(Message.id).where(Message.sender_id == sender0)))
@@ -254,16 +233,16 @@ def test_send_and_mark_read_directly(app):
     for i in range(5):
         send(bob, alice, f"m{i}")  # ids 1..5
     send(carol, alice, "from carol")  # id 6
-    assert truth(alice.id) == 6 == total_unread(alice.id)
+    assert truth.unread_messages(db.session, alice.id) == 6 == total_unread(alice.id)
     user = db.session.get(User, alice.id)
     user.unread_count = 6
     member = membership(alice.id, bob.id)
     assert mark_read(user, member, 3) == 3
-    assert truth(alice.id) == 3 and truth(alice.id, bob.id) == 2
+    assert truth.unread_messages(db.session, alice.id) == 3 and truth.unread_in(db.session, alice.id, bob.id) == 2
     assert mark_read(user, member, 2) == 3  # the watermark never moves back
-    assert truth(alice.id) == 3
+    assert truth.unread_messages(db.session, alice.id) == 3
     assert mark_read(user, member, 5, clear=True) == 1
-    assert truth(alice.id) == 1 and truth(alice.id, carol.id) == 1
+    assert truth.unread_messages(db.session, alice.id) == 1 and truth.unread_in(db.session, alice.id, carol.id) == 1
 
 
 def test_a_conversations_newest_message_never_moves_back(app):
@@ -278,7 +257,7 @@ def test_a_conversations_newest_message_never_moves_back(app):
     db.session.commit()
     send(bob, alice, "slower")  # id 2
     assert {m.last_message_id for m in db.session.scalars(sa.select(Member))} == {50}
-    assert total_unread(alice.id) == 1 == truth(alice.id)
+    assert total_unread(alice.id) == 1 == truth.unread_messages(db.session, alice.id)
 
 
 def test_no_message_is_committed_after_the_recipient_blocks_the_sender(app, signed_in):
@@ -317,7 +296,7 @@ def test_no_message_is_committed_after_the_recipient_blocks_the_sender(app, sign
 
     run_all([sender(c) for c in senders] + [block])
     assert after_block[0] == count_from_bob() > 0
-    assert truth(alice_id) == after_block[0]
+    assert truth.unread_messages(db.session, alice_id) == after_block[0]
 
 
 def test_sends_unsends_mutes_and_mark_unread_racing_keep_every_count_exact(app, signed_in):
@@ -364,9 +343,9 @@ def test_sends_unsends_mutes_and_mark_unread_racing_keep_every_count_exact(app, 
     )
     assert muted is True
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Message).where(Message.unsent.is_(True))) == 4 * 5
-    expected = truth(target_id)
+    expected = truth.unread_messages(db.session, target_id)
     assert badge_count(poller) == expected == json_count(poller)
     app.config["MESSAGES_PER_PAGE"] = 2
     counts = listed_counts(poller)
-    assert counts == {name: truth(target_id, ids[name]) for name in names}
+    assert counts == {name: truth.unread_in(db.session, target_id, ids[name]) for name in names}
     assert sum(count for name, count in counts.items() if name != "sender1") == expected

@@ -10,36 +10,15 @@ import sqlalchemy as sa
 
 from microblog.extensions import db
 from microblog.messages.models import Message
-from microblog.notifications.models import Notification
 from microblog.messages.models import Member
 from microblog.users.models import User
 from tests.conftest import HTMX, make_user, send
+from tests import truth
 from tests.html import actor, by_id, fragment, page, submit, text
 
 
 def message_count() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Message))
-
-
-def stored_unread(user) -> int:
-    row = db.session.scalar(
-        sa.select(Notification.payload_json).where(
-            Notification.user_id == user.id, Notification.name == "unread_message_count"
-        )
-    )
-    return int(row) if row is not None else 0
-
-
-def unread_in(user, other) -> int:
-    """What the conversation list shows as this conversation's unread count."""
-    member = db.session.scalar(sa.select(Member).where(Member.user_id == user.id, Member.other_id == other.id))
-    return db.session.scalar(
-        sa.select(sa.func.count()).where(
-            Message.conversation_id == member.conversation_id,
-            Message.recipient_id == user.id,
-            Message.id > member.last_read_message_id,
-        )
-    )
 
 
 def test_profile_links_to_the_conversation(signed_in, bob):
@@ -81,7 +60,7 @@ def test_reply_without_javascript_303_back_to_the_thread(signed_in, alice, bob):
     log = by_id(page(as_alice.opens("/messages/bob")), "message-log")
     mine = log.find("article")
     assert mine["id"] == "message-1" and "message-mine" in mine["class"]
-    assert stored_unread(bob) == 1
+    assert truth.badge(db.session, bob.id) == 1
 
 
 def test_reply_with_htmx_appends_the_message_and_returns_an_empty_focused_form(signed_in, bob):
@@ -111,8 +90,8 @@ def test_thread_shows_both_sides_oldest_first_and_marks_read(app, client, signed
     assert [text(a.find("p", class_="body-text")) for a in items] == ["one", "two", "three"]
     assert [("message-mine" in a["class"]) for a in items] == [False, True, False]
     assert "unread" not in text(by_id(soup, "message-count"))
-    assert stored_unread(alice) == 0
-    assert stored_unread(bob) == 1  # the other person sees no change
+    assert truth.badge(db.session, alice.id) == 0
+    assert truth.badge(db.session, bob.id) == 1  # the other person sees no change
 
 
 def test_thread_marks_read_only_this_conversation(app, client, signed_in, alice, bob):
@@ -121,8 +100,8 @@ def test_thread_marks_read_only_this_conversation(app, client, signed_in, alice,
     send(carol, alice, "from carol")
     signed_in("alice", client)
     fragment(client.get("/messages/bob", headers=HTMX), "#message-log")
-    assert stored_unread(alice) == 1
-    assert unread_in(alice, carol) == 1 and unread_in(alice, bob) == 0
+    assert truth.badge(db.session, alice.id) == 1
+    assert truth.unread_in(db.session, alice.id, carol.id) == 1 and truth.unread_in(db.session, alice.id, bob.id) == 0
     soup = fragment(client.get("/messages/bob", headers=HTMX))
     assert by_id(soup, "message-count")["hx-swap-oob"] == "true"
 
@@ -176,7 +155,7 @@ def test_poll_answers_204_when_nothing_is_new_and_the_new_messages_otherwise(app
     appended = soup.find(attrs={"hx-swap-oob": "beforeend:#message-log"})
     assert [text(a.find("p", class_="body-text")) for a in appended.find_all("article")] == ["second", "third"]
     assert by_id(soup, "message-count")["hx-swap-oob"] == "true"
-    assert stored_unread(alice) == 0
+    assert truth.badge(db.session, alice.id) == 0
     assert client.get("/messages/bob?after=4&v=6", headers=HTMX).status_code == 204
 
 
@@ -218,7 +197,7 @@ def test_conversation_list_newest_activity_first_with_previews_and_counts(app, c
     assert bob_row.find("img")["src"].startswith("/avatar/bob.svg")
     assert bob_row.find("time")["datetime"].endswith("+00:00")
     # Reading the list marks nothing read.
-    assert stored_unread(alice) == 3
+    assert truth.badge(db.session, alice.id) == 3
 
 
 def test_preview_is_cut_on_a_word():
@@ -297,9 +276,9 @@ def test_delete_for_me_hides_it_from_me_only_until_a_new_message(app, client, si
     assert by_id(swapped, "message-count")["hx-swap-oob"] == "true"
     assert "No conversations yet." in text(by_id(page(client.get("/messages")), "conversation-list"))
     assert by_id(page(client.get("/messages/bob")), "message-log").find("article") is None
-    assert stored_unread(alice) == 0
+    assert truth.badge(db.session, alice.id) == 0
     # bob sees no change
-    assert message_count() == 2 and stored_unread(bob) == 1
+    assert message_count() == 2 and truth.badge(db.session, bob.id) == 1
     # a new message brings it back, with only the new message
     send(bob, alice, "new one")
     rows = by_id(page(client.get("/messages")), "conversation-list").select("li[id^=conversation-]")
@@ -338,7 +317,7 @@ def test_a_user_named_sent_still_reaches_their_conversation(app, client, signed_
     assert response.status_code == 200
     assert "I am a user called sent" in text(by_id(page(response), "message-log"))
     assert actor(client).opens(link["href"]).submits("#message-form", message="hello sent").status == 303
-    assert stored_unread(sent) == 1
+    assert truth.badge(db.session, sent.id) == 1
 
 
 def test_nobody_reaches_another_pairs_conversation(app, client, signed_in, alice, bob):
@@ -357,7 +336,7 @@ def test_nobody_reaches_another_pairs_conversation(app, client, signed_in, alice
             assert "secret for carol" not in client.get(url, headers=headers).get_data(as_text=True)
     assert client.get("/messages/bob?after=0", headers=HTMX).status_code == 204
     client.post("/messages/bob/delete")
-    assert stored_unread(carol) == 1
+    assert truth.badge(db.session, carol.id) == 1
 
 
 def test_message_committed_after_the_page_query_stays_unread(app, client, signed_in, alice, bob):
@@ -378,12 +357,12 @@ def test_message_committed_after_the_page_query_stays_unread(app, client, signed
     finally:
         views.mark_read = original
     assert [text(a.find("p", class_="body-text")) for a in by_id(soup, "message-log").find_all("article")] == ["seen"]
-    assert stored_unread(alice) == 1
+    assert truth.badge(db.session, alice.id) == 1
     assert "1 unread message" in text(by_id(soup, "message-count"))
     # and the open thread's poll brings it
     poll = fragment(client.get(by_id(soup, "thread-poller")["hx-get"], headers=HTMX))
     assert "arrived during the visit" in text(poll)
-    assert stored_unread(alice) == 0
+    assert truth.badge(db.session, alice.id) == 0
 
 
 @pytest.mark.parametrize(
@@ -409,7 +388,7 @@ def test_invalid_body_returns_form_with_error_and_stores_nothing(signed_in, bob,
     assert error in text(by_id(soup, "message-error"))
     assert by_id(soup, "message")["aria-invalid"] == "true"
     assert message_count() == 0
-    assert stored_unread(bob) == 0
+    assert truth.badge(db.session, bob.id) == 0
 
 
 def test_exactly_140_characters_is_accepted(signed_in, bob):

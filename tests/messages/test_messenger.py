@@ -13,8 +13,8 @@ from microblog import unread
 from microblog.users.models import User
 from tests.conftest import HTMX, make_user, send
 from tests.html import actor, by_id, fragment, page, submit, text
-from tests.messages.test_concurrency import badge_count, json_count, listed_counts, truth
-from tests.messages.test_messages import stored_unread
+from tests import truth
+from tests.messages.test_concurrency import badge_count, json_count, listed_counts
 
 
 
@@ -85,7 +85,7 @@ def test_mute_leaves_the_badge_and_the_row_shows_its_count_muted(client, app, al
     assert muted.status == 200
     assert muted.fragment("#conversation-controls").find("input", attrs={"name": "muted"})["value"] == "0"
     assert by_id(muted.fragment(), "message-count")["hx-swap-oob"] == "true"
-    assert badge_count(client) == 1 == json_count(client) == stored_unread(alice)
+    assert badge_count(client) == 1 == json_count(client) == truth.badge(db.session, alice.id)
     rows = by_id(page(client.get("/messages")), "conversation-list").select("li[id^=conversation-]")
     row = [r for r in rows if r.find("a").get_text() == "bob"][0]
     assert "muted" in text(row) and "2 unread messages" in text(row)
@@ -110,7 +110,7 @@ def test_mark_as_unread_counts_the_newest_again_and_goes_to_the_list(client, ali
     assert badge_count(client) == 0
     done = thread.submits("#unread-form")
     assert done.status == 303 and done.location == "/messages"
-    assert badge_count(client) == 1 == json_count(client) == truth(alice.id)
+    assert badge_count(client) == 1 == json_count(client) == truth.unread_messages(db.session, alice.id)
     assert listed_counts(client) == {"bob": 1}
     htmx = me.opens("/messages/bob").with_htmx().submits("#unread-form")
     assert htmx.status == 204 and htmx.headers["HX-Redirect"] == "/messages"

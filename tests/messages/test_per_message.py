@@ -14,8 +14,8 @@ from microblog.extensions import db
 from microblog.messages.models import Hidden, Message, Reaction
 from microblog.messages import actions
 from tests.conftest import HTMX, make_user, send
+from tests import truth
 from tests.html import actor, by_id, fragment, page, submit, text
-from tests.messages.test_messages import stored_unread
 
 
 
@@ -105,7 +105,7 @@ def test_nobody_reaches_a_message_outside_their_conversation(client, alice, bob,
 
 def test_unsend_of_an_unread_message_drops_every_count_at_once(client, app, alice, bob, signed_in):
     first, second = send(bob, alice, "one"), send(bob, alice, "two")
-    assert stored_unread(alice) == 2
+    assert truth.badge(db.session, alice.id) == 2
     bob_seen = signed_in("bob", client).opens("/messages/alice")
     gone = actions_of(bob_seen, second.id, htmx=True).submits('form[action$="/unsend"]')
     assert gone.status == 200
@@ -114,7 +114,7 @@ def test_unsend_of_an_unread_message_drops_every_count_at_once(client, app, alic
     # alice: the badge, the JSON feed, her list and her thread agree
     reader = app.test_client()
     signed_in("alice", reader)
-    assert stored_unread(alice) == 1
+    assert truth.badge(db.session, alice.id) == 1
     feed = [n["data"] for n in reader.get("/notifications?since=0").get_json() if n["name"] == "unread_message_count"]
     assert feed == [1]
     row = by_id(page(reader.get("/messages")), "conversation-list").find("li")
