@@ -164,7 +164,8 @@ class Seen:
         return self.actor.opens(link["href"])
 
     def submits(self, selector: str, **fields) -> "Seen":
-        """Fill in the form `selector` selects (its own hidden fields and CSRF token kept) and send it."""
+        """Fill in the form `selector` selects (its own hidden fields and CSRF token kept) and send it; a field
+        given as False is a checkbox left unchecked."""
         return self._send(_find_one(self.soup, selector), fields)
 
     def presses(self, label: str, **fields) -> "Seen":
@@ -180,7 +181,9 @@ class Seen:
         data = form_fields(form)
         if self.htmx and form.get("hx-vals"):  # htmx adds the form's hx-vals (JSON) to what it sends
             data.update({name: str(value) for name, value in json.loads(form["hx-vals"]).items()})
-        data.update({name: value for name, value in fields.items() if value is not None})
+        data.update({name: value for name, value in fields.items() if value not in (None, False)})
+        for name in [name for name, value in fields.items() if value is False]:  # a box left unchecked
+            data.pop(name, None)
         if not self.htmx:  # the browser's own submit: the form's method and action
             return self.actor._request((form.get("method") or "get").lower(), form.get("action") or self.url, data)
         url = form.get("hx-post") or form.get("hx-get")

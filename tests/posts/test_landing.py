@@ -28,7 +28,7 @@ def test_the_landing_page_is_not_the_signed_in_home(signed_in, alice):
 @pytest.mark.parametrize("request_kind", ["post", "htmx"])
 def test_signed_out_writes_and_fragments_still_need_a_sign_in(client, request_kind):
     if request_kind == "post":
-        response = client.post("/", data={"post": "hi"})
+        response = client.post("/", data={"post": "hi"})  # raw: signed out, no page offers the post form
         assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
     else:
         response = client.get("/index?page=2", headers=HTMX)

@@ -85,10 +85,7 @@ def test_privacy_saves_who_may_message_me_and_keeps_read_receipts(signed_in, ali
 def test_unchecking_read_receipts_turns_them_off(signed_in, alice):
     as_alice = signed_in("alice")
     settings = as_alice.opens("/settings/privacy")
-    form = settings.by_id("privacy-form")
-    data = {i["name"]: i.get("value", "") for i in form.find_all("input") if i.get("type") not in ("checkbox", "radio")}
-    data["message_policy"] = "following"
-    assert as_alice.client.post("/settings/privacy", data=data).status_code == 303
+    assert settings.submits("#privacy-form", message_policy="following", read_receipts=False).status == 303
     assert db.session.get(User, alice.id).read_receipts is False
     htmx = as_alice.opens("/settings/privacy").with_htmx().submits("#privacy-form", message_policy="admins")
     assert htmx.status == 422 and htmx.fragment("#settings-section").find(id="message_policy-error")
@@ -117,7 +114,7 @@ def test_settings_forms_with_csrf_on(csrf_app):
         ("/auth/verify_email/resend", {}),
         ("/auth/verify_email/dismiss", {}),
     ]:
-        assert client.post(url, data=data).status_code == 400, url
+        assert client.post(url, data=data).status_code == 400, url  # raw: without the CSRF token
     stored = db.session.get(User, alice.id)
     assert (stored.username, stored.message_policy, stored.pending_email) == ("alice", "everyone", None)
     assert me.opens("/settings/profile").submits("#profile-form", about_me="hello").status == 303

@@ -87,7 +87,7 @@ def test_deleting_removes_everything_of_the_person_and_keeps_the_messages(app, c
     bobs.signs_in()
     assert client.get("/user/alice").status_code == 404
     assert client.get("/user/alice/popup", headers={"HX-Request": "true"}).status_code == 404
-    assert client.post("/follow/alice").status_code == 404
+    assert client.post("/follow/alice").status_code == 404  # raw: a deleted account's page offers no button
     # bob's conversation stays, from "Deleted account", and nobody can write to it.
     inbox = bobs.opens("/messages")
     assert "Deleted account" in inbox.text("conversation-list") and "alice" not in inbox.text("conversation-list")
@@ -137,7 +137,7 @@ def test_deleting_with_csrf_on(csrf_app):
     client = csrf_app.test_client()
     me = actor(client, "alice")
     me.signs_in()
-    assert client.post("/settings/delete", data={"password": PASSWORD}).status_code == 400
+    assert client.post("/settings/delete", data={"password": PASSWORD}).status_code == 400  # raw: no CSRF token
     assert not db.session.get(User, alice.id).is_deleted
     with_htmx = me.opens("/settings/delete").with_htmx().submits("#delete-account-form", password=PASSWORD)
     assert with_htmx.status == 204 and with_htmx.headers["HX-Redirect"] == "/index"
