@@ -37,10 +37,7 @@ def csrf_client(csrf_app):
 
 
 def _csrf_login(client):
-    form = page(client.get("/auth/login")).find(id="login-form")
-    token = form.find("input", attrs={"name": "csrf_token"})["value"]
-    response = client.post("/auth/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 303
+    assert actor(client, "alice").signs_in().status == 303  # the form's own token
     return _page_token(client)
 
 
@@ -55,10 +52,10 @@ def test_the_csrf_token_changes_at_sign_in_and_sign_out(csrf_client):
     signed_in = _csrf_login(csrf_client)
     assert signed_in != before["value"]
     # A token someone saw (or planted) before the sign-in is refused afterwards.
-    response = csrf_client.post("/index", data={"post": "planted", "csrf_token": before["value"]})
+    response = csrf_client.post("/index", data={"post": "planted", "csrf_token": before["value"]})  # raw: a token planted before the sign-in
     assert response.status_code == 400 and _count(Post) == 0
-    assert csrf_client.post("/index", data={"post": "mine", "csrf_token": signed_in}).status_code == 303
-    assert csrf_client.post("/auth/logout", data={"csrf_token": signed_in}).status_code == 303
+    assert csrf_client.post("/index", data={"post": "mine", "csrf_token": signed_in}).status_code == 303  # raw: the token compared by hand
+    assert csrf_client.post("/auth/logout", data={"csrf_token": signed_in}).status_code == 303  # raw: the token compared by hand
     form = page(csrf_client.get("/auth/login")).find(id="login-form")
     assert form.find("input", attrs={"name": "csrf_token"})["value"] != signed_in
 
@@ -68,7 +65,7 @@ def test_two_tabs_opened_right_after_sign_in_share_one_csrf_token(csrf_app, csrf
     # tabs drawing at once would each make their own, and the browser's one cookie would keep only the last.
     form = page(csrf_client.get("/auth/login")).find(id="login-form")
     token = form.find("input", attrs={"name": "csrf_token"})["value"]
-    signed_in = csrf_client.post("/auth/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token})
+    signed_in = csrf_client.post("/auth/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token})  # raw: the token compared by hand
     assert signed_in.status_code == 303
     cookie = csrf_client.get_cookie("session").value
     tabs = [csrf_app.test_client() for _ in range(2)]
@@ -96,7 +93,7 @@ def test_post_without_a_valid_csrf_token_is_400_and_changes_nothing(csrf_client,
     for url, data in cases:
         if token is not None:
             data = {**data, "csrf_token": token}
-        response = csrf_client.post(url, data=data, headers=HTMX if htmx else {})
+        response = csrf_client.post(url, data=data, headers=HTMX if htmx else {})  # raw: missing, stale or foreign tokens
         assert response.status_code == 400, url
         message = "Your form expired or did not come from this site"
         if htmx:
@@ -112,13 +109,13 @@ def test_post_without_a_valid_csrf_token_is_400_and_changes_nothing(csrf_client,
 
 def test_csrf_token_in_htmx_header_is_accepted(csrf_client):
     token = _csrf_login(csrf_client)
-    response = csrf_client.post("/index", data={"post": "via htmx"}, headers={**HTMX, "X-CSRFToken": token})
+    response = csrf_client.post("/index", data={"post": "via htmx"}, headers={**HTMX, "X-CSRFToken": token})  # raw: the token in the header alone
     assert response.status_code == 200
     assert _count(Post) == 1
 
 
 def test_login_without_token_is_refused(csrf_client):
-    response = csrf_client.post("/auth/login", data={"username": "alice", "password": PASSWORD})
+    response = csrf_client.post("/auth/login", data={"username": "alice", "password": PASSWORD})  # raw: no CSRF token
     assert response.status_code == 400
     assert csrf_client.get("/index").status_code == 302
 
@@ -152,7 +149,7 @@ def test_nobody_sees_another_users_messages_or_notifications(signed_in, alice, b
 
 def test_profile_form_changes_only_your_own_profile(signed_in, alice, bob):
     as_alice = signed_in("alice")
-    response = as_alice.client.post(
+    response = as_alice.client.post(  # raw: forged fields and query
         "/settings/profile?username=bob",
         data={"username": "alice2", "about_me": "mine", "id": str(bob.id), "user_id": str(bob.id)},
     )
@@ -243,7 +240,7 @@ def test_change_password(signed_in, alice, app):
 def test_change_password_htmx_answers_a_client_redirect(signed_in):
     # The page's form has no hx-post: this is what an htmx-driven client would send, not our page.
     as_alice = signed_in("alice")
-    response = as_alice.client.post(
+    response = as_alice.client.post(  # raw: see above
         "/auth/change_password",
         headers=HTMX,
         data={"current_password": PASSWORD, "password": "n" * 10, "password2": "n" * 10},
@@ -321,7 +318,7 @@ def test_safe_next_refuses_off_site_targets(target):
         assert result is None  # control characters: never echoed into a Location header
 
 
-def test_login_with_a_header_splitting_next_goes_home(client, alice):
+def test_login_with_a_header_splitting_next_goes_home(client, alice):  # raw: a crafted next= straight to the POST
     response = client.post(
         "/auth/login?next=/index%0D%0ASet-Cookie:%20x=1", data={"username": "alice", "password": PASSWORD}
     )
@@ -335,7 +332,7 @@ def test_safe_next_keeps_same_site_paths(target):
 
 
 @pytest.mark.parametrize("target", [t for t in OFF_SITE if t])
-def test_login_never_redirects_off_site(client, alice, target):
+def test_login_never_redirects_off_site(client, alice, target):  # raw: a crafted next= straight to the POST
     response = client.post(
         "/auth/login", query_string={"next": target}, data={"username": "alice", "password": PASSWORD}
     )

@@ -319,7 +319,7 @@ def test_body_over_max_content_length_is_413(csrf_app):
                 if signed_in:
                     session["_user_id"] = alice.get_id()
             before = _snapshot()
-            response = client.post(
+            response = client.post(  # raw: hostile input on every route
                 _url(rule, {"username": "bob", "recipient": "bob", "message_id": "1"}, {}),
                 data=big,
                 content_type="application/x-www-form-urlencoded",

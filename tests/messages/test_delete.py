@@ -73,7 +73,7 @@ def test_reply_and_delete_need_the_csrf_token(csrf_app, htmx, signed_in):
         ("/messages/bob/delete", {"confirmed": "1"}),
         ("/send_message/bob", {"message": "forged"}),
     ):
-        response = client.post(url, data=data, headers=HTMX if htmx else {})
+        response = client.post(url, data=data, headers=HTMX if htmx else {})  # raw: no CSRF token
         assert response.status_code == 400, url
     assert message_count() == 1
     assert db.session.scalar(sa.select(Member.cleared_before_id).where(Member.user_id == alice.id)) == 0

@@ -142,7 +142,7 @@ def test_nobody_reaches_another_pairs_conversation(app, client, signed_in, alice
         for headers in ({}, HTMX):
             assert "secret for carol" not in client.get(url, headers=headers).get_data(as_text=True)
     assert client.get("/messages/bob?after=0", headers=HTMX).status_code == 204
-    client.post("/messages/bob/delete")
+    client.post("/messages/bob/delete")  # raw: carol deletes a conversation she is not in: no page offers it
     assert truth.badge(db.session, carol.id) == 1
 
 
@@ -180,7 +180,7 @@ def test_anonymous_is_sent_to_login(client, bob):
 
 
 def test_anonymous_htmx_gets_401_with_client_redirect(client, bob):
-    response = client.post("/messages/bob", data={"message": "hi"}, headers=HTMX)
+    response = client.post("/messages/bob", data={"message": "hi"}, headers=HTMX)  # raw: signed out: what an old tab would send
     assert response.status_code == 401
     assert client.get("/messages/bob?after=0", headers=HTMX).status_code == 401
     assert response.headers["HX-Redirect"].startswith("/auth/login")

@@ -49,7 +49,7 @@ def test_no_such_post_is_404(signed_in, alice, junk):
     for suffix in ("", "/edit", "/delete"):
         assert as_alice.opens(f"/post/{junk}{suffix}").status_code == 404, (junk, suffix)
     for suffix in ("/edit", "/delete"):
-        assert as_alice.client.post(f"/post/{junk}{suffix}").status_code == 404, (junk, suffix)
+        assert as_alice.client.post(f"/post/{junk}{suffix}").status_code == 404, (junk, suffix)  # raw: junk ids no page offers
 
 
 def test_the_post_page_needs_a_signed_in_user(client, alice):
@@ -114,7 +114,7 @@ def test_no_edit_after_15_minutes(signed_in, alice):
     assert page.page().find(id=f"edit-post-{post.id}") is None
     assert page.by_id(f"delete-post-{post.id}")  # deleting stays possible
     assert as_alice.opens(f"/post/{post.id}/edit").status_code == 403
-    assert as_alice.client.post(f"/post/{post.id}/edit", data={"post": "too late"}).status_code == 403
+    assert as_alice.client.post(f"/post/{post.id}/edit", data={"post": "too late"}).status_code == 403  # raw: the edit form is gone after 15 minutes
     assert db.session.get(Post, post.id).body == "old news"
 
 
@@ -122,10 +122,10 @@ def test_others_cannot_edit_or_delete(client, signed_in, alice, bob):
     post = make_post(alice, "alice's")
     signed_in("bob", client)
     assert client.get(f"/post/{post.id}/edit").status_code == 403
-    assert client.post(f"/post/{post.id}/edit", data={"post": "bob was here"}).status_code == 403
+    assert client.post(f"/post/{post.id}/edit", data={"post": "bob was here"}).status_code == 403  # raw: another's post offers bob no edit form
     assert client.get(f"/post/{post.id}/delete").status_code == 403
-    assert client.post(f"/post/{post.id}/delete", data={"confirmed": "yes"}).status_code == 403
-    assert client.post(f"/post/{post.id}/delete", headers=HTMX).status_code == 403
+    assert client.post(f"/post/{post.id}/delete", data={"confirmed": "yes"}).status_code == 403  # raw: another's post offers bob no delete form
+    assert client.post(f"/post/{post.id}/delete", headers=HTMX).status_code == 403  # raw: another's post offers bob no delete form
     db.session.expire_all()
     assert db.session.get(Post, post.id).body == "alice's"
 
@@ -187,7 +187,7 @@ def test_delete_needs_the_csrf_token(csrf_app, alice):
     post = make_post(alice, "keep me")
     alice_at = actor(client, "alice")
     alice_at.signs_in()
-    assert client.post(f"/post/{post.id}/delete", data={"confirmed": "yes"}).status_code == 400
+    assert client.post(f"/post/{post.id}/delete", data={"confirmed": "yes"}).status_code == 400  # raw: no CSRF token
     assert count(Post) == 1
     confirm = alice_at.opens(f"/post/{post.id}/delete")
     assert confirm.submits("#delete-post-confirm").status == 303
