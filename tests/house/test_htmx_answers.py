@@ -13,7 +13,7 @@ from microblog import htmx
 from microblog.users.relations import Block
 from microblog.extensions import db
 from tests.conftest import HTMX
-from tests.html import by_id, fragment, page, text
+from tests.html import actor, by_id, fragment, page, text
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOSTED = {**HTMX, "HX-Boosted": "true"}
@@ -52,15 +52,16 @@ def test_fragment_answers_the_hover_card_and_the_follow_controls(signed_in, bob)
     assert card.status_code == 200 and varies(card)
     fragment(card, ".user-popup-card")
 
-    follow = as_alice.client.post("/follow/bob", headers=HTMX)
+    follow = as_alice.opens("/user/bob").with_htmx().presses("Follow")
     assert follow.status_code == 200 and varies(follow)
     assert "Unfollow" in text(fragment(follow, "#follow-controls"))
 
 
 def test_fragment_without_a_partial_sends_only_the_out_of_band_ones(signed_in, alice, bob):
     as_alice = signed_in("alice")
-    as_alice.client.post("/send_message/bob", data={"message": "hi"})
-    response = as_alice.client.post("/messages/bob/delete", data={"confirmed": "1"}, headers=HTMX)  # as after hx-confirm
+    as_alice.opens("/messages/bob").submits("#message-form", message="hi")
+    conversations = as_alice.opens("/messages").with_htmx()
+    response = conversations.submits('form[action="/messages/bob/delete"]')  # as after hx-confirm, with its hx-vals
     assert response.status_code == 200 and varies(response)
     soup = fragment(response)
     # The tab's <title> first (SPEC S18: the count in the title follows the badge), then the out-of-band parts.
@@ -79,7 +80,7 @@ def test_a_fragment_that_works_empties_the_error_region_and_an_error_does_not(si
     for response in (
         as_alice.opens("/explore", **HTMX),
         as_alice.opens("/user/bob/popup", **HTMX),
-        as_alice.client.post("/follow/bob", headers=HTMX),
+        as_alice.opens("/user/bob").with_htmx().presses("Follow"),
     ):
         assert response.status_code == 200
         region = fragment(response).find(id="error-region", recursive=False)
@@ -87,7 +88,7 @@ def test_a_fragment_that_works_empties_the_error_region_and_an_error_does_not(si
     assert fragment(as_alice.opens("/explore", **HTMX)).find_all(id="error-region") != []
     refused = as_alice.opens("/user/nobody/popup", **HTMX)
     assert refused.status_code == 404 and "hx-swap-oob" not in refused.get_data(as_text=True)
-    invalid = as_alice.client.post("/index", data={"post": ""}, headers=HTMX)
+    invalid = as_alice.opens("/index").with_htmx().submits("#post-form", post="")
     assert invalid.status_code == 422 and "error-region" not in invalid.get_data(as_text=True)
     assert b"error-region" in as_alice.opens("/explore").get_data()  # the page has the region itself, once
     assert as_alice.opens("/explore").get_data().count(b'id="error-region"') == 1
@@ -97,10 +98,12 @@ def test_a_fragment_that_works_empties_the_error_region_and_an_error_does_not(si
 
 
 def test_redirect_after_post_is_303_for_a_form_and_a_client_redirect_for_htmx(client, alice, bob):
-    plain = client.post("/auth/login", data={"username": "alice", "password": "correct horse battery"})
+    alice_at = actor(client, "alice")
+    plain = alice_at.signs_in()
     assert plain.status_code == 303 and plain.headers["Location"].endswith("/index")
     assert varies(plain)
-    client.post("/auth/logout")
+    alice_at.signs_out()
+    # raw: the sign-in form has no hx-post; this is what an htmx-driven client would send
 
     hx = client.post("/auth/login", data={"username": "alice", "password": "correct horse battery"}, headers=HTMX)
     assert hx.status_code == 204 and hx.headers["HX-Redirect"] == "/index"
@@ -164,12 +167,13 @@ def assert_in_error_region(response, status: int):
 
 def test_a_refused_button_answers_its_error_into_the_region(signed_in, alice, bob):
     as_alice = signed_in("alice")
+    stale = as_alice.opens("/user/bob")  # a tab opened before bob blocks alice
     db.session.add(Block(blocker_id=bob.id, blocked_id=alice.id))
     db.session.commit()
-    error = assert_in_error_region(as_alice.client.post("/follow/bob", headers=HTMX), 403)
+    error = assert_in_error_region(stale.with_htmx().presses("Follow"), 403)
     assert "can't follow" in text(error)
     # Without htmx the same refusal is the whole error page, no htmx headers.
-    plain = as_alice.client.post("/follow/bob")
+    plain = stale.presses("Follow")
     assert plain.status_code == 403
     assert_not_retargeted(plain)
     by_id(page(plain), "error")
@@ -187,7 +191,7 @@ def test_an_outage_answers_a_button_into_the_region(signed_in, bob, monkeypatch)
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
     monkeypatch.setattr("microblog.writes.lock_users", down)  # the follow takes its lock
-    error = assert_in_error_region(as_alice.client.post("/follow/bob", headers=HTMX), 503)
+    error = assert_in_error_region(as_alice.opens("/user/bob").with_htmx().presses("Follow"), 503)
     assert "briefly unavailable" in text(error)
 
 
@@ -202,11 +206,12 @@ def test_a_database_lost_mid_send_answers_a_whole_page_without_script(app, signe
             lost.append(statement)
             raise OperationalError(statement, {}, Exception("server closed the connection unexpectedly"))
 
+    thread = as_alice.opens("/messages/bob")
     with app.app_context():
         engine = db.engine
     sa.event.listen(engine, "before_cursor_execute", refuse)
     try:
-        response = as_alice.client.post("/send_message/bob", data={"message": "into the void"})
+        response = thread.submits("#message-form", message="into the void")
     finally:
         sa.event.remove(engine, "before_cursor_execute", refuse)
     assert lost, "the send never reached the database"
@@ -226,7 +231,7 @@ def test_boosted_and_history_restore_errors_are_whole_pages_without_retarget(sig
 
 def test_an_invalid_form_still_swaps_in_place(signed_in):
     as_alice = signed_in("alice")
-    response = as_alice.client.post("/index", data={"post": ""}, headers=HTMX)
+    response = as_alice.opens("/index").with_htmx().submits("#post-form", post="")
     assert response.status_code == 422
     assert_not_retargeted(response)
     fragment(response, "#post-form")
