@@ -210,7 +210,7 @@ def test_a_session_copied_to_another_browser_is_no_longer_fresh(app, client, ali
 def test_change_password(signed_in, alice, app):
     as_alice = signed_in("alice")
     stolen = app.test_client()
-    with stolen.session_transaction() as session:
+    with stolen.session_transaction() as session:  # forged on purpose: a thief's copy of the cookie
         session["_user_id"] = alice.get_id()
     assert stolen.get("/index").status_code == 200
     response = as_alice.opens("/auth/change_password")
