@@ -170,7 +170,9 @@ def test_activity_page_cost_is_fixed(app, client, signed_in, alice, statements):
         client.get("/activity")
         with statements.recording() as log:
             assert client.get("/activity").status_code == 200
-        actor(client).signs_out()  # (before the actor, the second round's follows went out as alice, refused: no growth)
+        actor(
+            client
+        ).signs_out()  # (before the actor, the second round's follows went out as alice, refused: no growth)
         return list(log.queries), list(log.writes)  # copies: the log is cleared by the next recording
 
     followers_mention_alice(range(3))

@@ -110,7 +110,9 @@ def test_production_without_a_mail_server_never_logs_the_link(monkeypatch, tmp_p
         with caplog.at_level("DEBUG"):
             someone = actor(app.test_client())
             someone.headers["Host"] = "microblog.example.org"
-            response = someone.opens("/auth/reset_password_request").submits("#reset-request-form", email="carol@example.com")
+            response = someone.opens("/auth/reset_password_request").submits(
+                "#reset-request-form", email="carol@example.com"
+            )
             assert response.status == 303
         logged = "\n".join(r.getMessage() for r in caplog.records)
         assert "carol@example.com" in logged and "MAIL_SERVER is not set" in logged  # said, but without...

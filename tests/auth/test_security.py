@@ -52,10 +52,16 @@ def test_the_csrf_token_changes_at_sign_in_and_sign_out(csrf_client):
     signed_in = _csrf_login(csrf_client)
     assert signed_in != before["value"]
     # A token someone saw (or planted) before the sign-in is refused afterwards.
-    response = csrf_client.post("/index", data={"post": "planted", "csrf_token": before["value"]})  # raw: a token planted before the sign-in
+    response = csrf_client.post(
+        "/index", data={"post": "planted", "csrf_token": before["value"]}
+    )  # raw: a token planted before the sign-in
     assert response.status_code == 400 and _count(Post) == 0
-    assert csrf_client.post("/index", data={"post": "mine", "csrf_token": signed_in}).status_code == 303  # raw: the token compared by hand
-    assert csrf_client.post("/auth/logout", data={"csrf_token": signed_in}).status_code == 303  # raw: the token compared by hand
+    assert (
+        csrf_client.post("/index", data={"post": "mine", "csrf_token": signed_in}).status_code == 303
+    )  # raw: the token compared by hand
+    assert (
+        csrf_client.post("/auth/logout", data={"csrf_token": signed_in}).status_code == 303
+    )  # raw: the token compared by hand
     form = page(csrf_client.get("/auth/login")).find(id="login-form")
     assert form.find("input", attrs={"name": "csrf_token"})["value"] != signed_in
 
@@ -65,7 +71,9 @@ def test_two_tabs_opened_right_after_sign_in_share_one_csrf_token(csrf_app, csrf
     # tabs drawing at once would each make their own, and the browser's one cookie would keep only the last.
     form = page(csrf_client.get("/auth/login")).find(id="login-form")
     token = form.find("input", attrs={"name": "csrf_token"})["value"]
-    signed_in = csrf_client.post("/auth/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token})  # raw: the token compared by hand
+    signed_in = csrf_client.post(
+        "/auth/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token}
+    )  # raw: the token compared by hand
     assert signed_in.status_code == 303
     cookie = csrf_client.get_cookie("session").value
     tabs = [csrf_app.test_client() for _ in range(2)]
@@ -93,7 +101,9 @@ def test_post_without_a_valid_csrf_token_is_400_and_changes_nothing(csrf_client,
     for url, data in cases:
         if token is not None:
             data = {**data, "csrf_token": token}
-        response = csrf_client.post(url, data=data, headers=HTMX if htmx else {})  # raw: missing, stale or foreign tokens
+        response = csrf_client.post(
+            url, data=data, headers=HTMX if htmx else {}
+        )  # raw: missing, stale or foreign tokens
         assert response.status_code == 400, url
         message = "Your form expired or did not come from this site"
         if htmx:
@@ -109,7 +119,9 @@ def test_post_without_a_valid_csrf_token_is_400_and_changes_nothing(csrf_client,
 
 def test_csrf_token_in_htmx_header_is_accepted(csrf_client):
     token = _csrf_login(csrf_client)
-    response = csrf_client.post("/index", data={"post": "via htmx"}, headers={**HTMX, "X-CSRFToken": token})  # raw: the token in the header alone
+    response = csrf_client.post(
+        "/index", data={"post": "via htmx"}, headers={**HTMX, "X-CSRFToken": token}
+    )  # raw: the token in the header alone
     assert response.status_code == 200
     assert _count(Post) == 1
 

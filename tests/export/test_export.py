@@ -44,8 +44,6 @@ def export_app(database_url, smtp, tmp_path):  # noqa: F811
         huey.flush()
 
 
-
-
 def asks_for_an_export(client):
     return actor(client).opens("/export").presses("Export my data")
 

@@ -75,7 +75,9 @@ def test_a_small_coded_body_is_read_whole_and_checked_for_csrf(csrf_app, alice_c
 def test_an_announced_length_over_the_limit_is_413_before_csrf(csrf_app, alice_csrf):
     big = "x" * (csrf_app.config["MAX_CONTENT_LENGTH"] + 1)
     for headers in ({}, {"X-CSRFToken": alice_csrf.csrf_token}, {"HX-Request": "true"}):
-        response = alice_csrf.client.post("/index", data={"post": big}, headers=headers)  # raw: a body over the limit, whatever the form says
+        response = alice_csrf.client.post(
+            "/index", data={"post": big}, headers=headers
+        )  # raw: a body over the limit, whatever the form says
         assert response.status_code == 413, headers
     anonymous = csrf_app.test_client().post("/auth/login", data={"username": big})  # no token: still 413
     assert anonymous.status_code == 413

@@ -187,6 +187,7 @@ def test_a_missing_page_asked_by_htmx_answers_into_the_region(signed_in):
 
 def test_an_outage_answers_a_button_into_the_region(signed_in, bob, monkeypatch):
     as_alice = signed_in("alice")
+
     def down(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 

@@ -209,8 +209,7 @@ def test_locale_is_the_best_match_from_accept_language(client, header, lang):
 def test_signed_in_page_and_flash_in_spanish(signed_in, bob):
     as_alice = signed_in("alice")
     response = (
-        as_alice
-        .speaks("es")
+        as_alice.speaks("es")
         .opens(f"/messages/{bob.username}")
         .submits("#message-form", message="hola")
         .follows_redirect()
@@ -226,8 +225,7 @@ def test_signed_in_page_and_flash_in_spanish(signed_in, bob):
 def test_flash_in_english(signed_in, bob):
     as_alice = signed_in("alice")
     response = (
-        as_alice
-        .speaks("en")
+        as_alice.speaks("en")
         .opens(f"/messages/{bob.username}")
         .submits("#message-form", message="hi")
         .follows_redirect()

@@ -140,7 +140,9 @@ def cost_with_short_and_long_lists(client, statements, alice, bob, url, htmx, gr
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_each_page_costs_a_fixed_number_of_statements_whatever_its_lists_length(name, client, alice, bob, statements, signed_in):
+def test_each_page_costs_a_fixed_number_of_statements_whatever_its_lists_length(
+    name, client, alice, bob, statements, signed_in
+):
     url, htmx, grow, pinned = PAGES[name]
     send(bob, alice, "the conversation exists")
     signed_in("alice", client)

@@ -36,8 +36,6 @@ def strict_app(csrf_app):
     return csrf_app
 
 
-
-
 class Statements:
     """The SQL the app sends, and a hook run once before the request's first write."""
 

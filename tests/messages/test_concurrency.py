@@ -21,10 +21,6 @@ SENDERS = 8
 PER_SENDER = 25
 
 
-
-
-
-
 def run_all(workers):
     errors = []
 
@@ -99,7 +95,9 @@ def test_many_senders_into_many_conversations_count_exactly(app, signed_in):
         def run():
             barrier.wait()
             for i in range(PER_SENDER):
-                response = client.post("/send_message/target", data={"message": f"m{i}"})  # raw: racing requests back to back (a page load before each would space them out)
+                response = client.post(
+                    "/send_message/target", data={"message": f"m{i}"}
+                )  # raw: racing requests back to back (a page load before each would space them out)
                 assert response.status_code == 303, response.status_code
 
         return run
@@ -136,7 +134,9 @@ def test_many_senders_into_one_conversation_count_exactly(app, signed_in):
         def run():
             barrier.wait()
             for i in range(PER_SENDER):
-                assert client.post("/messages/target", data={"message": f"m{i}"}).status_code == 303  # raw: racing requests back to back (a page load before each would space them out)
+                assert (
+                    client.post("/messages/target", data={"message": f"m{i}"}).status_code == 303
+                )  # raw: racing requests back to back (a page load before each would space them out)
 
         return run
 
@@ -163,7 +163,9 @@ def test_reads_and_polls_during_sends_never_disagree(app, signed_in):
     def sender(client):
         def run():
             for i in range(20):
-                assert client.post("/send_message/target", data={"message": f"m{i}"}).status_code == 303  # raw: racing requests back to back (a page load before each would space them out)
+                assert (
+                    client.post("/send_message/target", data={"message": f"m{i}"}).status_code == 303
+                )  # raw: racing requests back to back (a page load before each would space them out)
 
         return run
 
@@ -216,7 +218,9 @@ def test_two_users_messaging_each_other_at_once_do_not_deadlock(app, signed_in):
         def run():
             barrier.wait()
             for i in range(15):
-                assert client.post(f"/send_message/{to}", data={"message": f"m{i}"}).status_code == 303  # raw: racing requests back to back (a page load before each would space them out)
+                assert (
+                    client.post(f"/send_message/{to}", data={"message": f"m{i}"}).status_code == 303
+                )  # raw: racing requests back to back (a page load before each would space them out)
 
         return run
 
@@ -279,7 +283,9 @@ def test_no_message_is_committed_after_the_recipient_blocks_the_sender(app, sign
         def run():
             started.wait()
             while not stop.is_set():
-                status = client.post("/send_message/alice", data={"message": "still here"}).status_code  # raw: racing requests back to back (a page load before each would space them out)
+                status = client.post(
+                    "/send_message/alice", data={"message": "still here"}
+                ).status_code  # raw: racing requests back to back (a page load before each would space them out)
                 assert status in (303, 403), status
 
         return run
@@ -291,7 +297,9 @@ def test_no_message_is_committed_after_the_recipient_blocks_the_sender(app, sign
         assert blocker.post("/block/bob").status_code in (200, 303)
         after_block.append(count_from_bob())
         for client in senders[:2]:  # sends that start after the answer are refused
-            assert client.post("/send_message/alice", data={"message": "late"}).status_code == 403  # raw: racing requests back to back (a page load before each would space them out)
+            assert (
+                client.post("/send_message/alice", data={"message": "late"}).status_code == 403
+            )  # raw: racing requests back to back (a page load before each would space them out)
         stop.set()
 
     run_all([sender(c) for c in senders] + [block])
@@ -328,10 +336,18 @@ def test_sends_unsends_mutes_and_mark_unread_racing_keep_every_count_exact(app, 
         flip = 0
         while not done.is_set():
             flip ^= 1
-            assert actor_client.post("/messages/sender1/mute", data={"muted": str(flip)}).status_code in (303, 404)  # raw: racing requests back to back (a page load before each would space them out)
-            assert actor_client.post("/messages/sender2/unread").status_code in (303, 404)  # raw: racing requests back to back (a page load before each would space them out)
+            assert actor_client.post("/messages/sender1/mute", data={"muted": str(flip)}).status_code in (
+                303,
+                404,
+            )  # raw: racing requests back to back (a page load before each would space them out)
+            assert actor_client.post("/messages/sender2/unread").status_code in (
+                303,
+                404,
+            )  # raw: racing requests back to back (a page load before each would space them out)
             badge_count(poller)
-        assert actor_client.post("/messages/sender1/mute", data={"muted": "1"}).status_code == 303  # raw: racing requests back to back (a page load before each would space them out)
+        assert (
+            actor_client.post("/messages/sender1/mute", data={"muted": "1"}).status_code == 303
+        )  # raw: racing requests back to back (a page load before each would space them out)
 
     def senders_then_stop():
         run_all([sender(name) for name in names])

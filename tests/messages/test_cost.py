@@ -97,6 +97,7 @@ def test_revisiting_a_read_thread_takes_no_lock_and_writes_nothing(app, client, 
 def test_the_people_picker_asks_no_query_per_person(app, client, signed_in, alice, statements):
     """New message's results: the people and how each stands with me (blocks, follows) in one statement."""
     signed_in("alice", client)
+
     def picker_statements() -> int:
         with statements.recording() as log:
             answer = client.get("/new_message?q=user", headers=HTMX)
@@ -123,6 +124,7 @@ def test_the_picker_is_one_statement_and_exact_when_deleted_accounts_crowd_its_w
 
     users = [make_user(f"zed{i}") for i in range(WINDOW + 12)]
     signed_in("alice", client)
+
     def shown() -> list[str]:
         answer = client.get("/new_message?q=zed", headers=HTMX)
         assert answer.status_code == 200

@@ -17,8 +17,6 @@ from tests import truth
 from tests.messages.test_concurrency import badge_count, json_count, listed_counts
 
 
-
-
 def test_thread_opens_at_its_newest_in_a_scroll_container_with_the_composer_focused(client, alice, bob, signed_in):
     for i in range(30):
         send(bob, alice, f"m{i}")
@@ -200,7 +198,9 @@ def test_search_my_messages_only(client, alice, bob, signed_in):
     assert me.opens("/search?q=lunch&tab=nope").status == 400
 
 
-def test_list_state_moves_with_every_change_to_my_conversations_and_only_theirs(client, alice, bob, statements, signed_in):
+def test_list_state_moves_with_every_change_to_my_conversations_and_only_theirs(
+    client, alice, bob, statements, signed_in
+):
     """The list's state is one row per user (`conversation_list_version`) bumped with each conversation's
     version: every change a row of mine shows answers the poll with the list; a conversation I am not in,
     none. Its poll reads that row, never my conversations (the same statement with 1 or 12 of them)."""

@@ -18,8 +18,6 @@ from tests import truth
 from tests.html import actor, by_id, fragment, page, submit, text
 
 
-
-
 def actions_of(thread, message_id: int, htmx: bool = False):
     """The message's actions, opened from its "Actions" link: in place (htmx, a fragment) or as a page."""
     shown = thread.with_htmx() if htmx else thread
@@ -94,9 +92,13 @@ def test_nobody_reaches_a_message_outside_their_conversation(client, alice, bob,
         f"/messages/bob/{mine.id}/unsend",
         f"/messages/bob/{mine.id}/edit",
     ):  # not hers: she did not write it
-        assert client.post(url, data={"reaction": "like", "message": "x"}).status_code == 404, url  # raw: the actions page offers none of these
+        assert client.post(url, data={"reaction": "like", "message": "x"}).status_code == 404, (
+            url
+        )  # raw: the actions page offers none of these
     assert client.get(f"/messages/bob/{mine.id}/edit").status_code == 404
-    assert client.post("/messages/bob/99999/react", data={"reaction": "like"}).status_code == 404  # raw: no such message, no page
+    assert (
+        client.post("/messages/bob/99999/react", data={"reaction": "like"}).status_code == 404
+    )  # raw: no such message, no page
     assert reaction_rows() == [] and db.session.scalars(sa.select(Message.body).order_by(Message.id)).all() == [
         "private",
         "ours",
@@ -131,7 +133,9 @@ def test_only_the_author_can_unsend_and_the_control_is_theirs_alone(client, alic
     menu = actions_of(thread, message.id, htmx=True).fragment(f"#message-actions-{message.id}")
     assert menu.find("form", action=f"/messages/bob/{message.id}/react") is not None
     assert menu.find("form", action=f"/messages/bob/{message.id}/unsend") is None
-    assert client.post(f"/messages/bob/{message.id}/unsend").status_code == 404  # raw: the menu has no unsend for it (checked above)
+    assert (
+        client.post(f"/messages/bob/{message.id}/unsend").status_code == 404
+    )  # raw: the menu has no unsend for it (checked above)
     assert db.session.get(Message, message.id).unsent is False
 
 
@@ -156,7 +160,9 @@ def test_edit_within_15_minutes_in_place_then_refused(client, alice, bob, signed
     menu = actions_of(later, message.id, htmx=True).fragment(f"#message-actions-{message.id}")
     assert menu.find("a", href=f"/messages/bob/{message.id}/edit") is None
     assert menu.find("form", action=f"/messages/bob/{message.id}/unsend") is not None
-    refused = client.post(f"/messages/bob/{message.id}/edit", data={"message": "too late"}, headers=HTMX)  # raw: the edit link is gone after 15 minutes (checked above)
+    refused = client.post(
+        f"/messages/bob/{message.id}/edit", data={"message": "too late"}, headers=HTMX
+    )  # raw: the edit link is gone after 15 minutes (checked above)
     assert refused.status_code == 403
     assert "within 15 minutes" in text(fragment(refused))
     assert db.session.get(Message, message.id).body == "See you at noon\nat the usual place"
@@ -225,7 +231,9 @@ def test_each_action_needs_the_csrf_token(csrf_app, action, signed_in):
     alice, bob = make_user("alice"), make_user("bob")
     message = send(alice, bob, "hello")
     thread = signed_in("alice", client).opens("/messages/bob")
-    forged = client.post(f"/messages/bob/{message.id}/{action}", data={"reaction": "like", "message": "forged"})  # raw: no CSRF token
+    forged = client.post(
+        f"/messages/bob/{message.id}/{action}", data={"reaction": "like", "message": "forged"}
+    )  # raw: no CSRF token
     assert forged.status_code == 400
     assert reaction_rows() == [] and db.session.get(Message, message.id).body == "hello"
     if action == "edit":

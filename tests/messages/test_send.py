@@ -34,7 +34,9 @@ def test_send_message_url_lands_in_the_conversation(signed_in, bob):
     as_alice = signed_in("alice")
     response = as_alice.opens("/send_message/bob")
     assert (response.status_code, response.headers["Location"]) == (302, "/messages/bob")
-    response = as_alice.client.post("/send_message/bob", data={"message": "via the old URL"})  # raw: the old URL, which no page offers any more
+    response = as_alice.client.post(
+        "/send_message/bob", data={"message": "via the old URL"}
+    )  # raw: the old URL, which no page offers any more
     assert (response.status_code, response.headers["Location"]) == (303, "/messages/bob")
     soup = page(as_alice.opens("/messages/bob"))
     assert "Your message has been sent." in text(by_id(soup, "flashes"))
@@ -115,7 +117,9 @@ def test_unknown_recipient_is_404(signed_in):
     assert as_alice.opens("/messages/nobody").status_code == 404
     assert as_alice.client.post("/messages/nobody", data={"message": "hi"}).status_code == 404  # raw: a name nobody has
     assert as_alice.client.post("/messages/nobody/delete").status_code == 404  # raw: a name nobody has
-    assert as_alice.client.post("/send_message/nobody", data={"message": "hi"}).status_code == 404  # raw: a name nobody has
+    assert (
+        as_alice.client.post("/send_message/nobody", data={"message": "hi"}).status_code == 404
+    )  # raw: a name nobody has
     assert message_count() == 0
 
 

@@ -180,7 +180,9 @@ def test_anonymous_is_sent_to_login(client, bob):
 
 
 def test_anonymous_htmx_gets_401_with_client_redirect(client, bob):
-    response = client.post("/messages/bob", data={"message": "hi"}, headers=HTMX)  # raw: signed out: what an old tab would send
+    response = client.post(
+        "/messages/bob", data={"message": "hi"}, headers=HTMX
+    )  # raw: signed out: what an old tab would send
     assert response.status_code == 401
     assert client.get("/messages/bob?after=0", headers=HTMX).status_code == 401
     assert response.headers["HX-Redirect"].startswith("/auth/login")

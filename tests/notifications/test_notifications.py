@@ -102,6 +102,7 @@ def test_poll_renders_no_template_when_unchanged(app, client, signed_in, alice):
 
     rendered = []
     signed_in("alice", client)
+
     def record(sender, template, context, **extra):
         rendered.append(template.name)
 

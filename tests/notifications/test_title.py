@@ -46,7 +46,9 @@ def test_signed_out_pages_have_no_count(client, alice, bob):
     assert title_of(client.get("/auth/login")) == "Sign in · Microblog"
 
 
-def test_the_badge_sends_its_page_title_and_a_changed_answer_starts_with_the_new_title(app, client, signed_in, alice, bob):
+def test_the_badge_sends_its_page_title_and_a_changed_answer_starts_with_the_new_title(
+    app, client, signed_in, alice, bob
+):
     signed_in("alice", client)
     badge = page(client.get("/explore")).find(id="message-count")
     assert '"title": "Explore"' in badge["hx-vals"]

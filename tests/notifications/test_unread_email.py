@@ -213,7 +213,9 @@ def test_one_click_unsubscribe_works_signed_out(mail_app, smtp, people):
     client = mail_app.test_client()  # signed out, no CSRF token: as a mail client's POST
     asked = actor(client).opens(url)
     assert asked.status == 200 and "Stop the emails about unread messages?" in asked.text("unsubscribe")
-    answer = client.post(url, data={"List-Unsubscribe": "One-Click"})  # raw: a mail client's one-click POST (RFC 8058), not a page's form
+    answer = client.post(
+        url, data={"List-Unsubscribe": "One-Click"}
+    )  # raw: a mail client's one-click POST (RFC 8058), not a page's form
     assert answer.status_code == 200
     assert "You will no longer get emails about unread messages." in answer.get_data(as_text=True)
     assert db.session.get(EmailPreference, alice.id).unread == "never"
@@ -227,7 +229,9 @@ def test_tampered_and_unknown_unsubscribe_links_change_nothing(mail_app, people)
     token = unsubscribe_token(alice.id)
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     for url in (f"/email/unsubscribe/{tampered}", "/email/unsubscribe/" + "x" * 300):
-        answer = client.post(url, data={"List-Unsubscribe": "One-Click"})  # raw: a mail client's one-click POST (RFC 8058), not a page's form
+        answer = client.post(
+            url, data={"List-Unsubscribe": "One-Click"}
+        )  # raw: a mail client's one-click POST (RFC 8058), not a page's form
         assert answer.status_code == 400
         assert "This unsubscribe link is not valid." in answer.get_data(as_text=True)
     gone = unsubscribe_token(999_999)

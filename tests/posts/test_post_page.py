@@ -49,7 +49,10 @@ def test_no_such_post_is_404(signed_in, alice, junk):
     for suffix in ("", "/edit", "/delete"):
         assert as_alice.opens(f"/post/{junk}{suffix}").status_code == 404, (junk, suffix)
     for suffix in ("/edit", "/delete"):
-        assert as_alice.client.post(f"/post/{junk}{suffix}").status_code == 404, (junk, suffix)  # raw: junk ids no page offers
+        assert as_alice.client.post(f"/post/{junk}{suffix}").status_code == 404, (
+            junk,
+            suffix,
+        )  # raw: junk ids no page offers
 
 
 def test_the_post_page_needs_a_signed_in_user(client, alice):
@@ -114,7 +117,9 @@ def test_no_edit_after_15_minutes(signed_in, alice):
     assert page.page().find(id=f"edit-post-{post.id}") is None
     assert page.by_id(f"delete-post-{post.id}")  # deleting stays possible
     assert as_alice.opens(f"/post/{post.id}/edit").status_code == 403
-    assert as_alice.client.post(f"/post/{post.id}/edit", data={"post": "too late"}).status_code == 403  # raw: the edit form is gone after 15 minutes
+    assert (
+        as_alice.client.post(f"/post/{post.id}/edit", data={"post": "too late"}).status_code == 403
+    )  # raw: the edit form is gone after 15 minutes
     assert db.session.get(Post, post.id).body == "old news"
 
 
@@ -122,10 +127,16 @@ def test_others_cannot_edit_or_delete(client, signed_in, alice, bob):
     post = make_post(alice, "alice's")
     signed_in("bob", client)
     assert client.get(f"/post/{post.id}/edit").status_code == 403
-    assert client.post(f"/post/{post.id}/edit", data={"post": "bob was here"}).status_code == 403  # raw: another's post offers bob no edit form
+    assert (
+        client.post(f"/post/{post.id}/edit", data={"post": "bob was here"}).status_code == 403
+    )  # raw: another's post offers bob no edit form
     assert client.get(f"/post/{post.id}/delete").status_code == 403
-    assert client.post(f"/post/{post.id}/delete", data={"confirmed": "yes"}).status_code == 403  # raw: another's post offers bob no delete form
-    assert client.post(f"/post/{post.id}/delete", headers=HTMX).status_code == 403  # raw: another's post offers bob no delete form
+    assert (
+        client.post(f"/post/{post.id}/delete", data={"confirmed": "yes"}).status_code == 403
+    )  # raw: another's post offers bob no delete form
+    assert (
+        client.post(f"/post/{post.id}/delete", headers=HTMX).status_code == 403
+    )  # raw: another's post offers bob no delete form
     db.session.expire_all()
     assert db.session.get(Post, post.id).body == "alice's"
 

@@ -31,8 +31,6 @@ def push_app(database_url):
         db.engine.dispose()
 
 
-
-
 class Stream:
     """A browser's EventSource on /events: read events as they come, with a deadline."""
 
@@ -114,7 +112,9 @@ def test_stream_headers_and_state_on_every_connect(push_app, alice, signed_in):
         stream.close()
 
 
-def test_the_state_on_connect_refetches_the_badge_only_when_the_page_shows_another_count(push_app, alice, bob, signed_in):
+def test_the_state_on_connect_refetches_the_badge_only_when_the_page_shows_another_count(
+    push_app, alice, bob, signed_in
+):
     from tests.conftest import send
 
     send(bob, alice, "hi")

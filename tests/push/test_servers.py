@@ -129,7 +129,9 @@ def test_on_sync_workers_pages_poll_and_events_answers_204_with_one_warning(push
 
 
 def test_a_threaded_server_keeps_push_on_without_a_warning(push_app, caplog, signed_in):
-    client = served_by(signed_in("alice", app=push_app).client, {"SERVER_SOFTWARE": "Werkzeug/3.1.3", "wsgi.multithread": True})
+    client = served_by(
+        signed_in("alice", app=push_app).client, {"SERVER_SOFTWARE": "Werkzeug/3.1.3", "wsgi.multithread": True}
+    )
     with caplog.at_level(logging.WARNING, logger="microblog.push"):
         soup = page(client.get("/index"))
     assert by_id(soup, "live")["sse-connect"].startswith("/events?shown=0")

@@ -80,7 +80,11 @@ def test_relevance_first_then_recency(signed_in, alice):
     relevant = make_post(alice, "tea tea tea")
     old = make_post(alice, "I had some tea with a friend this afternoon at the cafe")
     new = make_post(alice, "I had some tea with a friend this afternoon at the cafe")
-    assert result_ids(page(search(as_alice.client, "tea"))) == [f"post-{relevant.id}", f"post-{new.id}", f"post-{old.id}"]
+    assert result_ids(page(search(as_alice.client, "tea"))) == [
+        f"post-{relevant.id}",
+        f"post-{new.id}",
+        f"post-{old.id}",
+    ]
 
 
 def test_only_the_newest_matches_are_ranked(signed_in, alice, monkeypatch):

@@ -114,7 +114,9 @@ def test_language_is_detected_when_a_post_is_written(signed_in):
 def test_no_translate_control_without_a_translator(signed_in, spanish_post):
     as_alice = signed_in("alice")
     assert page(as_alice.opens("/explore")).find(id=f"translate-{spanish_post.id}") is None
-    assert as_alice.client.post("/translate", data={"post_id": spanish_post.id}).status_code == 400  # raw: the page offers no Translate control here (checked above)
+    assert (
+        as_alice.client.post("/translate", data={"post_id": spanish_post.id}).status_code == 400
+    )  # raw: the page offers no Translate control here (checked above)
 
 
 def test_control_only_for_posts_in_another_language(signed_in, translator, bob, spanish_post):
@@ -218,14 +220,18 @@ def test_the_translation_is_text(signed_in, translator, spanish_post):
 )
 def test_bad_post_ids(signed_in, translator, spanish_post, post_id, status):
     as_alice = signed_in("alice")
-    assert as_alice.client.post("/translate", data={"post_id": post_id}).status_code == status  # raw: post ids no page offers
+    assert (
+        as_alice.client.post("/translate", data={"post_id": post_id}).status_code == status
+    )  # raw: post ids no page offers
     assert translator.requests == []
 
 
 def test_a_post_in_the_readers_language_is_not_sent(signed_in, translator, bob):
     as_alice = signed_in("alice")
     english = make_post(bob, ENGLISH)
-    assert as_alice.client.post("/translate", data={"post_id": english.id}).status_code == 400  # raw: an English post has no Translate control
+    assert (
+        as_alice.client.post("/translate", data={"post_id": english.id}).status_code == 400
+    )  # raw: an English post has no Translate control
     assert translator.requests == []
 
 
@@ -236,7 +242,10 @@ def test_messages_have_no_translate_control(signed_in, translator, alice, bob):
 
 
 def test_translate_needs_sign_in_and_csrf(client, csrf_app, spanish_post):
-    assert client.post("/translate", data={"post_id": spanish_post.id}).status_code in (302, 401)  # raw: signed out: no page offers the control
+    assert client.post("/translate", data={"post_id": spanish_post.id}).status_code in (
+        302,
+        401,
+    )  # raw: signed out: no page offers the control
     csrf_app.config["TRANSLATOR_URL"] = "http://127.0.0.1:9"
     assert csrf_app.test_client().post("/translate", data={"post_id": spanish_post.id}).status_code == 400
 

@@ -52,9 +52,13 @@ def test_nobody_refuses_before_typing_and_on_a_direct_post(app, client, signed_i
     thread = page(client.get("/messages/bob"))
     assert text(by_id(thread, "message-refused")) == "bob does not accept messages."
     assert thread.find("textarea") is None
-    response = client.post("/messages/bob", data={"message": "hi"})  # raw: the page offers no form now (checked above): a stale tab's POST
+    response = client.post(
+        "/messages/bob", data={"message": "hi"}
+    )  # raw: the page offers no form now (checked above): a stale tab's POST
     assert response.status_code == 403 and "bob does not accept messages." in response.get_data(as_text=True)
-    assert client.post("/send_message/bob", data={"message": "hi"}).status_code == 403  # raw: the old URL, no page offers it
+    assert (
+        client.post("/send_message/bob", data={"message": "hi"}).status_code == 403
+    )  # raw: the old URL, no page offers it
     assert messages_count() == 0
 
 
@@ -108,10 +112,14 @@ def test_block_from_the_profile_without_and_with_htmx(app, client, signed_in, al
     assert [text(a) for a in by_id(settings, "blocked-users").find_all("a")] == ["bob"]
     actor(client).signs_out()
     signed_in("bob", client)
-    assert client.post("/follow/alice").status_code == 403  # raw: blocked: the profile offers no Follow, a stale tab's POST
+    assert (
+        client.post("/follow/alice").status_code == 403
+    )  # raw: blocked: the profile offers no Follow, a stale tab's POST
     profile = page(client.get("/user/alice"))
     assert text(by_id(profile, "message-refused")) == "You can't message this user."
-    assert client.post("/messages/alice", data={"message": "hi"}).status_code == 403  # raw: blocked: no form, a stale tab's POST
+    assert (
+        client.post("/messages/alice", data={"message": "hi"}).status_code == 403
+    )  # raw: blocked: no form, a stale tab's POST
     assert actor(client).opens("/index").submits("#post-form", post="hey @alice").status == 303
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Activity).where(Activity.kind != FOLLOW)) == 0
     assert messages_count() == 0
