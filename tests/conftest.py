@@ -365,7 +365,7 @@ def clear_rate_limit_hits(url: str) -> None:
 @pytest.fixture
 def rl_app(database_url):
     """The app with rate limits on (off in every other fixture), small limits, and an empty rate_limit_hit
-    table before and after (auth/, messages/ and house/ test the limits)."""
+    table before and after (auth/, messages/, posts/, search/ and house/ test the limits)."""
     app = make_app(
         database_url,
         RATELIMIT_IN_TESTS=True,

@@ -188,11 +188,10 @@ def test_nobody_else_can_use_up_the_owners_reset_quota(quota_app, smtp):
     assert len(smtp.messages) == 4 and "/auth/reset_password/" in parts(smtp.messages[-1])["text/plain"]
 
 
-def test_the_inbox_bound_never_stops_the_owners_own_browser(quota_app, smtp):
+def test_the_inbox_bound_never_stops_the_owners_own_browser(quota_app, smtp, signed_in):
     make_user("carol")
     carol = from_address(quota_app, "198.51.100.7")
-    actor(carol, "carol").signs_in()
-    actor(carol, "carol").signs_out()  # her browser keeps its device cookie
+    signed_in("carol", carol).signs_out()  # her browser keeps its device cookie
     for n in range(10):  # ten addresses flood carol's inbox up to its bound
         assert request_reset(from_address(quota_app, f"203.0.113.{n}"), "carol@example.com").status_code == 303
     assert request_reset(from_address(quota_app, "203.0.113.99"), "carol@example.com").status_code == 429

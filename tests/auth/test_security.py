@@ -202,10 +202,10 @@ def test_session_cookie_flags(client, alice):
     assert {c.split("=")[0] for c in cookies} >= {"session", "remember_token"}
 
 
-def test_a_session_copied_to_another_browser_is_no_longer_fresh(app, client, alice):
+def test_a_session_copied_to_another_browser_is_no_longer_fresh(app, client, alice, signed_in):
     """Flask-Login's session protection: a session cookie replayed from another browser (another
     User-Agent) is marked not fresh, the mark a re-authentication check reads."""
-    actor(client, "alice").signs_in()
+    signed_in("alice", client)
     copied = client.get_cookie("session").value
     serializer = app.session_interface.get_signing_serializer(app)
     assert serializer.loads(copied).get("_fresh") is True

@@ -171,9 +171,8 @@ def test_poll_does_not_touch_last_seen_or_session(app, client, signed_in, alice,
     assert "Set-Cookie" not in response.headers
 
 
-def test_remember_me_cookie_alone_keeps_the_badge_alive(app, alice, bob):
-    client = app.test_client()
-    assert actor(client, "alice").signs_in(remember=True).status == 303
+def test_remember_me_cookie_alone_keeps_the_badge_alive(app, alice, bob, signed_in):
+    client = signed_in("alice", remember=True).client
     client.delete_cookie("session", domain="localhost")
     send(bob, alice)
     response = poll(client, shown="0")
