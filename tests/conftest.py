@@ -24,9 +24,10 @@ from microblog.messages.acts import send as send_message
 from microblog.posts.models import Post
 from microblog.ratelimit import RateLimitHit
 from microblog.users.models import User
+from microblog.users.names import username_key
 from tools.harness import databases
 from tools.harness.databases import drop_database
-from tests.html import actor
+from tests.html import Actor, actor
 
 PASSWORD = "correct horse battery"
 HTMX = {"HX-Request": "true"}
@@ -323,23 +324,25 @@ def send(sender: User, recipient: User, body: str = "hi"):
     return send_message(sender, recipient, body)
 
 
-class Auth:
-    """flaskr's helper, now a user at the sign-in form and the navbar's "Sign out" (tests/html.py's actor)."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def login(self, username: str = "alice", password: str = PASSWORD, **extra):
-        form = actor(self.client).opens("/auth/login")
-        return form.submits("#login-form", username=username, password=password, **extra)
-
-    def logout(self):
-        return actor(self.client).signs_out()
-
-
 @pytest.fixture
-def auth(client):
-    return Auth(client)
+def signed_in(request, database_url):  # database_url: the test's cases (the app itself is fetched lazily)
+    """`signed_in("alice") -> Actor`: the one way a test signs someone in. The user (made with `make_user` if
+    there is none of that name yet) signs in through the sign-in form, on a client of their own (a second
+    browser per call) of the `app` fixture, of `app=` (`csrf_app`, `rl_app`, ...), or on `client`."""
+
+    def sign_in(username: str, client=None, *, app=None, password: str = PASSWORD, remember: bool = False) -> Actor:
+        assert isinstance(username, str), "signed_in(username, client=None, *, app=None)"
+        if client is None:
+            client = (app or request.getfixturevalue("app")).test_client()
+        with client.application.app_context():  # that app's database, whatever context the test holds
+            if db.session.scalar(sa.select(User).where(User.username_key == username_key(username))) is None:
+                make_user(username, password)
+        person = actor(client, username, password)
+        answer = person.signs_in(remember=remember)
+        assert answer.status == 303, f"{username} could not sign in: {answer.status}"
+        return person
+
+    return sign_in
 
 
 @pytest.fixture
@@ -352,14 +355,6 @@ def bob(app):
     return make_user("bob")
 
 
-@pytest.fixture
-def as_alice(client, auth, alice):
-    """A client signed in as alice."""
-    response = auth.login("alice")
-    assert response.status_code == 303
-    return client
-
-
 def clear_rate_limit_hits(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
@@ -370,7 +365,7 @@ def clear_rate_limit_hits(url: str) -> None:
 @pytest.fixture
 def rl_app(database_url):
     """The app with rate limits on (off in every other fixture), small limits, and an empty rate_limit_hit
-    table before and after (auth/, messages/ and house/ test the limits)."""
+    table before and after (auth/, messages/, posts/, search/ and house/ test the limits)."""
     app = make_app(
         database_url,
         RATELIMIT_IN_TESTS=True,

@@ -173,11 +173,12 @@ def test_login_next_only_same_site(client, alice, target, expected):
     assert response.headers["Location"] == expected
 
 
-def test_logout_is_post_only(as_alice):
-    assert as_alice.get("/auth/logout").status_code == 405
-    response = actor(as_alice).signs_out()
+def test_logout_is_post_only(signed_in):
+    as_alice = signed_in("alice")
+    assert as_alice.opens("/auth/logout").status_code == 405
+    response = as_alice.signs_out()
     assert response.status_code == 303
-    assert as_alice.get("/index").status_code == 302
+    assert as_alice.opens("/index").status_code == 302
 
 
 def test_pages_need_login(client):

@@ -20,7 +20,7 @@ from microblog.ratelimit import RateLimitHit
 from microblog.users.models import User
 from tests.smtp import smtp_server
 from tools.harness.server import free_port
-from tests.conftest import PASSWORD, Auth, make_app, make_user, running
+from tests.conftest import PASSWORD, make_app, make_user, running
 from tests.html import actor, by_id, page, submit, text
 
 NEW_PASSWORD = "a brand new secret"
@@ -120,9 +120,9 @@ def test_reset_through_the_email_link_then_sign_in_with_the_new_password(mail_cl
     response = submit(mail_client, form, password=NEW_PASSWORD, password2=NEW_PASSWORD)
     assert response.status_code == 303 and response.headers["Location"] == "/auth/login"
     assert "Your password has been reset" in text(page(mail_client.get("/auth/login")))
-    auth = Auth(mail_client)
-    assert auth.login("alice", PASSWORD).status_code == 422
-    assert auth.login("alice", NEW_PASSWORD).status_code == 303
+    alice = actor(mail_client, "alice")  # the sign-in form itself is what this checks
+    assert alice.signs_in(PASSWORD).status == 422
+    assert alice.signs_in(NEW_PASSWORD).status == 303
 
 
 def test_the_link_works_once(mail_client, smtp):
@@ -154,9 +154,9 @@ def test_an_expired_link_is_refused(mail_app, mail_client, smtp):
     assert mail_client.get(link).status_code == 200
 
 
-def test_setting_the_new_password_signs_out_other_sessions(mail_app, mail_client, smtp):
+def test_setting_the_new_password_signs_out_other_sessions(mail_app, mail_client, smtp, signed_in):
     other = mail_app.test_client()
-    assert Auth(other).login("alice").status_code == 303
+    signed_in("alice", other)
     assert other.get("/index").status_code == 200
     request_reset(mail_client, "alice@example.com")
     sets_a_new_password(mail_client, reset_link(smtp.only()))
@@ -277,8 +277,9 @@ def test_bad_new_passwords_keep_the_link_working(mail_client, smtp, fields, fiel
     assert db.session.scalar(sa.select(User)).check_password(PASSWORD)
 
 
-def test_signed_in_users_are_sent_home(as_alice):
-    assert as_alice.get("/auth/reset_password_request").status_code == 302
+def test_signed_in_users_are_sent_home(signed_in):
+    as_alice = signed_in("alice")
+    assert as_alice.opens("/auth/reset_password_request").status_code == 302
 
 
 def test_csrf_is_checked(csrf_app):

@@ -108,13 +108,12 @@ def test_production_without_a_mail_server_never_logs_the_link(monkeypatch, tmp_p
         db.create_all()
         make_user("carol")
         with caplog.at_level("DEBUG"):
-            client = app.test_client()
-            response = client.post(
-                "/auth/reset_password_request",
-                data={"email": "carol@example.com"},
-                headers={"Host": "microblog.example.org"},
+            someone = actor(app.test_client())
+            someone.headers["Host"] = "microblog.example.org"
+            response = someone.opens("/auth/reset_password_request").submits(
+                "#reset-request-form", email="carol@example.com"
             )
-            assert response.status_code == 303
+            assert response.status == 303
         logged = "\n".join(r.getMessage() for r in caplog.records)
         assert "carol@example.com" in logged and "MAIL_SERVER is not set" in logged  # said, but without...
         assert "/auth/reset_password/" not in logged  # ...the live link
@@ -189,11 +188,10 @@ def test_nobody_else_can_use_up_the_owners_reset_quota(quota_app, smtp):
     assert len(smtp.messages) == 4 and "/auth/reset_password/" in parts(smtp.messages[-1])["text/plain"]
 
 
-def test_the_inbox_bound_never_stops_the_owners_own_browser(quota_app, smtp):
+def test_the_inbox_bound_never_stops_the_owners_own_browser(quota_app, smtp, signed_in):
     make_user("carol")
     carol = from_address(quota_app, "198.51.100.7")
-    actor(carol, "carol").signs_in()
-    actor(carol, "carol").signs_out()  # her browser keeps its device cookie
+    signed_in("carol", carol).signs_out()  # her browser keeps its device cookie
     for n in range(10):  # ten addresses flood carol's inbox up to its bound
         assert request_reset(from_address(quota_app, f"203.0.113.{n}"), "carol@example.com").status_code == 303
     assert request_reset(from_address(quota_app, "203.0.113.99"), "carol@example.com").status_code == 429

@@ -38,10 +38,7 @@ def csrf_client(csrf_app):
 
 
 def _csrf_login(client):
-    form = page(client.get("/auth/login")).find(id="login-form")
-    token = form.find("input", attrs={"name": "csrf_token"})["value"]
-    response = client.post("/auth/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 303
+    assert actor(client, "alice").signs_in().status == 303  # the form's own token
     return _page_token(client)
 
 
@@ -56,10 +53,16 @@ def test_the_csrf_token_changes_at_sign_in_and_sign_out(csrf_client):
     signed_in = _csrf_login(csrf_client)
     assert signed_in != before["value"]
     # A token someone saw (or planted) before the sign-in is refused afterwards.
-    response = csrf_client.post("/index", data={"post": "planted", "csrf_token": before["value"]})
+    response = csrf_client.post(
+        "/index", data={"post": "planted", "csrf_token": before["value"]}
+    )  # raw: a token planted before the sign-in
     assert response.status_code == 400 and _count(Post) == 0
-    assert csrf_client.post("/index", data={"post": "mine", "csrf_token": signed_in}).status_code == 303
-    assert csrf_client.post("/auth/logout", data={"csrf_token": signed_in}).status_code == 303
+    assert (
+        csrf_client.post("/index", data={"post": "mine", "csrf_token": signed_in}).status_code == 303
+    )  # raw: the token compared by hand
+    assert (
+        csrf_client.post("/auth/logout", data={"csrf_token": signed_in}).status_code == 303
+    )  # raw: the token compared by hand
     form = page(csrf_client.get("/auth/login")).find(id="login-form")
     assert form.find("input", attrs={"name": "csrf_token"})["value"] != signed_in
 
@@ -69,7 +72,9 @@ def test_two_tabs_opened_right_after_sign_in_share_one_csrf_token(csrf_app, csrf
     # tabs drawing at once would each make their own, and the browser's one cookie would keep only the last.
     form = page(csrf_client.get("/auth/login")).find(id="login-form")
     token = form.find("input", attrs={"name": "csrf_token"})["value"]
-    signed_in = csrf_client.post("/auth/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token})
+    signed_in = csrf_client.post(
+        "/auth/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token}
+    )  # raw: the token compared by hand
     assert signed_in.status_code == 303
     cookie = csrf_client.get_cookie("session").value
     tabs = [csrf_app.test_client() for _ in range(2)]
@@ -97,7 +102,9 @@ def test_post_without_a_valid_csrf_token_is_400_and_changes_nothing(csrf_client,
     for url, data in cases:
         if token is not None:
             data = {**data, "csrf_token": token}
-        response = csrf_client.post(url, data=data, headers=HTMX if htmx else {})
+        response = csrf_client.post(
+            url, data=data, headers=HTMX if htmx else {}
+        )  # raw: missing, stale or foreign tokens
         assert response.status_code == 400, url
         message = "Your form expired or did not come from this site"
         if htmx:
@@ -113,13 +120,15 @@ def test_post_without_a_valid_csrf_token_is_400_and_changes_nothing(csrf_client,
 
 def test_csrf_token_in_htmx_header_is_accepted(csrf_client):
     token = _csrf_login(csrf_client)
-    response = csrf_client.post("/index", data={"post": "via htmx"}, headers={**HTMX, "X-CSRFToken": token})
+    response = csrf_client.post(
+        "/index", data={"post": "via htmx"}, headers={**HTMX, "X-CSRFToken": token}
+    )  # raw: the token in the header alone
     assert response.status_code == 200
     assert _count(Post) == 1
 
 
 def test_login_without_token_is_refused(csrf_client):
-    response = csrf_client.post("/auth/login", data={"username": "alice", "password": PASSWORD})
+    response = csrf_client.post("/auth/login", data={"username": "alice", "password": PASSWORD})  # raw: no CSRF token
     assert response.status_code == 400
     assert csrf_client.get("/index").status_code == 302
 
@@ -127,7 +136,8 @@ def test_login_without_token_is_refused(csrf_client):
 # --- Authorization ------------------------------------------------------------------------------
 
 
-def test_nobody_sees_another_users_messages_or_notifications(as_alice, alice, bob):
+def test_nobody_sees_another_users_messages_or_notifications(signed_in, alice, bob):
+    as_alice = signed_in("alice")
     carol = make_user("carol")
     send(bob, carol, "secret for carol")
     send(carol, bob, "secret for bob")
@@ -144,14 +154,15 @@ def test_nobody_sees_another_users_messages_or_notifications(as_alice, alice, bo
         "/user/carol",
     ]:
         for headers in ({}, HTMX):
-            response = as_alice.get(url, headers=headers)
+            response = as_alice.opens(url, **headers)
             assert response.status_code in (200, 204), url
             assert "secret for" not in response.get_data(as_text=True), url
-    assert as_alice.get("/notifications").get_json() == []
+    assert as_alice.opens("/notifications").get_json() == []
 
 
-def test_profile_form_changes_only_your_own_profile(as_alice, alice, bob):
-    response = as_alice.post(
+def test_profile_form_changes_only_your_own_profile(signed_in, alice, bob):
+    as_alice = signed_in("alice")
+    response = as_alice.client.post(  # raw: forged fields and query
         "/settings/profile?username=bob",
         data={"username": "alice2", "about_me": "mine", "id": str(bob.id), "user_id": str(bob.id)},
     )
@@ -192,10 +203,10 @@ def test_session_cookie_flags(client, alice):
     assert {c.split("=")[0] for c in cookies} >= {"session", "remember_token"}
 
 
-def test_a_session_copied_to_another_browser_is_no_longer_fresh(app, client, alice):
+def test_a_session_copied_to_another_browser_is_no_longer_fresh(app, client, alice, signed_in):
     """Flask-Login's session protection: a session cookie replayed from another browser (another
     User-Agent) is marked not fresh, the mark a re-authentication check reads."""
-    actor(client, "alice").signs_in()
+    signed_in("alice", client)
     copied = client.get_cookie("session").value
     serializer = app.session_interface.get_signing_serializer(app)
     assert serializer.loads(copied).get(FRESH_FIELD) is True
@@ -209,16 +220,17 @@ def test_a_session_copied_to_another_browser_is_no_longer_fresh(app, client, ali
     assert serializer.loads(client.get_cookie("session").value).get(FRESH_FIELD) is True
 
 
-def test_change_password(as_alice, alice, app):
+def test_change_password(signed_in, alice, app):
+    as_alice = signed_in("alice")
     stolen = app.test_client()
-    with stolen.session_transaction() as session:
+    with stolen.session_transaction() as session:  # forged on purpose: a thief's copy of the cookie
         session.update(sign_in_fields(*parse_session_id(alice.get_id())))
     assert stolen.get("/index").status_code == 200
-    response = as_alice.get("/auth/change_password")
+    response = as_alice.opens("/auth/change_password")
     form = by_id(page(response), "change-password-form")
     assert {i["name"] for i in form.find_all("input")} >= {"current_password", "password", "password2"}
 
-    change = actor(as_alice).opens("/auth/change_password")
+    change = as_alice.opens("/auth/change_password")
     response = change.submits(
         "#change-password-form", current_password="wrong one", password="n" * 10, password2="n" * 10
     )
@@ -231,16 +243,17 @@ def test_change_password(as_alice, alice, app):
 
     response = change.submits("#change-password-form", current_password=PASSWORD, password="n" * 10, password2="n" * 10)
     assert response.status_code == 303 and response.headers["Location"].endswith("/user/alice")
-    assert "Your password has been changed." in as_alice.get("/user/alice").get_data(as_text=True)
-    assert as_alice.get("/index").status_code == 200  # this browser stays signed in
+    assert "Your password has been changed." in as_alice.opens("/user/alice").get_data(as_text=True)
+    assert as_alice.opens("/index").status_code == 200  # this browser stays signed in
     assert stolen.get("/index").status_code == 302  # every other session is over
     db.session.expire_all()
     assert db.session.get(User, alice.id).check_password("n" * 10)
 
 
-def test_change_password_htmx_answers_a_client_redirect(as_alice):
+def test_change_password_htmx_answers_a_client_redirect(signed_in):
     # The page's form has no hx-post: this is what an htmx-driven client would send, not our page.
-    response = as_alice.post(
+    as_alice = signed_in("alice")
+    response = as_alice.client.post(  # raw: see above
         "/auth/change_password",
         headers=HTMX,
         data={"current_password": PASSWORD, "password": "n" * 10, "password2": "n" * 10},
@@ -248,9 +261,10 @@ def test_change_password_htmx_answers_a_client_redirect(as_alice):
     assert response.status_code == 204 and response.headers["HX-Redirect"].endswith("/user/alice")
 
 
-def test_logout_invalidates_a_copied_session_cookie(as_alice, app):
-    copied = as_alice.get_cookie("session").value
-    assert actor(as_alice).signs_out().status_code == 303
+def test_logout_invalidates_a_copied_session_cookie(signed_in, app):
+    as_alice = signed_in("alice")
+    copied = as_alice.client.get_cookie("session").value
+    assert as_alice.signs_out().status_code == 303
     replay = app.test_client()
     replay.set_cookie("session", copied, domain="localhost")
     assert replay.get("/index").status_code == 302
@@ -271,10 +285,11 @@ def test_logout_invalidates_a_remember_me_cookie(client, alice, app):
     assert replay.get("/index").status_code == 302
 
 
-def test_logout_signs_out_this_browser(as_alice):
-    assert actor(as_alice).signs_out().status_code == 303
-    assert as_alice.get("/index").status_code == 302
-    assert as_alice.get("/auth/logout").status_code == 405  # no sign-out by GET (no state change on GET)
+def test_logout_signs_out_this_browser(signed_in):
+    as_alice = signed_in("alice")
+    assert as_alice.signs_out().status_code == 303
+    assert as_alice.opens("/index").status_code == 302
+    assert as_alice.opens("/auth/logout").status_code == 405  # no sign-out by GET (no state change on GET)
 
 
 # --- next= ----------------------------------------------------------------------------------------
@@ -316,7 +331,7 @@ def test_safe_next_refuses_off_site_targets(target):
         assert result is None  # control characters: never echoed into a Location header
 
 
-def test_login_with_a_header_splitting_next_goes_home(client, alice):
+def test_login_with_a_header_splitting_next_goes_home(client, alice):  # raw: a crafted next= straight to the POST
     response = client.post(
         "/auth/login?next=/index%0D%0ASet-Cookie:%20x=1", data={"username": "alice", "password": PASSWORD}
     )
@@ -330,7 +345,7 @@ def test_safe_next_keeps_same_site_paths(target):
 
 
 @pytest.mark.parametrize("target", [t for t in OFF_SITE if t])
-def test_login_never_redirects_off_site(client, alice, target):
+def test_login_never_redirects_off_site(client, alice, target):  # raw: a crafted next= straight to the POST
     response = client.post(
         "/auth/login", query_string={"next": target}, data={"username": "alice", "password": PASSWORD}
     )
@@ -344,8 +359,9 @@ def test_login_never_redirects_off_site(client, alice, target):
 # --- Signing out ----------------------------------------------------------------------------------
 
 
-def test_sign_out_clears_what_the_browser_kept(as_alice):
-    response = actor(as_alice).signs_out()
+def test_sign_out_clears_what_the_browser_kept(signed_in):
+    as_alice = signed_in("alice")
+    response = as_alice.signs_out()
     assert response.status_code == 303
     assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
     assert response.headers["Cache-Control"] == "no-store"

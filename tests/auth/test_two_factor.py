@@ -134,7 +134,9 @@ def test_second_step_attempts_are_rate_limited_per_account(rl_app, rl_client):
 def test_the_second_step_without_a_password_first_goes_back_to_sign_in(client, alice_2fa):
     response = client.get("/auth/login/code")
     assert response.status_code in (302, 303) and response.headers["Location"] == "/auth/login"
-    assert client.post("/auth/login/code", data={"code": "123456"}).status_code == 303
+    assert (
+        client.post("/auth/login/code", data={"code": "123456"}).status_code == 303
+    )  # raw: no sign-in came first, so no page offers the code form
 
 
 def test_a_password_reset_does_not_bypass_two_factor(client, alice_2fa):
@@ -183,7 +185,7 @@ def test_two_factor_forms_with_csrf_on(csrf_app):
     client = csrf_app.test_client()
     me = actor(client, "alice")
     me.signs_in()
-    assert client.post("/settings/two-factor/enable", data={"code": "123456"}).status_code == 400
+    assert client.post("/settings/two-factor/enable", data={"code": "123456"}).status_code == 400  # raw: no CSRF token
     secret, codes = turns_on(me)
     me.signs_out()
     me.signs_in()

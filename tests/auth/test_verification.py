@@ -100,7 +100,7 @@ def test_a_wrong_link_is_a_400_and_changes_nothing(client, smtp, mangle):  # noq
     token = verify_link(smtp.only()).rsplit("/", 1)[1]
     response = client.get(f"/auth/verify_email/{mangle(token)}")
     assert response.status_code == 400
-    assert client.post(f"/auth/verify_email/{mangle(token)}").status_code == 400
+    assert client.post(f"/auth/verify_email/{mangle(token)}").status_code == 400  # raw: a mangled link: no page to fill
     assert not user("zoe").email_verified
 
 
@@ -108,7 +108,9 @@ def test_an_expired_link_is_a_400(mail_app, client, smtp):  # noqa: F811
     registers(client)
     link = verify_link(smtp.only())
     mail_app.config["EMAIL_VERIFY_MAX_AGE"] = -1
-    assert client.get(link).status_code == 400 and client.post(link).status_code == 400
+    assert (
+        client.get(link).status_code == 400 and client.post(link).status_code == 400
+    )  # raw: an expired link: the form page itself is refused
     assert not user("zoe").email_verified
 
 

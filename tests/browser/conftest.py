@@ -204,7 +204,8 @@ def alice_on_bobs_profile(live_server, new_context):
 
 
 def sign_in(page, username: str, password: str = PASSWORD):
-    """Sign in through the real form; lands on the home page."""
+    """Sign in through the real form; lands on the home page. Chromium's own sign-in, not `signed_in()`:
+    that fixture drives Flask's test client, and a browser page has its own cookie jar and server."""
     page.goto("/auth/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)

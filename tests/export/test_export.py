@@ -44,17 +44,11 @@ def export_app(database_url, smtp, tmp_path):  # noqa: F811
         huey.flush()
 
 
-def signed_in(app, username):
-    client = app.test_client()
-    assert actor(client, username).signs_in().status == 303
-    return client
-
-
 def asks_for_an_export(client):
     return actor(client).opens("/export").presses("Export my data")
 
 
-def test_the_button_starts_a_job_and_the_owner_gets_the_zip(export_app, smtp):  # noqa: F811
+def test_the_button_starts_a_job_and_the_owner_gets_the_zip(export_app, smtp, signed_in):  # noqa: F811
     alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
     make_post(alice, "my first post")
     follow(alice, bob)
@@ -62,7 +56,7 @@ def test_the_button_starts_a_job_and_the_owner_gets_the_zip(export_app, smtp):  
     db.session.commit()
     send(bob, alice, "hello alice")
     send(alice, bob, "hi bob")
-    client = signed_in(export_app, "alice")
+    client = signed_in("alice", app=export_app).client
     assert asks_for_an_export(client).status == 303
     assert len(huey) == 1, "one job queued"
     (export_id,) = db.session.scalars(sa.select(DataExport.id))
@@ -92,15 +86,15 @@ def test_the_button_starts_a_job_and_the_owner_gets_the_zip(export_app, smtp):  
     assert "Download your data" in actor(client).opens("/export").text("export-status")
 
     # The link is alice's alone, for 24 hours, signed in.
-    assert signed_in(export_app, "bob").get(link).status_code == 403
+    assert signed_in("bob", app=export_app).client.get(link).status_code == 403
     assert export_app.test_client().get(link).status_code in (302, 401)
     tampered = link[:-3] + ("xyz" if not link.endswith("xyz") else "abc")
     assert client.get(tampered).status_code == 400
 
 
-def test_an_expired_link_is_refused(export_app, smtp, monkeypatch):  # noqa: F811
+def test_an_expired_link_is_refused(export_app, smtp, monkeypatch, signed_in):  # noqa: F811
     make_user("alice")
-    client = signed_in(export_app, "alice")
+    client = signed_in("alice", app=export_app).client
     asks_for_an_export(client)
     run(db.session.scalar(sa.select(DataExport.id)))
     link = re.search(r"http://localhost(/export/download/\S+)", parts(smtp.only())["text/plain"]).group(1)
@@ -112,9 +106,9 @@ def test_an_expired_link_is_refused(export_app, smtp, monkeypatch):  # noqa: F81
     assert answer.status_code == 400 and "This download link has expired." in answer.get_data(as_text=True)
 
 
-def test_one_export_at_a_time(export_app):
+def test_one_export_at_a_time(export_app, signed_in):
     make_user("alice")
-    client = signed_in(export_app, "alice")
+    client = signed_in("alice", app=export_app).client
     assert asks_for_an_export(client).status == 303
     again = asks_for_an_export(client)
     assert again.status == 409
@@ -123,9 +117,9 @@ def test_one_export_at_a_time(export_app):
     assert len(huey) == 1
 
 
-def test_export_page_and_fragment(export_app):
+def test_export_page_and_fragment(export_app, signed_in):
     make_user("alice")
-    client = signed_in(export_app, "alice")
+    client = signed_in("alice", app=export_app).client
     page = actor(client).opens("/export")
     assert page.status == 200 and page.by_id("export-form")["action"] == "/export"
     fragment = actor(client).opens("/export", **{"HX-Request": "true"})

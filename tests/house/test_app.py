@@ -18,12 +18,13 @@ from tests.html import page
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_security_headers_on_pages_fragments_and_errors(client, as_alice):
+def test_security_headers_on_pages_fragments_and_errors(client, signed_in):
+    as_alice = signed_in("alice")
     for response in (
         client.get("/auth/login"),
-        as_alice.get("/index"),
-        as_alice.get("/nope"),
-        as_alice.get("/explore?page=2", headers={"HX-Request": "true"}),
+        as_alice.opens("/index"),
+        as_alice.opens("/nope"),
+        as_alice.opens("/explore?page=2", **{"HX-Request": "true"}),
         client.get("/healthz"),
     ):
         csp = response.headers["Content-Security-Policy"]

@@ -41,7 +41,7 @@ def send_coded(app, client, token, body: bytes, spelling: str):
 
     app.wsgi_app = as_a_server_passes_it
     try:
-        return client.post(
+        return client.post(  # raw: a coded body only a client library sends
             "/index",
             input_stream=io.BytesIO(body),
             headers={
@@ -75,7 +75,9 @@ def test_a_small_coded_body_is_read_whole_and_checked_for_csrf(csrf_app, alice_c
 def test_an_announced_length_over_the_limit_is_413_before_csrf(csrf_app, alice_csrf):
     big = "x" * (csrf_app.config["MAX_CONTENT_LENGTH"] + 1)
     for headers in ({}, {"X-CSRFToken": alice_csrf.csrf_token}, {"HX-Request": "true"}):
-        response = alice_csrf.client.post("/index", data={"post": big}, headers=headers)
+        response = alice_csrf.client.post(
+            "/index", data={"post": big}, headers=headers
+        )  # raw: a body over the limit, whatever the form says
         assert response.status_code == 413, headers
     anonymous = csrf_app.test_client().post("/auth/login", data={"username": big})  # no token: still 413
     assert anonymous.status_code == 413
@@ -84,7 +86,7 @@ def test_an_announced_length_over_the_limit_is_413_before_csrf(csrf_app, alice_c
 
 @pytest.mark.parametrize("length", ["abc", "-5", "1e3", "99999999999999999999999"])
 def test_a_broken_content_length_is_a_clear_4xx(csrf_app, alice_csrf, length):
-    response = alice_csrf.client.post(
+    response = alice_csrf.client.post(  # raw: a broken Content-Length only a client library sends
         "/index",
         input_stream=io.BytesIO(b"post=hi"),
         environ_overrides={"CONTENT_LENGTH": length},
@@ -95,7 +97,7 @@ def test_a_broken_content_length_is_a_clear_4xx(csrf_app, alice_csrf, length):
 
 
 def test_a_body_shorter_than_announced_is_400(csrf_app, alice_csrf):
-    response = alice_csrf.client.post(
+    response = alice_csrf.client.post(  # raw: a broken Content-Length only a client library sends
         "/index",
         input_stream=io.BytesIO(b"post=hi"),
         environ_overrides={"CONTENT_LENGTH": "500"},

@@ -21,12 +21,12 @@ from tests.messages.test_cost import grow
     ],
 )
 @pytest.mark.parametrize("htmx", [False, True])
-def test_statement_count_does_not_grow_with_data(app, client, auth, alice, bob, statements, url, htmx):
+def test_statement_count_does_not_grow_with_data(app, client, signed_in, alice, bob, statements, url, htmx):
     app.config["LAST_SEEN_RESOLUTION_SECONDS"] = 10**9  # keep last_seen out of the count
     app.config["MESSAGES_PER_PAGE"] = 3
     follow(alice, bob)
     grow(alice, bob, 25, [make_user(f"u{i}") for i in range(8)])
-    auth.login("alice")
+    signed_in("alice", client)
     client.get("/messages/bob")  # reads the thread: later visits compare like with like
     headers = HTMX if htmx else {}
     with statements.recording() as small:

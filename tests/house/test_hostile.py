@@ -191,7 +191,9 @@ def _walk(app, client, signed_in_as: User | None, case):
     routes = _routes(app)
     rule, method = routes[case["index"] % len(routes)]
     if signed_in_as is not None:
-        # The account's current session token: an earlier walked sign-out or password change replaced it.
+        # Not signed_in(): hypothesis walks thousands of cases, and an earlier case may have signed out, changed
+        # the password or filled the sign-in limit; the session cookie is forged with the account's current
+        # session token (an earlier walked sign-out or password change replaced it).
         db.session.remove()
         token = db.session.scalar(sa.select(User.session_token).where(User.id == signed_in_as.id))
         db.session.remove()
@@ -314,12 +316,12 @@ def test_body_over_max_content_length_is_413(csrf_app):
         if method != "POST":
             continue
         for signed_in in (False, True):
-            with client.session_transaction() as session:
+            with client.session_transaction() as session:  # forged, not signed_in(): two sessions per route
                 session.clear()
                 if signed_in:
                     session.update(sign_in_fields(*parse_session_id(alice.get_id())))
             before = _snapshot()
-            response = client.post(
+            response = client.post(  # raw: hostile input on every route
                 _url(rule, {"username": "bob", "recipient": "bob", "message_id": "1"}, {}),
                 data=big,
                 content_type="application/x-www-form-urlencoded",

@@ -32,7 +32,7 @@ ANON_PAGES = ["/auth/login", "/auth/register"]
 
 
 @pytest.fixture
-def busy(app, client, auth, alice, bob):
+def busy(app, client, signed_in, alice, bob):
     app.config["POSTS_PER_PAGE"] = 2
     app.config["MESSAGES_PER_PAGE"] = 2
     for i in range(5):
@@ -47,7 +47,7 @@ def busy(app, client, auth, alice, bob):
     from microblog.extensions import db
 
     db.session.commit()
-    auth.login("alice")
+    signed_in("alice", client)
     return client
 
 

@@ -206,10 +206,10 @@ def test_locale_is_the_best_match_from_accept_language(client, header, lang):
     assert page(client.get("/auth/login", headers=headers)).html["lang"] == lang
 
 
-def test_signed_in_page_and_flash_in_spanish(as_alice, bob):
+def test_signed_in_page_and_flash_in_spanish(signed_in, bob):
+    as_alice = signed_in("alice")
     response = (
-        actor(as_alice)
-        .speaks("es")
+        as_alice.speaks("es")
         .opens(f"/messages/{bob.username}")
         .submits("#message-form", message="hola")
         .follows_redirect()
@@ -222,10 +222,10 @@ def test_signed_in_page_and_flash_in_spanish(as_alice, bob):
     assert "Your message has been sent." not in body
 
 
-def test_flash_in_english(as_alice, bob):
+def test_flash_in_english(signed_in, bob):
+    as_alice = signed_in("alice")
     response = (
-        actor(as_alice)
-        .speaks("en")
+        as_alice.speaks("en")
         .opens(f"/messages/{bob.username}")
         .submits("#message-form", message="hi")
         .follows_redirect()
@@ -273,25 +273,28 @@ def badge_text(client, headers) -> str:
         (5, "5 mensajes sin leer", "5 unread messages"),
     ],
 )
-def test_badge_uses_plural_forms(as_alice, alice, bob, n, spanish, english):
+def test_badge_uses_plural_forms(signed_in, alice, bob, n, spanish, english):
+    as_alice = signed_in("alice")
     for i in range(n):
         send(bob, alice, f"message {i}")
-    assert badge_text(as_alice, ES) == spanish
-    assert badge_text(as_alice, EN) == english
+    assert badge_text(as_alice.client, ES) == spanish
+    assert badge_text(as_alice.client, EN) == english
 
 
-def test_badge_in_the_navbar_of_a_spanish_page(as_alice, alice, bob):
+def test_badge_in_the_navbar_of_a_spanish_page(signed_in, alice, bob):
+    as_alice = signed_in("alice")
     send(bob, alice)
-    soup = page(as_alice.get("/", headers=ES))
+    soup = page(as_alice.opens("/", **ES))
     assert soup.html["lang"] == "es"
     assert text(by_id(soup, "message-count")).endswith("1 mensaje sin leer")
 
 
-def test_follower_counts_use_plural_forms(as_alice, alice, bob):
-    body = text(page(as_alice.get(f"/user/{bob.username}", headers=ES)))
+def test_follower_counts_use_plural_forms(signed_in, alice, bob):
+    as_alice = signed_in("alice")
+    body = text(page(as_alice.opens(f"/user/{bob.username}", **ES)))
     assert "0 seguidores" in body
-    actor(as_alice).speaks("es").opens(f"/user/{bob.username}").presses("Seguir")
-    body = text(page(as_alice.get(f"/user/{bob.username}", headers=ES)))
+    as_alice.speaks("es").opens(f"/user/{bob.username}").presses("Seguir")
+    body = text(page(as_alice.opens(f"/user/{bob.username}", **ES)))
     assert "1 seguidor," in body and "siguiendo a 0" in body
 
 
@@ -315,15 +318,16 @@ def test_our_medium_datetime_formatting_is_babels(language):
 
 
 @pytest.mark.parametrize("n, spanish", [(1, "1 mensaje sin leer"), (2, "2 mensajes sin leer")])
-def test_conversation_list_and_thread_in_spanish(as_alice, alice, bob, n, spanish):
+def test_conversation_list_and_thread_in_spanish(signed_in, alice, bob, n, spanish):
+    as_alice = signed_in("alice")
     for i in range(n):
         send(bob, alice, f"hola {i}")
     send(alice, bob, "¿qué tal?")
-    row = by_id(page(as_alice.get("/messages", headers=ES)), "conversation-list").select_one("li[id^=conversation-]")
+    row = by_id(page(as_alice.opens("/messages", **ES)), "conversation-list").select_one("li[id^=conversation-]")
     assert spanish in text(row)
     assert "Tú: ¿qué tal?" in text(row)
     assert "Eliminar la conversación con bob" in text(row)
-    thread = page(as_alice.get("/messages/bob", headers=ES))
+    thread = page(as_alice.opens("/messages/bob", **ES))
     assert text(thread.find("h1")) == "Conversación con bob"
     assert by_id(thread, "message-log")["aria-label"] == "Conversación con bob"
     assert text(by_id(thread, "thread-poller")) == "Buscar mensajes nuevos"

@@ -5,8 +5,9 @@ keyboard) is tests/browser/test_looks.py."""
 from tests.html import actor
 
 
-def test_the_counts_sit_outside_the_menu_and_keep_their_live_regions(as_alice, alice):
-    soup = actor(as_alice).opens("/index").page()
+def test_the_counts_sit_outside_the_menu_and_keep_their_live_regions(signed_in, alice):
+    as_alice = signed_in("alice")
+    soup = as_alice.opens("/index").page()
     nav = soup.find("nav")
     menu = nav.find("details", id="site-menu")
     assert menu.find("summary") and menu.find("summary").get_text(strip=True) == "Menu"

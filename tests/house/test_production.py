@@ -14,7 +14,7 @@ from microblog.extensions import db
 from microblog.messages.models import Message
 
 from tests.conftest import HTMX, make_app, make_user, running, send
-from tests.html import actor, by_id, fragment, page
+from tests.html import by_id, fragment, page
 
 NEW_YORK = "options=-c%20timezone%3DAmerica/New_York"
 # Nothing listens on port 1: connections are refused at once.
@@ -69,7 +69,7 @@ def test_timestamps_are_utc_whatever_the_server_time_zone(ny_app):
     assert loaded.timestamp <= datetime.now(timezone.utc)
 
 
-def test_a_fixed_time_round_trips_and_is_shown_in_utc(ny_app):
+def test_a_fixed_time_round_trips_and_is_shown_in_utc(ny_app, signed_in):
     alice, bob = make_user("alice"), make_user("bob")
     when = datetime(2024, 1, 15, 12, 0, 0, tzinfo=timezone.utc)
     message = send(alice, bob, "from the past")
@@ -82,7 +82,7 @@ def test_a_fixed_time_round_trips_and_is_shown_in_utc(ny_app):
     assert _stored_utc(message_id) == when
 
     client = ny_app.test_client()
-    assert actor(client, "bob").signs_in().status == 303
+    signed_in("bob", client)
     response = client.get("/messages")
     assert response.status_code == 200
     times = [t for t in page(response).select("time[datetime]") if t["datetime"].startswith("2024-01-15")]
@@ -170,9 +170,9 @@ def test_probes_when_the_database_is_down(dead_app):
     assert client.get("/healthz").status_code == 200
 
 
-def test_database_outage_answers_503_page_fragment_and_json(app, client, alice, dead_app):
+def test_database_outage_answers_503_page_fragment_and_json(app, client, alice, dead_app, signed_in):
     """A signed-in user whose database goes away gets a clear 503 in the form each route speaks."""
-    assert actor(client, "alice").signs_in().status == 303
+    signed_in("alice", client)
     cookie = client.get_cookie("session")
     dead = dead_app.test_client()
     dead.set_cookie("session", cookie.value, domain=cookie.domain)
@@ -199,10 +199,11 @@ def test_database_outage_answers_503_page_fragment_and_json(app, client, alice, 
 
 
 def test_a_connection_that_dies_after_the_answer_does_not_turn_it_into_a_bare_500(
-    app, as_alice, alice, bob, monkeypatch
+    app, signed_in, alice, bob, monkeypatch
 ):
     """The database going away between the view's last query and the end-of-request rollback: the answer
     the view made is still served, and the next request gets a fresh connection."""
+    as_alice = signed_in("alice")
     send(bob, alice, "one unread message")
     dialect = db.engine.dialect
     real_rollback = dialect.do_rollback
@@ -217,11 +218,11 @@ def test_a_connection_that_dies_after_the_answer_does_not_turn_it_into_a_bare_50
     db.session.remove()
     checked_out = db.engine.pool.checkedout()
     monkeypatch.setattr(dialect, "do_rollback", dying_rollback)
-    response = as_alice.get("/notifications?since=0")  # the user and the feed come through the session
+    response = as_alice.opens("/notifications?since=0")  # the user and the feed come through the session
     assert failures, "the request ended without a rollback: the test does not test anything"
     assert response.status_code == 200
     assert [n["data"] for n in response.get_json()] == [1]
     assert db.engine.pool.checkedout() == checked_out, "the dead connection was kept instead of discarded"
     monkeypatch.setattr(dialect, "do_rollback", real_rollback)
-    assert as_alice.get("/notifications?since=0").status_code == 200
-    assert as_alice.get("/notifications/badge?shown=1", headers=HTMX).status_code == 204
+    assert as_alice.opens("/notifications?since=0").status_code == 200
+    assert as_alice.opens("/notifications/badge?shown=1", **HTMX).status_code == 204

@@ -13,7 +13,6 @@ from microblog.activity.models import Activity
 from microblog.extensions import db
 from microblog.messages.models import Reaction
 from tests.conftest import HTMX, make_post, make_user, send
-from tests.html import actor
 
 
 FOLLOW, MENTION = "follow", "mention"  # the activity kinds
@@ -141,16 +140,18 @@ def cost_with_short_and_long_lists(client, statements, alice, bob, url, htmx, gr
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_each_page_costs_a_fixed_number_of_statements_whatever_its_lists_length(name, client, alice, bob, statements):
+def test_each_page_costs_a_fixed_number_of_statements_whatever_its_lists_length(
+    name, client, alice, bob, statements, signed_in
+):
     url, htmx, grow, pinned = PAGES[name]
     send(bob, alice, "the conversation exists")
-    assert actor(client, "alice").signs_in().status == 303
+    signed_in("alice", client)
     short, long = cost_with_short_and_long_lists(client, statements, alice, bob, url, htmx, grow)
     assert len(long) == len(short), f"{name}: {len(short)} statements with a short list, {len(long)} with a long one"
     assert len(long) == pinned, f"{name}: {len(long)} statements, pinned at {pinned}:\n" + "\n\n".join(long)
 
 
-def test_a_query_per_item_fails_the_check(app, client, alice, bob, statements):
+def test_a_query_per_item_fails_the_check(app, client, alice, bob, statements, signed_in):
     """The check above catches an N+1: here every time tag (one per post) runs a query of its own."""
     timetag = app.jinja_env.globals["timetag"]
 
@@ -160,7 +161,7 @@ def test_a_query_per_item_fails_the_check(app, client, alice, bob, statements):
 
     app.jinja_env.globals["timetag"] = timetag_with_a_query
     try:
-        assert actor(client, "alice").signs_in().status == 303
+        signed_in("alice", client)
         short, long = cost_with_short_and_long_lists(client, statements, alice, bob, "/explore", False, grow_timeline)
     finally:
         app.jinja_env.globals["timetag"] = timetag

@@ -101,9 +101,10 @@ def test_security_headers_on_every_response(error_app, url, method, status):
         "/notifications",
     ],
 )
-def test_private_pages_and_fragments_are_never_stored_by_caches(as_alice, alice, bob, url):
+def test_private_pages_and_fragments_are_never_stored_by_caches(signed_in, alice, bob, url):
+    as_alice = signed_in("alice")
     for headers in ({}, HTMX):
-        response = as_alice.get(url, headers=headers)
+        response = as_alice.opens(url, **headers)
         assert response.status_code == 200, url
         assert response.headers["Cache-Control"] == "no-store", url
 
@@ -112,14 +113,16 @@ def test_public_files_keep_their_own_caching(client):
     assert "no-store" not in client.get("/avatar/alice.svg").headers["Cache-Control"]
 
 
-def test_htmx_keeps_no_page_in_its_history_cache(as_alice):
+def test_htmx_keeps_no_page_in_its_history_cache(signed_in):
     """htmx 2 copies each page it leaves into sessionStorage (`htmx-history-cache`): a size of 0 keeps none,
     so private messages never land there (checked in Chromium by tests/browser/test_csp.py)."""
-    meta = page(as_alice.get("/messages")).find("meta", attrs={"name": "htmx-config"})
+    as_alice = signed_in("alice")
+    meta = page(as_alice.opens("/messages")).find("meta", attrs={"name": "htmx-config"})
     assert json.loads(meta["content"])["historyCacheSize"] == 0
 
 
-def test_chunked_bodies_over_the_limit_are_413_and_not_processed(as_alice, app, monkeypatch):
+def test_chunked_bodies_over_the_limit_are_413_and_not_processed(signed_in, app, monkeypatch):
+    as_alice = signed_in("alice")
     limit = app.config["MAX_CONTENT_LENGTH"]
     served = app.wsgi_app
 
@@ -133,7 +136,7 @@ def test_chunked_bodies_over_the_limit_are_413_and_not_processed(as_alice, app, 
     monkeypatch.setattr(app, "wsgi_app", as_a_server_passes_chunked_bodies)
 
     def chunked(data):  # a raw request: a chunked body is what a client library sends, not our form
-        return as_alice.post(
+        return as_alice.client.post(
             "/index",
             input_stream=io.BytesIO(data),
             headers={"Transfer-Encoding": "chunked", "Content-Type": "application/x-www-form-urlencoded"},

@@ -57,8 +57,9 @@ def test_static_files_carry_the_security_headers(client):
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
 
 
-def test_pages_are_compressed_for_browsers_that_accept_it(client, as_alice):
-    response = as_alice.get("/index", headers=BROWSER_ENCODINGS)
+def test_pages_are_compressed_for_browsers_that_accept_it(signed_in):
+    as_alice = signed_in("alice")
+    response = as_alice.opens("/index", **BROWSER_ENCODINGS)
     assert response.status_code == 200
     assert response.headers["Content-Encoding"] == "br"
     vary = response.headers["Vary"]
@@ -66,14 +67,15 @@ def test_pages_are_compressed_for_browsers_that_accept_it(client, as_alice):
     html = brotli.decompress(response.get_data()).decode()
     assert 'id="message-count"' in html
 
-    gzipped = as_alice.get("/index", headers={"Accept-Encoding": "gzip"})
+    gzipped = as_alice.opens("/index", **{"Accept-Encoding": "gzip"})
     assert gzipped.headers["Content-Encoding"] == "gzip"
     assert 'id="message-count"' in gzip.decompress(gzipped.get_data()).decode()
-    assert "Content-Encoding" not in as_alice.get("/index").headers  # a client that did not ask
+    assert "Content-Encoding" not in as_alice.opens("/index").headers  # a client that did not ask
 
 
-def test_the_idle_badge_poll_is_never_compressed(as_alice):
-    response = as_alice.get("/notifications/badge?shown=0", headers={"HX-Request": "true", **BROWSER_ENCODINGS})
+def test_the_idle_badge_poll_is_never_compressed(signed_in):
+    as_alice = signed_in("alice")
+    response = as_alice.opens("/notifications/badge?shown=0", **{"HX-Request": "true", **BROWSER_ENCODINGS})
     assert response.status_code == 204
     assert response.get_data() == b""
     assert "Content-Encoding" not in response.headers

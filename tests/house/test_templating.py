@@ -7,7 +7,8 @@ from flask import render_template_string
 from tests.html import actor
 
 
-def test_links_follow_the_mount_point_of_each_request(as_alice):
+def test_links_follow_the_mount_point_of_each_request(signed_in):
+    as_alice = signed_in("alice").client  # its test client: this test sends requests by hand
     for prefix in ("/mb", "", "/mb", "/other"):
         html = as_alice.get("/index", environ_overrides={"SCRIPT_NAME": prefix}).get_data(as_text=True)
         assert f'href="{prefix}/explore"' in html
@@ -17,7 +18,8 @@ def test_links_follow_the_mount_point_of_each_request(as_alice):
             assert 'href="/explore"' not in html
 
 
-def test_each_link_is_built_once_per_app(app, as_alice):
+def test_each_link_is_built_once_per_app(app, signed_in):
+    as_alice = signed_in("alice").client  # its test client: this test sends requests by hand
     links = app.extensions["template_links"]
     links.clear()
     as_alice.get("/index")
@@ -27,7 +29,8 @@ def test_each_link_is_built_once_per_app(app, as_alice):
     assert len(links) == size  # the second page built no new link
 
 
-def test_the_pages_strings_are_in_the_readers_language(as_alice):
+def test_the_pages_strings_are_in_the_readers_language(signed_in):
+    as_alice = signed_in("alice").client  # its test client: this test sends requests by hand
     soup = actor(as_alice).opens("/index", **{"Accept-Language": "es"}).page()
     menu = soup.find("details", id="site-menu")
     assert [a.get_text(strip=True) for a in menu.find_all("a")][:2] == ["Inicio", "Explorar"]

@@ -46,7 +46,7 @@ def _assert_escaped(response):
     return body
 
 
-def test_user_text_renders_as_text_everywhere(app, client, auth):
+def test_user_text_renders_as_text_everywhere(app, client, signed_in):
     evil = make_user("evil", about_me=XSS[:140])
     # Usernames are restricted on registration, but stored names must still be escaped.
     odd = make_user("o<b>dd")
@@ -56,7 +56,7 @@ def test_user_text_renders_as_text_everywhere(app, client, auth):
     make_post(evil, XSS[:140])
     send(evil, alice, XSS[:140])
     send(odd, alice, "from odd")
-    auth.login("alice")
+    signed_in("alice", client)
     for url in ["/index", "/explore", "/user/evil", "/messages", "/messages/evil"]:
         for headers in ({}, HTMX):
             response = client.get(url, headers=headers)
@@ -79,15 +79,16 @@ def test_user_text_renders_as_text_everywhere(app, client, auth):
 
 
 @pytest.mark.parametrize("body", DISGUISES)
-def test_text_that_only_disguises_itself_is_refused(as_alice, alice, bob, body):
+def test_text_that_only_disguises_itself_is_refused(signed_in, alice, bob, body):
+    as_alice = signed_in("alice")
     for url, form, field, error_id in [
         ("/index", "#post-form", "post", "post-error"),
         ("/messages/bob", "#message-form", "message", "message-error"),
     ]:
-        response = actor(as_alice).opens(url).submits(form, **{field: body})
+        response = as_alice.opens(url).submits(form, **{field: body})
         assert response.status_code == 422, url
         assert "control characters" in text(by_id(page(response), error_id))
-    response = actor(as_alice).opens("/settings/profile").submits("#profile-form", about_me=body)
+    response = as_alice.opens("/settings/profile").submits("#profile-form", about_me=body)
     assert response.status_code == 422
     assert (_count(Post), _count(Message)) == (0, 0)
     assert db.session.get(User, alice.id).about_me is None
@@ -106,28 +107,30 @@ def test_text_that_only_disguises_itself_is_refused(as_alice, alice, bob, body):
         "two\nlines",
     ],
 )
-def test_real_text_with_joiners_and_other_directions_is_kept(as_alice, body):
-    assert actor(as_alice).opens("/index").submits("#post-form", post=body).status == 303
+def test_real_text_with_joiners_and_other_directions_is_kept(signed_in, body):
+    as_alice = signed_in("alice")
+    assert as_alice.opens("/index").submits("#post-form", post=body).status == 303
     assert db.session.scalar(sa.select(Post.body)) == body
 
 
-def test_user_text_is_shown_in_its_own_direction(as_alice, alice, bob):
+def test_user_text_is_shown_in_its_own_direction(signed_in, alice, bob):
+    as_alice = signed_in("alice")
     make_post(bob, "\u05e9\u05dc\u05d5\u05dd 123")
     send(bob, alice, "\u0645\u0631\u062d\u0628\u0627")
     db.session.get(User, bob.id).about_me = "\u05e9\u05dc\u05d5\u05dd"
     db.session.commit()
     for url in ["/explore", "/messages/bob", "/user/bob"]:
-        soup = page(as_alice.get(url))
+        soup = page(as_alice.opens(url))
         post = soup.find("article")
         assert post.find(class_="body-text")["dir"] == "auto", url
         assert post.find("bdi") is not None and text(post.find("bdi")) == "bob", url
-    conversations = page(as_alice.get("/messages"))
+    conversations = page(as_alice.opens("/messages"))
     assert conversations.find(class_="conversation-preview")["dir"] == "auto"
     assert text(conversations.find("li", id=lambda i: i and i.startswith("conversation-")).find("bdi")) == "bob"
-    profile = page(as_alice.get("/user/bob"))
+    profile = page(as_alice.opens("/user/bob"))
     assert profile.find("h1").find("bdi") is not None
     assert profile.find("p", class_="body-text", dir="auto") is not None
     # The hover card too (SPEC S22): the name isolated, the about-me text in its own direction.
-    card = fragment(as_alice.get("/user/bob/popup", headers={"HX-Request": "true"}), ".user-popup-card")
+    card = fragment(as_alice.opens("/user/bob/popup", **{"HX-Request": "true"}), ".user-popup-card")
     assert text(card.find("bdi")) == "bob"
     assert text(card.find(class_="body-text", dir="auto")) == "\u05e9\u05dc\u05d5\u05dd"

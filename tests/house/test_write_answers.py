@@ -240,7 +240,8 @@ def test_a_failed_form_is_422_in_place_for_htmx_and_the_whole_page_otherwise(csr
     assert whole.status == 422 and whole.page().find(id="post-list")
 
 
-def test_the_one_rule_a_boosted_post_gets_the_page_never_a_fragment(as_alice, alice, bob):
+def test_the_one_rule_a_boosted_post_gets_the_page_never_a_fragment(signed_in, alice, bob):
+    as_alice = signed_in("alice").client  # its test client: this test sends requests by hand
     # Raw POSTs with hand-made headers: no page boosts these forms today; the rule must hold when one does.
     for url in ("/follow/bob", "/block/bob"):
         response = as_alice.post(url, headers=BOOSTED)

@@ -20,7 +20,6 @@ from microblog.posts import changes
 from microblog.posts.models import Post
 from microblog.users.models import User
 from tests.conftest import HTMX, make_app, make_user, only_on, running
-from tests.html import actor
 
 pytestmark = only_on("sqlite")  # PostgreSQL has no read-to-write upgrade to refuse: row locks (unread.locks.lock_user)
 
@@ -35,14 +34,6 @@ def loose_app(database_url):
 @pytest.fixture
 def strict_app(csrf_app):
     return csrf_app
-
-
-def signed_in(app, name="alice"):
-    make_user(name)
-    make_user("bob")
-    person = actor(app.test_client(), name)
-    assert person.signs_in().status == 303
-    return person
 
 
 class Statements:
@@ -89,8 +80,9 @@ def db_path(app) -> str:
 
 
 @pytest.mark.parametrize("form", ["post", "profile"])
-def test_every_transaction_of_a_post_begins_with_the_write_lock(strict_app, form):
-    alice = signed_in(strict_app)
+def test_every_transaction_of_a_post_begins_with_the_write_lock(strict_app, form, signed_in):
+    make_user("bob")
+    alice = signed_in("alice", app=strict_app)
     page = alice.opens("/index") if form == "post" else alice.opens("/settings/profile")
     with Statements(db.engine) as sql:
         if form == "post":
@@ -101,8 +93,9 @@ def test_every_transaction_of_a_post_begins_with_the_write_lock(strict_app, form
     assert sql.begins() and all(b == "BEGIN IMMEDIATE" for b in sql.begins()), sql.begins()
 
 
-def test_gets_keep_their_cheap_reads(strict_app):
-    alice = signed_in(strict_app)
+def test_gets_keep_their_cheap_reads(strict_app, signed_in):
+    make_user("bob")
+    alice = signed_in("alice", app=strict_app)
     alice.opens("/index")  # refreshes last_seen (a declared write), so the next page does not
     with Statements(db.engine) as sql:
         assert alice.opens("/explore").status == 200
@@ -113,8 +106,9 @@ def test_gets_keep_their_cheap_reads(strict_app):
 
 
 @pytest.mark.parametrize("form", ["post", "profile"])
-def test_another_writer_waits_for_a_post_that_has_begun(loose_app, form):
-    alice = signed_in(loose_app)
+def test_another_writer_waits_for_a_post_that_has_begun(loose_app, form, signed_in):
+    make_user("bob")
+    alice = signed_in("alice", app=loose_app)
     page = alice.opens("/index") if form == "post" else alice.opens("/settings/profile")
     outcome: list[str] = []
     with Statements(db.engine) as sql:
@@ -128,8 +122,9 @@ def test_another_writer_waits_for_a_post_that_has_begun(loose_app, form):
     assert db.session.scalar(sa.select(User.about_me).where(User.username == "bob")) is None
 
 
-def test_bypassing_the_rule_fails_loudly_in_tests(strict_app, monkeypatch):
-    alice = signed_in(strict_app)
+def test_bypassing_the_rule_fails_loudly_in_tests(strict_app, monkeypatch, signed_in):
+    make_user("bob")
+    alice = signed_in("alice", app=strict_app)
     page = alice.opens("/settings/profile")
     monkeypatch.setattr(database, "write_request", lambda: False)
     monkeypatch.setattr(account, "begin_write", lambda: None)  # save_profile declares its write: undo that too
@@ -137,10 +132,11 @@ def test_bypassing_the_rule_fails_loudly_in_tests(strict_app, monkeypatch):
         page.submits("#profile-form", about_me="undeclared")
 
 
-def test_posting_declares_its_write_with_changing_too(strict_app, monkeypatch):
+def test_posting_declares_its_write_with_changing_too(strict_app, monkeypatch, signed_in):
     """create_post takes the write lock itself (`changing`), so it holds outside a POST too; bypass both and
     the plain post is an undeclared write."""
-    alice = signed_in(strict_app)
+    make_user("bob")
+    alice = signed_in("alice", app=strict_app)
     monkeypatch.setattr(database, "write_request", lambda: False)
     assert alice.opens("/index").submits("#post-form", post="declared by changing").status == 303
 
@@ -156,9 +152,10 @@ def test_posting_declares_its_write_with_changing_too(strict_app, monkeypatch):
     assert db.session.scalars(sa.select(Post.body)).all() == ["declared by changing"]
 
 
-def test_bypassing_the_rule_loses_the_write_in_production(loose_app, monkeypatch):
+def test_bypassing_the_rule_loses_the_write_in_production(loose_app, monkeypatch, signed_in):
     """What issue 28 saw: the read transaction cannot become a write after another commit; the edit is lost."""
-    alice = signed_in(loose_app)
+    make_user("bob")
+    alice = signed_in("alice", app=loose_app)
     page = alice.opens("/settings/profile")
     monkeypatch.setattr(database, "write_request", lambda: False)
     monkeypatch.setattr(account, "begin_write", lambda: None)  # save_profile declares its write: undo that too

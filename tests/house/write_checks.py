@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash
 
+from tests import truth
+
 UNUSABLE_PASSWORD = "!deleted"  # microblog/users/deletion.py
 # What goes with an account (README and microblog/users/deletion.py): table -> the columns naming the person.
 DELETED_WITH_THE_ACCOUNT = {
@@ -156,13 +158,12 @@ def check_database(url: str, run: str, accepted: Accepted, everyone: list[str]) 
         for pair, muted in accepted.muted.items():
             compare(f"{pair} muted", bool(members[pair][2]), muted)
         for reader, other in accepted.unread:
-            newest = conn.execute(
-                sa.text(
-                    "SELECT max(id) FROM message WHERE sender_id = :o AND recipient_id = :r AND NOT unsent AND id > :c"
-                ),
-                {"o": ids[other], "r": ids[reader], "c": members[(reader, other)][1]},
-            ).scalar()
-            if newest is None or members[(reader, other)][0] >= newest:
-                problems.append(f"{reader} marked {other} unread: read up to {members[(reader, other)][0]} of {newest}")
+            if truth.unread_in(conn, ids[reader], ids[other]) == 0:
+                problems.append(f"{reader} marked {other} unread: nothing in it counts as unread")
+        # Every count the app stored (badge, activity) equals the tables' truth, whatever raced.
+        for name, counts in truth.everyone(conn).items():
+            if name not in accepted.deleted:
+                stored = truth.stored_totals(conn, counts.user_id)
+                compare(f"{name}'s stored counts (messages, activity)", stored, (counts.messages, counts.activity))
     engine.dispose()
     return problems

@@ -14,40 +14,11 @@ from microblog.extensions import db
 from microblog.messages.models import Member, Message
 from microblog.users.models import User
 from tests.conftest import HTMX, make_user, send
-from tests.html import actor, fragment, page, text
+from tests import truth
+from tests.html import fragment, page, text
 
 SENDERS = 8
 PER_SENDER = 25
-
-
-def truth(user_id: int, other_id: int | None = None) -> int:
-    """Unread messages straight from the tables (in one conversation when `other_id` is given; in the badge's
-    total, muted conversations do not count). Unsent messages never count."""
-    stmt = (
-        sa.select(sa.func.count())
-        .select_from(Member)
-        .join(
-            Message,
-            sa.and_(
-                Message.conversation_id == Member.conversation_id,
-                Message.recipient_id == Member.user_id,
-                Message.id > Member.last_read_message_id,
-                Message.unsent.is_(False),
-            ),
-        )
-        .where(Member.user_id == user_id)
-    )
-    if other_id is not None:
-        stmt = stmt.where(Member.other_id == other_id)
-    else:
-        stmt = stmt.where(Member.muted.is_(False))
-    return db.session.scalar(stmt)
-
-
-def signed_in(app, username):
-    client = app.test_client()
-    assert actor(client, username).signs_in().status == 303
-    return client
 
 
 def run_all(workers):
@@ -112,19 +83,21 @@ def thread_ids(client, other: str) -> list[int]:
     return ids
 
 
-def test_many_senders_into_many_conversations_count_exactly(app):
+def test_many_senders_into_many_conversations_count_exactly(app, signed_in):
     """8 senders x 25 messages to one recipient at the same moment -> badge 200, payload 200, each
     conversation 25 in the list, and every message shown exactly once in its thread."""
     target = make_user("target")
     names = [make_user(f"sender{i}").username for i in range(SENDERS)]
-    clients = [signed_in(app, name) for name in names]
+    clients = [signed_in(name).client for name in names]
     barrier = threading.Barrier(SENDERS)
 
     def sender(client):
         def run():
             barrier.wait()
             for i in range(PER_SENDER):
-                response = client.post("/send_message/target", data={"message": f"m{i}"})
+                response = client.post(
+                    "/send_message/target", data={"message": f"m{i}"}
+                )  # raw: racing requests back to back (a page load before each would space them out)
                 assert response.status_code == 303, response.status_code
 
         return run
@@ -132,8 +105,8 @@ def test_many_senders_into_many_conversations_count_exactly(app):
     run_all([sender(c) for c in clients])
     total = SENDERS * PER_SENDER
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Message)) == total
-    assert truth(target.id) == total
-    reader = signed_in(app, "target")
+    assert truth.unread_messages(db.session, target.id) == total
+    reader = signed_in("target").client
     assert badge_count(reader) == total
     assert json_count(reader) == total
     app.config["MESSAGES_PER_PAGE"] = 3
@@ -144,51 +117,55 @@ def test_many_senders_into_many_conversations_count_exactly(app):
         seen += thread_ids(reader, name)
     assert len(seen) == total and len(set(seen)) == total
     # Having opened every conversation, nothing is unread and all agree.
-    assert truth(target.id) == 0
+    assert truth.unread_messages(db.session, target.id) == 0
     assert badge_count(reader) == 0
     assert json_count(reader) == 0
     assert set(listed_counts(reader).values()) == {0}
 
 
-def test_many_senders_into_one_conversation_count_exactly(app):
+def test_many_senders_into_one_conversation_count_exactly(app, signed_in):
     """Four sessions of one sender write into the same conversation at once: one conversation, exact counts."""
     target = make_user("target")
     make_user("sender")
-    clients = [signed_in(app, "sender") for _ in range(4)]
+    clients = [signed_in("sender").client for _ in range(4)]
     barrier = threading.Barrier(4)
 
     def sender(client):
         def run():
             barrier.wait()
             for i in range(PER_SENDER):
-                assert client.post("/messages/target", data={"message": f"m{i}"}).status_code == 303
+                assert (
+                    client.post("/messages/target", data={"message": f"m{i}"}).status_code == 303
+                )  # raw: racing requests back to back (a page load before each would space them out)
 
         return run
 
     run_all([sender(c) for c in clients])
-    reader = signed_in(app, "target")
+    reader = signed_in("target").client
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Member)) == 2
-    assert truth(target.id) == 4 * PER_SENDER == badge_count(reader) == json_count(reader)
+    assert truth.unread_messages(db.session, target.id) == 4 * PER_SENDER == badge_count(reader) == json_count(reader)
     assert listed_counts(reader) == {"sender": 4 * PER_SENDER}
 
 
-def test_reads_and_polls_during_sends_never_disagree(app):
+def test_reads_and_polls_during_sends_never_disagree(app, signed_in):
     """While senders write into one open conversation and into others, the recipient keeps that thread open
     (reloading it and polling it) and polls the badge; at the end the badge, the payload, the list and
     the thread agree with the tables, and the thread has shown every message of its conversation."""
     target = make_user("target")
     names = [make_user(f"sender{i}").username for i in range(4)]
-    clients = [signed_in(app, name) for name in names]
-    reader = signed_in(app, "target")
-    thread_poller = signed_in(app, "target")
-    poller = signed_in(app, "target")
+    clients = [signed_in(name).client for name in names]
+    reader = signed_in("target").client
+    thread_poller = signed_in("target").client
+    poller = signed_in("target").client
     done = threading.Event()
     observed, shown = [], set()
 
     def sender(client):
         def run():
             for i in range(20):
-                assert client.post("/send_message/target", data={"message": f"m{i}"}).status_code == 303
+                assert (
+                    client.post("/send_message/target", data={"message": f"m{i}"}).status_code == 303
+                )  # raw: racing requests back to back (a page load before each would space them out)
 
         return run
 
@@ -222,26 +199,28 @@ def test_reads_and_polls_during_sends_never_disagree(app):
     app.config["THREAD_MESSAGES_PER_PAGE"] = 100
     run_all([senders_then_stop, read_loop, thread_poll_loop, poll_loop])
     assert observed, "the poller never ran"
-    expected = truth(target.id)
+    expected = truth.unread_messages(db.session, target.id)
     assert badge_count(poller) == expected == json_count(poller)
     counts = listed_counts(poller)
-    assert counts == {name: truth(target.id, User.by_username(name).id) for name in names}
+    assert counts == {name: truth.unread_in(db.session, target.id, User.by_username(name).id) for name in names}
     assert counts["sender0"] == 0  # the open thread showed (and marked read) every message in it
     sender0 = User.by_username("sender0").id
     assert shown == set(db.session.scalars(sa.select(Message.id).where(Message.sender_id == sender0)))
 
 
-def test_two_users_messaging_each_other_at_once_do_not_deadlock(app):
+def test_two_users_messaging_each_other_at_once_do_not_deadlock(app, signed_in):
     make_user("ann")
     make_user("ben")
-    ann, ben = signed_in(app, "ann"), signed_in(app, "ben")
+    ann, ben = signed_in("ann").client, signed_in("ben").client
     barrier = threading.Barrier(2)
 
     def talk(client, to):
         def run():
             barrier.wait()
             for i in range(15):
-                assert client.post(f"/send_message/{to}", data={"message": f"m{i}"}).status_code == 303
+                assert (
+                    client.post(f"/send_message/{to}", data={"message": f"m{i}"}).status_code == 303
+                )  # raw: racing requests back to back (a page load before each would space them out)
 
         return run
 
@@ -259,15 +238,15 @@ def test_send_and_mark_read_directly(app):
     for i in range(5):
         send(bob, alice, f"m{i}")  # ids 1..5
     send(carol, alice, "from carol")  # id 6
-    assert truth(alice.id) == 6 == total_unread(alice.id)
+    assert truth.unread_messages(db.session, alice.id) == 6 == total_unread(alice.id)
     user = db.session.get(User, alice.id)
     member = membership(alice.id, bob.id)
     assert mark_read(user, member, 3) == 3
-    assert truth(alice.id) == 3 and truth(alice.id, bob.id) == 2
+    assert truth.unread_messages(db.session, alice.id) == 3 and truth.unread_in(db.session, alice.id, bob.id) == 2
     assert mark_read(user, member, 2) is None  # the watermark never moves back: nothing written
-    assert truth(alice.id) == 3
+    assert truth.unread_messages(db.session, alice.id) == 3
     assert mark_read(user, member, 5, clear=True) == 1
-    assert truth(alice.id) == 1 and truth(alice.id, carol.id) == 1
+    assert truth.unread_messages(db.session, alice.id) == 1 and truth.unread_in(db.session, alice.id, carol.id) == 1
 
 
 def test_a_conversations_newest_message_never_moves_back(app):
@@ -282,17 +261,17 @@ def test_a_conversations_newest_message_never_moves_back(app):
     db.session.commit()
     send(bob, alice, "slower")  # id 2
     assert {m.last_message_id for m in db.session.scalars(sa.select(Member))} == {50}
-    assert total_unread(alice.id) == 1 == truth(alice.id)
+    assert total_unread(alice.id) == 1 == truth.unread_messages(db.session, alice.id)
 
 
-def test_no_message_is_committed_after_the_recipient_blocks_the_sender(app):
+def test_no_message_is_committed_after_the_recipient_blocks_the_sender(app, signed_in):
     """Issue 20 item 4: 8 sessions of bob send to alice as fast as they can while alice blocks bob. Every send
     asks "may bob message alice?" again under alice's lock (the lock the block takes), so once the block is
     answered no further message of bob's is ever committed: the count taken right after the answer is final,
     and every later send is refused with 403."""
     alice_id, bob_id = make_user("alice").id, make_user("bob").id  # plain ids: no thread touches the test's session
-    senders = [signed_in(app, "bob") for _ in range(SENDERS)]
-    blocker = signed_in(app, "alice")
+    senders = [signed_in("bob").client for _ in range(SENDERS)]
+    blocker = signed_in("alice").client
     started, stop = threading.Barrier(SENDERS + 1), threading.Event()
     after_block: list[int] = []
 
@@ -304,7 +283,9 @@ def test_no_message_is_committed_after_the_recipient_blocks_the_sender(app):
         def run():
             started.wait()
             while not stop.is_set():
-                status = client.post("/send_message/alice", data={"message": "still here"}).status_code
+                status = client.post(
+                    "/send_message/alice", data={"message": "still here"}
+                ).status_code  # raw: racing requests back to back (a page load before each would space them out)
                 assert status in (303, 403), status
 
         return run
@@ -316,23 +297,25 @@ def test_no_message_is_committed_after_the_recipient_blocks_the_sender(app):
         assert blocker.post("/block/bob").status_code in (200, 303)
         after_block.append(count_from_bob())
         for client in senders[:2]:  # sends that start after the answer are refused
-            assert client.post("/send_message/alice", data={"message": "late"}).status_code == 403
+            assert (
+                client.post("/send_message/alice", data={"message": "late"}).status_code == 403
+            )  # raw: racing requests back to back (a page load before each would space them out)
         stop.set()
 
     run_all([sender(c) for c in senders] + [block])
     assert after_block[0] == count_from_bob() > 0
-    assert truth(alice_id) == after_block[0]
+    assert truth.unread_messages(db.session, alice_id) == after_block[0]
 
 
-def test_sends_unsends_mutes_and_mark_unread_racing_keep_every_count_exact(app):
+def test_sends_unsends_mutes_and_mark_unread_racing_keep_every_count_exact(app, signed_in):
     """Four senders send and unsend while the recipient mutes and unmutes one conversation, marks another
     unread and polls: at the end the badge, the JSON payload and the list agree with the tables, each row's
     count is its conversation's, and the rows of conversations not muted add up to the badge."""
     target_id = make_user("target").id
     names = [f"sender{i}" for i in range(4)]
     ids = {name: make_user(name).id for name in names}
-    clients = {name: signed_in(app, name) for name in names}
-    actor_client, poller = signed_in(app, "target"), signed_in(app, "target")
+    clients = {name: signed_in(name).client for name in names}
+    actor_client, poller = signed_in("target").client, signed_in("target").client
     done = threading.Event()
 
     def newest_sent(sender_id: int) -> int:
@@ -353,10 +336,18 @@ def test_sends_unsends_mutes_and_mark_unread_racing_keep_every_count_exact(app):
         flip = 0
         while not done.is_set():
             flip ^= 1
-            assert actor_client.post("/messages/sender1/mute", data={"muted": str(flip)}).status_code in (303, 404)
-            assert actor_client.post("/messages/sender2/unread").status_code in (303, 404)
+            assert actor_client.post("/messages/sender1/mute", data={"muted": str(flip)}).status_code in (
+                303,
+                404,
+            )  # raw: racing requests back to back (a page load before each would space them out)
+            assert actor_client.post("/messages/sender2/unread").status_code in (
+                303,
+                404,
+            )  # raw: racing requests back to back (a page load before each would space them out)
             badge_count(poller)
-        assert actor_client.post("/messages/sender1/mute", data={"muted": "1"}).status_code == 303
+        assert (
+            actor_client.post("/messages/sender1/mute", data={"muted": "1"}).status_code == 303
+        )  # raw: racing requests back to back (a page load before each would space them out)
 
     def senders_then_stop():
         run_all([sender(name) for name in names])
@@ -368,9 +359,9 @@ def test_sends_unsends_mutes_and_mark_unread_racing_keep_every_count_exact(app):
     )
     assert muted is True
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Message).where(Message.unsent.is_(True))) == 4 * 5
-    expected = truth(target_id)
+    expected = truth.unread_messages(db.session, target_id)
     assert badge_count(poller) == expected == json_count(poller)
     app.config["MESSAGES_PER_PAGE"] = 2
     counts = listed_counts(poller)
-    assert counts == {name: truth(target_id, ids[name]) for name in names}
+    assert counts == {name: truth.unread_in(db.session, target_id, ids[name]) for name in names}
     assert sum(count for name, count in counts.items() if name != "sender1") == expected

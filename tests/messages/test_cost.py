@@ -23,10 +23,10 @@ def newest_id() -> int:
     return db.session.scalar(sa.select(sa.func.max(Message.id)))
 
 
-def test_conversation_list_is_one_statement_for_the_page(app, client, auth, alice, bob, statements):
+def test_conversation_list_is_one_statement_for_the_page(app, client, signed_in, alice, bob, statements):
     for i in range(12):
         send(make_user(f"u{i}"), alice, "hi")
-    auth.login("alice")
+    signed_in("alice", client)
     with statements.recording() as log:
         assert client.get("/messages", headers=HTMX).status_code == 200
     # the user with the badge's count, then the page: memberships, people, last messages and counts at once
@@ -34,9 +34,9 @@ def test_conversation_list_is_one_statement_for_the_page(app, client, auth, alic
     assert log.writes == []
 
 
-def test_thread_with_news_runs_a_small_fixed_number_of_statements(app, client, auth, alice, bob, statements):
+def test_thread_with_news_runs_a_small_fixed_number_of_statements(app, client, signed_in, alice, bob, statements):
     grow(alice, bob, 30)
-    auth.login("alice")
+    signed_in("alice", client)
     with statements.recording() as log:
         assert client.get("/messages/bob", headers=HTMX).status_code == 200
     # user+badge, other user, membership, page of messages, lock, watermark update, total, stamp, notification, upsert,
@@ -45,11 +45,11 @@ def test_thread_with_news_runs_a_small_fixed_number_of_statements(app, client, a
     assert log.count <= 16, log.queries
 
 
-def test_idle_thread_poll_is_one_query_no_write_no_template(app, client, auth, alice, bob, statements):
+def test_idle_thread_poll_is_one_query_no_write_no_template(app, client, signed_in, alice, bob, statements):
     from flask import template_rendered
 
     send(bob, alice, "hi")
-    auth.login("alice")
+    signed_in("alice", client)
     client.get("/messages/bob")
     rendered = []
     template_rendered.connect(lambda sender, template, context, **kw: rendered.append(template.name), app)
@@ -62,8 +62,8 @@ def test_idle_thread_poll_is_one_query_no_write_no_template(app, client, auth, a
     assert rendered == []
 
 
-def test_thread_poll_with_news_is_fixed_whatever_the_thread_length(app, client, auth, alice, bob, statements):
-    auth.login("alice")
+def test_thread_poll_with_news_is_fixed_whatever_the_thread_length(app, client, signed_in, alice, bob, statements):
+    signed_in("alice", client)
     counts = []
     for n in (3, 40):
         grow(alice, bob, n)
@@ -78,11 +78,11 @@ def test_thread_poll_with_news_is_fixed_whatever_the_thread_length(app, client, 
     assert counts[0] == counts[1] <= 17, counts
 
 
-def test_revisiting_a_read_thread_takes_no_lock_and_writes_nothing(app, client, auth, alice, bob, statements):
+def test_revisiting_a_read_thread_takes_no_lock_and_writes_nothing(app, client, signed_in, alice, bob, statements):
     """Nothing new since the last visit: the thread neither waits for nor holds the user's write lock."""
     grow(alice, bob, 5)
     app.config["LAST_SEEN_RESOLUTION_SECONDS"] = 10**9
-    auth.login("alice")
+    signed_in("alice", client)
     assert client.get("/messages/bob").status_code == 200  # marks the five read
     with statements.recording() as log:
         response = client.get("/messages/bob", headers=HTMX)
@@ -94,9 +94,9 @@ def test_revisiting_a_read_thread_takes_no_lock_and_writes_nothing(app, client, 
     assert log.count <= 6, log.queries
 
 
-def test_the_people_picker_asks_no_query_per_person(app, client, auth, alice, statements):
+def test_the_people_picker_asks_no_query_per_person(app, client, signed_in, alice, statements):
     """New message's results: the people and how each stands with me (blocks, follows) in one statement."""
-    auth.login("alice")
+    signed_in("alice", client)
 
     def picker_statements() -> int:
         with statements.recording() as log:
@@ -114,7 +114,7 @@ def test_the_people_picker_asks_no_query_per_person(app, client, auth, alice, st
 
 
 def test_the_picker_is_one_statement_and_exact_when_deleted_accounts_crowd_its_window(
-    app, client, auth, alice, statements
+    app, client, signed_in, alice, statements
 ):
     """The picker takes the shortest names of the prefix from the name index alone (a window of them), then
     their users: deleted accounts are left out, and when they fill the window it asks search's exact
@@ -123,7 +123,7 @@ def test_the_picker_is_one_statement_and_exact_when_deleted_accounts_crowd_its_w
     from microblog.messages.picker import WINDOW
 
     users = [make_user(f"zed{i}") for i in range(WINDOW + 12)]
-    auth.login("alice")
+    signed_in("alice", client)
 
     def shown() -> list[str]:
         answer = client.get("/new_message?q=zed", headers=HTMX)

@@ -109,9 +109,9 @@ def test_mentions_link_to_existing_users_only(app):
         assert parts("hi @bob and @nobody") == ["hi ", ("/user/bob", None, "@bob"), " and @nobody"]
 
 
-def test_in_a_message_links_mentions_and_line_breaks(client, alice, bob):
+def test_in_a_message_links_mentions_and_line_breaks(client, alice, bob, signed_in):
     message = send(bob, alice, "Menu: https://example.com/menu\nask @alice\n\n<i>not markup</i>")
-    assert actor(client, "alice").signs_in().status == 303
+    signed_in("alice", client)
     body = actor(client, "alice").opens("/messages/bob").by_id(f"message-{message.id}").find(class_="body-text")
     link = body.find("a", href="https://example.com/menu")
     assert link is not None and link["rel"] == REL.split()
@@ -120,17 +120,17 @@ def test_in_a_message_links_mentions_and_line_breaks(client, alice, bob):
     assert "\n" in body.get_text()  # kept; the CSS (white-space: pre-line) shows it
 
 
-def test_in_a_post_links_and_mentions(client, alice, bob):
+def test_in_a_post_links_and_mentions(client, alice, bob, signed_in):
     make_post(bob, "read https://example.com/post and javascript:alert(1) @alice")
-    assert actor(client, "alice").signs_in().status == 303
+    signed_in("alice", client)
     body = by_id(actor(client, "alice").opens("/user/bob").soup, "main").find(class_="body-text")
     assert [a["href"] for a in body.find_all("a")] == ["https://example.com/post", "/user/alice"]
     assert body.find("a")["rel"] == REL.split()
     assert "javascript:alert(1)" in text(body)
 
 
-def test_a_message_of_1000_characters_is_accepted_and_1001_is_422(client, alice, bob):
-    assert actor(client, "alice").signs_in().status == 303
+def test_a_message_of_1000_characters_is_accepted_and_1001_is_422(client, alice, bob, signed_in):
+    signed_in("alice", client)
     thread = actor(client, "alice").opens("/messages/bob")
     assert thread.submits("#message-form", message="é" * 1000).status == 303
     refused = thread.with_htmx().submits("#message-form", message="é" * 1001)

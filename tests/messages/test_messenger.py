@@ -13,20 +13,14 @@ from microblog.messages import acts
 from microblog.users.models import User
 from tests.conftest import HTMX, make_user, send
 from tests.html import actor, by_id, fragment, page, submit, text
-from tests.messages.test_concurrency import badge_count, json_count, listed_counts, truth
-from tests.messages.test_messages import stored_unread
+from tests import truth
+from tests.messages.test_concurrency import badge_count, json_count, listed_counts
 
 
-def signed_in(client, name):
-    person = actor(client, name)
-    assert person.signs_in().status == 303
-    return person
-
-
-def test_thread_opens_at_its_newest_in_a_scroll_container_with_the_composer_focused(client, alice, bob):
+def test_thread_opens_at_its_newest_in_a_scroll_container_with_the_composer_focused(client, alice, bob, signed_in):
     for i in range(30):
         send(bob, alice, f"m{i}")
-    thread = signed_in(client, "alice").opens("/messages/bob")
+    thread = signed_in("alice", client).opens("/messages/bob")
     scroll = thread.by_id("thread-scroll")
     assert "thread-scroll" in scroll["class"]  # column-reverse in app.css: starts at its end, no script
     articles = scroll.find_all("article")
@@ -39,11 +33,11 @@ def test_thread_opens_at_its_newest_in_a_scroll_container_with_the_composer_focu
     assert thread.by_id("earlier-messages")["href"].startswith("/messages/bob?before=")
 
 
-def test_seen_shows_when_they_read_my_latest_message(client, app, alice, bob):
+def test_seen_shows_when_they_read_my_latest_message(client, app, alice, bob, signed_in):
     send(alice, bob, "are you there?")
-    me = signed_in(client, "alice")
+    me = signed_in("alice", client)
     assert me.opens("/messages/bob").text("thread-seen") == ""
-    signed_in(app.test_client(), "bob").opens("/messages/alice")  # bob reads it
+    signed_in("bob", app=app).opens("/messages/alice")  # bob reads it
     seen = me.opens("/messages/bob").by_id("thread-seen")
     assert text(seen).startswith("Seen") and seen.find("time")["datetime"]
     stored = db.session.scalar(sa.select(Member.seen_at).where(Member.user_id == bob.id))
@@ -52,12 +46,12 @@ def test_seen_shows_when_they_read_my_latest_message(client, app, alice, bob):
     assert me.opens("/messages/bob").text("thread-seen") == ""
 
 
-def test_read_receipts_off_works_both_ways(client, app, alice, bob):
+def test_read_receipts_off_works_both_ways(client, app, alice, bob, signed_in):
     send(alice, bob, "hi")
     send(bob, alice, "hello")
     bob_client = app.test_client()
-    signed_in(bob_client, "bob").opens("/messages/alice")
-    me = signed_in(client, "alice")
+    signed_in("bob", bob_client).opens("/messages/alice")
+    me = signed_in("alice", client)
     me.opens("/messages/bob")
     assert me.opens("/messages/bob").text("thread-seen").startswith("Seen")
     assert actor(bob_client, "bob").opens("/messages/alice").text("thread-seen").startswith("Seen")
@@ -77,10 +71,10 @@ def test_read_receipts_off_works_both_ways(client, app, alice, bob):
     assert seen_by_alice < newer.id
 
 
-def test_mute_leaves_the_badge_and_the_row_shows_its_count_muted(client, app, alice, bob, monkeypatch):
+def test_mute_leaves_the_badge_and_the_row_shows_its_count_muted(client, app, alice, bob, monkeypatch, signed_in):
     carol = make_user("carol")
     send(bob, alice, "b1")
-    me = signed_in(client, "alice")
+    me = signed_in("alice", client)
     me.opens("/messages")  # the list marks nothing read
     thread = me.opens("/messages/bob")  # opening reads it; then two more arrive
     send(bob, alice, "b2"), send(bob, alice, "b3"), send(carol, alice, "c1")
@@ -89,7 +83,7 @@ def test_mute_leaves_the_badge_and_the_row_shows_its_count_muted(client, app, al
     assert muted.status == 200
     assert muted.fragment("#conversation-controls").find("input", attrs={"name": "muted"})["value"] == "0"
     assert by_id(muted.fragment(), "message-count")["hx-swap-oob"] == "true"
-    assert badge_count(client) == 1 == json_count(client) == stored_unread(alice)
+    assert badge_count(client) == 1 == json_count(client) == truth.badge(db.session, alice.id)
     rows = by_id(page(client.get("/messages")), "conversation-list").select("li[id^=conversation-]")
     row = [r for r in rows if r.find("a").get_text() == "bob"][0]
     assert "muted" in text(row) and "2 unread messages" in text(row)
@@ -107,22 +101,22 @@ def test_mute_leaves_the_badge_and_the_row_shows_its_count_muted(client, app, al
     assert badge_count(client) == 4 == sum(listed_counts(client).values())
 
 
-def test_mark_as_unread_counts_the_newest_again_and_goes_to_the_list(client, alice, bob):
+def test_mark_as_unread_counts_the_newest_again_and_goes_to_the_list(client, alice, bob, signed_in):
     send(bob, alice, "one"), send(bob, alice, "two")
-    me = signed_in(client, "alice")
+    me = signed_in("alice", client)
     thread = me.opens("/messages/bob")
     assert badge_count(client) == 0
     done = thread.submits("#unread-form")
     assert done.status == 303 and done.location == "/messages"
-    assert badge_count(client) == 1 == json_count(client) == truth(alice.id)
+    assert badge_count(client) == 1 == json_count(client) == truth.unread_messages(db.session, alice.id)
     assert listed_counts(client) == {"bob": 1}
     htmx = me.opens("/messages/bob").with_htmx().submits("#unread-form")
     assert htmx.status == 204 and htmx.headers["HX-Redirect"] == "/messages"
 
 
-def test_list_poll_is_204_until_something_a_row_shows_changes(client, alice, bob, statements):
+def test_list_poll_is_204_until_something_a_row_shows_changes(client, alice, bob, statements, signed_in):
     send(bob, alice, "hello")
-    signed_in(client, "alice")
+    signed_in("alice", client)
     poller = by_id(page(client.get("/messages")), "conversation-list-poller")
     assert poller["href"] == poller["hx-get"] and "every 10s" in poller["hx-trigger"]
     assert poller["hx-target"] == "#conversation-list"
@@ -137,19 +131,19 @@ def test_list_poll_is_204_until_something_a_row_shows_changes(client, alice, bob
     assert client.get(by_id(fragment(fresh), "conversation-list-poller")["hx-get"], headers=HTMX).status_code == 204
 
 
-def test_list_poll_signed_out_stops_and_never_redirects_into_the_list(client, alice):
-    signed_in(client, "alice")
+def test_list_poll_signed_out_stops_and_never_redirects_into_the_list(client, alice, signed_in):
+    signed_in("alice", client)
     url = by_id(page(client.get("/messages")), "conversation-list-poller")["hx-get"]
     actor(client).signs_out()
     assert client.get(url, headers=HTMX).status_code in (401, 286)
 
 
-def test_new_message_picker_searches_and_refuses_before_typing(client, alice, bob):
+def test_new_message_picker_searches_and_refuses_before_typing(client, alice, bob, signed_in):
     bobby = make_user("bobby")
     bobby.message_policy = "following"
     make_user("bobcat").message_policy = "nobody"
     db.session.commit()
-    me = signed_in(client, "alice")
+    me = signed_in("alice", client)
     empty = me.opens("/messages")
     assert empty.by_id("new-message-empty")["href"] == "/new_message"
     picker = empty.follows_link("#new-message")
@@ -168,12 +162,12 @@ def test_new_message_picker_searches_and_refuses_before_typing(client, alice, bo
     assert picker.submits("#people-form", q="alice").page().find(id="person-alice") is None  # not myself
 
 
-def test_times_are_relative_today_and_a_date_after_a_day_with_the_full_date_as_title(client, alice, bob):
+def test_times_are_relative_today_and_a_date_after_a_day_with_the_full_date_as_title(client, alice, bob, signed_in):
     old, new = send(bob, alice, "old"), send(bob, alice, "new")
     db.session.execute(sa.update(Message).where(Message.id == old.id).values(timestamp=utcnow() - timedelta(days=3)))
     db.session.execute(sa.update(Message).where(Message.id == new.id).values(timestamp=utcnow() - timedelta(minutes=5)))
     db.session.commit()
-    thread = signed_in(client, "alice").opens("/messages/bob")
+    thread = signed_in("alice", client).opens("/messages/bob")
     old_time = thread.by_id(f"message-{old.id}").find("time")
     new_time = thread.by_id(f"message-{new.id}").find("time")
     assert text(new_time) == "5 minutes ago"
@@ -184,12 +178,12 @@ def test_times_are_relative_today_and_a_date_after_a_day_with_the_full_date_as_t
     assert text(es) == "hace 5 minutos"
 
 
-def test_search_my_messages_only(client, alice, bob):
+def test_search_my_messages_only(client, alice, bob, signed_in):
     carol, dave = make_user("carol"), make_user("dave")
     mine = send(bob, alice, "lunch at noon?")
     send(carol, dave, "lunch is secret")  # not my conversation
     hidden = send(bob, alice, "lunch again")
-    me = signed_in(client, "alice")
+    me = signed_in("alice", client)
     thread = me.opens("/messages/bob")
     thread.follows_link(f"#message-actions-link-{hidden.id}").submits('form[action$="/hide"]')
     results = me.opens("/search?q=lunch")
@@ -204,13 +198,15 @@ def test_search_my_messages_only(client, alice, bob):
     assert me.opens("/search?q=lunch&tab=nope").status == 400
 
 
-def test_list_state_moves_with_every_change_to_my_conversations_and_only_theirs(client, alice, bob, statements):
+def test_list_state_moves_with_every_change_to_my_conversations_and_only_theirs(
+    client, alice, bob, statements, signed_in
+):
     """The list's state is one row per user (`conversation_list_version`) bumped with each conversation's
     version: every change a row of mine shows answers the poll with the list; a conversation I am not in,
     none. Its poll reads that row, never my conversations (the same statement with 1 or 12 of them)."""
     carol = make_user("carol")
     send(bob, alice, "hello")
-    me = signed_in(client, "alice")
+    me = signed_in("alice", client)
 
     def poll_url():
         return by_id(page(client.get("/messages")), "conversation-list-poller")["hx-get"]

@@ -14,14 +14,8 @@ from microblog.extensions import db
 from microblog.messages.models import Hidden, Message, Reaction
 from microblog.messages import actions
 from tests.conftest import HTMX, make_user, send
+from tests import truth
 from tests.html import actor, by_id, fragment, page, submit, text
-from tests.messages.test_messages import stored_unread
-
-
-def signed_in(client, name):
-    person = actor(client, name)
-    assert person.signs_in().status == 303
-    return person
 
 
 def actions_of(thread, message_id: int, htmx: bool = False):
@@ -39,9 +33,9 @@ def reaction_rows() -> list[tuple]:
     return db.session.execute(sa.select(Reaction.message_id, Reaction.user_id, Reaction.name)).all()
 
 
-def test_react_toggles_one_reaction_per_person_in_place(client, alice, bob):
+def test_react_toggles_one_reaction_per_person_in_place(client, alice, bob, signed_in):
     message = send(bob, alice, "Lunch?")
-    thread = signed_in(client, "alice").opens("/messages/bob")
+    thread = signed_in("alice", client).opens("/messages/bob")
     assert thread.by_id(f"message-{message.id}").find("form") is None  # the thread carries no forms per message
     link = thread.by_id(f"message-actions-link-{message.id}")
     assert link["href"] == link["hx-get"] == f"/messages/bob/{message.id}/actions"
@@ -61,11 +55,11 @@ def test_react_toggles_one_reaction_per_person_in_place(client, alice, bob):
     assert reaction_rows() == []
 
 
-def test_reactions_count_per_person_and_without_javascript_303_back(client, app, alice, bob):
+def test_reactions_count_per_person_and_without_javascript_303_back(client, app, alice, bob, signed_in):
     message = send(bob, alice, "Lunch?")
     bob_client = app.test_client()
     for person, c in (("alice", client), ("bob", bob_client)):
-        thread = signed_in(c, person).opens("/messages/" + ("bob" if person == "alice" else "alice"))
+        thread = signed_in(person, c).opens("/messages/" + ("bob" if person == "alice" else "alice"))
         done = actions_of(thread, message.id).submits('form[action$="/react"]', reaction="love")
         assert done.status == 303
         assert done.location.endswith(f"#message-{message.id}")
@@ -73,9 +67,9 @@ def test_reactions_count_per_person_and_without_javascript_303_back(client, app,
     assert "2 reactions: Love (yours)" in text(shown.find(class_="message-reactions"))
 
 
-def test_unknown_reaction_is_400_and_nothing_stored(client, alice, bob):
+def test_unknown_reaction_is_400_and_nothing_stored(client, alice, bob, signed_in):
     message = send(bob, alice, "Lunch?")
-    thread = signed_in(client, "alice").opens("/messages/bob")
+    thread = signed_in("alice", client).opens("/messages/bob")
     for junk in ("", "LIKE", "👍", "like " * 20, "x" * 5000):
         answer = actions_of(thread, message.id, htmx=True).submits('form[action$="/react"]', reaction=junk)
         assert answer.status == 400, junk
@@ -83,11 +77,11 @@ def test_unknown_reaction_is_400_and_nothing_stored(client, alice, bob):
     assert reaction_rows() == []
 
 
-def test_nobody_reaches_a_message_outside_their_conversation(client, alice, bob):
+def test_nobody_reaches_a_message_outside_their_conversation(client, alice, bob, signed_in):
     carol, dave = make_user("carol"), make_user("dave")
     theirs = send(carol, dave, "private")
     mine = send(bob, alice, "ours")
-    signed_in(client, "alice")
+    signed_in("alice", client)
     for url in (
         f"/messages/bob/{theirs.id}/react",
         f"/messages/carol/{theirs.id}/react",
@@ -98,27 +92,31 @@ def test_nobody_reaches_a_message_outside_their_conversation(client, alice, bob)
         f"/messages/bob/{mine.id}/unsend",
         f"/messages/bob/{mine.id}/edit",
     ):  # not hers: she did not write it
-        assert client.post(url, data={"reaction": "like", "message": "x"}).status_code == 404, url
+        assert client.post(url, data={"reaction": "like", "message": "x"}).status_code == 404, (
+            url
+        )  # raw: the actions page offers none of these
     assert client.get(f"/messages/bob/{mine.id}/edit").status_code == 404
-    assert client.post("/messages/bob/99999/react", data={"reaction": "like"}).status_code == 404
+    assert (
+        client.post("/messages/bob/99999/react", data={"reaction": "like"}).status_code == 404
+    )  # raw: no such message, no page
     assert reaction_rows() == [] and db.session.scalars(sa.select(Message.body).order_by(Message.id)).all() == [
         "private",
         "ours",
     ]
 
 
-def test_unsend_of_an_unread_message_drops_every_count_at_once(client, app, alice, bob):
+def test_unsend_of_an_unread_message_drops_every_count_at_once(client, app, alice, bob, signed_in):
     first, second = send(bob, alice, "one"), send(bob, alice, "two")
-    assert stored_unread(alice) == 2
-    bob_seen = signed_in(client, "bob").opens("/messages/alice")
+    assert truth.badge(db.session, alice.id) == 2
+    bob_seen = signed_in("bob", client).opens("/messages/alice")
     gone = actions_of(bob_seen, second.id, htmx=True).submits('form[action$="/unsend"]')
     assert gone.status == 200
     assert text(gone.fragment(f"#message-{second.id}")).endswith("This message was deleted")
     assert db.session.get(Message, second.id).body == ""
     # alice: the badge, the JSON feed, her list and her thread agree
     reader = app.test_client()
-    signed_in(reader, "alice")
-    assert stored_unread(alice) == 1
+    signed_in("alice", reader)
+    assert truth.badge(db.session, alice.id) == 1
     feed = [n["data"] for n in reader.get("/notifications?since=0").get_json() if n["name"] == "unread_message_count"]
     assert feed == [1]
     row = by_id(page(reader.get("/messages")), "conversation-list").find("li")
@@ -128,20 +126,22 @@ def test_unsend_of_an_unread_message_drops_every_count_at_once(client, app, alic
     assert "two" not in text(log) and "one" in text(log.find(id=f"message-{first.id}"))
 
 
-def test_only_the_author_can_unsend_and_the_control_is_theirs_alone(client, alice, bob):
+def test_only_the_author_can_unsend_and_the_control_is_theirs_alone(client, alice, bob, signed_in):
     message = send(bob, alice, "mine, not yours")
-    thread = signed_in(client, "alice").opens("/messages/bob")
+    thread = signed_in("alice", client).opens("/messages/bob")
     assert actions_of(thread, message.id).page().find("form", action=f"/messages/bob/{message.id}/unsend") is None
     menu = actions_of(thread, message.id, htmx=True).fragment(f"#message-actions-{message.id}")
     assert menu.find("form", action=f"/messages/bob/{message.id}/react") is not None
     assert menu.find("form", action=f"/messages/bob/{message.id}/unsend") is None
-    assert client.post(f"/messages/bob/{message.id}/unsend").status_code == 404
+    assert (
+        client.post(f"/messages/bob/{message.id}/unsend").status_code == 404
+    )  # raw: the menu has no unsend for it (checked above)
     assert db.session.get(Message, message.id).unsent is False
 
 
-def test_edit_within_15_minutes_in_place_then_refused(client, alice, bob):
+def test_edit_within_15_minutes_in_place_then_refused(client, alice, bob, signed_in):
     message = send(alice, bob, "See you at 11")
-    thread = signed_in(client, "alice").opens("/messages/bob").with_htmx()
+    thread = signed_in("alice", client).opens("/messages/bob").with_htmx()
     editing = actions_of(thread, message.id, htmx=True).follows_link('[href$="/edit"]')
     assert editing.status == 200
     saved = editing.with_htmx().submits(f"#message-{message.id} form", message="See you at noon\nat the usual place")
@@ -160,15 +160,17 @@ def test_edit_within_15_minutes_in_place_then_refused(client, alice, bob):
     menu = actions_of(later, message.id, htmx=True).fragment(f"#message-actions-{message.id}")
     assert menu.find("a", href=f"/messages/bob/{message.id}/edit") is None
     assert menu.find("form", action=f"/messages/bob/{message.id}/unsend") is not None
-    refused = client.post(f"/messages/bob/{message.id}/edit", data={"message": "too late"}, headers=HTMX)
+    refused = client.post(
+        f"/messages/bob/{message.id}/edit", data={"message": "too late"}, headers=HTMX
+    )  # raw: the edit link is gone after 15 minutes (checked above)
     assert refused.status_code == 403
     assert "within 15 minutes" in text(fragment(refused))
     assert db.session.get(Message, message.id).body == "See you at noon\nat the usual place"
 
 
-def test_edit_without_javascript_is_a_page_and_303_back(client, alice, bob):
+def test_edit_without_javascript_is_a_page_and_303_back(client, alice, bob, signed_in):
     message = send(alice, bob, "typo hre")
-    thread = signed_in(client, "alice").opens("/messages/bob")
+    thread = signed_in("alice", client).opens("/messages/bob")
     editing = actions_of(thread, message.id).follows_link('[href$="/edit"]')
     assert editing.page().find("h1").get_text() == "Edit your message"
     done = editing.submits(f"#message-{message.id} form", message="typo here")
@@ -176,28 +178,28 @@ def test_edit_without_javascript_is_a_page_and_303_back(client, alice, bob):
     assert db.session.get(Message, message.id).body == "typo here"
 
 
-def test_delete_for_me_changes_only_my_view(client, app, alice, bob):
+def test_delete_for_me_changes_only_my_view(client, app, alice, bob, signed_in):
     message = send(bob, alice, "forget this")
-    thread = signed_in(client, "alice").opens("/messages/bob")
+    thread = signed_in("alice", client).opens("/messages/bob")
     form = actions_of(thread, message.id).page().find("form", action=f"/messages/bob/{message.id}/hide")
     assert (form["hx-target"], form["hx-swap"]) == (f"#message-{message.id}", "outerHTML")
     answer = actions_of(thread, message.id, htmx=True).submits('form[action$="/hide"]')
     assert answer.status == 200 and answer.html.strip().startswith('<div id="error-region"')  # the message goes away
     assert actor(client, "alice").opens("/messages/bob").soup.find(id=f"message-{message.id}") is None
     other = app.test_client()
-    assert signed_in(other, "bob").opens("/messages/alice").by_id(f"message-{message.id}") is not None
+    assert signed_in("bob", other).opens("/messages/alice").by_id(f"message-{message.id}") is not None
     assert db.session.execute(sa.select(Hidden.user_id, Hidden.message_id)).all() == [(alice.id, message.id)]
     # twice is fine, and without JavaScript it is 303 back
     again = submit(client, form)
     assert again.status_code == 404  # hidden from me: no longer reachable by its id
 
 
-def test_the_other_side_sees_each_change_by_its_poll(client, app, alice, bob, monkeypatch):
+def test_the_other_side_sees_each_change_by_its_poll(client, app, alice, bob, monkeypatch, signed_in):
     """bob's open thread polls: alice's reaction, bob's own... every change arrives as the message's partial,
     out-of-band, and the push events carry no text."""
     message = send(bob, alice, "Lunch?")
     bob_client = app.test_client()
-    bob_thread = signed_in(bob_client, "bob").opens("/messages/alice")
+    bob_thread = signed_in("bob", bob_client).opens("/messages/alice")
     poll = bob_thread.by_id("thread-poller")["hx-get"]
     assert bob_client.get(poll, headers=HTMX).status_code in (200, 204)
     poll = (
@@ -206,7 +208,7 @@ def test_the_other_side_sees_each_change_by_its_poll(client, app, alice, bob, mo
         else poll
     )
     assert bob_client.get(poll, headers=HTMX).status_code == 204
-    alice_thread = signed_in(client, "alice").opens("/messages/bob")
+    alice_thread = signed_in("alice", client).opens("/messages/bob")
     answer = bob_client.get(poll, headers=HTMX)  # alice read it: "Seen"
     assert answer.status_code == 200
     assert text(by_id(fragment(answer), "thread-seen")).startswith("Seen")
@@ -224,12 +226,14 @@ def test_the_other_side_sees_each_change_by_its_poll(client, app, alice, bob, mo
 
 
 @pytest.mark.parametrize("action", ["react", "unsend", "hide", "edit"])
-def test_each_action_needs_the_csrf_token(csrf_app, action):
+def test_each_action_needs_the_csrf_token(csrf_app, action, signed_in):
     client = csrf_app.test_client()
     alice, bob = make_user("alice"), make_user("bob")
     message = send(alice, bob, "hello")
-    thread = signed_in(client, "alice").opens("/messages/bob")
-    forged = client.post(f"/messages/bob/{message.id}/{action}", data={"reaction": "like", "message": "forged"})
+    thread = signed_in("alice", client).opens("/messages/bob")
+    forged = client.post(
+        f"/messages/bob/{message.id}/{action}", data={"reaction": "like", "message": "forged"}
+    )  # raw: no CSRF token
     assert forged.status_code == 400
     assert reaction_rows() == [] and db.session.get(Message, message.id).body == "hello"
     if action == "edit":

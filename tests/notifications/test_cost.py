@@ -3,10 +3,10 @@
 from tests.conftest import send
 
 
-def test_pages_load_the_badge_with_the_user_in_one_query(app, client, auth, alice, bob, statements):
+def test_pages_load_the_badge_with_the_user_in_one_query(app, client, signed_in, alice, bob, statements):
     send(bob, alice)
     app.config["LAST_SEEN_RESOLUTION_SECONDS"] = 10**9
-    auth.login("alice")
+    signed_in("alice", client)
     with statements.recording() as log:
         assert client.get("/messages").status_code == 200
     notification_queries = [q for q in log.queries if "notification" in q.lower()]

@@ -23,15 +23,15 @@ def digest_app(database_url, smtp):  # noqa: F811
         yield app
 
 
-def chooses_daily(app, username):
+def chooses_daily(signed_in, app, username):
     client = app.test_client()
-    actor(client, username).signs_in()
+    signed_in(username, client)
     assert actor(client).opens("/email/settings").submits("#email-settings-form", unread="daily").status == 303
 
 
-def test_one_digest_a_day_lists_each_conversation(digest_app, smtp):  # noqa: F811
+def test_one_digest_a_day_lists_each_conversation(digest_app, smtp, signed_in):  # noqa: F811
     alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
-    chooses_daily(digest_app, "alice")
+    chooses_daily(signed_in, digest_app, "alice")
     send(bob, alice, "Lunch tomorrow?")
     send(bob, alice, "At noon")
     send(carol, alice, "¡Hola!")
@@ -46,12 +46,12 @@ def test_one_digest_a_day_lists_each_conversation(digest_app, smtp):  # noqa: F8
     assert run_jobs(utcnow() + timedelta(days=1, hours=1)) == [], "nothing new arrived the next day"
 
 
-def test_no_digest_when_everything_was_read(digest_app, smtp):  # noqa: F811
+def test_no_digest_when_everything_was_read(digest_app, smtp, signed_in):  # noqa: F811
     alice, bob = make_user("alice"), make_user("bob")
-    chooses_daily(digest_app, "alice")
+    chooses_daily(signed_in, digest_app, "alice")
     send(bob, alice, "hello")
     client = digest_app.test_client()
-    actor(client, "alice").signs_in()
+    signed_in("alice", client)
     actor(client).opens("/messages/bob")
     assert run_jobs(utcnow() + LATER) == []
     assert smtp.messages == []

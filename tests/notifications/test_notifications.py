@@ -19,8 +19,9 @@ def poll(client, shown=None):
     return client.get("/notifications/badge", query_string=query, headers=POLL)
 
 
-def test_navbar_badge_polls_itself(as_alice):
-    badge = by_id(page(as_alice.get("/index")), "message-count")
+def test_navbar_badge_polls_itself(signed_in):
+    as_alice = signed_in("alice")
+    badge = by_id(page(as_alice.opens("/index")), "message-count")
     assert badge["hx-get"] == "/notifications/badge"
     assert badge["hx-trigger"] == "every 10s, sse:unread"  # polls, and refetches on a push (SSE_ENABLED)
     assert badge["hx-swap"] == "outerHTML"
@@ -30,8 +31,9 @@ def test_navbar_badge_polls_itself(as_alice):
     assert not badge.has_attr("role")
 
 
-def test_badge_hidden_at_zero_by_class(as_alice):
-    badge = by_id(page(as_alice.get("/index")), "message-count")
+def test_badge_hidden_at_zero_by_class(signed_in):
+    as_alice = signed_in("alice")
+    badge = by_id(page(as_alice.opens("/index")), "message-count")
     pill = badge.find(class_="badge")
     assert "d-none" in pill["class"]
     assert not badge.has_attr("style") and not pill.has_attr("style")
@@ -47,10 +49,10 @@ def test_badge_hidden_at_zero_by_class(as_alice):
         (100, "99+", "100 unread messages"),
     ],
 )
-def test_badge_count_label_and_text_alternative(app, client, auth, alice, bob, n, label, spoken):
+def test_badge_count_label_and_text_alternative(app, client, signed_in, alice, bob, n, label, spoken):
     for _ in range(n):
         send(bob, alice)
-    auth.login("alice")
+    signed_in("alice", client)
     badge = fragment(poll(client), "#message-count")
     pill = badge.find(class_="badge")
     assert "d-none" not in pill["class"]
@@ -59,9 +61,9 @@ def test_badge_count_label_and_text_alternative(app, client, auth, alice, bob, n
     assert text(badge.find(class_="visually-hidden")) == spoken
 
 
-def test_badge_text_in_spanish_with_plural_forms(app, client, auth, alice, bob):
+def test_badge_text_in_spanish_with_plural_forms(app, client, signed_in, alice, bob):
     send(bob, alice)
-    auth.login("alice")
+    signed_in("alice", client)
     es = {**POLL, "Accept-Language": "es-ES,es;q=0.9"}
     one = fragment(client.get("/notifications/badge", headers=es), "#message-count")
     assert text(one.find(class_="visually-hidden")) == "1 mensaje sin leer"
@@ -70,9 +72,9 @@ def test_badge_text_in_spanish_with_plural_forms(app, client, auth, alice, bob):
     assert text(two.find(class_="visually-hidden")) == "2 mensajes sin leer"
 
 
-def test_poll_with_unchanged_count_is_204_with_one_query_and_no_write(app, client, auth, alice, bob, statements):
+def test_poll_with_unchanged_count_is_204_with_one_query_and_no_write(app, client, signed_in, alice, bob, statements):
     send(bob, alice)
-    auth.login("alice")
+    signed_in("alice", client)
     with statements.recording() as log:
         response = poll(client, shown="1")
     assert response.status_code == 204
@@ -83,10 +85,10 @@ def test_poll_with_unchanged_count_is_204_with_one_query_and_no_write(app, clien
     assert "HX-Request" in response.headers["Vary"]
 
 
-def test_poll_with_news_is_200_with_one_query_and_no_write(app, client, auth, alice, bob, statements):
+def test_poll_with_news_is_200_with_one_query_and_no_write(app, client, signed_in, alice, bob, statements):
     """A changed count renders the badge from the polled count alone: the user is not loaded again."""
     send(bob, alice)
-    auth.login("alice")
+    signed_in("alice", client)
     with statements.recording() as log:
         response = poll(client, shown="0")
     assert response.status_code == 200
@@ -95,11 +97,11 @@ def test_poll_with_news_is_200_with_one_query_and_no_write(app, client, auth, al
     assert log.writes == []
 
 
-def test_poll_renders_no_template_when_unchanged(app, client, auth, alice):
+def test_poll_renders_no_template_when_unchanged(app, client, signed_in, alice):
     from flask import template_rendered
 
     rendered = []
-    auth.login("alice")
+    signed_in("alice", client)
 
     def record(sender, template, context, **extra):
         rendered.append(template.name)
@@ -112,8 +114,8 @@ def test_poll_renders_no_template_when_unchanged(app, client, auth, alice):
     assert rendered == []
 
 
-def test_poll_with_news_returns_new_badge(app, client, auth, alice, bob):
-    auth.login("alice")
+def test_poll_with_news_returns_new_badge(app, client, signed_in, alice, bob):
+    signed_in("alice", client)
     assert poll(client, shown="0").status_code == 204
     send(bob, alice)
     response = poll(client, shown="0")
@@ -126,8 +128,9 @@ def test_poll_with_news_returns_new_badge(app, client, auth, alice, bob):
 
 
 @pytest.mark.parametrize("shown", ["", "abc", "-1", "1e9", "\x00"])
-def test_odd_shown_values_just_get_the_badge(as_alice, shown):
-    response = poll(as_alice, shown=shown)
+def test_odd_shown_values_just_get_the_badge(signed_in, shown):
+    as_alice = signed_in("alice")
+    response = poll(as_alice.client, shown=shown)
     assert response.status_code == 200
     fragment(response, "#message-count")
 
@@ -140,23 +143,23 @@ def test_anonymous_poll_gets_286_and_a_badge_that_does_not_poll(client):
     assert "Location" not in response.headers
 
 
-def test_poll_after_logout_in_another_tab_stops(app, client, auth, alice):
-    auth.login("alice")
+def test_poll_after_logout_in_another_tab_stops(app, client, signed_in, alice):
+    signed_in("alice", client)
     assert poll(client, shown="0").status_code == 204
-    auth.logout()
+    actor(client).signs_out()
     assert poll(client, shown="0").status_code == 286
 
 
-def test_poll_after_password_change_elsewhere_stops(app, client, auth, alice):
-    auth.login("alice")
+def test_poll_after_password_change_elsewhere_stops(app, client, signed_in, alice):
+    signed_in("alice", client)
     user = db.session.get(User, alice.id)
     user.set_password("a brand new password")
     db.session.commit()
     assert poll(client, shown="0").status_code == 286
 
 
-def test_poll_does_not_touch_last_seen_or_session(app, client, auth, alice, bob, statements):
-    auth.login("alice")
+def test_poll_does_not_touch_last_seen_or_session(app, client, signed_in, alice, bob, statements):
+    signed_in("alice", client)
     before = db.session.get(User, alice.id).last_seen
     send(bob, alice)
     with statements.recording() as log:
@@ -168,9 +171,8 @@ def test_poll_does_not_touch_last_seen_or_session(app, client, auth, alice, bob,
     assert "Set-Cookie" not in response.headers
 
 
-def test_remember_me_cookie_alone_keeps_the_badge_alive(app, alice, bob):
-    client = app.test_client()
-    assert actor(client, "alice").signs_in(remember=True).status == 303
+def test_remember_me_cookie_alone_keeps_the_badge_alive(app, alice, bob, signed_in):
+    client = signed_in("alice", remember=True).client
     client.delete_cookie("session", domain="localhost")
     send(bob, alice)
     response = poll(client, shown="0")
@@ -181,11 +183,11 @@ def test_remember_me_cookie_alone_keeps_the_badge_alive(app, alice, bob):
 # --- JSON feed ----------------------------------------------------------------------------
 
 
-def test_json_feed_lists_own_notifications_oldest_first(app, client, auth, alice, bob):
+def test_json_feed_lists_own_notifications_oldest_first(app, client, signed_in, alice, bob):
     carol = make_user("carol")
     send(bob, alice)
     send(alice, carol)
-    auth.login("alice")
+    signed_in("alice", client)
     response = client.get("/notifications?since=0")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
@@ -194,9 +196,9 @@ def test_json_feed_lists_own_notifications_oldest_first(app, client, auth, alice
     ]
 
 
-def test_json_feed_since_cursor(app, client, auth, alice, bob):
+def test_json_feed_since_cursor(app, client, signed_in, alice, bob):
     send(bob, alice)
-    auth.login("alice")
+    signed_in("alice", client)
     first = client.get("/notifications").get_json()
     assert [n["data"] for n in first] == [1]
     stamp = first[0]["timestamp"]
@@ -239,8 +241,9 @@ def test_database_enforces_one_row_per_user_and_name(app, alice):
 @pytest.mark.parametrize(
     "since", ["abc", "nan", "NaN", "inf", "-inf", "-1", "1e300", "9999999999999", "0x10", "1" * 100, "\x00", " "]
 )
-def test_bad_since_is_400_json(as_alice, since):
-    response = as_alice.get("/notifications", query_string={"since": since})
+def test_bad_since_is_400_json(signed_in, since):
+    as_alice = signed_in("alice")
+    response = as_alice.opens("/notifications", query_string={"since": since})
     assert response.status_code == 400
     body = response.get_json()
     assert body["status"] == 400
@@ -248,8 +251,9 @@ def test_bad_since_is_400_json(as_alice, since):
 
 
 @pytest.mark.parametrize("since", ["0", "", "1795000000.5", "1e9"])
-def test_good_since_values(as_alice, since):
-    response = as_alice.get("/notifications", query_string={"since": since})
+def test_good_since_values(signed_in, since):
+    as_alice = signed_in("alice")
+    response = as_alice.opens("/notifications", query_string={"since": since})
     assert response.status_code == 200
     assert response.get_json() == []
 
@@ -261,10 +265,10 @@ def test_json_feed_anonymous_is_401_json_not_a_redirect(client):
     assert "Location" not in response.headers
 
 
-def test_full_page_shows_right_count_without_javascript(app, client, auth, alice, bob):
+def test_full_page_shows_right_count_without_javascript(app, client, signed_in, alice, bob):
     for _ in range(2):
         send(bob, alice)
-    auth.login("alice")
+    signed_in("alice", client)
     for url in ("/index", "/explore", "/user/bob", "/messages"):
         badge = by_id(page(client.get(url)), "message-count")
         assert text(badge.find(class_="badge")) == "2", url

@@ -118,24 +118,24 @@ def test_a_long_message_is_cut_short_in_the_preview(mail_app, smtp, people):
     assert "word word…" in parts(smtp.only())["text/plain"]
 
 
-def test_never_after_reading(mail_app, smtp, people):
+def test_never_after_reading(mail_app, smtp, people, signed_in):
     alice, bob, _ = people
     send(bob, alice, "read me")
     client = mail_app.test_client()
-    actor(client, "alice").signs_in()
+    signed_in("alice", client)
     actor(client).opens("/messages/bob")
     assert run_jobs(utcnow() + LATER) == []
     assert smtp.messages == []
 
 
-def test_read_or_unsent_after_it_was_owed_drops_it(mail_app, smtp, people):
+def test_read_or_unsent_after_it_was_owed_drops_it(mail_app, smtp, people, signed_in):
     alice, bob, carol = people
     send(bob, alice, "read me")
     unsent = send(carol, alice, "oops")
     owed = owe(utcnow() + LATER)
     assert len(owed) == 2
     client = mail_app.test_client()
-    actor(client, "alice").signs_in()
+    signed_in("alice", client)
     actor(client).opens("/messages/bob")  # read before the job ran
     db.session.execute(sa.delete(Message).where(Message.id == unsent.id))  # unsent
     db.session.commit()
@@ -160,14 +160,14 @@ def test_the_mute_and_verification_hooks_stop_it(mail_app, smtp, people, monkeyp
     assert smtp.messages == []
 
 
-def test_settings_never_and_daily_send_nothing_at_once(mail_app, smtp, people):
+def test_settings_never_and_daily_send_nothing_at_once(mail_app, smtp, people, signed_in):
     alice, bob, carol = people
     client = mail_app.test_client()
-    actor(client, "alice").signs_in()
+    signed_in("alice", client)
     settings = actor(client).opens("/email/settings")
     assert settings.status == 200
     assert settings.submits("#email-settings-form", unread="never").status == 303
-    actor(mail_app.test_client(), "bob").signs_in()
+    signed_in("bob", mail_app.test_client())
     send(bob, alice, "hello")
     assert run_jobs(utcnow() + LATER) == []
     assert actor(client).opens("/email/settings").submits("#email-settings-form", unread="daily").status == 303
@@ -177,9 +177,9 @@ def test_settings_never_and_daily_send_nothing_at_once(mail_app, smtp, people):
     assert db.session.get(EmailPreference, alice.id).unread == "daily"
 
 
-def test_settings_page_fragment_and_bad_choice(mail_app, people):
+def test_settings_page_fragment_and_bad_choice(mail_app, people, signed_in):
     client = mail_app.test_client()
-    actor(client, "alice").signs_in()
+    signed_in("alice", client)
     full = actor(client).opens("/email/settings")
     assert text(full.page().find("title")) == "Email settings · Microblog"
     fragment = actor(client).opens("/email/settings", **{"HX-Request": "true"})
@@ -189,10 +189,10 @@ def test_settings_page_fragment_and_bad_choice(mail_app, people):
     assert db.session.get(EmailPreference, people[0].id) is None, "nothing stored"
 
 
-def test_the_email_speaks_the_recipients_language(mail_app, smtp, people):
+def test_the_email_speaks_the_recipients_language(mail_app, smtp, people, signed_in):
     alice, bob, _ = people
     client = mail_app.test_client()
-    actor(client, "alice").signs_in()
+    signed_in("alice", client)
     actor(client).opens("/index", **{"Accept-Language": "es-ES,es;q=0.9"})
     assert db.session.get(EmailPreference, alice.id).locale == "es"
     db.session.execute(sa.update(User).where(User.id == alice.id).values(last_seen=utcnow() - timedelta(hours=1)))
@@ -213,7 +213,9 @@ def test_one_click_unsubscribe_works_signed_out(mail_app, smtp, people):
     client = mail_app.test_client()  # signed out, no CSRF token: as a mail client's POST
     asked = actor(client).opens(url)
     assert asked.status == 200 and "Stop the emails about unread messages?" in asked.text("unsubscribe")
-    answer = client.post(url, data={"List-Unsubscribe": "One-Click"})
+    answer = client.post(
+        url, data={"List-Unsubscribe": "One-Click"}
+    )  # raw: a mail client's one-click POST (RFC 8058), not a page's form
     assert answer.status_code == 200
     assert "You will no longer get emails about unread messages." in answer.get_data(as_text=True)
     assert db.session.get(EmailPreference, alice.id).unread == "never"
@@ -227,11 +229,13 @@ def test_tampered_and_unknown_unsubscribe_links_change_nothing(mail_app, people)
     token = unsubscribe_token(alice.id)
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     for url in (f"/email/unsubscribe/{tampered}", "/email/unsubscribe/" + "x" * 300):
-        answer = client.post(url, data={"List-Unsubscribe": "One-Click"})
+        answer = client.post(
+            url, data={"List-Unsubscribe": "One-Click"}
+        )  # raw: a mail client's one-click POST (RFC 8058), not a page's form
         assert answer.status_code == 400
         assert "This unsubscribe link is not valid." in answer.get_data(as_text=True)
     gone = unsubscribe_token(999_999)
-    assert client.post(f"/email/unsubscribe/{gone}").status_code == 404
+    assert client.post(f"/email/unsubscribe/{gone}").status_code == 404  # raw: a link for an account that is gone
     assert db.session.scalar(sa.select(sa.func.count()).select_from(EmailPreference)) == 0
 
 
@@ -279,10 +283,10 @@ def test_a_hanging_server_times_out_and_is_retried(database_url):
             assert email.state == "pending" and email.attempts == 1
 
 
-def test_settings_with_csrf_on_and_the_unsubscribe_fragment(csrf_app):
+def test_settings_with_csrf_on_and_the_unsubscribe_fragment(csrf_app, signed_in):
     alice = make_user("alice")
     client = csrf_app.test_client()
-    actor(client, "alice").signs_in()
+    signed_in("alice", client)
     assert actor(client).opens("/email/settings").submits("#email-settings-form", unread="never").status == 303
     assert db.session.get(EmailPreference, alice.id).unread == "never"
     assert client.post("/email/settings", data={"unread": "instant"}).status_code == 400, "no CSRF token"

@@ -31,12 +31,6 @@ def push_app(database_url):
         db.engine.dispose()
 
 
-def signed_in(app, username):
-    client = app.test_client()
-    assert actor(client, username).signs_in().status == 303
-    return client
-
-
 class Stream:
     """A browser's EventSource on /events: read events as they come, with a deadline."""
 
@@ -67,8 +61,8 @@ def ready(app):
     assert get_push(app).fanout.connected.wait(10), "the push fan-out did not connect"
 
 
-def test_signed_in_pages_open_one_stream_around_the_badge(push_app, alice):
-    soup = page(signed_in(push_app, "alice").get("/index"))
+def test_signed_in_pages_open_one_stream_around_the_badge(push_app, alice, signed_in):
+    soup = page(signed_in("alice", app=push_app).client.get("/index"))
     live = by_id(soup, "live")
     assert (live["hx-ext"], live["sse-connect"], live["sse-close"]) == ("sse", "/events?shown=0&activity=0", "close")
     assert live.find(id="message-count") is not None and live.find(id="main") is not None
@@ -82,11 +76,11 @@ def test_anonymous_pages_open_no_stream(push_app):
     assert not soup.select("[sse-connect]") and not soup.select('script[src*="sse"]')
 
 
-def test_push_turned_off_renders_no_stream_and_the_badge_only_polls(database_url):
+def test_push_turned_off_renders_no_stream_and_the_badge_only_polls(database_url, signed_in):
     app = make_app(database_url, SSE_ENABLED=False)
     with app.app_context():
         make_user("alice"), make_user("bob")
-        client = signed_in(app, "alice")
+        client = signed_in("alice", app=app).client
         soup = page(client.get("/index"))
         assert not soup.select("[sse-connect]")
         assert by_id(soup, "message-count")["hx-trigger"] == "every 10s"
@@ -97,15 +91,15 @@ def test_push_turned_off_renders_no_stream_and_the_badge_only_polls(database_url
         db.engine.dispose()
 
 
-def test_an_open_conversation_sits_inside_the_stream_and_refetches_on_its_event(push_app, alice, bob):
-    soup = page(signed_in(push_app, "alice").get("/messages/bob"))
+def test_an_open_conversation_sits_inside_the_stream_and_refetches_on_its_event(push_app, alice, bob, signed_in):
+    soup = page(signed_in("alice", app=push_app).client.get("/messages/bob"))
     poller = by_id(soup, "thread-poller")
     assert poller["hx-trigger"] == "every 3s, sse:message"
     assert poller.find_parent(id="live") is not None and by_id(soup, "live")["sse-connect"].startswith("/events")
 
 
-def test_stream_headers_and_state_on_every_connect(push_app, alice):
-    client = signed_in(push_app, "alice")
+def test_stream_headers_and_state_on_every_connect(push_app, alice, signed_in):
+    client = signed_in("alice", app=push_app).client
     for _ in range(2):  # a reconnect is a new connect: it starts with the state again
         stream = Stream(client)
         response = stream.response
@@ -118,12 +112,14 @@ def test_stream_headers_and_state_on_every_connect(push_app, alice):
         stream.close()
 
 
-def test_the_state_on_connect_refetches_the_badge_only_when_the_page_shows_another_count(push_app, alice, bob):
+def test_the_state_on_connect_refetches_the_badge_only_when_the_page_shows_another_count(
+    push_app, alice, bob, signed_in
+):
     from tests.conftest import send
 
     send(bob, alice, "hi")
     time.sleep(0.3)  # SQLite's watcher looks every 50 ms: let it pass this send before the stream opens
-    client = signed_in(push_app, "alice")
+    client = signed_in("alice", app=push_app).client
     url = by_id(page(client.get("/index")), "live")["sse-connect"]
     assert url == "/events?shown=1&activity=0"
     fresh = Stream(client, url=url)  # the page just rendered 1: nothing for the badge to refetch
@@ -136,8 +132,8 @@ def test_the_state_on_connect_refetches_the_badge_only_when_the_page_shows_anoth
     again.close()
 
 
-def test_heartbeats_keep_an_idle_stream_open(push_app, alice):
-    stream = Stream(signed_in(push_app, "alice"))
+def test_heartbeats_keep_an_idle_stream_open(push_app, alice, signed_in):
+    stream = Stream(signed_in("alice", app=push_app).client)
     stream.read_until("message")
     before = stream.raw
     stream.read_until("never", timeout=0.7)
@@ -145,18 +141,18 @@ def test_heartbeats_keep_an_idle_stream_open(push_app, alice):
     stream.close()
 
 
-def test_a_stream_holds_no_database_connection(push_app, alice):
-    stream = Stream(signed_in(push_app, "alice"))
+def test_a_stream_holds_no_database_connection(push_app, alice, signed_in):
+    stream = Stream(signed_in("alice", app=push_app).client)
     stream.read_until("message")
     db.session.remove()
     assert db.engine.pool.checkedout() == 0
     stream.close()
 
 
-def test_opening_a_stream_never_holds_two_pooled_connections(push_app):
+def test_opening_a_stream_never_holds_two_pooled_connections(push_app, signed_in):
     """A burst of streams (every tab after a deploy) must not starve the pool: one connection at a time."""
     make_user("alice")  # not the `alice` fixture: its app's context would hide push_app's engine
-    client = signed_in(push_app, "alice")
+    client = signed_in("alice", app=push_app).client
     db.session.remove()
     out, peak = [0], [0]
 
@@ -180,13 +176,13 @@ def test_opening_a_stream_never_holds_two_pooled_connections(push_app):
     stream.close()
 
 
-def test_a_sent_message_wakes_the_recipient_and_the_sender_only(push_app, alice, bob):
+def test_a_sent_message_wakes_the_recipient_and_the_sender_only(push_app, alice, bob, signed_in):
     carol = make_user("carol")
-    streams = {name: Stream(signed_in(push_app, name)) for name in ("alice", "bob", "carol")}
+    streams = {name: Stream(signed_in(name, app=push_app).client) for name in ("alice", "bob", "carol")}
     for stream in streams.values():
         stream.read_until("unread", "message")
     ready(push_app)
-    bob_client = signed_in(push_app, "bob")
+    bob_client = signed_in("bob", app=push_app).client
     form = by_id(page(bob_client.get("/messages/alice")), "message-form")
     assert submit(bob_client, form, message="secret words").status_code == 303
     alice_events = streams["alice"].read_until("unread", "message")
@@ -200,25 +196,25 @@ def test_a_sent_message_wakes_the_recipient_and_the_sender_only(push_app, alice,
     assert carol.id
 
 
-def test_reading_drops_the_badge_in_the_readers_other_tabs(push_app, alice, bob):
+def test_reading_drops_the_badge_in_the_readers_other_tabs(push_app, alice, bob, signed_in):
     from tests.conftest import send
 
     send(bob, alice, "hello")
     time.sleep(0.3)  # let SQLite's watcher pass this send: the event we wait for is the read's
-    other_tab = Stream(signed_in(push_app, "alice"))
+    other_tab = Stream(signed_in("alice", app=push_app).client)
     other_tab.read_until("unread", "message")
     ready(push_app)
-    reader = signed_in(push_app, "alice")
+    reader = signed_in("alice", app=push_app).client
     assert reader.get("/messages/bob").status_code == 200  # opening the thread marks it read
     assert "unread" in other_tab.read_until("unread")
     assert reader.get("/notifications/badge", query_string={"shown": "1"}).status_code == 200  # the refetch: 0
     other_tab.close()
 
 
-def test_a_rolled_back_change_wakes_nobody(push_app, alice):
+def test_a_rolled_back_change_wakes_nobody(push_app, alice, signed_in):
     from microblog.push import UNREAD, publish
 
-    stream = Stream(signed_in(push_app, "alice"))
+    stream = Stream(signed_in("alice", app=push_app).client)
     stream.read_until("unread", "message")
     ready(push_app)
     publish(alice.id, UNREAD)
@@ -231,11 +227,11 @@ def test_a_rolled_back_change_wakes_nobody(push_app, alice):
 
 
 @pytest.mark.parametrize("how", ["sign-out elsewhere", "password change"])
-def test_a_stream_whose_session_ended_is_closed(push_app, alice, how):
-    stream = Stream(signed_in(push_app, "alice"))
+def test_a_stream_whose_session_ended_is_closed(push_app, alice, how, signed_in):
+    stream = Stream(signed_in("alice", app=push_app).client)
     stream.read_until("message")
     ready(push_app)
-    other = signed_in(push_app, "alice")
+    other = signed_in("alice", app=push_app).client
     if how == "sign-out elsewhere":
         assert actor(other).signs_out().status in (302, 303)
     else:
@@ -261,18 +257,18 @@ def test_an_anonymous_stream_is_told_to_close(push_app):
     assert stream.read_until("close") == ["close"]
 
 
-def test_a_request_that_is_not_an_event_source_gets_406(push_app, alice):
-    response = signed_in(push_app, "alice").get("/events")
+def test_a_request_that_is_not_an_event_source_gets_406(push_app, alice, signed_in):
+    response = signed_in("alice", app=push_app).client.get("/events")
     assert response.status_code == 406
     assert by_id(page(response), "error")
 
 
-def test_caps_answer_503_with_retry_after_and_the_page_keeps_polling(database_url):
+def test_caps_answer_503_with_retry_after_and_the_page_keeps_polling(database_url, signed_in):
     app = make_app(database_url, SSE_HEARTBEAT_SECONDS=0.2, SSE_MAX_STREAMS_PER_USER=2, SSE_MAX_STREAMS=3)
     with app.app_context():
         for name in ("alice", "bob"):
             make_user(name)
-        alice, bob = signed_in(app, "alice"), signed_in(app, "bob")
+        alice, bob = signed_in("alice", app=app).client, signed_in("bob", app=app).client
         open_streams = [Stream(alice), Stream(alice)]
         over_user = Stream(alice)
         assert over_user.response.status_code == 503 and over_user.response.headers["Retry-After"] == "30"
@@ -290,13 +286,13 @@ def test_caps_answer_503_with_retry_after_and_the_page_keeps_polling(database_ur
         db.engine.dispose()
 
 
-def test_over_the_cap_a_connect_costs_no_query(database_url):
+def test_over_the_cap_a_connect_costs_no_query(database_url, signed_in):
     """SPEC S22: the per-user cap is taken before the user is loaded, so a flood of connects from one
     account is refused without touching the database (and starves no bystander's page)."""
     app = make_app(database_url, SSE_HEARTBEAT_SECONDS=0.2, SSE_MAX_STREAMS_PER_USER=1)
     with app.app_context():
         make_user("alice")
-        alice = signed_in(app, "alice")
+        alice = signed_in("alice", app=app).client
         stream = Stream(alice)
         assert stream.response.status_code == 200
         seen: list[str] = []
@@ -317,20 +313,20 @@ def test_over_the_cap_a_connect_costs_no_query(database_url):
         db.engine.dispose()
 
 
-def test_shutdown_ends_streams_without_the_close_event(push_app, alice):
-    stream = Stream(signed_in(push_app, "alice"))
+def test_shutdown_ends_streams_without_the_close_event(push_app, alice, signed_in):
+    stream = Stream(signed_in("alice", app=push_app).client)
     stream.read_until("message")
     get_push(push_app).hub.close_all()
     assert "close" not in stream.read_until("close", timeout=2)  # the browser reconnects elsewhere
     assert next(stream._chunks, None) is None
-    assert Stream(signed_in(push_app, "alice")).response.status_code == 503  # no new streams while stopping
+    assert Stream(signed_in("alice", app=push_app).client).response.status_code == 503  # no new streams while stopping
 
 
 @only_on("postgresql")  # the LISTEN connection is PostgreSQL's
-def test_the_listener_reconnects_and_sends_fresh_state(push_app, alice, database_url):
+def test_the_listener_reconnects_and_sends_fresh_state(push_app, alice, database_url, signed_in):
     push = get_push(push_app)
     push.fanout.min_delay = 0.1
-    stream = Stream(signed_in(push_app, "alice"))
+    stream = Stream(signed_in("alice", app=push_app).client)
     stream.read_until("unread", "message")
     ready(push_app)
     with db.engine.connect() as conn:

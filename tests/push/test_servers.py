@@ -22,7 +22,7 @@ from tools.harness import databases
 from tools.harness.browser import Browser
 from tools.harness.server import Server
 
-from .test_push import SSE, signed_in
+from .test_push import SSE
 
 
 def gunicorn_environ(worker: str) -> dict:
@@ -111,8 +111,8 @@ def served_by(client, environ: dict):
     return client
 
 
-def test_on_sync_workers_pages_poll_and_events_answers_204_with_one_warning(push_app, caplog):
-    client = served_by(signed_in(push_app, "alice"), SYNC)
+def test_on_sync_workers_pages_poll_and_events_answers_204_with_one_warning(push_app, caplog, signed_in):
+    client = served_by(signed_in("alice", app=push_app).client, SYNC)
     with caplog.at_level(logging.WARNING, logger="microblog.push"):
         soup = page(client.get("/index"))
         assert not soup.select("[sse-connect]") and not soup.select('script[src*="sse"]')
@@ -128,8 +128,10 @@ def test_on_sync_workers_pages_poll_and_events_answers_204_with_one_warning(push
     assert "Live push is off" in warnings[0].getMessage() and "gunicorn/" in warnings[0].getMessage()
 
 
-def test_a_threaded_server_keeps_push_on_without_a_warning(push_app, caplog):
-    client = served_by(signed_in(push_app, "alice"), {"SERVER_SOFTWARE": "Werkzeug/3.1.3", "wsgi.multithread": True})
+def test_a_threaded_server_keeps_push_on_without_a_warning(push_app, caplog, signed_in):
+    client = served_by(
+        signed_in("alice", app=push_app).client, {"SERVER_SOFTWARE": "Werkzeug/3.1.3", "wsgi.multithread": True}
+    )
     with caplog.at_level(logging.WARNING, logger="microblog.push"):
         soup = page(client.get("/index"))
     assert by_id(soup, "live")["sse-connect"].startswith("/events?shown=0")
@@ -137,11 +139,11 @@ def test_a_threaded_server_keeps_push_on_without_a_warning(push_app, caplog):
     assert not [r for r in caplog.records if r.name == "microblog.push"]
 
 
-def test_push_off_by_setting_logs_nothing(database_url, caplog):
+def test_push_off_by_setting_logs_nothing(database_url, caplog, signed_in):
     """SSE_ENABLED=0 is the operator's choice, not a problem: no warning, even on sync workers."""
     with running(make_app(database_url, SSE_ENABLED=False)) as app:
         make_user("alice")
-        client = served_by(signed_in(app, "alice"), SYNC)
+        client = served_by(signed_in("alice", app=app).client, SYNC)
         with caplog.at_level(logging.WARNING, logger="microblog.push"):
             assert client.get("/events", headers=SSE).status_code == 204
             assert not page(client.get("/index")).select("[sse-connect]")

@@ -21,11 +21,12 @@ def search(client, q, **headers):
     return client.get("/search", query_string={"q": q}, headers=headers)
 
 
-def test_the_navbar_form_searches_without_javascript(as_alice, alice):
+def test_the_navbar_form_searches_without_javascript(signed_in, alice):
+    as_alice = signed_in("alice")
     post = make_post(alice, "Walking the dog in the park")
     make_post(alice, "Nothing to see here")
-    form = by_id(page(as_alice.get("/index")), "search-form")
-    response = submit(as_alice, form, q="dog")
+    form = by_id(page(as_alice.opens("/index")), "search-form")
+    response = submit(as_alice.client, form, q="dog")
     assert response.status_code == 200
     soup = page(response)
     assert result_ids(soup) == [f"post-{post.id}"]
@@ -33,113 +34,128 @@ def test_the_navbar_form_searches_without_javascript(as_alice, alice):
     assert "dog" in text(by_id(soup, "search-heading"))
 
 
-def test_htmx_gets_the_results_fragment_and_vary(as_alice, alice):
+def test_htmx_gets_the_results_fragment_and_vary(signed_in, alice):
+    as_alice = signed_in("alice")
     make_post(alice, "Walking the dog")
-    response = search(as_alice, "dog", **HTMX)
+    response = search(as_alice.client, "dog", **HTMX)
     results = fragment(response, "#search-results")
     assert len(results.select("article")) == 1
     assert "HX-Request" in response.headers["Vary"]
     for other in ({"HX-Boosted": "true"}, {"HX-History-Restore-Request": "true"}):
-        assert page(search(as_alice, "dog", **HTMX, **other)).find(id="search-results")
+        assert page(search(as_alice.client, "dog", **HTMX, **other)).find(id="search-results")
 
 
-def test_the_title_names_the_query_on_the_page_and_atop_the_fragment(as_alice, alice):
+def test_the_title_names_the_query_on_the_page_and_atop_the_fragment(signed_in, alice):
     """Search as you type pushes the URL: the fragment starts with the <title> htmx renames the tab with."""
+    as_alice = signed_in("alice")
     make_post(alice, "Walking the dog")
-    assert page(search(as_alice, "dog <b>")).title.get_text() == "Results for “dog <b>” · Microblog"
-    assert page(search(as_alice, "")).title.get_text() == "Search · Microblog"
-    body = search(as_alice, "dog <b>", **HTMX).get_data(as_text=True)
+    assert page(search(as_alice.client, "dog <b>")).title.get_text() == "Results for “dog <b>” · Microblog"
+    assert page(search(as_alice.client, "")).title.get_text() == "Search · Microblog"
+    body = search(as_alice.client, "dog <b>", **HTMX).get_data(as_text=True)
     assert body.startswith("<title>Results for “dog &lt;b&gt;” · Microblog</title>")
     assert body.count("<title>") == 1 and "<html" not in body
-    spanish = search(as_alice, "dog", **HTMX, **{"Accept-Language": "es"}).get_data(as_text=True)
+    spanish = search(as_alice.client, "dog", **HTMX, **{"Accept-Language": "es"}).get_data(as_text=True)
     assert spanish.startswith("<title>Resultados para «dog» · Microblog</title>")
 
 
-def test_the_box_searches_as_you_type(as_alice):
-    box = by_id(page(as_alice.get("/index")), "search-q")
+def test_the_box_searches_as_you_type(signed_in):
+    as_alice = signed_in("alice")
+    box = by_id(page(as_alice.opens("/index")), "search-q")
     assert box["hx-trigger"] == "input changed delay:300ms, search"
     assert box["hx-get"] == "/search" and box["name"] == "q"
     assert box["hx-sync"] == "this:replace" and box["hx-push-url"] == "true"
     assert box["hx-indicator"] == "#search-indicator" and box["hx-target"] == "#main"
 
 
-def test_every_word_must_match_and_the_last_is_a_prefix(as_alice, alice):
+def test_every_word_must_match_and_the_last_is_a_prefix(signed_in, alice):
+    as_alice = signed_in("alice")
     both = make_post(alice, "Cats and dogs")
     make_post(alice, "Only cats")
-    assert result_ids(page(search(as_alice, "cats dog"))) == [f"post-{both.id}"]
-    assert result_ids(page(search(as_alice, "CAT"))) != []  # case and prefix
+    assert result_ids(page(search(as_alice.client, "cats dog"))) == [f"post-{both.id}"]
+    assert result_ids(page(search(as_alice.client, "CAT"))) != []  # case and prefix
 
 
-def test_relevance_first_then_recency(as_alice, alice):
+def test_relevance_first_then_recency(signed_in, alice):
+    as_alice = signed_in("alice")
     relevant = make_post(alice, "tea tea tea")
     old = make_post(alice, "I had some tea with a friend this afternoon at the cafe")
     new = make_post(alice, "I had some tea with a friend this afternoon at the cafe")
-    assert result_ids(page(search(as_alice, "tea"))) == [f"post-{relevant.id}", f"post-{new.id}", f"post-{old.id}"]
+    assert result_ids(page(search(as_alice.client, "tea"))) == [
+        f"post-{relevant.id}",
+        f"post-{new.id}",
+        f"post-{old.id}",
+    ]
 
 
-def test_only_the_newest_matches_are_ranked(as_alice, alice, monkeypatch):
+def test_only_the_newest_matches_are_ranked(signed_in, alice, monkeypatch):
+    as_alice = signed_in("alice")
     from microblog.search import engine
 
     monkeypatch.setattr(engine, "RANKED", 2)
     relevant_but_old = make_post(alice, "fig fig fig")
     ids = [make_post(alice, f"a fig tree, number {i}").id for i in range(2)]
-    assert result_ids(page(search(as_alice, "fig"))) == [f"post-{i}" for i in ids[::-1]]
+    assert result_ids(page(search(as_alice.client, "fig"))) == [f"post-{i}" for i in ids[::-1]]
     assert relevant_but_old.id not in ids
 
 
-def test_the_index_follows_edits_and_deletes(as_alice, alice):
+def test_the_index_follows_edits_and_deletes(signed_in, alice):
+    as_alice = signed_in("alice")
     post = make_post(alice, "original words")
     post.body = "replaced text"
     db.session.commit()
-    assert result_ids(page(search(as_alice, "original"))) == []
-    assert result_ids(page(search(as_alice, "replaced"))) == [f"post-{post.id}"]
+    assert result_ids(page(search(as_alice.client, "original"))) == []
+    assert result_ids(page(search(as_alice.client, "replaced"))) == [f"post-{post.id}"]
     db.session.delete(post)
     db.session.commit()
-    assert result_ids(page(search(as_alice, "replaced"))) == []
+    assert result_ids(page(search(as_alice.client, "replaced"))) == []
 
 
-def test_results_are_paginated_with_real_links(app, as_alice, alice):
+def test_results_are_paginated_with_real_links(app, signed_in, alice):
+    as_alice = signed_in("alice")
     app.config["POSTS_PER_PAGE"] = 2
     ids = [make_post(alice, f"banana number {i}").id for i in range(5)]
-    soup = page(search(as_alice, "banana"))
+    soup = page(search(as_alice.client, "banana"))
     assert result_ids(soup) == [f"post-{i}" for i in ids[::-1][:2]]
     older = soup.select_one("a[rel=next]")
     assert older["href"] == older["hx-get"] and older["hx-target"] == "#search-results"
-    soup2 = page(as_alice.get(older["href"]))
+    soup2 = page(as_alice.opens(older["href"]))
     assert result_ids(soup2) == [f"post-{i}" for i in ids[::-1][2:4]]
-    third = page(as_alice.get(soup2.select_one("a[rel=next]")["href"]))
+    third = page(as_alice.opens(soup2.select_one("a[rel=next]")["href"]))
     assert result_ids(third) == [f"post-{ids[0]}"] and third.select_one("a[rel=next]") is None
 
 
-def test_matches_are_highlighted_and_the_text_stays_text(as_alice, alice):
+def test_matches_are_highlighted_and_the_text_stays_text(signed_in, alice):
+    as_alice = signed_in("alice")
     make_post(alice, '<script>alert("x")</script> <b>kiwi</b> & kiwis')
-    soup = page(search(as_alice, "kiwi"))
+    soup = page(search(as_alice.client, "kiwi"))
     article = soup.select_one("#search-posts article")
     assert article.find("script") is None and article.find("b") is None
     assert [m.get_text() for m in article.select("mark")] == ["kiwi", "kiwis"]
     assert '<script>alert("x")</script>' in text(article)
 
 
-def test_people_are_found_by_name(as_alice, alice):
+def test_people_are_found_by_name(signed_in, alice):
+    as_alice = signed_in("alice")
     make_user("Carolina")
     make_user("carol")
     make_user("bob")
     make_user("Marcarol")
-    soup = page(search(as_alice, "CAROL"))
+    soup = page(search(as_alice.client, "CAROL"))
     people = by_id(soup, "search-users")
     assert [a.get_text() for a in people.select("a")] == ["carol", "Carolina"]  # by the start, shortest first
     assert [m.get_text() for m in people.select("mark")] == ["carol", "Carolina"]
     assert people.select("a")[1]["href"] == "/user/Carolina"
-    assert page(search(as_alice, "%")).find(id="search-users") is None  # LIKE syntax is text too
+    assert page(search(as_alice.client, "%")).find(id="search-users") is None  # LIKE syntax is text too
 
 
-def test_people_show_their_about_me_on_the_page_and_in_the_fragment(as_alice, alice):
+def test_people_show_their_about_me_on_the_page_and_in_the_fragment(signed_in, alice):
     """SPEC S20: each person a row with avatar, name and about me; the whole row is its one link."""
+    as_alice = signed_in("alice")
     make_user("carol", about_me="Trains <b>and</b> cats")
     make_user("caroline")
     for response, people in (
-        (search(as_alice, "carol"), lambda r: by_id(page(r), "search-users")),
-        (search(as_alice, "carol", **HTMX), lambda r: fragment(r, "#search-results").find(id="search-users")),
+        (search(as_alice.client, "carol"), lambda r: by_id(page(r), "search-users")),
+        (search(as_alice.client, "carol", **HTMX), lambda r: fragment(r, "#search-results").find(id="search-users")),
     ):
         assert response.status_code == 200
         rows = people(response).select("li")
@@ -149,7 +165,8 @@ def test_people_show_their_about_me_on_the_page_and_in_the_fragment(as_alice, al
         assert rows[0].find("b") is None  # about me is text
 
 
-def test_a_block_either_way_hides_the_about_me_in_people_results(as_alice, alice):
+def test_a_block_either_way_hides_the_about_me_in_people_results(signed_in, alice):
+    as_alice = signed_in("alice")
     carol = make_user("carol", about_me="Trains and cats")
     dave = make_user("dave", about_me="Bikes")
     db.session.add_all(
@@ -157,20 +174,22 @@ def test_a_block_either_way_hides_the_about_me_in_people_results(as_alice, alice
     )
     db.session.commit()
     for name in ("carol", "dave"):
-        assert [text(row) for row in by_id(page(search(as_alice, name)), "search-users").select("li")] == [name]
+        assert [text(row) for row in by_id(page(search(as_alice.client, name)), "search-users").select("li")] == [name]
 
 
-def test_an_empty_query_gives_a_hint(as_alice, alice):
+def test_an_empty_query_gives_a_hint(signed_in, alice):
+    as_alice = signed_in("alice")
     make_post(alice, "something")
     for q in ("", "   ", "***", "\"'()"):
-        soup = page(search(as_alice, q))
+        soup = page(search(as_alice.client, q))
         assert "Type one or more words" in text(by_id(soup, "search-hint")), q
         assert result_ids(soup) == []
 
 
-def test_no_match_says_so(as_alice, alice):
+def test_no_match_says_so(signed_in, alice):
+    as_alice = signed_in("alice")
     make_post(alice, "something")
-    assert "No posts match" in text(by_id(page(search(as_alice, "zebra")), "search-empty"))
+    assert "No posts match" in text(by_id(page(search(as_alice.client, "zebra")), "search-empty"))
 
 
 @pytest.mark.parametrize(
@@ -211,37 +230,42 @@ def test_no_match_says_so(as_alice, alice):
         "\u202eevil",
     ],
 )
-def test_query_syntax_is_just_words(as_alice, alice, q):
+def test_query_syntax_is_just_words(signed_in, alice, q):
+    as_alice = signed_in("alice")
     make_post(alice, "cat or dog")
-    response = search(as_alice, q)
+    response = search(as_alice.client, q)
     assert response.status_code == 200, q
     assert page(response).find(id="search-results")
-    assert search(as_alice, q, **HTMX).status_code == 200
+    assert search(as_alice.client, q, **HTMX).status_code == 200
 
 
 @pytest.mark.parametrize("raw", ["%ED%A0%80", "%FF%FE", "%C0%AF", "%", "%%00"])
-def test_broken_percent_encoding_is_harmless(as_alice, raw):
-    response = as_alice.get("/search?q=" + raw)
+def test_broken_percent_encoding_is_harmless(signed_in, raw):
+    as_alice = signed_in("alice")
+    response = as_alice.opens("/search?q=" + raw)
     assert response.status_code == 200 and page(response).find(id="search-results")
 
 
-def test_operators_are_words(as_alice, alice):
+def test_operators_are_words(signed_in, alice):
+    as_alice = signed_in("alice")
     with_or = make_post(alice, "cat or dog")
     make_post(alice, "cat")
     make_post(alice, "dog")
-    assert result_ids(page(search(as_alice, "cat OR dog"))) == [f"post-{with_or.id}"]
-    assert result_ids(page(search(as_alice, "-dog"))) != []  # "dog", not "not dog"
+    assert result_ids(page(search(as_alice.client, "cat OR dog"))) == [f"post-{with_or.id}"]
+    assert result_ids(page(search(as_alice.client, "-dog"))) != []  # "dog", not "not dog"
 
 
-def test_a_page_past_the_results_is_404(as_alice, alice):
+def test_a_page_past_the_results_is_404(signed_in, alice):
+    as_alice = signed_in("alice")
     make_post(alice, "lonely word")
-    response = as_alice.get("/search", query_string={"q": "lonely", "page": 2})
+    response = as_alice.opens("/search", query_string={"q": "lonely", "page": 2})
     assert response.status_code == 404 and "There is no page 2" in text(by_id(page(response), "error"))
 
 
 @pytest.mark.parametrize("bad", ["0", "-1", "abc", "9999999", "1.5", ""])
-def test_bad_page_numbers_are_400(as_alice, bad):
-    assert as_alice.get("/search", query_string={"q": "cat", "page": bad}).status_code == 400
+def test_bad_page_numbers_are_400(signed_in, bad):
+    as_alice = signed_in("alice")
+    assert as_alice.opens("/search", query_string={"q": "cat", "page": bad}).status_code == 400
 
 
 def test_search_needs_a_signed_in_user(client):
@@ -249,11 +273,12 @@ def test_search_needs_a_signed_in_user(client):
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
-def test_messages_are_never_searched(as_alice, alice, bob):
+def test_messages_are_never_searched(signed_in, alice, bob):
+    as_alice = signed_in("alice")
     from tests.conftest import send
 
     send(bob, alice, "secret pineapple")
-    assert result_ids(page(search(as_alice, "pineapple"))) == []
+    assert result_ids(page(search(as_alice.client, "pineapple"))) == []
 
 
 # -- the migration indexes the posts that were there before it -------------------------------------
@@ -326,11 +351,12 @@ def test_the_migrated_index_is_the_one_the_models_build_with_prefixes_up_to_six_
     assert sum(sql.startswith("CREATE TRIGGER post_fts_") for sql in migrated) == 3
 
 
-def test_a_six_letter_prefix_finds_every_longer_word(as_alice, alice):
+def test_a_six_letter_prefix_finds_every_longer_word(signed_in, alice):
+    as_alice = signed_in("alice")
     first = make_post(alice, "Polling every ten seconds")
     second = make_post(alice, "A pollinator visits")
     make_post(alice, "A poll")
-    assert set(result_ids(page(search(as_alice, "pollin")))) == {f"post-{first.id}", f"post-{second.id}"}
+    assert set(result_ids(page(search(as_alice.client, "pollin")))) == {f"post-{first.id}", f"post-{second.id}"}
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

@@ -18,7 +18,7 @@ from microblog.extensions import db
 from microblog.posts.models import Post
 from microblog.ratelimit import RateLimitHit
 from tests.conftest import HTMX, make_post, send
-from tests.html import actor, by_id, fragment, page, submit, text
+from tests.html import by_id, fragment, page, submit, text
 
 SPANISH = "Hola, ¿cómo estás? Hoy hace muy buen tiempo en Madrid y vamos a la playa."
 ENGLISH = "The weather is lovely today and we are all going to the beach together."
@@ -104,32 +104,38 @@ def spanish_post(bob):
     return make_post(bob, SPANISH)
 
 
-def test_language_is_detected_when_a_post_is_written(as_alice):
+def test_language_is_detected_when_a_post_is_written(signed_in):
+    as_alice = signed_in("alice")
     for body, language in ((SPANISH, "es"), (ENGLISH, "en"), ("hi", None), ("12345 678 !!!", None)):
-        assert actor(as_alice).opens("/index").submits("#post-form", post=body).status == 303
+        assert as_alice.opens("/index").submits("#post-form", post=body).status == 303
         assert db.session.scalar(sa.select(Post.language).order_by(Post.id.desc()).limit(1)) == language, body
 
 
-def test_no_translate_control_without_a_translator(as_alice, spanish_post):
-    assert page(as_alice.get("/explore")).find(id=f"translate-{spanish_post.id}") is None
-    assert as_alice.post("/translate", data={"post_id": spanish_post.id}).status_code == 400
+def test_no_translate_control_without_a_translator(signed_in, spanish_post):
+    as_alice = signed_in("alice")
+    assert page(as_alice.opens("/explore")).find(id=f"translate-{spanish_post.id}") is None
+    assert (
+        as_alice.client.post("/translate", data={"post_id": spanish_post.id}).status_code == 400
+    )  # raw: the page offers no Translate control here (checked above)
 
 
-def test_control_only_for_posts_in_another_language(as_alice, translator, bob, spanish_post):
+def test_control_only_for_posts_in_another_language(signed_in, translator, bob, spanish_post):
+    as_alice = signed_in("alice")
     english = make_post(bob, ENGLISH)
     unknown = make_post(bob, "ok")
-    soup = page(as_alice.get("/explore"))
+    soup = page(as_alice.opens("/explore"))
     assert soup.find(id=f"translate-{spanish_post.id}")
     assert soup.find(id=f"translate-{english.id}") is None and soup.find(id=f"translate-{unknown.id}") is None
-    soup = page(as_alice.get("/explore", headers={"Accept-Language": "es"}))
+    soup = page(as_alice.opens("/explore", **{"Accept-Language": "es"}))
     assert soup.find(id=f"translate-{english.id}") and soup.find(id=f"translate-{spanish_post.id}") is None
 
 
-def test_translate_with_htmx_swaps_in_the_translation(as_alice, app, translator, spanish_post):
+def test_translate_with_htmx_swaps_in_the_translation(signed_in, app, translator, spanish_post):
+    as_alice = signed_in("alice")
     app.config["TRANSLATOR_API_KEY"] = "k3y"
-    form = by_id(page(as_alice.get("/explore")), f"translate-{spanish_post.id}")
+    form = by_id(page(as_alice.opens("/explore")), f"translate-{spanish_post.id}")
     assert form["hx-post"] == form["action"] == "/translate" and form["hx-target"] == "this"
-    response = submit(as_alice, form, headers=HTMX)
+    response = submit(as_alice.client, form, headers=HTMX)
     assert response.status_code == 200
     translation = fragment(response, f"#translation-{spanish_post.id}")
     assert "[en] Hola" in text(translation)
@@ -140,9 +146,10 @@ def test_translate_with_htmx_swaps_in_the_translation(as_alice, app, translator,
     ]
 
 
-def test_translate_as_a_plain_form(as_alice, translator, spanish_post):
-    form = by_id(page(as_alice.get("/explore")), f"translate-{spanish_post.id}")
-    response = submit(as_alice, form)
+def test_translate_as_a_plain_form(signed_in, translator, spanish_post):
+    as_alice = signed_in("alice")
+    form = by_id(page(as_alice.opens("/explore")), f"translate-{spanish_post.id}")
+    response = submit(as_alice.client, form)
     assert response.status_code == 200
     soup = page(response)
     assert "[en] Hola" in text(by_id(soup, f"translation-{spanish_post.id}"))
@@ -164,9 +171,10 @@ def test_translate_as_a_plain_form(as_alice, translator, spanish_post):
         ("huge", "not working"),
     ],
 )
-def test_translator_failures_are_inline_messages(as_alice, translator, spanish_post, mode, message):
+def test_translator_failures_are_inline_messages(signed_in, translator, spanish_post, mode, message):
+    as_alice = signed_in("alice")
     translator.mode = mode
-    explore = actor(as_alice).opens("/explore")
+    explore = as_alice.opens("/explore")
     response = explore.with_htmx().submits(f"#translate-{spanish_post.id}")
     assert response.status_code == 200  # htmx swaps only successes: the message goes inline
     assert message in text(fragment(response, f"#translation-{spanish_post.id}").select_one("[role=alert]"))
@@ -176,20 +184,22 @@ def test_translator_failures_are_inline_messages(as_alice, translator, spanish_p
     assert [path for path, _payload in translator.requests] == ["/translate", "/translate"]  # nothing followed
 
 
-def test_an_unreachable_translator_is_an_inline_message(as_alice, app, spanish_post):
+def test_an_unreachable_translator_is_an_inline_message(signed_in, app, spanish_post):
+    as_alice = signed_in("alice")
     import socket
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     app.config["TRANSLATOR_URL"] = f"http://127.0.0.1:{port}"
-    response = actor(as_alice).opens("/explore").with_htmx().submits(f"#translate-{spanish_post.id}")
+    response = as_alice.opens("/explore").with_htmx().submits(f"#translate-{spanish_post.id}")
     assert response.status_code == 200 and "not working" in text(fragment(response))
 
 
-def test_the_translation_is_text(as_alice, translator, spanish_post):
+def test_the_translation_is_text(signed_in, translator, spanish_post):
+    as_alice = signed_in("alice")
     translator.mode = "html"
-    response = actor(as_alice).opens("/explore").with_htmx().submits(f"#translate-{spanish_post.id}")
+    response = as_alice.opens("/explore").with_htmx().submits(f"#translate-{spanish_post.id}")
     assert fragment(response).find("img") is None
     assert "<img src=x onerror=alert(1)> translated" in text(fragment(response))
 
@@ -208,34 +218,45 @@ def test_the_translation_is_text(as_alice, translator, spanish_post):
         ("999999", 404),
     ],
 )
-def test_bad_post_ids(as_alice, translator, spanish_post, post_id, status):
-    assert as_alice.post("/translate", data={"post_id": post_id}).status_code == status
+def test_bad_post_ids(signed_in, translator, spanish_post, post_id, status):
+    as_alice = signed_in("alice")
+    assert (
+        as_alice.client.post("/translate", data={"post_id": post_id}).status_code == status
+    )  # raw: post ids no page offers
     assert translator.requests == []
 
 
-def test_a_post_in_the_readers_language_is_not_sent(as_alice, translator, bob):
+def test_a_post_in_the_readers_language_is_not_sent(signed_in, translator, bob):
+    as_alice = signed_in("alice")
     english = make_post(bob, ENGLISH)
-    assert as_alice.post("/translate", data={"post_id": english.id}).status_code == 400
+    assert (
+        as_alice.client.post("/translate", data={"post_id": english.id}).status_code == 400
+    )  # raw: an English post has no Translate control
     assert translator.requests == []
 
 
-def test_messages_have_no_translate_control(as_alice, translator, alice, bob):
+def test_messages_have_no_translate_control(signed_in, translator, alice, bob):
+    as_alice = signed_in("alice")
     send(bob, alice, SPANISH)
-    assert "translate-" not in as_alice.get("/messages").get_data(as_text=True)
+    assert "translate-" not in as_alice.opens("/messages").get_data(as_text=True)
 
 
 def test_translate_needs_sign_in_and_csrf(client, csrf_app, spanish_post):
-    assert client.post("/translate", data={"post_id": spanish_post.id}).status_code in (302, 401)
+    assert client.post("/translate", data={"post_id": spanish_post.id}).status_code in (
+        302,
+        401,
+    )  # raw: signed out: no page offers the control
     csrf_app.config["TRANSLATOR_URL"] = "http://127.0.0.1:9"
     assert csrf_app.test_client().post("/translate", data={"post_id": spanish_post.id}).status_code == 400
 
 
-def test_translations_are_rate_limited_per_user(as_alice, app, translator, spanish_post):
+def test_translations_are_rate_limited_per_user(signed_in, app, translator, spanish_post):
+    as_alice = signed_in("alice")
     app.config.update(RATELIMIT_IN_TESTS=True, RATELIMIT_TRANSLATE_PER_USER=(2, 60))
     db.session.execute(sa.delete(RateLimitHit))
     db.session.commit()
     try:
-        explore = actor(as_alice).opens("/explore").with_htmx()
+        explore = as_alice.opens("/explore").with_htmx()
         for _ in range(2):
             assert explore.submits(f"#translate-{spanish_post.id}").status == 200
         response = explore.submits(f"#translate-{spanish_post.id}")

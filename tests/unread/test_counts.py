@@ -86,7 +86,8 @@ def test_the_loader_puts_the_counts_on_g_not_on_the_user(app, alice, bob):
     assert load_user_with_counts(alice.id, "not-the-token") is None
 
 
-def test_a_page_shows_the_counts_the_loader_read(as_alice, alice, bob):
+def test_a_page_shows_the_counts_the_loader_read(signed_in, alice, bob):
+    as_alice = signed_in("alice").client  # its test client: this test sends requests by hand
     send(bob, alice, "hi")
     soup = page(as_alice.get("/index"))
     assert "1 unread message" in text(by_id(soup, "message-count"))

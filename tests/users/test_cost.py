@@ -3,8 +3,8 @@
 from tests.conftest import HTMX
 
 
-def test_last_seen_written_at_most_once_a_minute_and_never_by_fragments(app, client, auth, alice, statements):
-    auth.login("alice")
+def test_last_seen_written_at_most_once_a_minute_and_never_by_fragments(app, client, signed_in, alice, statements):
+    signed_in("alice", client)
     client.get("/index")
     with statements.recording() as log:
         client.get("/explore")

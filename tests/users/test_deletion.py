@@ -18,7 +18,7 @@ from microblog.users.models import ReservedName, User
 from microblog.users.relations import Block, followers
 from tests.conftest import PASSWORD, make_user, send
 from tests.html import actor, page, text
-from tests.push.test_push import Stream, push_app, ready, signed_in  # noqa: F401 - push_app is a fixture
+from tests.push.test_push import Stream, push_app, ready  # noqa: F401 - push_app is a fixture
 
 
 def count(table, *where) -> int:
@@ -32,11 +32,11 @@ def stored_count(user_id: int, name: str) -> int:
     return int(payload or 0)
 
 
-def a_full_life(alice, bob, carol, client):
+def a_full_life(alice, bob, carol, client, signed_in):
     """alice posts (mentioning carol), follows bob and is followed by him, blocks carol, and writes to bob."""
     create_post(alice, "hello @carol")
     for who, whom in [("alice", "bob"), ("bob", "alice")]:
-        actor(client, who).signs_in()
+        signed_in(who, client)
         actor(client).opens(f"/user/{whom}").presses("Follow")
         actor(client).signs_out()
     db.session.add(Block(blocker_id=alice.id, blocked_id=carol.id))
@@ -46,12 +46,12 @@ def a_full_life(alice, bob, carol, client):
     send(alice, bob, "two")
 
 
-def test_deleting_removes_everything_of_the_person_and_keeps_the_messages(app, client):
+def test_deleting_removes_everything_of_the_person_and_keeps_the_messages(app, client, signed_in):
     alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
-    a_full_life(alice, bob, carol, client)
+    a_full_life(alice, bob, carol, client, signed_in)
     assert stored_count(carol.id, UNREAD_ACTIVITY_COUNT) == 1 and stored_count(bob.id, UNREAD_ACTIVITY_COUNT) == 1
     other_browser = app.test_client()
-    actor(other_browser, "alice").signs_in()
+    signed_in("alice", other_browser)
     with app.test_request_context():
         reset_link = f"/auth/reset_password/{reset_token(alice)}"
 
@@ -87,7 +87,7 @@ def test_deleting_removes_everything_of_the_person_and_keeps_the_messages(app, c
     bobs.signs_in()
     assert client.get("/user/alice").status_code == 404
     assert client.get("/user/alice/popup", headers={"HX-Request": "true"}).status_code == 404
-    assert client.post("/follow/alice").status_code == 404
+    assert client.post("/follow/alice").status_code == 404  # raw: a deleted account's page offers no button
     # bob's conversation stays, from "Deleted account", and nobody can write to it.
     inbox = bobs.opens("/messages")
     assert "Deleted account" in inbox.text("conversation-list") and "alice" not in inbox.text("conversation-list")
@@ -137,7 +137,7 @@ def test_deleting_with_csrf_on(csrf_app):
     client = csrf_app.test_client()
     me = actor(client, "alice")
     me.signs_in()
-    assert client.post("/settings/delete", data={"password": PASSWORD}).status_code == 400
+    assert client.post("/settings/delete", data={"password": PASSWORD}).status_code == 400  # raw: no CSRF token
     assert not db.session.get(User, alice.id).is_deleted
     with_htmx = me.opens("/settings/delete").with_htmx().submits("#delete-account-form", password=PASSWORD)
     assert with_htmx.status == 204 and with_htmx.headers["HX-Redirect"] == "/index"
@@ -169,11 +169,11 @@ def test_a_renamed_users_old_name_is_reserved_for_them(client, alice, bob):
     assert db.session.get(ReservedName, "alice") is None and db.session.get(ReservedName, "alicia").user_id == alice.id
 
 
-def test_the_deleted_accounts_push_streams_close_at_once(push_app, alice):  # noqa: F811
-    stream = Stream(signed_in(push_app, "alice"))
+def test_the_deleted_accounts_push_streams_close_at_once(push_app, alice, signed_in):  # noqa: F811
+    stream = Stream(signed_in("alice", app=push_app).client)
     stream.read_until("message")
     ready(push_app)
-    other = signed_in(push_app, "alice")
+    other = signed_in("alice", app=push_app).client
     deleted = actor(other).opens("/settings/delete").submits("#delete-account-form", password=PASSWORD)
     assert deleted.status == 303
     assert stream.read_until("close")[-1] == "close"

@@ -8,16 +8,17 @@ import sqlalchemy as sa
 from microblog.extensions import db
 from microblog.users.relations import followers
 from tests.conftest import HTMX, make_post, send
-from tests.html import actor, by_id, fragment, page, submit, text
+from tests.html import by_id, fragment, page, submit, text
 
 
 def placeholder(soup, post_id):
     return by_id(soup, f"post-{post_id}").select_one(".user-popup")
 
 
-def test_each_post_author_link_has_a_card_placeholder(as_alice, bob):
+def test_each_post_author_link_has_a_card_placeholder(signed_in, bob):
+    as_alice = signed_in("alice")
     post = make_post(bob, "hello")
-    spot = placeholder(page(as_alice.get("/explore")), post.id)
+    spot = placeholder(page(as_alice.opens("/explore")), post.id)
     assert spot["hx-get"] == "/user/bob/popup" and spot["hx-target"] == "this" and spot["hx-swap"] == "outerHTML"
     triggers = spot["hx-trigger"]
     assert "mouseenter delay:500ms from:closest .user-popup-anchor" in triggers
@@ -27,10 +28,11 @@ def test_each_post_author_link_has_a_card_placeholder(as_alice, bob):
     assert link["href"] == "/user/bob" and not any(name.startswith("hx-") for name in link.attrs)
 
 
-def test_the_card_shows_the_user(as_alice, bob):
+def test_the_card_shows_the_user(signed_in, bob):
+    as_alice = signed_in("alice")
     bob.about_me = "I <3 trains"
     db.session.commit()
-    response = as_alice.get("/user/bob/popup", headers=HTMX)
+    response = as_alice.opens("/user/bob/popup", **HTMX)
     assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
     card = fragment(response, ".user-popup-card")
     assert card["aria-label"] == "About bob"
@@ -42,37 +44,42 @@ def test_the_card_shows_the_user(as_alice, bob):
     assert form["action"] == form["hx-post"] == "/follow/bob" and form["hx-target"] == "closest .follow-controls"
 
 
-def test_follow_from_inside_the_card(as_alice, alice, bob):
-    card = fragment(as_alice.get("/user/bob/popup", headers=HTMX))
-    response = submit(as_alice, card.select_one(".follow-controls form"), headers=HTMX)
+def test_follow_from_inside_the_card(signed_in, alice, bob):
+    as_alice = signed_in("alice")
+    card = fragment(as_alice.opens("/user/bob/popup", **HTMX))
+    response = submit(as_alice.client, card.select_one(".follow-controls form"), headers=HTMX)
     assert response.status_code == 200
     controls = fragment(response, ".follow-controls")
     assert controls.get("id") is None and "Unfollow" in text(controls) and "1 follower" in text(controls)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(followers)) == 1
     # The button in the answer works again (unfollow), still without ids.
-    response = submit(as_alice, controls.select_one("form"), headers=HTMX)
+    response = submit(as_alice.client, controls.select_one("form"), headers=HTMX)
     assert fragment(response, ".follow-controls").get("id") is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(followers)) == 0
 
 
-def test_the_profile_keeps_its_own_follow_ids(as_alice, bob):
-    response = actor(as_alice).opens("/user/bob").with_htmx().presses("Follow").response
+def test_the_profile_keeps_its_own_follow_ids(signed_in, bob):
+    as_alice = signed_in("alice")
+    response = as_alice.opens("/user/bob").with_htmx().presses("Follow").response
     assert fragment(response, "#follow-controls").select_one("#follow-button")
 
 
-def test_your_own_card_has_no_button(as_alice, alice):
-    card = fragment(as_alice.get("/user/alice/popup", headers=HTMX), ".user-popup-card")
+def test_your_own_card_has_no_button(signed_in, alice):
+    as_alice = signed_in("alice")
+    card = fragment(as_alice.opens("/user/alice/popup", **HTMX), ".user-popup-card")
     assert card.find("form") is None
 
 
-def test_without_htmx_the_card_url_is_the_profile(as_alice, bob):
-    response = as_alice.get("/user/bob/popup")
+def test_without_htmx_the_card_url_is_the_profile(signed_in, bob):
+    as_alice = signed_in("alice")
+    response = as_alice.opens("/user/bob/popup")
     assert response.status_code == 302 and response.headers["Location"] == "/user/bob"
 
 
-def test_unknown_or_odd_users_are_404(as_alice):
+def test_unknown_or_odd_users_are_404(signed_in):
+    as_alice = signed_in("alice")
     for name in ("nobody", "x" * 500, "nul\x00", "%2e%2e", "<script>"):
-        assert as_alice.get(f"/user/{name}/popup", headers=HTMX).status_code == 404, name
+        assert as_alice.opens(f"/user/{name}/popup", **HTMX).status_code == 404, name
 
 
 def test_cards_need_a_signed_in_user(client, bob):
@@ -80,6 +87,7 @@ def test_cards_need_a_signed_in_user(client, bob):
     assert response.status_code == 401 and "HX-Redirect" in response.headers
 
 
-def test_messages_get_no_card(as_alice, alice, bob):
+def test_messages_get_no_card(signed_in, alice, bob):
+    as_alice = signed_in("alice")
     send(bob, alice, "hi")
-    assert "user-popup" not in as_alice.get("/messages").get_data(as_text=True)
+    assert "user-popup" not in as_alice.opens("/messages").get_data(as_text=True)

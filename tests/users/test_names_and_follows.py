@@ -17,7 +17,7 @@ from microblog.users import names
 from microblog.users.models import User
 from microblog.users.relations import Block, followers
 from tests.conftest import HTMX, PASSWORD, make_user
-from tests.html import by_id, fragment, page, submit, text
+from tests.html import actor, by_id, fragment, page, submit, text
 
 EMPTY = "This field cannot be empty."
 TOO_LONG = "Please use at most 64 characters (you used 65)."
@@ -82,8 +82,8 @@ def test_one_username_rule_on_the_registration_form_and_in_names(client, bob, na
 
 
 @pytest.mark.parametrize("name, refusal", NAMES)
-def test_the_same_rule_on_the_profile_form(client, auth, alice, bob, name, refusal):
-    auth.login("alice")
+def test_the_same_rule_on_the_profile_form(client, signed_in, alice, bob, name, refusal):
+    signed_in("alice", client)
     form = by_id(page(client.get("/settings/profile")), "profile-form")
     response = submit(client, form, username=name)
     if refusal is None:
@@ -108,33 +108,34 @@ def test_names_nobody_can_have_are_refused_by_the_model_and_match_nobody(app, al
 
 @pytest.mark.parametrize("url", ["/user/{}", "/avatar/{}.svg", "/messages/{}"])
 @pytest.mark.parametrize("name", ["z" * 65, "bad\x00name", "zoe\u200b", "\u202eeoz"])
-def test_routes_with_a_name_nobody_can_have_answer_404(client, auth, alice, url, name):
-    auth.login("alice")
+def test_routes_with_a_name_nobody_can_have_answer_404(client, signed_in, alice, url, name):
+    signed_in("alice", client)
     assert client.get(url.format(quote(name))).status_code == 404
 
 
-def test_a_name_that_grows_when_case_folded_matches_nobody_but_still_gets_an_avatar(client, auth, alice):
-    auth.login("alice")
+def test_a_name_that_grows_when_case_folded_matches_nobody_but_still_gets_an_avatar(client, signed_in, alice):
+    signed_in("alice", client)
     name = "ß" * 64
     assert names.lookup_key(name) is None and User.by_username(name) is None
     assert client.get(f"/user/{quote(name)}").status_code == 404
     assert client.get(f"/avatar/{quote(name)}.svg").status_code == 200  # avatars do not tell who exists
 
 
-def test_the_profile_form_keeps_a_name_from_before_the_ascii_rule_only_as_it_is(client, auth):
+def test_the_profile_form_keeps_a_name_from_before_the_ascii_rule_only_as_it_is(client, signed_in):
     make_user("José")
-    auth.login("josé")
-    assert client.post("/settings/profile", data={"username": "José", "about_me": ""}).status_code == 303
-    response = client.post("/settings/profile", data={"username": "Josée", "about_me": ""})
-    assert response.status_code == 422
-    assert text(by_id(page(response), "username-error")) == LATIN
-    assert client.post("/settings/profile", data={"username": "JOSÉ", "about_me": ""}).status_code == 422
+    me = signed_in("josé", client)
+    assert me.opens("/settings/profile").submits("#profile-form", username="José", about_me="").status == 303
+    response = me.opens("/settings/profile").submits("#profile-form", username="Josée", about_me="")
+    assert response.status == 422
+    assert text(by_id(response.page(), "username-error")) == LATIN
+    assert me.opens("/settings/profile").submits("#profile-form", username="JOSÉ", about_me="").status == 422
 
 
 def test_sign_in_takes_any_typed_name_and_refuses_only_what_nobody_can_have(client, alice):
-    response = client.post("/auth/login", data={"username": "ALICE", "password": PASSWORD})
-    assert response.status_code == 303
-    client.post("/auth/logout")
+    shouting = actor(client, "ALICE")
+    assert shouting.signs_in().status == 303
+    shouting.signs_out()
+    # raw: a NUL that no keyboard types into the sign-in form
     response = client.post("/auth/login", data={"username": "bad\x00name", "password": PASSWORD})
     assert response.status_code == 422
     assert text(by_id(page(response), "username-error")) == CONTROL
@@ -271,7 +272,7 @@ def token(client) -> str:
     ],
 )
 def test_acting_on_yourself_is_400(alice_signed_in, url, refusal):
-    client = alice_signed_in
+    client = alice_signed_in  # raw: your own profile offers no button to follow or block yourself
     response = client.post(url, data={"csrf_token": token(client)})
     assert response.status_code == 400
     assert refusal in response.get_data(as_text=True)
@@ -282,7 +283,7 @@ def test_acting_on_yourself_is_400(alice_signed_in, url, refusal):
 @pytest.mark.parametrize("verb", ["follow", "unfollow", "block", "unblock"])
 @pytest.mark.parametrize("name", ["nobody", "z" * 300, "bob\u200b"])
 def test_an_unknown_user_is_404(alice_signed_in, verb, name):
-    client = alice_signed_in
+    client = alice_signed_in  # raw: no page offers a button for a name nobody has
     assert client.post(f"/{verb}/{quote(name)}", data={"csrf_token": token(client)}).status_code == 404
     assert client.post(f"/{verb}/{quote(name)}", data={"csrf_token": token(client)}, headers=HTMX).status_code == 404
     assert follows() == 0 and blocked() == 0

@@ -12,9 +12,10 @@ from tests.html import actor, by_id, fragment, page, submit, text
 from tests.auth.test_accounts import count
 
 
-def test_profile_page(as_alice, alice, bob):
+def test_profile_page(signed_in, alice, bob):
+    as_alice = signed_in("alice")
     make_post(bob, "hello from bob")
-    soup = page(as_alice.get("/user/bob"))
+    soup = page(as_alice.opens("/user/bob"))
     assert soup.find("h1").get_text() == "bob"
     assert "hello from bob" in text(by_id(soup, "post-list"))
     assert soup.find("time")["datetime"].endswith("+00:00")
@@ -22,12 +23,13 @@ def test_profile_page(as_alice, alice, bob):
     assert text(by_id(soup, "follow-button")) == "Follow"
 
 
-def test_own_profile_in_any_case_shows_counts_and_edit_links_not_a_follow_button(as_alice, alice, bob):
+def test_own_profile_in_any_case_shows_counts_and_edit_links_not_a_follow_button(signed_in, alice, bob):
+    as_alice = signed_in("alice")
     follow(bob, alice)
     db.session.commit()
     make_post(alice, "my own post")
     for url in ("/user/alice", "/user/ALICE"):
-        soup = page(as_alice.get(url))
+        soup = page(as_alice.opens(url))
         assert soup.find("h1").get_text() == "alice"
         assert "1 follower" in text(by_id(soup, "follow-controls"))
         assert soup.find(id="follow-button") is None
@@ -36,11 +38,12 @@ def test_own_profile_in_any_case_shows_counts_and_edit_links_not_a_follow_button
     # Another profile shows the button with the viewer's state.
     follow(alice, bob)
     db.session.commit()
-    assert text(by_id(page(as_alice.get("/user/bob")), "follow-button")) == "Unfollow"
+    assert text(by_id(page(as_alice.opens("/user/bob")), "follow-button")) == "Unfollow"
 
 
-def test_follow_and_unfollow_with_htmx_swap_controls(as_alice, alice, bob):
-    profile = actor(as_alice).opens("/user/bob").with_htmx()
+def test_follow_and_unfollow_with_htmx_swap_controls(signed_in, alice, bob):
+    as_alice = signed_in("alice")
+    profile = as_alice.opens("/user/bob").with_htmx()
     response = profile.presses("Follow").response
     assert response.status_code == 200
     controls = fragment(response, "#follow-controls")
@@ -50,30 +53,33 @@ def test_follow_and_unfollow_with_htmx_swap_controls(as_alice, alice, bob):
     assert count(followers) == 1
     again = profile.presses("Follow").response  # a double click: the same button again
     assert again.status_code == 200 and count(followers) == 1
-    response = actor(as_alice).opens("/user/bob").with_htmx().presses("Unfollow").response
+    response = as_alice.opens("/user/bob").with_htmx().presses("Unfollow").response
     assert text(fragment(response, "#follow-button")) == "Follow"
     assert count(followers) == 0
 
 
-def test_follow_plain_redirects_to_profile(as_alice, alice, bob):
-    response = actor(as_alice).opens("/user/bob").presses("Follow")
+def test_follow_plain_redirects_to_profile(signed_in, alice, bob):
+    as_alice = signed_in("alice")
+    response = as_alice.opens("/user/bob").presses("Follow")
     assert response.status_code == 303 and response.headers["Location"] == "/user/bob"
-    assert "You are following bob." in text(by_id(page(as_alice.get("/user/bob")), "flashes"))
+    assert "You are following bob." in text(by_id(page(as_alice.opens("/user/bob")), "flashes"))
 
 
-def test_follow_yourself_or_nobody(as_alice):
+def test_follow_yourself_or_nobody(signed_in):
     # No page offers these buttons: what a non-browser would send.
-    assert as_alice.post("/follow/alice").status_code == 400
-    assert as_alice.post("/follow/nobody").status_code == 404
-    assert as_alice.post("/unfollow/" + "x" * 300).status_code == 404
+    as_alice = signed_in("alice")
+    assert as_alice.client.post("/follow/alice").status_code == 400
+    assert as_alice.client.post("/follow/nobody").status_code == 404
+    assert as_alice.client.post("/unfollow/" + "x" * 300).status_code == 404
     assert count(followers) == 0
 
 
-def test_edit_profile(as_alice, alice):
-    form = by_id(page(as_alice.get("/settings/profile")), "profile-form")
-    response = submit(as_alice, form, username="alicia", about_me="  I like <b>tags</b>  ")
+def test_edit_profile(signed_in, alice):
+    as_alice = signed_in("alice")
+    form = by_id(page(as_alice.opens("/settings/profile")), "profile-form")
+    response = submit(as_alice.client, form, username="alicia", about_me="  I like <b>tags</b>  ")
     assert response.status_code == 303 and response.headers["Location"] == "/user/alicia"
-    soup = page(as_alice.get("/user/alicia"))
+    soup = page(as_alice.opens("/user/alicia"))
     assert "I like <b>tags</b>" in text(soup.find(class_="body-text"))
     assert soup.find("b") is None
 
@@ -93,18 +99,19 @@ def test_edit_profile(as_alice, alice):
         ({"about_me": "zero\u200bwidth"}, "about_me-error"),
     ],
 )
-def test_edit_profile_errors(as_alice, alice, bob, fields, field_id):
+def test_edit_profile_errors(signed_in, alice, bob, fields, field_id):
+    as_alice = signed_in("alice")
     data = {"username": "alice", "about_me": ""}
     data.update(fields)
-    response = actor(as_alice).opens("/settings/profile").submits("#profile-form", **data)
+    response = as_alice.opens("/settings/profile").submits("#profile-form", **data)
     assert response.status_code == 422
     assert by_id(page(response), field_id)
     assert db.session.get(User, alice.id).username == "alice"
 
 
-def test_a_name_from_before_the_ascii_rule_is_kept_but_not_chosen_anew(client, auth):
+def test_a_name_from_before_the_ascii_rule_is_kept_but_not_chosen_anew(client, signed_in):
     make_user("José")
-    assert auth.login("josé").status_code == 303
+    signed_in("josé", client)
     response = (
         actor(client).opens("/settings/profile").submits("#profile-form", **{"username": "José", "about_me": "hola"})
     )
@@ -134,10 +141,11 @@ def test_avatars_do_not_tell_who_has_an_account(client, alice):
     assert set(real.headers.keys()) == set(unknown.headers.keys())
 
 
-def test_last_seen_updated_by_a_page_view(app, as_alice, alice):
+def test_last_seen_updated_by_a_page_view(app, signed_in, alice):
+    as_alice = signed_in("alice")
     app.config["LAST_SEEN_RESOLUTION_SECONDS"] = 0
     before = db.session.get(User, alice.id).last_seen
-    as_alice.get("/explore")
+    as_alice.opens("/explore")
     after = db.session.get(User, alice.id).last_seen
     assert after > before and after.tzinfo is not None
 

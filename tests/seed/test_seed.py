@@ -7,11 +7,11 @@ import sqlalchemy as sa
 
 from microblog.extensions import db
 from microblog.messages.models import Conversation, Member, Message
-from microblog.unread.counts import total_unread
 from microblog.notifications.models import UNREAD_MESSAGE_COUNT, Notification
 from microblog.posts.models import Post
 from microblog.users.models import User
 from microblog.users.relations import followers
+from tests import truth
 
 
 def test_seed_loads_consistent_data(app, runner):
@@ -47,9 +47,8 @@ def test_seed_loads_consistent_data(app, runner):
     }
     assert user1.id in stored  # user1 has some unread
     for user in db.session.scalars(sa.select(User)):
-        truth = total_unread(user.id)
         got = json.loads(stored[user.id].payload_json) if user.id in stored else 0
-        assert got == truth, user.username
+        assert got == truth.unread_messages(db.session, user.id), user.username
     assert all(json.loads(n.payload_json) > 0 for n in stored.values())
     # One conversation per pair; every message in its pair's conversation; the long one between user1 and user2.
     pairs = db.session.execute(sa.select(Conversation.user_low_id, Conversation.user_high_id)).all()
