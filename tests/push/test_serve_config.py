@@ -7,10 +7,9 @@ from __future__ import annotations
 import http.client
 
 from microblog.push import get_push
-from tests.conftest import make_user
 from tools.harness.server import Server
 
-from .test_push import SSE, push_app, signed_in  # noqa: F401 - push_app: the fixture
+from .test_push import SSE, push_app  # noqa: F401 - push_app: the fixture
 
 
 def test_make_serve_closes_each_connection_after_its_answer(tmp_path):
@@ -30,9 +29,8 @@ def test_make_serve_closes_each_connection_after_its_answer(tmp_path):
         server.stop()
 
 
-def test_a_stream_closed_before_it_started_leaves_the_hub(push_app):
-    make_user("alice")
-    client = signed_in(push_app, "alice")
+def test_a_stream_closed_before_it_started_leaves_the_hub(push_app, signed_in):
+    client = signed_in("alice", app=push_app).client
     hub = get_push(push_app).hub
     response = client.get("/events", headers=SSE, buffered=False)
     assert response.status_code == 200
