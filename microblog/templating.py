@@ -41,6 +41,7 @@ def can_delete(context, post) -> bool:
 # (none is) and nothing asks for an external, anchored or relative (".name") URL: those go to Flask as they
 # are. So each distinct link is built once per app and looked up after that.
 URL_CACHE_SIZE = 50_000
+TEXT_CACHE_SIZE = 20_000  # finished template strings kept per catalogue (below)
 
 
 def template_url_for(endpoint: str, **values) -> str:
@@ -68,20 +69,46 @@ def _template_gettext(translations) -> dict:
     bound = getattr(translations, "_template_callables", None)
     if bound is None:
         lookup, plural = translations.ugettext, translations.ungettext
+        # Finished texts, per catalogue: a page says "Actions" or "2 reactions: Like" many times over. The key
+        # holds autoescaping and each argument's type with its value ("<b>" and Markup("<b>") are equal
+        # strings that format differently); an unhashable argument is formatted every time.
+        finished: dict = {}
+
+        def keep(key, text):
+            if len(finished) >= TEXT_CACHE_SIZE:
+                finished.clear()
+            finished[key] = text
+            return text
 
         @pass_eval_context
         def gettext(eval_ctx, string, **variables):
+            key = (eval_ctx.autoescape, string, *((k, type(v), v) for k, v in variables.items()))
+            try:
+                return finished[key]
+            except KeyError:
+                pass
+            except TypeError:
+                key = None
             text = lookup(string)
             if eval_ctx.autoescape:
                 text = Markup(text)
-            # Formatting a text without "%" with no arguments gives it back unchanged, for 3 us a string.
-            return text % variables if variables or "%" in text else text
+            # Formatting a text without "%" with no arguments gives it back unchanged.
+            text = text % variables if variables or "%" in text else text
+            return text if key is None else keep(key, text)
 
         @pass_eval_context
         def ngettext(eval_ctx, singular, plural_form, num, **variables):
             variables.setdefault("num", num)
+            key = (eval_ctx.autoescape, singular, plural_form, *((k, type(v), v) for k, v in variables.items()))
+            try:
+                return finished[key]
+            except KeyError:
+                pass
+            except TypeError:
+                key = None
             text = plural(singular, plural_form, num)
-            return (Markup(text) if eval_ctx.autoescape else text) % variables
+            text = (Markup(text) if eval_ctx.autoescape else text) % variables
+            return text if key is None else keep(key, text)
 
         bound = translations._template_callables = {"_": gettext, "gettext": gettext, "ngettext": ngettext}
     return bound

@@ -65,3 +65,18 @@ def test_times_follow_the_locale_in_force_where_they_are_rendered(app):
     assert old.strftime("%Y") in english and old.strftime("%Y") in spanish
     month = {1: "ene", 2: "feb", 3: "mar", 4: "abr", 5: "may", 6: "jun", 7: "jul", 8: "ago", 9: "sept", 10: "oct"}
     assert month.get(old.month, "") in spanish.lower()
+
+
+def test_a_kept_template_string_is_told_apart_by_its_arguments_types_and_autoescaping(app):
+    from markupsafe import Markup
+
+    source = '{{ _("Hello %(name)s", name=who) }}'
+    with app.test_request_context("/"):
+        for _ in range(2):  # the second time from what was kept
+            assert render_template_string(source, who="<b>") == "Hello &lt;b&gt;"
+            assert render_template_string(source, who=Markup("<b>")) == "Hello <b>"
+            assert render_template_string("{% autoescape false %}" + source + "{% endautoescape %}", who="<b>") == (
+                "Hello <b>"
+            )
+            assert render_template_string(source, who=["x"]) == "Hello [&#39;x&#39;]"  # unhashable: not kept
+            assert render_template_string('{{ ngettext("%(num)d apple", "%(num)d apples", n) }}', n=2) == "2 apples"
