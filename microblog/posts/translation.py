@@ -49,12 +49,13 @@ def translate_to(post) -> str | None:
     return None if language.split("-")[0] == target else target
 
 
-def _cut(conn) -> None:
-    try:
-        if conn.sock is not None:
-            conn.sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
+def _cut(conn, opened: list) -> None:
+    """The deadline: shut the exchange's socket down, whoever holds it now (the connection or its answer)."""
+    for sock in {id(s): s for s in [conn.sock, *opened] if s is not None}.values():
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 def post_json(url: str, payload: dict, seconds: float) -> tuple[int, bytes]:
@@ -64,11 +65,17 @@ def post_json(url: str, payload: dict, seconds: float) -> tuple[int, bytes]:
     parts = urlsplit(url)
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     conn = connection_class(parts.hostname, parts.port, timeout=seconds)
-    # At the deadline the socket is shut down, which wakes any read blocked on it.
-    watchdog = threading.Timer(seconds, _cut, (conn,))
+    # At the deadline the socket is shut down, which wakes any read blocked on it. The socket is kept here:
+    # an answer that closes the connection takes it over (http.client then sets conn.sock to None).
+    opened: list = []
+    watchdog = threading.Timer(seconds, _cut, (conn, opened))
     deadline = time.monotonic() + seconds
     watchdog.start()
     try:
+        conn.connect()
+        opened.append(conn.sock)
+        if time.monotonic() >= deadline:  # connected just as the watchdog went off, with nothing to cut yet
+            raise TimeoutError("translator deadline")
         conn.request(
             "POST",
             parts.path + (f"?{parts.query}" if parts.query else ""),

@@ -39,13 +39,16 @@ class FakeLibreTranslate(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(raw)))
             self.end_headers()
-            for byte in raw:
-                try:
+            try:
+                for byte in raw:
                     self.wfile.write(bytes([byte]))
                     self.wfile.flush()
-                except OSError:
-                    return
-                time.sleep(0.2)
+                    self.server.dripped += 1
+                    time.sleep(0.2)
+            except OSError:
+                pass
+            finally:
+                self.server.drips_done.release()
             return
         if mode == "redirect":
             self.send_response(302)
@@ -91,6 +94,7 @@ class FakeLibreTranslate(BaseHTTPRequestHandler):
 def translator(app):
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeLibreTranslate)
     server.mode, server.requests = "ok", []
+    server.dripped, server.drips_done = 0, threading.Semaphore(0)  # bytes a drip sent; one release a drip
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     app.config.update(TRANSLATOR_URL=f"http://127.0.0.1:{server.server_port}", TRANSLATOR_TIMEOUT=1)
@@ -182,6 +186,9 @@ def test_translator_failures_are_inline_messages(signed_in, translator, spanish_
     assert plain.status_code == 502
     assert message in text(by_id(page(plain), f"translation-{spanish_post.id}"))
     assert [path for path, _payload in translator.requests] == ["/translate", "/translate"]  # nothing followed
+    if mode == "drip":  # cut off at the deadline (TRANSLATOR_TIMEOUT, 1 s here): the drips did not get to the end
+        assert translator.drips_done.acquire(timeout=30) and translator.drips_done.acquire(timeout=30)
+        assert translator.dripped < len(json.dumps({"translatedText": "dripped " + "x" * 20})), translator.dripped
 
 
 def test_an_unreachable_translator_is_an_inline_message(signed_in, app, spanish_post):
