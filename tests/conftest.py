@@ -220,6 +220,32 @@ class SharedTemplateCode(jinja2.BytecodeCache):
 TEMPLATE_CODE = SharedTemplateCode()
 
 
+def _compile_url_builders_on_first_use() -> None:
+    """Tests only: every test makes its own app, and Werkzeug compiles two URL builders (Python source, then
+    `compile()`) for each of the app's ~60 rules as it registers them: half the cost of making an app, for
+    links a test mostly never builds. Here a rule's builder is compiled the first time it builds a URL, to
+    the same function. Where Werkzeug has no `_compile_builder` any more, apps are made as before."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None or getattr(compile_builder, "on_first_use", False):
+        return
+
+    def on_first_use(rule, append_unknown: bool = True):
+        def build(bound_rule, *args, **kwargs):
+            compiled = compile_builder(bound_rule, append_unknown)
+            setattr(bound_rule, "_build_unknown" if append_unknown else "_build", compiled.__get__(bound_rule, None))
+            return compiled(bound_rule, *args, **kwargs)
+
+        return build
+
+    on_first_use.on_first_use = True
+    Rule._compile_builder = on_first_use
+
+
+_compile_url_builders_on_first_use()
+
+
 def make_app(database_url: str, create_tables: bool = True, **overrides):
     """The one app factory of the tests (browser and load tests too): `create_app` with the test
     settings, `overrides` on top; the SQLite tables created unless `create_tables=False` (migration tests).
