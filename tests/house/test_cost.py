@@ -6,6 +6,10 @@ from microblog.users.relations import follow
 from tests.conftest import HTMX, make_user
 from tests.messages.test_cost import grow
 
+# Slow (a second a case: it seeds hundreds of rows twice), so out of `make test-quick`; `make test` and CI run it.
+# tests/house/test_query_counts.py pins every page's count with small data in the quick loop.
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize(
     "url",

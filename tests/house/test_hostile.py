@@ -266,6 +266,7 @@ def test_every_route_is_walked(app):
     }
 
 
+@pytest.mark.slow  # every route with every worst value: ~10 s, in `make test` and CI; the quick loop has the walks above
 @pytest.mark.parametrize("signed_in", [False, True])
 def test_each_route_once_with_the_worst_values(app, client, signed_in, request):
     """Deterministic: every route and method, all fields, params and segments at once, several payloads."""

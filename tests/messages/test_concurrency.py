@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 import sqlalchemy as sa
 
 from microblog.extensions import db
@@ -16,6 +17,9 @@ from microblog.users.models import User
 from tests.conftest import HTMX, make_user, send
 from tests import truth
 from tests.html import fragment, page, text
+
+# Slow (threads racing for seconds), so out of `make test-quick`; `make test` and CI run every case.
+pytestmark = pytest.mark.slow
 
 SENDERS = 8
 PER_SENDER = 25

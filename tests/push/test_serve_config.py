@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import http.client
 
+import pytest
+
 from microblog.push import get_push
 from tools.harness.server import Server
 
 from .test_push import SSE, push_app  # noqa: F401 - push_app: the fixture
 
 
+@pytest.mark.slow  # starts gunicorn with gevent workers (~5 s): in `make test` and CI
 def test_make_serve_closes_each_connection_after_its_answer(tmp_path):
     server = Server("sqlite:///" + str(tmp_path / "serve.db"), 2, args=("--log-level", "warning"))
     server.migrate()
