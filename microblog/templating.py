@@ -74,41 +74,38 @@ def _template_gettext(translations) -> dict:
         # strings that format differently); an unhashable argument is formatted every time.
         finished: dict = {}
 
-        def keep(key, text):
+        def finish(key: tuple, make):
+            """The kept text for `key`, else `make()` kept (an unhashable key: made, not kept)."""
+            try:
+                return finished[key]
+            except KeyError:
+                pass
+            except TypeError:
+                return make()
             if len(finished) >= TEXT_CACHE_SIZE:
                 finished.clear()
-            finished[key] = text
+            text = finished[key] = make()
             return text
 
         @pass_eval_context
         def gettext(eval_ctx, string, **variables):
-            key = (eval_ctx.autoescape, string, *((k, type(v), v) for k, v in variables.items()))
-            try:
-                return finished[key]
-            except KeyError:
-                pass
-            except TypeError:
-                key = None
-            text = lookup(string)
-            if eval_ctx.autoescape:
-                text = Markup(text)
-            # Formatting a text without "%" with no arguments gives it back unchanged.
-            text = text % variables if variables or "%" in text else text
-            return text if key is None else keep(key, text)
+            def make():
+                text = Markup(lookup(string)) if eval_ctx.autoescape else lookup(string)
+                # Formatting a text without "%" with no arguments gives it back unchanged.
+                return text % variables if variables or "%" in text else text
+
+            return finish((eval_ctx.autoescape, string, *((k, type(v), v) for k, v in variables.items())), make)
 
         @pass_eval_context
         def ngettext(eval_ctx, singular, plural_form, num, **variables):
             variables.setdefault("num", num)
+
+            def make():
+                text = plural(singular, plural_form, num)
+                return (Markup(text) if eval_ctx.autoescape else text) % variables
+
             key = (eval_ctx.autoescape, singular, plural_form, *((k, type(v), v) for k, v in variables.items()))
-            try:
-                return finished[key]
-            except KeyError:
-                pass
-            except TypeError:
-                key = None
-            text = plural(singular, plural_form, num)
-            text = (Markup(text) if eval_ctx.autoescape else text) % variables
-            return text if key is None else keep(key, text)
+            return finish(key, make)
 
         bound = translations._template_callables = {"_": gettext, "gettext": gettext, "ngettext": ngettext}
     return bound

@@ -9,7 +9,7 @@ and the exact unread count of every user is known here, so the stored counts can
 
 Ids are explicit (user i is id i, message i is id i+1 in `senders[i]`...), times are fractions of SPAN
 (the writer turns them into dates), and the same arguments always give the same plan
-(tests/house/test_seed.py). Nothing here touches a database, a clock or a password hash.
+(tests/seed/test_seed.py). Nothing here touches a database, a clock or a password hash.
 """
 
 from __future__ import annotations
