@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
-import subprocess
 import time
 
 import sqlalchemy as sa
@@ -24,7 +22,7 @@ import sqlalchemy as sa
 from tools.bench.data import SIZES, log, sqlite_database
 from tools.bench.rounds import Run, measure_in_rounds
 from tools.harness import ROOT, wrk
-from tools.harness.report import markdown_table, text_table, write_results
+from tools.harness.report import markdown_table, provenance, text_table, write_results
 
 TARGET = 0.2  # every page at least this share of the floor's req/s
 FLAT = 0.10  # and its share changes by at most this from the smallest to the largest message count
@@ -169,15 +167,11 @@ def main() -> None:
     targets = check_targets(runs)
     head, rows = rows_of(runs)
     report = {
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        **provenance(),
         "size": args.size,
         "duration_s": duration,
         "rounds": rounds,
         "connections": args.connections,
-        "cpus": os.cpu_count(),
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip(),
         "runs": runs,
         "targets": targets,
         "elapsed_s": round(time.time() - started, 1),

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import subprocess
 import time
 
 from tools.bench.data import SIZES, log, postgres_database, sqlite_database
@@ -22,7 +21,7 @@ from tools.bench.rounds import ENDPOINTS, Run, measure_in_rounds
 from tools.bench.targets import check_targets, markdown, table
 from tools.harness import ROOT, wrk
 from tools.harness.databases import psycopg_url
-from tools.harness.report import write_results
+from tools.harness.report import provenance, write_results
 
 
 def main() -> None:
@@ -122,16 +121,12 @@ def main() -> None:
 
     targets = check_targets(runs, args.connections)
     report = {
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        **provenance(),
         "size": args.size,
         "duration_s": duration,
         "rounds": rounds,
         "connections": args.connections,
         "wrk_threads": 2,
-        "cpus": os.cpu_count(),
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip(),
         "runs": runs,
         "targets": targets,
         "elapsed_s": round(time.time() - started, 1),

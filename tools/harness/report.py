@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,6 +38,16 @@ def markdown_table(head: Sequence[str], rows: Sequence[Sequence[object]]) -> lis
     """Lines of a Markdown table."""
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     return lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+
+
+def provenance() -> dict:
+    """When, on how many CPUs and at which commit a benchmark ran: the head of every results file."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return {
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "commit": commit.stdout.strip(),
+    }
 
 
 def write_results(name: str, data: dict, markdown: str) -> Path:
