@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from tools.bench.data import SIZES, log, sqlite_database
 from tools.bench.rounds import Run, measure_in_rounds
 from tools.harness import ROOT, wrk
+from tools.bench.short_thread import short_thread
 from tools.harness.report import markdown_table, provenance, text_table, write_results
 
 TARGET = 0.2  # every page at least this share of the floor's req/s
@@ -45,20 +46,13 @@ PAGES = [
 
 
 def page_facts(database_url: str) -> dict:
-    """The newest post (its page) and the partner of user1's longest conversation after the one with user2."""
+    """The newest post (its page) and the partner of a short thread of the same length at every size
+    (tools/bench/short_thread.py writes it)."""
     engine = sa.create_engine(database_url)
     with engine.connect() as conn:
         post = conn.execute(sa.text("SELECT MAX(id) FROM post")).scalar()
-        short = conn.execute(
-            sa.text(
-                'SELECT u.username FROM conversation_member cm JOIN "user" u ON u.id = cm.other_id '
-                "JOIN message m ON m.conversation_id = cm.conversation_id "
-                "WHERE cm.user_id = 1 AND cm.other_id <> 2 "
-                "GROUP BY cm.conversation_id, u.username ORDER BY COUNT(m.id) DESC, cm.conversation_id LIMIT 1"
-            )
-        ).scalar()
     engine.dispose()
-    return {"post": post, "short": short}
+    return {"post": post, "short": short_thread(database_url)}
 
 
 def in_process(database_url: str, paths: list[tuple[str, str, int, int]], repeat: int) -> dict[str, dict]:

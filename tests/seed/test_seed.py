@@ -12,6 +12,7 @@ from microblog.posts.models import Post
 from microblog.users.models import User
 from microblog.users.relations import followers
 from tests import truth
+from tests.conftest import make_user, only_on
 
 
 def test_seed_loads_consistent_data(app, runner):
@@ -121,3 +122,24 @@ def test_the_plan_refuses_sizes_it_cannot_make(runner):
         make_plan(1, 0, 5)
     result = runner.invoke(args=["seed", "--users", "1", "--posts", "0", "--messages", "5", "--password", "x"])
     assert result.exit_code != 0 and "at least 2 users" in result.output
+
+
+@pytest.mark.slow  # a Python process of its own (the bench runs it that way)
+@only_on("sqlite")  # the bench serves SQLite files
+def test_the_benchs_short_thread_is_eight_messages_sent_through_the_app(app, database_url):
+    from tools.bench.short_thread import LENGTH, short_thread
+
+    for name in ("user1", "user2", "user3", "user4"):
+        make_user(name)
+    db.session.commit()
+    carol = db.session.scalar(sa.select(User).where(User.username == "user4"))
+    carol.message_policy = "nobody"  # the highest-numbered user refuses: the next one is taken
+    db.session.commit()
+
+    assert short_thread(database_url) == "user3"
+    db.session.expire_all()
+    messages = db.session.scalars(sa.select(Message).order_by(Message.id)).all()
+    assert len(messages) == LENGTH == 8
+    assert [m.sender_id for m in messages] == [1, 3] * 4
+    # stored as the send form stores them: user1's unread count and badge
+    assert truth.unread_in(db.session, 1, 3) == 4 and truth.badge(db.session, 1) == 4
