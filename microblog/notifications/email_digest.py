@@ -13,6 +13,7 @@ from flask_babel import force_locale, ngettext
 from ..extensions import db
 from ..mail import public_url
 from ..messages.models import Member, Message
+from ..unread.watermark import unread_messages
 from ..users.models import User
 from . import email_hooks
 from .email_compose import Outgoing, headers_for, preference, preview
@@ -28,13 +29,8 @@ def _unread_since(since: datetime, user_id=None) -> sa.Select:
         )
         .join(
             Message,
-            sa.and_(
-                Message.conversation_id == Member.conversation_id,
-                Message.recipient_id == Member.user_id,
-                Message.id > Member.last_read_message_id,
-                Message.id > Member.cleared_before_id,
-                Message.timestamp > since,
-            ),
+            # Unread as the badge counts it (an unsent message is no longer unread), and not cleared away.
+            sa.and_(unread_messages(Member, Message), Message.id > Member.cleared_before_id, Message.timestamp > since),
         )
         .where(Member.last_message_id > Member.last_read_message_id)
         .group_by(Member.user_id, Member.conversation_id)

@@ -55,3 +55,22 @@ def test_no_digest_when_everything_was_read(digest_app, smtp, signed_in):  # noq
     actor(client).opens("/messages/bob")
     assert run_jobs(utcnow() + LATER) == []
     assert smtp.messages == []
+
+
+def test_an_unsent_message_is_not_in_the_digest(digest_app, smtp, signed_in):  # noqa: F811
+    from tests.messages.test_per_message import actions_of
+
+    alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
+    chooses_daily(signed_in, digest_app, "alice")
+    send(bob, alice, "Lunch tomorrow?")
+    oops = send(bob, alice, "Wrong person, sorry")
+    regret = send(carol, alice, "Never mind")
+    for sender, message in (("bob", oops), ("carol", regret)):  # each unsends through the message's actions
+        thread = signed_in(sender, digest_app.test_client()).opens("/messages/alice")
+        assert actions_of(thread, message.id).submits('form[action$="/unsend"]').status == 303
+    assert run_jobs(utcnow() + LATER) == ["sent"]
+    message = smtp.only()
+    assert message["Subject"] == "[Microblog] Your day: 1 unread message"  # what her badge says
+    text = parts(message)["text/plain"]
+    assert "1 from bob: Lunch tomorrow?" in text
+    assert "Wrong person" not in text and "carol" not in text  # carol's only message was unsent
