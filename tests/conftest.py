@@ -261,6 +261,10 @@ def make_app(database_url: str, create_tables: bool = True, **overrides):
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production keeps scrypt
     }
     config.update(overrides)
+    if create_tables and database_url.startswith("sqlite"):
+        # Made first: the template is an app of its own, and the job queue follows the app made last
+        # (microblog/jobs: one queue a process), which must be this one.
+        sqlite_template()
     app = create_app(config)
     app.test_client_class = FreshContextClient
     app.jinja_env.bytecode_cache = TEMPLATE_CODE
