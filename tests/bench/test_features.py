@@ -1,0 +1,151 @@
+"""`make bench-features` (bench/features.py): the mapping of files to parts stays true to the checkout, a sample
+or a statement is charged to the innermost app frame, and a knock-out empties exactly a feature's partials. The
+timing itself is the benchmark's job, not a test's."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+import sqlalchemy as sa
+from jinja2 import DictLoader, Environment
+
+from bench.feature_map import FEATURES, FILES, FUNCTIONS, HARNESS, PARTS, TRANSPARENT, charge, part_of, templates_of
+from bench.feature_probe import Sampler, Statements, knocked_out
+from bench.features import partial_names, tables
+from microblog.extensions import db
+from tests.conftest import send
+from tools.harness import ROOT
+
+
+def app_files() -> list[str]:
+    return sorted(
+        str(p.relative_to(ROOT))
+        for root in ("microblog", "templates", "partials")
+        for p in (ROOT / root).rglob("*")
+        if p.suffix in (".py", ".html", ".txt") and "translations" not in p.parts
+    )
+
+
+def test_every_entry_of_the_mapping_names_files_that_exist():
+    files = app_files()
+    for key in FILES:
+        assert any(f.startswith(key) for f in files), f"{key} matches no file: moved or renamed?"
+    for path, function in FUNCTIONS:
+        tree = ast.parse((ROOT / path).read_text())
+        names = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+        assert function in names, f"{path} has no function {function}"
+
+
+def test_every_app_file_belongs_to_a_part_or_is_a_helper():
+    for path in app_files():
+        assert part_of(path) in (*PARTS, TRANSPARENT), path
+    assert part_of("templates/base.html") == "layout"
+    assert part_of("partials/settings/verify_banner.html") == "accounts"
+    assert part_of("partials/messages/seen.html") == "messenger"
+    assert part_of("partials/messages/message.html") == "core"  # existed before issue 22: the rule's example
+    assert part_of("partials/shared/title.html") == "reach"
+    assert part_of("microblog/users/appearance.py", "theme") == "home"
+    assert part_of("microblog/formatting.py", "linkify") == "messenger"
+    assert part_of("microblog/formatting.py", "timetag") == TRANSPARENT
+    assert part_of(".venv/lib/python3.11/site-packages/jinja2/runtime.py") is None
+    assert part_of("bench/features.py") == HARNESS
+
+
+@pytest.mark.parametrize(
+    "stack, part",
+    [
+        # a library and a helper under a partial: the partial's part
+        (
+            [
+                (".venv/lib/markupsafe/__init__.py", "escape"),
+                ("microblog/templating.py", "template_url_for"),
+                ("partials/messages/seen.html", "root"),
+                ("templates/base.html", "root"),
+            ],
+            "messenger",
+        ),
+        # the same helper file's feature function: its own part
+        ([("microblog/formatting.py", "linkify"), ("partials/posts/post.html", "root")], "messenger"),
+        # a request's frames under no app frame: the framework; the bench's own frame first: harness
+        ([(".venv/lib/werkzeug/test.py", "open"), ("bench/features.py", "cpu_ms")], "framework"),
+        ([("bench/features.py", "cpu_ms"), ("bench/features.py", "main")], HARNESS),
+        ([], "framework"),
+    ],
+)
+def test_a_sample_is_charged_to_the_innermost_app_frame(stack, part):
+    assert charge(stack) == part
+
+
+def test_a_knock_out_empties_the_partials_of_one_feature_only():
+    names = partial_names()
+    accounts = templates_of("accounts", names)
+    assert "partials/settings/verify_banner.html" in accounts
+    assert all(name.startswith("partials/") and part_of(name) == "accounts" for name in accounts)
+    assert not set(accounts) & set(templates_of("messenger", names))
+    assert "partials/posts/post.html" not in templates_of("home", names)  # core: see bench/feature_map.py
+
+
+def test_the_knock_out_loader_swaps_without_recompiling():
+    env = Environment(
+        loader=DictLoader({"page.html": "<p>{% include 'partials/x.html' %}</p>", "partials/x.html": "x"})
+    )
+    whole, knocked = env.loader, knocked_out(env.loader, ["partials/x.html"])
+    assert env.get_template("page.html").render() == "<p>x</p>"
+    env.loader = knocked
+    assert env.get_template("page.html").render() == "<p></p>"
+    compiled = env.get_template("page.html")
+    env.loader = whole
+    assert env.get_template("page.html").render() == "<p>x</p>"
+    env.loader = knocked
+    assert env.get_template("page.html") is compiled  # cached per loader: switching back costs nothing
+
+
+def test_samples_land_in_the_part_whose_code_runs():
+    """A loop compiled as if it were a partial of accounts runs until 20 samples landed (however long that is)."""
+    code = compile(
+        "def spin(sampler):\n    while sum(sampler.charged.values()) < 20:\n        sum(i * i for i in range(200))\n",
+        str(ROOT / "partials/settings/profile.html"),
+        "exec",
+    )
+    scope = {}
+    exec(code, scope)
+    with Sampler() as sampler:
+        scope["spin"](sampler)
+    assert sampler.charged["accounts"] >= 19  # the last may land in the harness, leaving the loop
+    assert sampler.inside["accounts"] == sampler.charged["accounts"]
+
+
+def test_statements_are_charged_to_the_feature_that_runs_them(signed_in, alice, bob, app):
+    """alice's thread with bob: the thread's own statements are core, its reactions and Seen the messenger's."""
+    send(bob, alice, "hello")
+    reader = signed_in("alice")
+    statements = Statements()
+    sa.event.listen(db.engine, "before_cursor_execute", statements)
+    try:
+        assert reader.opens("/messages/bob").status == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", statements)
+    assert statements.charged["core"] >= 3
+    assert statements.charged["messenger"] >= 2  # reactions_of and seen (microblog/messages/actions.py)
+    assert set(statements.charged) <= {"core", "messenger", "framework"}
+
+
+def test_the_tables_show_each_part_and_the_knock_out():
+    zero = {f: {"status": 200, "bytes": 0, "ms": 0.0} for f in FEATURES}
+    row = {
+        "page": "settings",
+        "cpu_ms": 4.0,
+        "ms": {p: (1.0 if p in ("core", "accounts") else 0.4) for p in PARTS},
+        "share": {p: (0.25 if p in ("core", "accounts") else 0.1) for p in PARTS},
+        "inside_ms": {f: (0.9 if f == "accounts" else 0.0) for f in FEATURES},
+        "statements": {"accounts": 1, "core": 2},
+        "knock_out": zero | {"accounts": {"status": 200, "bytes": 2861, "ms": 0.85}},
+    }
+    head, cpu, head2, other = tables([row])
+    assert head == ["page", "CPU ms", *PARTS]
+    assert cpu == [
+        ["settings", "4.00", *(("1.00 (25%)" if p in ("core", "accounts") else "0.40 (10%)") for p in PARTS)]
+    ]
+    assert other == [["settings", "3", "core 2, accounts 1", "0.90 / 0.85, 2,861 B", "-", "-", "-"]]
+    assert len(head2) == len(other[0])
