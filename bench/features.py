@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import shutil
 import statistics
 import time
@@ -103,7 +104,7 @@ def knock_out(site, path: str, rounds: int) -> dict:
     }
 
 
-def measure(database: str, seconds: float, rounds: int) -> list[dict]:
+def measure(database: str, seconds: float, rounds: int, only: str | None = None) -> list[dict]:
     """Every page on one seeded SQLite copy: its profile, statements, bytes and knock-outs."""
     from microblog.extensions import db
     from tools.bench.inprocess import Site
@@ -115,6 +116,8 @@ def measure(database: str, seconds: float, rounds: int) -> list[dict]:
         sa.event.listen(db.engine, "before_cursor_execute", statements)
     rows = []
     for name, template, status in PAGES[1:]:  # every page but the floor
+        if only and not re.search(only, name):
+            continue
         path = template.format(**facts)
         answer = site.client.get(path)
         assert answer.status_code == status, (path, answer.status_code)
@@ -159,6 +162,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, nargs="+", help="message counts (default: the size's first and last)")
     parser.add_argument("--seconds", type=float, default=8.0, help="CPU seconds of sampled renders per page")
     parser.add_argument("--rounds", type=int, default=200, help="knock-out rounds per page")
+    parser.add_argument("--only", help="a regular expression over page names")
     parser.add_argument("--database", nargs="+", help="seeded SQLite files to use (written to) instead of the size's")
     args = parser.parse_args()
     size = SIZES[args.size]
@@ -168,7 +172,7 @@ def main() -> None:
         count = sa.create_engine("sqlite:///" + database).connect().execute(sa.text("SELECT COUNT(*) FROM message"))
         runs.append({"database": os.path.basename(database), "messages": count.scalar()})
         log(f"{database}: {args.seconds}s of sampled CPU and {args.rounds} knock-out rounds per page")
-        runs[-1]["pages"] = measure(database, args.seconds, args.rounds)
+        runs[-1]["pages"] = measure(database, args.seconds, args.rounds, args.only)
     report = {**provenance(), "size": args.size, "load_average": [round(x, 2) for x in load + os.getloadavg()]}
     report.update(seconds=args.seconds, rounds=args.rounds, runs=runs, elapsed_s=round(time.time() - started, 1))
     markdown = []

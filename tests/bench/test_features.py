@@ -48,6 +48,8 @@ def test_every_app_file_belongs_to_a_part_or_is_a_helper():
     assert part_of("microblog/users/appearance.py", "theme") == "home"
     assert part_of("microblog/formatting.py", "linkify") == "messenger"
     assert part_of("microblog/formatting.py", "timetag") == TRANSPARENT
+    assert part_of("microblog/bodies.py", "__call__") == TRANSPARENT  # middleware: under every request
+    assert part_of("microblog/bodies.py", "check") == "core"
     assert part_of(".venv/lib/python3.11/site-packages/jinja2/runtime.py") is None
     assert part_of("bench/features.py") == HARNESS
 
