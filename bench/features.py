@@ -63,6 +63,7 @@ def profile_page(site, path: str, seconds: float) -> dict:
     return {
         "renders": len(times),
         "cpu_ms": round(median, 3),
+        "cpu_ms_quartiles": [round(q, 3) for q in statistics.quantiles(times, n=4)[::2]],
         "samples": total,
         # the check: the samples taken inside renders, at the loop's CPU per sample, against the renders' own CPU
         "sampled_over_measured": round(in_requests * loop_ms / total / sum(times), 3),
@@ -70,7 +71,9 @@ def profile_page(site, path: str, seconds: float) -> dict:
         "files_ms": files,
         "share": {part: round(v, 4) for part, v in share.items()},
         "ms": {part: round(v * median, 3) for part, v in share.items()},
+        "error_ms": {part: sampling_error(sampler.charged[part], in_requests, median) for part in PARTS},
         "inside_ms": {part: round(sampler.inside[part] / in_requests * median, 3) for part in FEATURES},
+        "inside_error_ms": {part: sampling_error(sampler.inside[part], in_requests, median) for part in FEATURES},
     }
 
 
@@ -87,21 +90,31 @@ def knock_out(site, path: str, rounds: int) -> dict:
             answer = site.client.get(path)
             size[mode] = (answer.status_code, len(answer.get_data()))
         modes = [m for m in loaders if m == "all" or size[m] != size["all"]]
-        for _ in range(rounds):
-            for mode in modes:
+        for n in range(rounds):
+            for mode in modes if n % 2 else modes[::-1]:  # each order as often: no mode always follows another
                 env.loader = loaders[mode]
                 times[mode].append(cpu_ms(site.client.get, path))
     finally:
         env.loader = original
-    whole = statistics.median(times["all"])
-    return {
-        f: {
-            "status": size[f][0],
-            "bytes": size["all"][1] - size[f][1],
-            "ms": round(whole - statistics.median(times[f]), 3) if times[f] else 0.0,
-        }
-        for f in FEATURES
-    }
+    result = {}
+    for f in FEATURES:
+        # paired: each round's whole page minus its knocked-out one (a neighbour's burst hits both alike)
+        ms, error = median_and_error([a - b for a, b in zip(times["all"], times[f])]) if times[f] else (0.0, 0.0)
+        result[f] = {"status": size[f][0], "bytes": size["all"][1] - size[f][1], "ms": ms, "error_ms": error}
+    return result
+
+
+def median_and_error(values: list[float]) -> tuple[float, float]:
+    """The median and its standard error (1.2533 sigma / sqrt(n), sigma from the interquartile range: robust to a
+    neighbour's bursts), rounded to the microsecond."""
+    q1, median, q3 = statistics.quantiles(values, n=4)
+    return round(median, 3), round(1.2533 * (q3 - q1) / 1.349 / len(values) ** 0.5, 3)
+
+
+def sampling_error(samples: int, total: int, median: float) -> float:
+    """The standard error in ms of a part's share of `total` samples times the page's `median` ms (binomial)."""
+    p = samples / total
+    return round((p * (1 - p) / total) ** 0.5 * median, 3)
 
 
 def measure(database: str, seconds: float, rounds: int, only: str | None = None) -> list[dict]:
@@ -143,7 +156,8 @@ def tables(rows: list[dict]) -> tuple[list[str], list[list[str]], list[str], lis
         cells = []
         for f in FEATURES:
             k = r["knock_out"][f]
-            cells.append(f"{r['inside_ms'][f]:.2f} / {k['ms']:.2f}, {k['bytes']:,} B" if k["bytes"] else "-")
+            inside = f"{r['inside_ms'][f]:.2f}±{r['inside_error_ms'][f]:.2f}"
+            cells.append(f"{inside} / {k['ms']:.2f}±{k['error_ms']:.2f}, {k['bytes']:,} B" if k["bytes"] else "-")
         other.append([r["page"], str(sum(r["statements"].values())), by_part, *cells])
     return head, cpu, head2, other
 

@@ -12,7 +12,7 @@ from jinja2 import DictLoader, Environment
 
 from bench.feature_map import FEATURES, FILES, FUNCTIONS, HARNESS, PARTS, TRANSPARENT, charge, part_of, templates_of
 from bench.feature_probe import Sampler, Statements, knocked_out
-from bench.features import partial_names, tables
+from bench.features import median_and_error, partial_names, sampling_error, tables
 from microblog.extensions import db
 from tests.conftest import send
 from tools.harness import ROOT
@@ -134,20 +134,30 @@ def test_statements_are_charged_to_the_feature_that_runs_them(signed_in, alice, 
 
 
 def test_the_tables_show_each_part_and_the_knock_out():
-    zero = {f: {"status": 200, "bytes": 0, "ms": 0.0} for f in FEATURES}
+    zero = {f: {"status": 200, "bytes": 0, "ms": 0.0, "error_ms": 0.0} for f in FEATURES}
     row = {
         "page": "settings",
         "cpu_ms": 4.0,
         "ms": {p: (1.0 if p in ("core", "accounts") else 0.4) for p in PARTS},
         "share": {p: (0.25 if p in ("core", "accounts") else 0.1) for p in PARTS},
         "inside_ms": {f: (0.9 if f == "accounts" else 0.0) for f in FEATURES},
+        "inside_error_ms": {f: (0.02 if f == "accounts" else 0.0) for f in FEATURES},
         "statements": {"accounts": 1, "core": 2},
-        "knock_out": zero | {"accounts": {"status": 200, "bytes": 2861, "ms": 0.85}},
+        "knock_out": zero | {"accounts": {"status": 200, "bytes": 2861, "ms": 0.85, "error_ms": 0.04}},
     }
     head, cpu, head2, other = tables([row])
     assert head == ["page", "CPU ms", *PARTS]
     assert cpu == [
         ["settings", "4.00", *(("1.00 (25%)" if p in ("core", "accounts") else "0.40 (10%)") for p in PARTS)]
     ]
-    assert other == [["settings", "3", "core 2, accounts 1", "0.90 / 0.85, 2,861 B", "-", "-", "-"]]
+    assert other == [["settings", "3", "core 2, accounts 1", "0.90±0.02 / 0.85±0.04, 2,861 B", "-", "-", "-"]]
     assert len(head2) == len(other[0])
+
+
+def test_the_errors_shown_beside_each_figure():
+    # quartiles 1 and 3 of 1..9 are 2.5 and 7.5: sigma ~ 5 / 1.349, its median's error 1.2533 sigma / 3
+    assert median_and_error([float(v) for v in range(1, 10)]) == (5.0, 1.548)
+    assert median_and_error([2.0] * 50) == (2.0, 0.0)
+    # 500 of 2,000 samples of a 4 ms page: 1 ms, give or take sqrt(.25 * .75 / 2000) * 4 ms
+    assert sampling_error(500, 2000, 4.0) == 0.039
+    assert sampling_error(0, 2000, 4.0) == 0.0
