@@ -149,16 +149,19 @@ def tables(rows: list[dict]) -> tuple[list[str], list[list[str]], list[str], lis
     """CPU by part (ms and %), then statements and knock-outs (sampled ms inside the partials / knocked ms / bytes)."""
     head = ["page", "CPU ms", *PARTS]
     cpu = [[r["page"], f"{r['cpu_ms']:.2f}"] + [f"{r['ms'][p]:.2f} ({r['share'][p]:.0%})" for p in PARTS] for r in rows]
-    head2 = ["page", "statements", "by part", *(f"{f}: inside / knocked ms, bytes" for f in FEATURES)]
+    head2 = ["page", "sampled / measured", "statements", "by part"]
+    head2 += [f"{f}: inside / knocked ms, bytes" for f in FEATURES]
     other = []
     for r in rows:
-        by_part = ", ".join(f"{p} {n}" for p, n in sorted(r["statements"].items(), key=lambda kv: PARTS.index(kv[0])))
+        order = sorted(r["statements"].items(), key=lambda kv: PARTS.index(kv[0]) if kv[0] in PARTS else len(PARTS))
+        by_part = ", ".join(f"{p} {n}" for p, n in order)
         cells = []
         for f in FEATURES:
             k = r["knock_out"][f]
             inside = f"{r['inside_ms'][f]:.2f}±{r['inside_error_ms'][f]:.2f}"
             cells.append(f"{inside} / {k['ms']:.2f}±{k['error_ms']:.2f}, {k['bytes']:,} B" if k["bytes"] else "-")
-        other.append([r["page"], str(sum(r["statements"].values())), by_part, *cells])
+        checked = f"{r['sampled_over_measured']:.1%}"
+        other.append([r["page"], checked, str(sum(r["statements"].values())), by_part, *cells])
     return head, cpu, head2, other
 
 

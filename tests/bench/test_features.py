@@ -138,6 +138,7 @@ def test_the_tables_show_each_part_and_the_knock_out():
     row = {
         "page": "settings",
         "cpu_ms": 4.0,
+        "sampled_over_measured": 0.976,
         "ms": {p: (1.0 if p in ("core", "accounts") else 0.4) for p in PARTS},
         "share": {p: (0.25 if p in ("core", "accounts") else 0.1) for p in PARTS},
         "inside_ms": {f: (0.9 if f == "accounts" else 0.0) for f in FEATURES},
@@ -150,7 +151,7 @@ def test_the_tables_show_each_part_and_the_knock_out():
     assert cpu == [
         ["settings", "4.00", *(("1.00 (25%)" if p in ("core", "accounts") else "0.40 (10%)") for p in PARTS)]
     ]
-    assert other == [["settings", "3", "core 2, accounts 1", "0.90±0.02 / 0.85±0.04, 2,861 B", "-", "-", "-"]]
+    assert other == [["settings", "97.6%", "3", "core 2, accounts 1", "0.90±0.02 / 0.85±0.04, 2,861 B", "-", "-", "-"]]
     assert len(head2) == len(other[0])
 
 
