@@ -120,6 +120,15 @@ FUNCTIONS = {
     ("microblog/bodies.py", "__call__"): TRANSPARENT,
 }
 
+# What the app hands every template for a feature (microblog/templating.py), knocked out by bench/features.py
+# without changing the app, as if the feature were not there: globals answer False, filters give the text
+# escaped (as before issue 22). It measures what the file rule cannot see: the markup those functions let a
+# core partial render (a post's Delete form in partials/posts/post.html).
+CODE = {
+    "home": {"globals": ("can_edit", "can_delete")},  # a post's Edit and Delete controls (24.2)
+    "messenger": {"filters": ("linkify",)},  # links and @mentions in posts and messages (22.3)
+}
+
 APP_ROOTS = ("microblog/", "templates/", "partials/")
 HARNESS_ROOTS = ("bench/", "tools/")
 
@@ -160,3 +169,8 @@ def templates_of(part: str, paths: list[str]) -> list[str]:
     """The partials (template names under partials/) among `paths` that belong to `part`: what a knock-out
     empties. Pages (templates/) are left out: emptying a page would empty the layout that it extends."""
     return sorted(p for p in paths if p.startswith("partials/") and p.endswith(".html") and part_of(p) == part)
+
+
+def functions_of(part: str) -> frozenset[tuple[str, str]]:
+    """The (file, function) entries of FUNCTIONS that belong to `part`."""
+    return frozenset(key for key, owner in FUNCTIONS.items() if owner == part)

@@ -17,10 +17,11 @@ from collections import Counter
 from functools import cache
 
 from jinja2 import BaseLoader, ChoiceLoader, TemplateNotFound
+from markupsafe import escape
 
 from tools.harness import ROOT
 
-from .feature_map import charge, owner, part_of
+from .feature_map import CODE, FEATURES, functions_of, owner, part_of
 
 PREFIX = str(ROOT) + "/"
 
@@ -49,6 +50,8 @@ class Sampler:
         self.charged: Counter[str] = Counter()
         self.inside: Counter[str] = Counter()
         self.files: Counter[tuple[str, str]] = Counter()
+        self.inside_code: Counter[str] = Counter()
+        self._code = {part: functions_of(part) for part in FEATURES}
 
     def _sample(self, signum, frame) -> None:
         stack = stack_of(frame)
@@ -57,6 +60,9 @@ class Sampler:
         self.files[(part, path)] += 1
         for part in {part_of(path) for path, _ in stack if path.startswith("partials/")}:
             self.inside[part] += 1
+        for part, functions in self._code.items():
+            if not functions.isdisjoint(stack):
+                self.inside_code[part] += 1
 
     def __enter__(self) -> Sampler:
         self._previous = signal.signal(signal.SIGPROF, self._sample)
@@ -75,7 +81,7 @@ class Statements:
         self.charged: Counter[str] = Counter()
 
     def __call__(self, *args) -> None:
-        self.charged[charge(stack_of(sys._getframe(1)))] += 1
+        self.charged[owner(stack_of(sys._getframe(1)))[0]] += 1
 
 
 class KnockOut(BaseLoader):
@@ -94,3 +100,13 @@ def knocked_out(loader, names) -> ChoiceLoader:
     """`loader` with `names` emptied. Jinja caches templates per loader object, so switching an environment's
     loader between this and the original one recompiles nothing."""
     return ChoiceLoader([KnockOut(names), loader])
+
+
+def _never(*args) -> bool:
+    return False
+
+
+def code_knocked_out(feature: str) -> tuple[dict, dict]:
+    """(globals, filters) to lay over a Jinja environment's for `feature`'s CODE knock-out."""
+    spec = CODE.get(feature, {})
+    return {name: _never for name in spec.get("globals", ())}, {name: escape for name in spec.get("filters", ())}

@@ -27,8 +27,8 @@ from tools.bench.data import DATA, SIZES, log, sqlite_database
 from tools.harness import ROOT
 from tools.harness.report import markdown_table, provenance, write_results
 
-from .feature_map import FEATURES, HARNESS, PARTS, templates_of
-from .feature_probe import Sampler, Statements, knocked_out
+from .feature_map import CODE, FEATURES, HARNESS, PARTS, templates_of
+from .feature_probe import Sampler, Statements, code_knocked_out, knocked_out
 from .pages import PAGES, page_facts
 
 
@@ -74,33 +74,51 @@ def profile_page(site, path: str, seconds: float) -> dict:
         "error_ms": {part: sampling_error(sampler.charged[part], in_requests, median) for part in PARTS},
         "inside_ms": {part: round(sampler.inside[part] / in_requests * median, 3) for part in FEATURES},
         "inside_error_ms": {part: sampling_error(sampler.inside[part], in_requests, median) for part in FEATURES},
+        "inside_code_ms": {part: round(sampler.inside_code[part] / in_requests * median, 3) for part in CODE},
+        "inside_code_error_ms": {part: sampling_error(sampler.inside_code[part], in_requests, median) for part in CODE},
     }
 
 
 def knock_out(site, path: str, rounds: int) -> dict:
-    """Each feature's partials emptied in turn, interleaved with the whole page: CPU ms and bytes it loses."""
+    """Each feature's partials emptied in turn, and its template functions of CODE ("<feature> code"), interleaved
+    with the whole page: the CPU ms and the bytes the page loses."""
     env = site.app.jinja_env
-    original = env.loader
-    names = partial_names()
-    loaders = {"all": original} | {f: knocked_out(original, templates_of(f, names)) for f in FEATURES}
-    size, times = {}, {mode: [] for mode in loaders}
+    original, names = env.loader, partial_names()
+    modes = {"all": (original, {}, {})} | {f: (knocked_out(original, templates_of(f, names)), {}, {}) for f in FEATURES}
+    modes |= {f"{f} code": (original, *code_knocked_out(f)) for f in CODE}
+    kept = (
+        {k: env.globals[k] for m in modes.values() for k in m[1]},
+        {k: env.filters[k] for m in modes.values() for k in m[2]},
+    )
+
+    def use(mode: str) -> None:
+        loader, overlay, filters = modes[mode]
+        env.loader = loader
+        env.globals.update(kept[0] | overlay)
+        env.filters.update(kept[1] | filters)
+
+    size, times = {}, {mode: [] for mode in modes}
     try:
-        for mode, loader in loaders.items():
-            env.loader = loader
+        for mode in modes:
+            use(mode)
             answer = site.client.get(path)
             size[mode] = (answer.status_code, len(answer.get_data()))
-        modes = [m for m in loaders if m == "all" or size[m] != size["all"]]
+        # a code knock-out may leave the bytes as they were (no link in any post) and still save the work
+        shown = [m for m in modes if m == "all" or m.endswith(" code") or size[m] != size["all"]]
         for n in range(rounds):
-            for mode in modes if n % 2 else modes[::-1]:  # each order as often: no mode always follows another
-                env.loader = loaders[mode]
+            for mode in shown if n % 2 else shown[::-1]:  # each order as often: no mode always follows another
+                use(mode)
                 times[mode].append(cpu_ms(site.client.get, path))
     finally:
-        env.loader = original
+        use("all")
     result = {}
-    for f in FEATURES:
+    for mode in modes:
+        if mode == "all":
+            continue
         # paired: each round's whole page minus its knocked-out one (a neighbour's burst hits both alike)
-        ms, error = median_and_error([a - b for a, b in zip(times["all"], times[f])]) if times[f] else (0.0, 0.0)
-        result[f] = {"status": size[f][0], "bytes": size["all"][1] - size[f][1], "ms": ms, "error_ms": error}
+        diffs = [a - b for a, b in zip(times["all"], times[mode])]
+        ms, error = median_and_error(diffs) if diffs else (0.0, 0.0)
+        result[mode] = {"status": size[mode][0], "bytes": size["all"][1] - size[mode][1], "ms": ms, "error_ms": error}
     return result
 
 
@@ -146,22 +164,29 @@ def measure(database: str, seconds: float, rounds: int, only: str | None = None)
 
 
 def tables(rows: list[dict]) -> tuple[list[str], list[list[str]], list[str], list[list[str]]]:
-    """CPU by part (ms and %), then statements and knock-outs (sampled ms inside the partials / knocked ms / bytes)."""
+    """CPU by part (ms and %); then the check, statements by part, and each knock-out: the samples inside what it
+    removes / the CPU the page loses, each ± its standard error, and the bytes it loses ("-": not on the page)."""
     head = ["page", "CPU ms", *PARTS]
     cpu = [[r["page"], f"{r['cpu_ms']:.2f}"] + [f"{r['ms'][p]:.2f} ({r['share'][p]:.0%})" for p in PARTS] for r in rows]
-    head2 = ["page", "sampled / measured", "statements", "by part"]
-    head2 += [f"{f}: inside / knocked ms, bytes" for f in FEATURES]
+    knocks = [*FEATURES, *(f"{f} code" for f in CODE)]
+    head2 = [
+        "page",
+        "sampled / measured",
+        "statements",
+        "by part",
+        *(f"{k}: inside / knocked ms, bytes" for k in knocks),
+    ]
     other = []
     for r in rows:
         order = sorted(r["statements"].items(), key=lambda kv: PARTS.index(kv[0]) if kv[0] in PARTS else len(PARTS))
-        by_part = ", ".join(f"{p} {n}" for p, n in order)
-        cells = []
-        for f in FEATURES:
-            k = r["knock_out"][f]
-            inside = f"{r['inside_ms'][f]:.2f}±{r['inside_error_ms'][f]:.2f}"
-            cells.append(f"{inside} / {k['ms']:.2f}±{k['error_ms']:.2f}, {k['bytes']:,} B" if k["bytes"] else "-")
-        checked = f"{r['sampled_over_measured']:.1%}"
-        other.append([r["page"], checked, str(sum(r["statements"].values())), by_part, *cells])
+        cells = [r["page"], f"{r['sampled_over_measured']:.1%}", str(sum(r["statements"].values()))]
+        cells.append(", ".join(f"{p} {n}" for p, n in order))
+        for k in knocks:
+            knocked, inside = r["knock_out"][k], r["inside_ms"] | {f"{f} code": r["inside_code_ms"][f] for f in CODE}
+            errors = r["inside_error_ms"] | {f"{f} code": r["inside_code_error_ms"][f] for f in CODE}
+            shown = f"{inside[k]:.2f}±{errors[k]:.2f} / {knocked['ms']:.2f}±{knocked['error_ms']:.2f}"
+            cells.append(f"{shown}, {knocked['bytes']:,} B" if knocked["bytes"] or inside[k] else "-")
+        other.append(cells)
     return head, cpu, head2, other
 
 

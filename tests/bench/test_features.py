@@ -11,10 +11,11 @@ import sqlalchemy as sa
 from jinja2 import DictLoader, Environment
 
 from bench.feature_map import FEATURES, FILES, FUNCTIONS, HARNESS, PARTS, TRANSPARENT, charge, part_of, templates_of
-from bench.feature_probe import Sampler, Statements, knocked_out
+from bench.feature_probe import Sampler, Statements, code_knocked_out, knocked_out
 from bench.features import median_and_error, partial_names, sampling_error, tables
 from microblog.extensions import db
-from tests.conftest import send
+from microblog.users.models import User
+from tests.conftest import make_post, send
 from tools.harness import ROOT
 
 
@@ -134,7 +135,9 @@ def test_statements_are_charged_to_the_feature_that_runs_them(signed_in, alice, 
 
 
 def test_the_tables_show_each_part_and_the_knock_out():
-    zero = {f: {"status": 200, "bytes": 0, "ms": 0.0, "error_ms": 0.0} for f in FEATURES}
+    zero = {
+        k: {"status": 200, "bytes": 0, "ms": 0.0, "error_ms": 0.0} for k in (*FEATURES, "home code", "messenger code")
+    }
     row = {
         "page": "settings",
         "cpu_ms": 4.0,
@@ -143,15 +146,24 @@ def test_the_tables_show_each_part_and_the_knock_out():
         "share": {p: (0.25 if p in ("core", "accounts") else 0.1) for p in PARTS},
         "inside_ms": {f: (0.9 if f == "accounts" else 0.0) for f in FEATURES},
         "inside_error_ms": {f: (0.02 if f == "accounts" else 0.0) for f in FEATURES},
+        "inside_code_ms": {"home": 0.01, "messenger": 0.0},
+        "inside_code_error_ms": {"home": 0.01, "messenger": 0.0},
         "statements": {"accounts": 1, "core": 2},
-        "knock_out": zero | {"accounts": {"status": 200, "bytes": 2861, "ms": 0.85, "error_ms": 0.04}},
+        "knock_out": zero
+        | {
+            "accounts": {"status": 200, "bytes": 2861, "ms": 0.85, "error_ms": 0.04},
+            "home code": {"status": 200, "bytes": 400, "ms": 0.2, "error_ms": 0.05},
+        },
     }
     head, cpu, head2, other = tables([row])
     assert head == ["page", "CPU ms", *PARTS]
     assert cpu == [
         ["settings", "4.00", *(("1.00 (25%)" if p in ("core", "accounts") else "0.40 (10%)") for p in PARTS)]
     ]
-    assert other == [["settings", "97.6%", "3", "core 2, accounts 1", "0.90±0.02 / 0.85±0.04, 2,861 B", "-", "-", "-"]]
+    assert other == [
+        ["settings", "97.6%", "3", "core 2, accounts 1", "0.90±0.02 / 0.85±0.04, 2,861 B", "-", "-", "-"]
+        + ["0.01±0.01 / 0.20±0.05, 400 B", "-"]
+    ]
     assert len(head2) == len(other[0])
 
 
@@ -162,3 +174,29 @@ def test_the_errors_shown_beside_each_figure():
     # 500 of 2,000 samples of a 4 ms page: 1 ms, give or take sqrt(.25 * .75 / 2000) * 4 ms
     assert sampling_error(500, 2000, 4.0) == 0.039
     assert sampling_error(0, 2000, 4.0) == 0.0
+
+
+def test_a_code_knock_out_removes_what_the_feature_adds_inside_a_core_partial(signed_in, app):
+    """alice's own post on her profile: its Delete form is home's (can_delete), its link messenger's (linkify)."""
+    alice = signed_in("alice")
+    with app.app_context():
+        post = make_post(db.session.scalar(sa.select(User).where(User.username == "alice")), "see https://example.com")
+    env = app.jinja_env
+    whole = alice.opens("/user/alice").html
+    assert f'id="delete-post-{post.id}"' in whole and 'href="https://example.com"' in whole
+    for feature, gone, kept in (
+        ("home", f'id="delete-post-{post.id}"', 'href="https://example.com"'),
+        ("messenger", 'href="https://example.com"', f'id="delete-post-{post.id}"'),
+    ):
+        overlay, filters = code_knocked_out(feature)
+        saved = ({k: env.globals[k] for k in overlay}, {k: env.filters[k] for k in filters})
+        env.globals.update(overlay)
+        env.filters.update(filters)
+        try:
+            knocked = alice.opens("/user/alice").html
+        finally:
+            env.globals.update(saved[0])
+            env.filters.update(saved[1])
+        assert gone not in knocked and kept in knocked, feature
+        assert ("see https://example.com" in knocked) == (feature == "messenger")  # the text stays, as text
+    assert alice.opens("/user/alice").html == whole
