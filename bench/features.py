@@ -217,7 +217,10 @@ def main() -> None:
         runs[-1]["pages"] = measure(database, args.seconds, args.rounds, args.only)
     report = {**provenance(), "size": args.size, "load_average": [round(x, 2) for x in load + os.getloadavg()]}
     report.update(seconds=args.seconds, rounds=args.rounds, runs=runs, elapsed_s=round(time.time() - started, 1))
-    markdown = []
+    markdown = [
+        f"{report['date']}, commit {report['commit']}, {args.size} size, load average {report['load_average']}",
+        "",
+    ]
     for run in runs:
         head, cpu, head2, other = tables(run["pages"])
         markdown += [f"m={run['messages']:,}", "", *markdown_table(head, cpu), "", *markdown_table(head2, other), ""]
