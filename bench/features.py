@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import os
 import re
 import shutil
@@ -28,7 +29,8 @@ from tools.harness import ROOT
 from tools.harness.report import markdown_table, provenance, write_results
 
 from .feature_map import CODE, FEATURES, HARNESS, PARTS, templates_of
-from .feature_probe import Sampler, Statements, code_knocked_out, knocked_out
+from .feature_probe import Sampler, Statements, code_knocked_out, knocked_out, own_time_by_part
+from .feature_report import cprofile_table, median_and_error, sampling_error, tables
 from .pages import PAGES, page_facts
 
 
@@ -122,20 +124,7 @@ def knock_out(site, path: str, rounds: int) -> dict:
     return result
 
 
-def median_and_error(values: list[float]) -> tuple[float, float]:
-    """The median and its standard error (1.2533 sigma / sqrt(n), sigma from the interquartile range: robust to a
-    neighbour's bursts), rounded to the microsecond."""
-    q1, median, q3 = statistics.quantiles(values, n=4)
-    return round(median, 3), round(1.2533 * (q3 - q1) / 1.349 / len(values) ** 0.5, 3)
-
-
-def sampling_error(samples: int, total: int, median: float) -> float:
-    """The standard error in ms of a part's share of `total` samples times the page's `median` ms (binomial)."""
-    p = samples / total
-    return round((p * (1 - p) / total) ** 0.5 * median, 3)
-
-
-def measure(database: str, seconds: float, rounds: int, only: str | None = None) -> list[dict]:
+def measure(database: str, seconds: float, rounds: int, only: str | None = None, cprofile: int = 0) -> list[dict]:
     """Every page on one seeded SQLite copy: its profile, statements, bytes and knock-outs."""
     from microblog.extensions import db
     from tools.bench.inprocess import Site
@@ -158,36 +147,11 @@ def measure(database: str, seconds: float, rounds: int, only: str | None = None)
         row["statements"] = dict(statements.charged)
         row.update(profile_page(site, path, seconds))
         row["knock_out"] = knock_out(site, path, rounds)
+        if cprofile:
+            row["cprofile"] = own_time_by_part(functools.partial(site.client.get, path), cprofile)
         log(f"  {name}: {row['cpu_ms']:.2f} ms, {row['samples']} samples")
         rows.append(row)
     return rows
-
-
-def tables(rows: list[dict]) -> tuple[list[str], list[list[str]], list[str], list[list[str]]]:
-    """CPU by part (ms and %); then the check, statements by part, and each knock-out: the samples inside what it
-    removes / the CPU the page loses, each ± its standard error, and the bytes it loses ("-": not on the page)."""
-    head = ["page", "CPU ms", *PARTS]
-    cpu = [[r["page"], f"{r['cpu_ms']:.2f}"] + [f"{r['ms'][p]:.2f} ({r['share'][p]:.0%})" for p in PARTS] for r in rows]
-    knocks = [*FEATURES, *(f"{f} code" for f in CODE)]
-    head2 = [
-        "page",
-        "sampled / measured",
-        "statements",
-        "by part",
-        *(f"{k}: inside / knocked ms, bytes" for k in knocks),
-    ]
-    other = []
-    for r in rows:
-        order = sorted(r["statements"].items(), key=lambda kv: PARTS.index(kv[0]) if kv[0] in PARTS else len(PARTS))
-        cells = [r["page"], f"{r['sampled_over_measured']:.1%}", str(sum(r["statements"].values()))]
-        cells.append(", ".join(f"{p} {n}" for p, n in order))
-        for k in knocks:
-            knocked, inside = r["knock_out"][k], r["inside_ms"] | {f"{f} code": r["inside_code_ms"][f] for f in CODE}
-            errors = r["inside_error_ms"] | {f"{f} code": r["inside_code_error_ms"][f] for f in CODE}
-            shown = f"{inside[k]:.2f}±{errors[k]:.2f} / {knocked['ms']:.2f}±{knocked['error_ms']:.2f}"
-            cells.append(f"{shown}, {knocked['bytes']:,} B" if knocked["bytes"] or inside[k] else "-")
-        other.append(cells)
-    return head, cpu, head2, other
 
 
 def copy_of(size: dict, messages: int) -> str:
@@ -205,6 +169,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="CPU seconds of sampled renders per page")
     parser.add_argument("--rounds", type=int, default=200, help="knock-out rounds per page")
     parser.add_argument("--only", help="a regular expression over page names")
+    parser.add_argument("--cprofile", type=int, default=0, help="also N renders under cProfile, own time by part")
     parser.add_argument("--database", nargs="+", help="seeded SQLite files to use (written to) instead of the size's")
     args = parser.parse_args()
     size = SIZES[args.size]
@@ -214,7 +179,7 @@ def main() -> None:
         count = sa.create_engine("sqlite:///" + database).connect().execute(sa.text("SELECT COUNT(*) FROM message"))
         runs.append({"database": os.path.basename(database), "messages": count.scalar()})
         log(f"{database}: {args.seconds}s of sampled CPU and {args.rounds} knock-out rounds per page")
-        runs[-1]["pages"] = measure(database, args.seconds, args.rounds, args.only)
+        runs[-1]["pages"] = measure(database, args.seconds, args.rounds, args.only, args.cprofile)
     report = {**provenance(), "size": args.size, "load_average": [round(x, 2) for x in load + os.getloadavg()]}
     report.update(seconds=args.seconds, rounds=args.rounds, runs=runs, elapsed_s=round(time.time() - started, 1))
     markdown = [
@@ -224,6 +189,8 @@ def main() -> None:
     for run in runs:
         head, cpu, head2, other = tables(run["pages"])
         markdown += [f"m={run['messages']:,}", "", *markdown_table(head, cpu), "", *markdown_table(head2, other), ""]
+        if args.cprofile:
+            markdown += ["cProfile, own time by part:", "", *markdown_table(*cprofile_table(run["pages"])), ""]
     name = dt.date.today().isoformat() + ("" if args.size == "full" else f"-{args.size}") + "-features"
     path = write_results(name, report, "\n".join(markdown))
     print("\n".join(markdown))

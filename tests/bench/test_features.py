@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from jinja2 import DictLoader, Environment
 
 from bench.feature_map import FEATURES, FILES, FUNCTIONS, HARNESS, PARTS, TRANSPARENT, charge, part_of, templates_of
-from bench.feature_probe import Sampler, Statements, code_knocked_out, knocked_out
-from bench.features import median_and_error, partial_names, sampling_error, tables
+from bench.feature_probe import Sampler, Statements, code_knocked_out, knocked_out, own_time_by_part
+from bench.feature_report import GROUPS, cprofile_table, median_and_error, sampling_error, tables
+from bench.features import partial_names
 from microblog.extensions import db
 from microblog.users.models import User
 from tests.conftest import make_post, send
@@ -204,4 +205,33 @@ def test_a_code_knock_out_removes_what_the_feature_adds_inside_a_core_partial(si
             env.filters.update(saved[1])
         assert gone not in knocked and kept in knocked, feature
         assert ("see https://example.com" in knocked) == (feature == "messenger")  # the text stays, as text
-    assert alice.opens("/user/alice").html == whole
+    restored = alice.opens("/user/alice").html  # everything put back
+    assert f'id="delete-post-{post.id}"' in restored and 'href="https://example.com"' in restored
+
+
+def test_cprofile_keeps_library_time_apart_from_the_part_that_called_it():
+    """What --cprofile shows beside the samples: a partial's own time is its part's, but the builtins it calls
+    are "libraries" (cProfile keeps no stack to charge them to their caller)."""
+    code = compile(
+        "def render():\n    return sorted(str(i) for i in range(2000))\n",
+        str(ROOT / "partials/messages/seen.html"),
+        "exec",
+    )
+    scope = {}
+    exec(code, scope)
+    groups = own_time_by_part(scope["render"], 5)
+    assert groups["messenger"][1] == 1 + 2001  # per render: render() and its generator's resumptions
+    assert groups["libraries"][1] >= 1  # sorted()
+    assert "core" not in groups
+    head, lines = cprofile_table([{"page": "p", "cprofile": {"messenger": (0.3, 1), "libraries": (0.1, 2)}}])
+    assert head == ["page", "profiled ms", *GROUPS] and "framework" not in GROUPS
+    assert lines == [
+        [
+            "p",
+            "0.40",
+            *(
+                ("0.30 (75%)" if g == "messenger" else "0.10 (25%)" if g == "libraries" else "0.00 (0%)")
+                for g in GROUPS
+            ),
+        ]
+    ]
