@@ -1,13 +1,15 @@
 """`make bench-features`: what each feature of issues 21-24 costs a page, in CPU, SQL statements and bytes (issue 27).
 
-    python -m bench.features [--size full|small] [--messages N ...] [--seconds S] [--rounds N]
+    python -m bench.features [--size full|small] [--messages N ...] [--seconds S] [--rounds N] [--only REGEX]
+                             [--database FILE ...] [--cprofile N]
 
 Every page of `make bench-pages` (bench/pages.py) is rendered in this process through Flask's test client, signed
 in as user1, on a copy of the seeded SQLite file of `make bench` (tools/bench/inprocess.py), loaded as a page.
 Per page: the median CPU time of a render while a sampling profiler charges each sample to the part of the app
 on the stack (bench/feature_map.py: layout, core, the four features; bench/feature_probe.py: why sampling); its
 SQL statements charged the same way; and, as a cross-check, each feature's partials knocked out (an empty
-template each): the CPU and the bytes the page loses, beside what the samples inside those partials say.
+template each) and its template functions (feature_map.CODE): the CPU and the bytes the page loses, beside what
+the samples inside them say.
 Prints the tables and writes bench/results/<date>-features.{json,md}.
 """
 
@@ -61,7 +63,7 @@ def profile_page(site, path: str, seconds: float) -> dict:
     in_requests = total - sampler.charged[HARNESS]
     median = statistics.median(times)
     share = {part: sampler.charged[part] / in_requests for part in PARTS}
-    files = {f"{part} {path}": round(n / in_requests * median, 3) for (part, path), n in sampler.files.most_common(15)}
+    files = {f"{part} {file}": round(n / in_requests * median, 3) for (part, file), n in sampler.files.most_common(15)}
     return {
         "renders": len(times),
         "cpu_ms": round(median, 3),
