@@ -16,7 +16,8 @@ The rule, so that every sample lands somewhere a reader can check:
 - A file counts whole to one part. A file that existed before issues 21-24 stays `core` even where a feature
   changed it (partials/messages/message.html shows reactions, partials/posts/post.html Edit and Delete): such
   a feature's cost is counted where it runs through the feature's own Python or partials (its functions
-  below are listed by name), and the knock-out (bench/features.py) measures the partials alone.
+  below are listed by name). The knock-outs (bench/features.py) measure the rest: a feature's partials, and
+  what its template functions (CODE below) let a core partial render.
 - Helpers every part uses (templating.py's url_for and gettext, time tags, htmx.render, pagination, macros.html)
   are TRANSPARENT: their time is their caller's. Libraries (Jinja's runtime, MarkupSafe, SQLAlchemy, Babel)
   are too: a sample is charged to the innermost frame on the stack that belongs to a part.
@@ -173,4 +174,4 @@ def templates_of(part: str, paths: list[str]) -> list[str]:
 
 def functions_of(part: str) -> frozenset[tuple[str, str]]:
     """The (file, function) entries of FUNCTIONS that belong to `part`."""
-    return frozenset(key for key, owner in FUNCTIONS.items() if owner == part)
+    return frozenset(key for key, who in FUNCTIONS.items() if who == part)
