@@ -5,6 +5,7 @@ timing itself is the benchmark's job, not a test's."""
 from __future__ import annotations
 
 import ast
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from jinja2 import DictLoader, Environment
 from bench.feature_map import FEATURES, FILES, FUNCTIONS, HARNESS, PARTS, TRANSPARENT, charge, part_of, templates_of
 from bench.feature_probe import Sampler, Statements, code_knocked_out, knocked_out, own_time_by_part
 from bench.feature_report import GROUPS, cprofile_table, median_and_error, sampling_error, tables
-from bench.features import partial_names
+from bench.features import knock_out, partial_names
 from microblog.extensions import db
 from microblog.users.models import User
 from tests.conftest import make_post, send
@@ -235,3 +236,20 @@ def test_cprofile_keeps_library_time_apart_from_the_part_that_called_it():
             ),
         ]
     ]
+
+
+def test_knock_out_on_a_real_page_measures_each_feature_and_puts_everything_back(signed_in, app):
+    """The settings page: accounts' partials are on it (their bytes go), the messenger's are not (no row); the
+    app's loader, globals and filters are the same objects afterwards."""
+    alice = signed_in("alice")
+    env = app.jinja_env
+    before = (env.loader, dict(env.globals), dict(env.filters))
+    whole = alice.opens("/settings/profile").html
+    found = knock_out(SimpleNamespace(app=app, client=alice.client), "/settings/profile", rounds=3)
+    assert found["accounts"]["status"] == 200
+    assert 1000 < found["accounts"]["bytes"] < len(whole.encode())  # the section and its nav, not the layout
+    assert found["messenger"]["bytes"] == 0 and found["home"]["bytes"] == 0
+    assert found["reach"]["bytes"] > 0  # the <title>
+    assert set(found) == {*FEATURES, "home code", "messenger code"}
+    assert (env.loader, env.globals, env.filters) == before
+    assert 'id="settings-nav"' in alice.opens("/settings/profile").html
