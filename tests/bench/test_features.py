@@ -14,7 +14,7 @@ from jinja2 import DictLoader, Environment
 from bench.feature_map import FEATURES, FILES, FUNCTIONS, HARNESS, PARTS, TRANSPARENT, charge, part_of, templates_of
 from bench.feature_probe import Sampler, Statements, code_knocked_out, knocked_out, own_time_by_part
 from bench.feature_report import GROUPS, cprofile_table, median_and_error, sampling_error, tables
-from bench.features import knock_out, partial_names
+from bench.features import knock_out, partial_names, profile_page
 from microblog.extensions import db
 from microblog.users.models import User
 from tests.conftest import make_post, send
@@ -253,3 +253,14 @@ def test_knock_out_on_a_real_page_measures_each_feature_and_puts_everything_back
     assert set(found) == {*FEATURES, "home code", "messenger code"}
     assert (env.loader, env.globals, env.filters) == before
     assert 'id="settings-nav"' in alice.opens("/settings/profile").html
+
+
+def test_a_profiled_page_is_shared_out_among_the_parts_that_ran(signed_in, app):
+    """The settings page under the sampler: every in-request sample is some part's, accounts' among them, and
+    none is the messenger's (nothing of it runs there)."""
+    alice = signed_in("alice")
+    row = profile_page(SimpleNamespace(app=app, client=alice.client), "/settings/profile", seconds=0.5)
+    assert row["samples"] > 0 and row["renders"] > 0
+    assert abs(sum(row["share"].values()) - 1) < 0.01
+    assert row["share"]["accounts"] > 0 and row["share"]["messenger"] == 0
+    assert abs(sum(row["ms"].values()) - row["cpu_ms"]) < 0.01
