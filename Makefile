@@ -108,6 +108,11 @@ bench: translations
 bench-pages: translations
 	$(BIN)/python -m bench.pages $(BENCH_PAGES_ARGS)
 
+## make bench-features: what each feature of issues 21-24 costs a page (CPU by part, statements, bytes; python -m bench.features)
+.PHONY: bench-features
+bench-features: translations
+	$(BIN)/python -m bench.features $(BENCH_FEATURES_ARGS)
+
 ## make bench-streams: live push with 1,000 open streams on 2 gevent workers, SQLite (+ PostgreSQL with BENCH_DATABASE_URL) (python -m bench.streams)
 bench-streams: translations
 	$(BIN)/python -m bench.streams $(BENCH_STREAMS_ARGS)
