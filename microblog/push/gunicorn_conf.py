@@ -1,6 +1,6 @@
 """gunicorn settings for `make serve` (`--config python:microblog.push.gunicorn_conf`).
 
-gevent workers: an open stream is an idle greenlet (~20 KiB), not a pinned worker or thread, so pages
+gevent workers: an open stream is an idle greenlet (~17 KiB), not a pinned worker or thread, so pages
 stay fast with thousands of streams open (README "Live push", bench/README.md). On shutdown the open
 streams are ended at once (the browsers reconnect to the next worker), so a graceful stop does not wait
 out graceful_timeout on connections that never finish.
