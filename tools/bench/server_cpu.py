@@ -6,6 +6,7 @@ kind, each on its own connection as bench/tabs.py sends them (bench/README.md "T
 
 Rows: `idle` (the worker's own CPU per second with nothing to do: the push watcher's checks), `healthz`,
 `badge idle` (each user's page's own hx-vals: 204), `badge news` (a stale `shown`: 200), `page` (/index),
+`thread page` (/messages/<the next user>) and `send` (that page, then its form posted as htmx posts it),
 `stream` (/events opened, its first event read, closed, and the worker's noticing it at the next heartbeat),
 `heartbeat` (per heartbeat of an open, idle stream). Idle CPU is subtracted from every row. Includes what
 an in-process figure leaves out: gunicorn's parsing and writing, the socket calls, gevent's switches.
@@ -21,7 +22,7 @@ import sys
 import time
 
 from bench.streams import http, session_cookies
-from bench.tab import parse_badge
+from bench.tab import parse_badge, parse_form
 from bench.tabs import SEED, cpu_seconds, seeded_users
 from tools.bench.data import sqlite_database
 from tools.harness.server import Server
@@ -49,6 +50,12 @@ async def burst(port, jobs, concurrency: int) -> list[int]:
                 await reader.readuntil(b"\n\n")  # the headers, then the state sent on connect
                 writer.close()
                 return int(status.split()[1])
+            if method == "SEND":  # the thread page of `path`'s user, then its form posted as htmx posts it
+                status, got, text = await http(port, "GET", path, cookie)
+                cookie = next((c.split(";")[0][len("session=") :] for c in got.get("set-cookie", [])), cookie)
+                action, token = parse_form(text)
+                form = {"csrf_token": token, "message": "server_cpu"}
+                return (await http(port, "POST", action, cookie, form=form, headers=HTMX))[0]
             return (await http(port, method, path, cookie, headers=headers))[0]
 
     return await asyncio.gather(*(one(j) for j in jobs))
@@ -109,6 +116,10 @@ def main() -> int:
         stale = {c: re.sub(r"shown=\d+", "shown=99999", v) for c, v in vals.items()}
         measure("badge news", [("GET", f"/notifications/badge?{stale[every(i)]}", every(i), HTMX) for i in range(n)])
         measure("page", [("GET", "/index", every(i), {}) for i in range(n // 4)])
+        names = [name for _, name, _ in users]
+        pairs = [(cookies[i], names[(i + 1) % len(names)]) for i in range(n // 8)]
+        measure("thread page", [("GET", f"/messages/{to}", c, {}) for c, to in pairs])
+        measure("send (thread page + POST)", [("SEND", f"/messages/{to}", c, {}) for c, to in pairs])
         measure("stream", [("GET", "/events", every(i), {}) for i in range(n // 2)], settle=HEARTBEAT * 1.25 + 1)
         if not args.only or re.search(args.only, "heartbeat"):
             holders = []
