@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import FunctionType
 
 from flask import Flask, request
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
@@ -12,13 +13,29 @@ from .extensions import babel, csrf, db, login_manager, migrate
 from .resources import resource_dir
 
 
+class Microblog(Flask):
+    """Flask, deciding once per function whether it is a coroutine: Flask asks `ensure_sync` of every hook,
+    view and handler on every request (a dozen `inspect` calls for a poll that does nothing else)."""
+
+    def ensure_sync(self, func):
+        if type(func) is not FunctionType:  # bound methods may be made per request: not kept
+            return super().ensure_sync(func)
+        known = self.__dict__.setdefault("_sync_functions", {})
+        sync = known.get(func)
+        if sync is None:
+            sync = super().ensure_sync(func)
+            if len(known) < 2000:  # after_this_request's closures are made per request: a bound, not a leak
+                known[func] = sync
+        return sync
+
+
 def select_locale() -> str:
     return request.accept_languages.best_match(["en", "es"]) or "en"
 
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app: configuration from the environment, then `overrides` (tests use these)."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Microblog(__name__, instance_relative_config=True)
     app.config.update(config_module.load(app.instance_path))
     if overrides:
         app.config.update(overrides)
@@ -58,10 +75,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     from . import blueprints, bodies, commands, errors, health, jobs, mail, push, security, static_files, templating
-    from .auth import login as auth_login
+    from .auth import login as auth_login, session as auth_session
     from .notifications import email_views
 
     bodies.init_app(app)  # first: bodies are read and sized before CSRF or a view parses them
+    auth_session.init_app(app)  # the signed-cookie session, each verified cookie remembered
     auth_login.init_app(app)
     errors.init_app(app)
     security.init_app(app)

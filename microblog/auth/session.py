@@ -8,7 +8,11 @@ Polls and `/events` read the pair here without loading the user; Flask-Login's l
 
 from __future__ import annotations
 
+import time
+
 from flask import Flask, session
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature
 
 USER_FIELD = "_user_id"  # Flask-Login's key in the session
 FRESH_FIELD = "_fresh"  # Flask-Login's "signed in with a password in this session" flag
@@ -39,3 +43,52 @@ def forged_cookie(app: Flask, user_id: int, session_token: str, **more) -> str:
     secret key and the session interface)."""
     serializer = app.session_interface.get_signing_serializer(app)
     return serializer.dumps({**sign_in_fields(user_id, session_token), **more})
+
+
+# Values a remembered payload may hold: immutable, so every request gets a session that is its own.
+_PLAIN = (str, int, float, bool, type(None))
+MAX_REMEMBERED = 10_000  # cookies per process (~0.5 KiB each); past it the memo starts again
+
+
+class RememberedSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, with the payload of each cookie it verified remembered per process.
+
+    Every request of a signed-in tab (a badge poll every few seconds) sends the same cookie, and checking
+    its signature, its age and its JSON was a fifth of an idle poll's CPU (bench/README.md "Tabs"). The memo
+    is keyed by the exact cookie text and the secret key, so a hit answers what verifying that text again
+    would: only cookies that verified are stored, the age limit is checked again on every hit, and a payload
+    with a mutable value (a list of flashed messages) is never stored. Unchanged sessions are not
+    re-serialized on the way out either (Flask's own rule: no cookie unless modified or refreshed)."""
+
+    def __init__(self):
+        self._memo: dict[tuple[str, str], tuple[dict, int]] = {}
+
+    def open_session(self, app, request):
+        val = request.cookies.get(self.get_cookie_name(app))
+        if not val or not app.secret_key:
+            return super().open_session(app, request)
+        key = (app.secret_key, val)
+        hit = self._memo.get(key)
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        if hit is not None and 0 <= int(time.time()) - hit[1] <= max_age:  # itsdangerous's age rule
+            return self.session_class(hit[0])
+        serializer = self.get_signing_serializer(app)
+        try:
+            data, signed = serializer.loads(val, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if isinstance(data, dict) and all(isinstance(v, _PLAIN) for v in data.values()):
+            if len(self._memo) >= MAX_REMEMBERED:
+                self._memo.clear()
+            self._memo[key] = (data, int(signed.timestamp()))
+        return self.session_class(data)
+
+    def save_session(self, app, session, response) -> None:
+        if session.modified or self.should_set_cookie(app, session):
+            return super().save_session(app, session, response)
+        if session.accessed:  # what Flask's save_session does for an unchanged session, and nothing else
+            response.vary.add("Cookie")
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = RememberedSessionInterface()

@@ -1,6 +1,6 @@
 """gunicorn settings for `make serve` (`--config python:microblog.push.gunicorn_conf`).
 
-gevent workers: an open stream is an idle greenlet (~20 KiB), not a pinned worker or thread, so pages
+gevent workers: an open stream is an idle greenlet (~17 KiB), not a pinned worker or thread, so pages
 stay fast with thousands of streams open (README "Live push", bench/README.md). On shutdown the open
 streams are ended at once (the browsers reconnect to the next worker), so a graceful stop does not wait
 out graceful_timeout on connections that never finish.
@@ -29,6 +29,19 @@ keepalive = int(os.environ.get("KEEPALIVE_SECONDS", "0"))
 PAGE_CONCURRENCY = int(os.environ.get("PAGE_CONCURRENCY", "6"))
 
 
+def on_own_stack(app, environ, start_response):
+    """`app(environ, start_response)` in a greenlet of its own that ends with it (for `/events`).
+
+    An open stream is its connection's greenlet, idle for hours, and each greenlet has its own chunk of
+    Python frame memory (16 KiB, Python 3.11+) that stays as deep as the deepest call it ever made: Flask,
+    Flask-Login and the database read of the stream's first answer left ~3 KiB more of it resident per
+    stream. Run here, those frames go with this greenlet; the stream keeps only gunicorn's few frames and
+    the generator's (bench/README.md "Memory per stream")."""
+    import gevent
+
+    return gevent.spawn(app, environ, start_response).get()
+
+
 class PageGate:
     """WSGI middleware: at most `limit` requests at once, streams (`/events`) excepted."""
 
@@ -38,12 +51,14 @@ class PageGate:
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") == "/events":
-            return self.app(environ, start_response)
+            return on_own_stack(self.app, environ, start_response)
         with self.gate:
             return self.app(environ, start_response)
 
 
 def post_worker_init(worker):
+    import gevent
+
     from microblog.bodies import BodyReader
     from microblog.push import close_all_streams
 
@@ -51,6 +66,8 @@ def post_worker_init(worker):
     # drip their bodies hold greenlets, never the gate (SPEC S22).
     app = worker.wsgi
     worker.wsgi = BodyReader(PageGate(app, PAGE_CONCURRENCY), app.config)
+    # Each greenlet would keep who spawned it and the spawner's stack (a debugging aid): ~1 KiB per stream.
+    gevent.config.track_greenlet_tree = False
 
     def end_streams_on_exit():
         while worker.alive:  # SIGTERM (handle_exit) and SIGQUIT clear it

@@ -68,13 +68,16 @@ class Counts:
     def as_shown(self) -> dict[str, int]:
         """What a page sends back as the counts it shows (the badge's hx-vals, the stream's URL): the first
         count as `shown`, the others under their field names."""
-        values = dataclasses.astuple(self)
-        return {"shown": values[0], **{f.name: v for f, v in zip(dataclasses.fields(self)[1:], values[1:])}}
+        return {shown: getattr(self, name) for shown, name in _SHOWN}
 
     def shown(self, args) -> bool:
         """Whether the client shows these counts (`as_shown()` names; one absent, from a page older than that
         count, is not compared)."""
         return all(args.get(k, str(v) if k != "shown" else None) == str(v) for k, v in self.as_shown().items())
+
+
+# (name in as_shown(), field) of every count, worked out once: every badge poll asks twice.
+_SHOWN = tuple(("shown" if i == 0 else f.name, f.name) for i, f in enumerate(dataclasses.fields(Counts)))
 
 
 def total_unread(user_id: int) -> int:

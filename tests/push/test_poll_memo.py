@@ -3,16 +3,18 @@ answer: a commit not yet heard, a session ended elsewhere, another token, a fan-
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import pytest
+import sqlalchemy as sa
 
 from microblog.auth.session import forged_cookie
 from microblog.extensions import db
 from microblog.push import get_push
 from microblog.push.fanout import SQLiteWatcher
 from microblog.push.memo import PollMemo
-from tests.conftest import HTMX, make_app, only_on, running, send
+from tests.conftest import HTMX, StatementLog, make_app, only_on, running, send
 from tests.html import actor
 
 BADGE = "/notifications/badge"
@@ -26,6 +28,30 @@ def memo_app(database_url):
     with running(make_app(database_url, POLL_MEMO=True)) as app:
         yield app
         get_push(app).stop()
+
+
+@pytest.fixture
+def statements(memo_app):
+    """The statements the memo app runs inside `with statements.recording():` (conftest's fixture of the same
+    name records the `app` fixture's engine, which these tests' requests never use)."""
+    log = StatementLog()
+    with memo_app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, *args):
+        log.statements.append(statement)
+
+    @contextlib.contextmanager
+    def recording():
+        log.statements.clear()
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield log
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+
+    log.recording = recording
+    return log
 
 
 @pytest.fixture
@@ -158,3 +184,38 @@ def test_an_entry_is_trusted_for_a_limited_time_only():
     assert memo.read(lambda: True, 7, "token", lambda: (2, 0)) == (1, 0)  # remembered
     time.sleep(0.1)
     assert memo.read(lambda: True, 7, "token", lambda: (3, 0)) == (3, 0)  # too old: the database answers
+
+
+def first_events(client, shown="0") -> list[str]:
+    """The events a new stream sends on connect (its state), the stream then closed."""
+    response = client.get(
+        "/events",
+        query_string={"shown": shown, "activity": "0"},
+        headers={"Accept": "text/event-stream"},
+        buffered=False,
+    )
+    try:
+        assert response.status_code == 200
+        chunk = next(iter(response.response)).decode()
+    finally:
+        response.close()
+    return [line[len("event: ") :] for line in chunk.splitlines() if line.startswith("event: ")]
+
+
+@SQLITE
+def test_a_stream_opens_without_a_query_once_remembered(memo_app, alice, statements):
+    client = signed_in(memo_app, "alice")
+    warm(client, memo_app)
+    with statements.recording() as log:
+        assert first_events(client) == ["message"]  # the page shows the counts: the badge is not told to refetch
+    assert log.statements == []
+    assert first_events(client, shown="3") == ["unread", "message"]  # the same rule as without the memo
+
+
+@pytest.mark.usefixtures("slow_watcher")
+@SQLITE
+def test_a_commit_not_yet_heard_reaches_a_new_stream(memo_app, alice, bob):
+    client = signed_in(memo_app, "alice")
+    warm(client, memo_app)
+    send(bob, alice, "hi")  # a commit the watcher will not look at during this test
+    assert first_events(client) == ["unread", "message"]
