@@ -224,16 +224,26 @@ def _compile_url_builders_on_first_use() -> None:
     """Tests only: every test makes its own app, and Werkzeug compiles two URL builders (Python source, then
     `compile()`) for each of the app's ~60 rules as it registers them: half the cost of making an app, for
     links a test mostly never builds. Here a rule's builder is compiled the first time it builds a URL, to
-    the same function. Where Werkzeug has no `_compile_builder` any more, apps are made as before."""
+    the same function, and once per process for the equal rules of all the apps: the function takes its rule
+    as an argument, and its code is made of the rule's text, parts and defaults, the key (a default for one of
+    the rule's variables goes through the rule's converter: such a rule keeps a function of its own). Where
+    Werkzeug has no `_compile_builder` any more, apps are made as before."""
     from werkzeug.routing.rules import Rule
 
     compile_builder = getattr(Rule, "_compile_builder", None)
     if compile_builder is None or getattr(compile_builder, "on_first_use", False):
         return
+    compiled_builders: dict[tuple, object] = {}
 
     def on_first_use(rule, append_unknown: bool = True):
         def build(bound_rule, *args, **kwargs):
-            compiled = compile_builder(bound_rule, append_unknown)
+            defaults = bound_rule.defaults or {}
+            key = (bound_rule.rule, tuple(bound_rule._trace), repr(sorted(defaults.items())), append_unknown)
+            compiled = compiled_builders.get(key)
+            if compiled is None:
+                compiled = compile_builder(bound_rule, append_unknown)
+                if not any(dynamic and name in defaults for dynamic, name in bound_rule._trace):
+                    compiled_builders[key] = compiled
             setattr(bound_rule, "_build_unknown" if append_unknown else "_build", compiled.__get__(bound_rule, None))
             return compiled(bound_rule, *args, **kwargs)
 
@@ -244,6 +254,42 @@ def _compile_url_builders_on_first_use() -> None:
 
 
 _compile_url_builders_on_first_use()
+
+
+def _parse_rules_once() -> None:
+    """Tests only: as each new app registers its ~60 rules, Werkzeug parses every one (its parts' regular
+    expressions, weights and converters): a sixth of making an app. Here a rule is parsed once per process: a
+    rule equal in text and settings (subdomain, host, slashes, defaults, the map's converters) gets copies of
+    the first one's parts, trace and converters (read only after: by the matcher, by URL building; a converter
+    keeps no state but its settings) and its own builders, as `Rule.compile` would give it."""
+    from werkzeug.routing.rules import Rule
+
+    compile_rule = Rule.compile
+    if getattr(compile_rule, "once", False) or not hasattr(Rule, "_parse_rule"):
+        return
+    parsed: dict[tuple, tuple] = {}
+
+    def compile_once(rule) -> None:
+        rules = rule.map
+        defaults = rule.defaults or {}
+        key = (rule.rule, rule.subdomain, rule.host, rule.merge_slashes, rules.host_matching,
+               repr(sorted(defaults.items())), tuple(rules.converters.items()))  # fmt: skip
+        found = parsed.get(key)
+        if found is None:
+            compile_rule(rule)
+            parsed[key] = (list(rule._parts), list(rule._trace), dict(rule._converters), rule.arguments - set(defaults))
+            return
+        parts, trace, converters, arguments = found
+        rule._parts, rule._trace, rule._converters = list(parts), list(trace), dict(converters)
+        rule.arguments.update(arguments)
+        rule._build = rule._compile_builder(False).__get__(rule, None)
+        rule._build_unknown = rule._compile_builder(True).__get__(rule, None)
+
+    compile_once.once = True
+    Rule.compile = compile_once
+
+
+_parse_rules_once()
 
 
 class SharedDialects:
