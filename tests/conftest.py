@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import tempfile
+import types
 import uuid
 from pathlib import Path
 
@@ -212,17 +213,19 @@ class FreshContextClient(FlaskClient):
 class SharedTemplateCode(jinja2.BytecodeCache):
     """Compiled templates kept across the apps of a test run (every test builds a new app, whose Jinja
     environment would compile each template again: a third of the suite's time). Keyed by template and
-    checked against its source, as Jinja's own caches are."""
+    checked against its source, as Jinja's own caches are. The code objects themselves are kept (immutable,
+    each environment runs them in a namespace of its own), not marshalled bytes to load again per app."""
 
     def __init__(self):
-        self.code: dict[str, bytes] = {}
+        self.code: dict[str, tuple[str, types.CodeType]] = {}
 
     def load_bytecode(self, bucket):
-        if bucket.key in self.code:
-            bucket.bytecode_from_string(self.code[bucket.key])
+        checksum, code = self.code.get(bucket.key, (None, None))
+        if checksum == bucket.checksum:
+            bucket.code = code
 
     def dump_bytecode(self, bucket):
-        self.code[bucket.key] = bucket.bytecode_to_string()
+        self.code[bucket.key] = (bucket.checksum, bucket.code)
 
 
 TEMPLATE_CODE = SharedTemplateCode()
