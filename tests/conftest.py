@@ -303,6 +303,37 @@ def _parse_rules_once() -> None:
 _parse_rules_once()
 
 
+def _scan_static_files_once() -> None:
+    """Tests only: each new app's WhiteNoise walks microblog/static/ and builds every file's headers (a quarter
+    of making an app). Here a folder is read once per process for the same WhiteNoise settings and the same
+    files (names, sizes, modification times, still listed for each app): a later app takes the first one's
+    `StaticFile`s, which are only read after (each answer opens its file anew)."""
+    from whitenoise import base
+
+    update = base.WhiteNoise.update_files_dictionary
+    if getattr(update, "once", False) or not hasattr(base, "scantree"):
+        return
+    found: dict[tuple, dict] = {}
+
+    def update_once(self, root, prefix):
+        files = tuple((path, stat.st_size, stat.st_mtime_ns) for path, stat in base.scantree(root))
+        settings = (self.max_age, self.allow_all_origins, self.charset, self.index_file, self.add_headers_function,
+                    self.immutable_file_test, tuple(sorted(self.media_types.types_map.items())))  # fmt: skip
+        key = (root, prefix, files, settings)
+        if key in found:
+            self.files.update(found[key])
+            return
+        before = dict(self.files)
+        update(self, root, prefix)
+        found[key] = {url: file for url, file in self.files.items() if before.get(url) is not file}
+
+    update_once.once = True
+    base.WhiteNoise.update_files_dictionary = update_once
+
+
+_scan_static_files_once()
+
+
 class SharedDialects:
     """Tests only: every test makes its own app, so its own engine, so its own dialect, and SQLAlchemy keys its
     compiled-statement cache by the dialect object: each test compiled every statement again (~2 ms each, a
