@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import json
 import os
 import re
 import shutil
 import tempfile
+import types
 import uuid
 from pathlib import Path
 
@@ -31,6 +33,11 @@ from tests.html import Actor, actor
 
 PASSWORD = "correct horse battery"
 HTMX = {"HX-Request": "true"}
+
+# Tests only: the cycle collector's youngest generation collected every 7,000 net allocations instead of 700.
+# A test allocates a great deal that dies young (apps, parsed pages) and each collection also walks the
+# survivors: 13% of a test process's CPU went to the collector, 6% now. Every cycle is still collected.
+gc.set_threshold(7000, *gc.get_threshold()[1:])
 
 
 def pg_url() -> str | None:
@@ -165,11 +172,13 @@ DATABASES = ("sqlite", "postgresql") if PG_CONFIGURED else ("sqlite",)
 
 
 @pytest.fixture(params=DATABASES)
-def database_url(request, tmp_path):
-    """Where this test's app keeps its data: a fresh SQLite file, or the shared PostgreSQL test
-    database emptied after the test."""
+def database_url(request):
+    """Where this test's app keeps its data: a fresh SQLite file (in a folder of its own, removed after the
+    test), or the shared PostgreSQL test database emptied after the test."""
     if request.param == "sqlite":
-        yield "sqlite:///" + str(tmp_path / "test.db")
+        folder = tempfile.mkdtemp(dir=files_folder())
+        yield "sqlite:///" + os.path.join(folder, "test.db")
+        shutil.rmtree(folder, ignore_errors=True)
         return
     url = request.getfixturevalue("pg_engine")
     yield url
@@ -204,17 +213,19 @@ class FreshContextClient(FlaskClient):
 class SharedTemplateCode(jinja2.BytecodeCache):
     """Compiled templates kept across the apps of a test run (every test builds a new app, whose Jinja
     environment would compile each template again: a third of the suite's time). Keyed by template and
-    checked against its source, as Jinja's own caches are."""
+    checked against its source, as Jinja's own caches are. The code objects themselves are kept (immutable,
+    each environment runs them in a namespace of its own), not marshalled bytes to load again per app."""
 
     def __init__(self):
-        self.code: dict[str, bytes] = {}
+        self.code: dict[str, tuple[str, types.CodeType]] = {}
 
     def load_bytecode(self, bucket):
-        if bucket.key in self.code:
-            bucket.bytecode_from_string(self.code[bucket.key])
+        checksum, code = self.code.get(bucket.key, (None, None))
+        if checksum == bucket.checksum:
+            bucket.code = code
 
     def dump_bytecode(self, bucket):
-        self.code[bucket.key] = bucket.bytecode_to_string()
+        self.code[bucket.key] = (bucket.checksum, bucket.code)
 
 
 TEMPLATE_CODE = SharedTemplateCode()
@@ -224,16 +235,26 @@ def _compile_url_builders_on_first_use() -> None:
     """Tests only: every test makes its own app, and Werkzeug compiles two URL builders (Python source, then
     `compile()`) for each of the app's ~60 rules as it registers them: half the cost of making an app, for
     links a test mostly never builds. Here a rule's builder is compiled the first time it builds a URL, to
-    the same function. Where Werkzeug has no `_compile_builder` any more, apps are made as before."""
+    the same function, and once per process for the equal rules of all the apps: the function takes its rule
+    as an argument, and its code is made of the rule's text, parts and defaults, the key (a default for one of
+    the rule's variables goes through the rule's converter: such a rule keeps a function of its own). Where
+    Werkzeug has no `_compile_builder` any more, apps are made as before."""
     from werkzeug.routing.rules import Rule
 
     compile_builder = getattr(Rule, "_compile_builder", None)
     if compile_builder is None or getattr(compile_builder, "on_first_use", False):
         return
+    compiled_builders: dict[tuple, object] = {}
 
     def on_first_use(rule, append_unknown: bool = True):
         def build(bound_rule, *args, **kwargs):
-            compiled = compile_builder(bound_rule, append_unknown)
+            defaults = bound_rule.defaults or {}
+            key = (bound_rule.rule, tuple(bound_rule._trace), repr(sorted(defaults.items())), append_unknown)
+            compiled = compiled_builders.get(key)
+            if compiled is None:
+                compiled = compile_builder(bound_rule, append_unknown)
+                if not any(dynamic and name in defaults for dynamic, name in bound_rule._trace):
+                    compiled_builders[key] = compiled
             setattr(bound_rule, "_build_unknown" if append_unknown else "_build", compiled.__get__(bound_rule, None))
             return compiled(bound_rule, *args, **kwargs)
 
@@ -244,6 +265,110 @@ def _compile_url_builders_on_first_use() -> None:
 
 
 _compile_url_builders_on_first_use()
+
+
+def _parse_rules_once() -> None:
+    """Tests only: as each new app registers its ~60 rules, Werkzeug parses every one (its parts' regular
+    expressions, weights and converters): a sixth of making an app. Here a rule is parsed once per process: a
+    rule equal in text and settings (subdomain, host, slashes, defaults, the map's converters) gets copies of
+    the first one's parts, trace and converters (read only after: by the matcher, by URL building; a converter
+    keeps no state but its settings) and its own builders, as `Rule.compile` would give it."""
+    from werkzeug.routing.rules import Rule
+
+    compile_rule = Rule.compile
+    if getattr(compile_rule, "once", False) or not hasattr(Rule, "_parse_rule"):
+        return
+    parsed: dict[tuple, tuple] = {}
+
+    def compile_once(rule) -> None:
+        rules = rule.map
+        defaults = rule.defaults or {}
+        key = (rule.rule, rule.subdomain, rule.host, rule.merge_slashes, rules.host_matching,
+               repr(sorted(defaults.items())), tuple(rules.converters.items()))  # fmt: skip
+        found = parsed.get(key)
+        if found is None:
+            compile_rule(rule)
+            parsed[key] = (list(rule._parts), list(rule._trace), dict(rule._converters), rule.arguments - set(defaults))
+            return
+        parts, trace, converters, arguments = found
+        rule._parts, rule._trace, rule._converters = list(parts), list(trace), dict(converters)
+        rule.arguments.update(arguments)
+        rule._build = rule._compile_builder(False).__get__(rule, None)
+        rule._build_unknown = rule._compile_builder(True).__get__(rule, None)
+
+    compile_once.once = True
+    Rule.compile = compile_once
+
+
+_parse_rules_once()
+
+
+def _scan_static_files_once() -> None:
+    """Tests only: each new app's WhiteNoise walks microblog/static/ and builds every file's headers (a quarter
+    of making an app). Here a folder is read once per process for the same WhiteNoise settings and the same
+    files (names, sizes, modification times, still listed for each app): a later app takes the first one's
+    `StaticFile`s, which are only read after (each answer opens its file anew)."""
+    from whitenoise import base
+
+    update = base.WhiteNoise.update_files_dictionary
+    if getattr(update, "once", False) or not hasattr(base, "scantree"):
+        return
+    found: dict[tuple, dict] = {}
+
+    def update_once(self, root, prefix):
+        files = tuple((path, stat.st_size, stat.st_mtime_ns) for path, stat in base.scantree(root))
+        settings = (self.max_age, self.allow_all_origins, self.charset, self.index_file, self.add_headers_function,
+                    self.immutable_file_test, tuple(sorted(self.media_types.types_map.items())))  # fmt: skip
+        key = (root, prefix, files, settings)
+        if key in found:
+            self.files.update(found[key])
+            return
+        before = dict(self.files)
+        update(self, root, prefix)
+        found[key] = {url: file for url, file in self.files.items() if before.get(url) is not file}
+
+    update_once.once = True
+    base.WhiteNoise.update_files_dictionary = update_once
+
+
+_scan_static_files_once()
+
+
+class SharedDialects:
+    """Tests only: every test makes its own app, so its own engine, so its own dialect, and SQLAlchemy keys its
+    compiled-statement cache by the dialect object: each test compiled every statement again (~2 ms each, a
+    sixth of the suite's time) and rebuilt the dialect's type memos. Here the engines of a test process with
+    the same backend and options share one dialect and one compiled cache, as an engine and its
+    `execution_options()` copies do. What a dialect holds is the server's facts that `initialize()` reads at
+    the first connection (version, default schema and isolation level, identifier length) and its options:
+    so the key is the driver, the server and its database (PostgreSQL: the worker's own database; SQLite: the
+    library, whatever the file, though a memory database apart) and every engine option. The first engine to
+    connect lends its dialect, initialized from that real connection; an engine made later takes it before
+    it connects (its pool too: the pool rolls back and closes through its dialect). Each engine keeps its own
+    pool, connections and events."""
+
+    def __init__(self):
+        self.shared: dict[tuple, tuple] = {}
+
+    def share(self, engine: sa.Engine, options: dict) -> None:
+        url = engine.url
+        sqlite = url.get_backend_name() == "sqlite"
+        memory = sqlite and url.database in (None, "", ":memory:")
+        server = ("file", memory) if sqlite else (url.host, url.port, url.username, url.database)
+        key = (url.drivername, server, tuple(sorted(url.query.items())), repr(sorted(options.items())))
+        found = self.shared.get(key)
+        if found is None:
+
+            def lend(*_connection):  # after create_engine's own listener: the dialect is initialized
+                self.shared.setdefault(key, (engine.dialect, engine._compiled_cache))
+
+            sa.event.listen(engine.pool, "connect", lend, once=True)
+            return
+        engine.dialect, engine._compiled_cache = found
+        engine.pool._dialect = found[0]
+
+
+DIALECTS = SharedDialects()
 
 
 def make_app(database_url: str, create_tables: bool = True, **overrides):
@@ -268,6 +393,8 @@ def make_app(database_url: str, create_tables: bool = True, **overrides):
     app = create_app(config)
     app.test_client_class = FreshContextClient
     app.jinja_env.bytecode_cache = TEMPLATE_CODE
+    with app.app_context():
+        DIALECTS.share(db.engine, app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     if create_tables and database_url.startswith("sqlite"):
         target = sa.engine.make_url(database_url).database
         if target and target != ":memory:" and not os.path.exists(target):
@@ -278,15 +405,28 @@ def make_app(database_url: str, create_tables: bool = True, **overrides):
     return app
 
 
+_files_folder: list[str] = []
+
+
+def files_folder() -> str:
+    """This test process's folder for the SQLite databases of `database_url`, removed at exit: in memory
+    (/dev/shm) where there is such a file system. On a disk, closing a test's database costs a sync (SQLite
+    folds its write-ahead log into the file): 2-25 ms a test on this machine's shared disk, nothing in memory."""
+    if not _files_folder:
+        memory = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+        folder = tempfile.mkdtemp(prefix="microblog-tests-", dir=memory)
+        atexit.register(shutil.rmtree, folder, True)
+        _files_folder.append(folder)
+    return _files_folder[0]
+
+
 _sqlite_template: list[str] = []
 
 
 def sqlite_template() -> str:
     """An SQLite file with every table (made once per test process): each test's database starts as a copy."""
     if not _sqlite_template:
-        folder = tempfile.mkdtemp(prefix="microblog-tests-")
-        atexit.register(shutil.rmtree, folder, True)
-        path = os.path.join(folder, "template.db")
+        path = os.path.join(files_folder(), "template.db")
         app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite:///" + path, "SECRET_KEY": "test"})
         with app.app_context():
             db.create_all()

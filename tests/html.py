@@ -4,6 +4,7 @@ the actor (`actor(client, "alice")`) that drives the app through the HTML's own 
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import quote, urlsplit
 
 from bs4 import BeautifulSoup, Tag
@@ -18,7 +19,10 @@ def page(response) -> BeautifulSoup:
 
 def fragment(response, selector: str | None = None) -> BeautifulSoup | Tag:
     """Parse an htmx fragment (asserts there is no <html>); with `selector`, the one element it selects."""
-    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    return _fragment(BeautifulSoup(response.get_data(as_text=True), "html.parser"), selector)
+
+
+def _fragment(soup: BeautifulSoup, selector: str | None) -> BeautifulSoup | Tag:
     assert soup.find("html") is None, "expected a fragment, got a full page"
     if selector is None:
         return soup
@@ -129,10 +133,12 @@ class Seen:
         return self._soup
 
     def page(self) -> BeautifulSoup:
-        return page(self.response)
+        """The response parsed as a full page (asserts it is one): the same soup `by_id()` and the clicks use."""
+        assert self.soup.find("html") is not None, "expected a full page, got a fragment"
+        return self.soup
 
     def fragment(self, selector: str | None = None):
-        return fragment(self.response, selector)
+        return _fragment(self.soup, selector)
 
     def by_id(self, element_id: str) -> Tag:
         return by_id(self.soup, element_id)
@@ -189,6 +195,10 @@ class Seen:
         url = form.get("hx-post") or form.get("hx-get")
         assert url, "the form has no hx-post or hx-get: htmx would not send it"
         return self.actor._request("post" if form.get("hx-post") else "get", url, data, htmx_from=(self, form))
+
+
+# A page's <body ...> start tag (its attribute values may be quoted with either quote and hold a ">").
+_BODY_TAG = re.compile(r"""<body\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
 
 
 class Actor:
@@ -256,9 +266,10 @@ class Actor:
     def _remember_csrf(self, seen: Seen) -> None:
         if "text/html" not in (seen.response.content_type or "") or seen.headers.get("Content-Encoding"):
             return  # not a page, or compressed (a test that asked for gzip or br reads it itself)
-        if "<body" not in seen.html:
+        found = _BODY_TAG.search(seen.html)  # the <body> tag alone parsed: the whole page only if a test needs it
+        if found is None:
             return
-        body = seen.soup.find("body")
+        body = BeautifulSoup(found.group(0), "html.parser").find("body")
         if body is not None and body.get("hx-headers"):
             self.csrf_token = json.loads(body["hx-headers"]).get("X-CSRFToken", self.csrf_token)
 

@@ -95,7 +95,8 @@ def translator(app):
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeLibreTranslate)
     server.mode, server.requests = "ok", []
     server.dripped, server.drips_done = 0, threading.Semaphore(0)  # bytes a drip sent; one release a drip
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the serving loop to look at its flag: every 50 ms, not the default 0.5 s
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     app.config.update(TRANSLATOR_URL=f"http://127.0.0.1:{server.server_port}", TRANSLATOR_TIMEOUT=1)
     yield server
