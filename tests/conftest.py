@@ -261,6 +261,7 @@ def _compile_url_builders_on_first_use() -> None:
         return build
 
     on_first_use.on_first_use = True
+    on_first_use.werkzeug = compile_builder  # Werkzeug's own (tests/test_sharing.py compares)
     Rule._compile_builder = on_first_use
 
 
@@ -297,6 +298,7 @@ def _parse_rules_once() -> None:
         rule._build_unknown = rule._compile_builder(True).__get__(rule, None)
 
     compile_once.once = True
+    compile_once.werkzeug = compile_rule  # Werkzeug's own (tests/test_sharing.py compares)
     Rule.compile = compile_once
 
 
@@ -328,6 +330,7 @@ def _scan_static_files_once() -> None:
         found[key] = {url: file for url, file in self.files.items() if before.get(url) is not file}
 
     update_once.once = True
+    update_once.whitenoise = update  # WhiteNoise's own (tests/test_sharing.py compares)
     base.WhiteNoise.update_files_dictionary = update_once
 
 
