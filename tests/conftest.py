@@ -577,11 +577,9 @@ class StatementLog:
         return [s for s in self.queries if re.match(r"\s*(INSERT|UPDATE|DELETE)", s, re.I)]
 
 
-@pytest.fixture
-def statements(app):
-    """Records the SQL statements the app runs inside `with statements.recording():`."""
+def statement_log(engine: sa.Engine) -> StatementLog:
+    """A log of the SQL statements `engine` runs inside `with log.recording():`."""
     log = StatementLog()
-    engine = db.engine
 
     def _record(conn, cursor, statement, parameters, context, executemany):
         log.statements.append(statement)
@@ -597,6 +595,12 @@ def statements(app):
 
     log.recording = recording
     return log
+
+
+@pytest.fixture
+def statements(app):
+    """Records the SQL statements the app runs inside `with statements.recording():`."""
+    return statement_log(db.engine)
 
 
 @contextlib.contextmanager

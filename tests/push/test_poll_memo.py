@@ -3,18 +3,16 @@ answer: a commit not yet heard, a session ended elsewhere, another token, a fan-
 
 from __future__ import annotations
 
-import contextlib
 import time
 
 import pytest
-import sqlalchemy as sa
 
 from microblog.auth.session import forged_cookie
 from microblog.extensions import db
 from microblog.push import get_push
 from microblog.push.fanout import SQLiteWatcher
 from microblog.push.memo import PollMemo
-from tests.conftest import HTMX, StatementLog, make_app, only_on, running, send
+from tests.conftest import HTMX, make_app, only_on, running, send, statement_log
 from tests.html import actor
 
 BADGE = "/notifications/badge"
@@ -34,24 +32,8 @@ def memo_app(database_url):
 def statements(memo_app):
     """The statements the memo app runs inside `with statements.recording():` (conftest's fixture of the same
     name records the `app` fixture's engine, which these tests' requests never use)."""
-    log = StatementLog()
     with memo_app.app_context():
-        engine = db.engine
-
-    def record(conn, cursor, statement, *args):
-        log.statements.append(statement)
-
-    @contextlib.contextmanager
-    def recording():
-        log.statements.clear()
-        sa.event.listen(engine, "before_cursor_execute", record)
-        try:
-            yield log
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", record)
-
-    log.recording = recording
-    return log
+        return statement_log(db.engine)
 
 
 @pytest.fixture
