@@ -22,6 +22,7 @@ from tools.harness import databases
 from tools.harness.browser import csrf_token
 from tools.harness.report import markdown_table, percentile as pct, write_results
 from tools.harness.server import Server
+from tools.harness.server import stream_request
 
 PASSWORD = "bench-streams-pw"
 TARGETS = {"kib_per_stream": 50, "event_p99_ms": 250, "page_p99_ms": 100}
@@ -76,12 +77,7 @@ class Streams:
     async def one(self, name: str, cookie: str, ready: asyncio.Event) -> None:
         try:
             reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-            writer.write(
-                (
-                    f"GET /events HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nAccept: text/event-stream\r\n"
-                    f"Cookie: session={cookie}\r\n\r\n"
-                ).encode()
-            )
+            writer.write(stream_request(self.port, cookie))
             await writer.drain()
             status = await reader.readline()
             if b" 200 " not in status:

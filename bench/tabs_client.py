@@ -11,6 +11,7 @@ import time
 from urllib.parse import urlencode
 
 from .tab import PAGES, Badge, Stats, parse_badge, parse_form, parse_stream
+from tools.harness.server import stream_request
 
 HTMX = {"HX-Request": "true"}
 
@@ -91,12 +92,7 @@ class Client:
             self.stats.error("stream: no connection")
             return
         try:
-            writer.write(
-                (
-                    f"GET {self.streams[user, index]} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
-                    f"Accept: text/event-stream\r\nCookie: session={self.cookies[user]}\r\n\r\n"
-                ).encode()
-            )
+            writer.write(stream_request(self.port, self.cookies[user], self.streams[user, index]))
             status = await reader.readline()
             if b" 200 " not in status:
                 self.stats.error(f"stream: {status.decode().strip() or 'closed'}")

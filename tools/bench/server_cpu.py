@@ -26,6 +26,7 @@ from bench.tab import parse_badge, parse_form
 from bench.tabs import SEED, cpu_seconds, seeded_users
 from tools.bench.data import sqlite_database
 from tools.harness.server import Server
+from tools.harness.server import stream_request
 
 HTMX = {"HX-Request": "true"}
 HEARTBEAT = 2  # seconds (0.75-1.25x): closed streams are noticed within 2.5 s, heartbeats counted often
@@ -39,12 +40,7 @@ async def burst(port, jobs, concurrency: int) -> list[int]:
             method, path, cookie, headers = job
             if path == "/events":
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
-                writer.write(
-                    (
-                        f"GET /events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n"
-                        f"Cookie: session={cookie}\r\n\r\n"
-                    ).encode()
-                )
+                writer.write(stream_request(port, cookie))
                 status = await reader.readline()
                 await reader.readuntil(b"\n\n")
                 await reader.readuntil(b"\n\n")  # the headers, then the state sent on connect
@@ -126,12 +122,7 @@ def main() -> int:
 
             async def hold(c):
                 reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-                writer.write(
-                    (
-                        f"GET /events HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nAccept: text/event-stream\r\n"
-                        f"Cookie: session={c}\r\n\r\n"
-                    ).encode()
-                )
+                writer.write(stream_request(server.port, c))
                 holders.append((reader, writer))
 
             async def drain(seconds):

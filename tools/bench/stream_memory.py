@@ -22,6 +22,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from tools.harness.server import stream_request
 
 PER = "per stream"
 
@@ -102,12 +103,7 @@ def report(label: str, snapshots: dict) -> str:
 async def _open(port: int, cookies: list[str], hold: list) -> int:
     async def one(cookie: str) -> bool:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(
-            (
-                f"GET /events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n"
-                f"Cookie: session={cookie}\r\n\r\n"
-            ).encode()
-        )
+        writer.write(stream_request(port, cookie))
         status = await reader.readline()
         while (line := await reader.readline()) and line != b"\r\n":
             pass

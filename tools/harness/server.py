@@ -27,6 +27,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def stream_request(port: int, cookie: str, path: str = "/events") -> bytes:
+    """The raw request a browser's EventSource sends for `path` with the session `cookie` (the benches' clients
+    write it on their own asyncio connections)."""
+    return (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n"
+        f"Cookie: session={cookie}\r\n\r\n"
+    ).encode()
+
+
 def app_env(database_url: str, **extra: str) -> dict[str, str]:
     """The environment of a production app on `database_url` served over plain HTTP on loopback."""
     env = {
