@@ -134,6 +134,18 @@ def test_matches_are_highlighted_and_the_text_stays_text(signed_in, alice):
     assert '<script>alert("x")</script>' in text(article)
 
 
+def test_highlighted_markup_is_byte_for_byte_escaped_text_and_marks(signed_in, alice):
+    """The page's bytes around a match: every special character escaped as Jinja escapes it, marks only around
+    whole words that start with a search word (any case), nothing marked inside a word."""
+    as_alice = signed_in("alice")
+    make_post(alice, """<i>Kiwi</i> & "kiwis" 'akiwi' kiwi_x KIWI""")
+    body = search(as_alice.client, "kiwi").get_data(as_text=True)
+    assert (
+        "&lt;i&gt;<mark>Kiwi</mark>&lt;/i&gt; &amp; &#34;<mark>kiwis</mark>&#34; &#39;akiwi&#39; "
+        "<mark>kiwi_x</mark> <mark>KIWI</mark>"
+    ) in body
+
+
 def test_people_are_found_by_name(signed_in, alice):
     as_alice = signed_in("alice")
     make_user("Carolina")
