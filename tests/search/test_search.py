@@ -124,6 +124,56 @@ def test_results_are_paginated_with_real_links(app, signed_in, alice):
     assert result_ids(third) == [f"post-{ids[0]}"] and third.select_one("a[rel=next]") is None
 
 
+def _block(direction: str, alice, carol) -> None:
+    blocker, blocked = (alice, carol) if direction == "alice blocks carol" else (carol, alice)
+    db.session.add(Block(blocker_id=blocker.id, blocked_id=blocked.id))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("direction", ["alice blocks carol", "carol blocks alice"])
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_a_blocked_authors_best_matches_leave_no_gap_in_the_pages(signed_in, alice, direction, htmx):
+    """A blocked author's posts are among the best matches: they are left out before the page is cut, so page 1
+    still has 10 posts and an Older link, and page 2 (by that link: the full page, or htmx's fragment) goes on
+    with the rest, none lost or repeated; relevance first, then newest."""
+    as_alice = signed_in("alice")
+    bob, carol = make_user("bob"), make_user("carol")
+    visible = [make_post(bob, "tea tea tea")]  # as relevant as carol's, and older
+    for day in range(14):
+        if day % 3 == 0:
+            make_post(carol, "tea tea tea")  # the best matches, and among the newest
+        visible.append(make_post(bob, f"I had some tea with a friend on day {day}"))
+    _block(direction, alice, carol)
+    expected = [f"post-{post.id}" for post in [visible[0], *visible[:0:-1]]]
+
+    first = as_alice.opens("/search?q=tea", **(HTMX if htmx else {}))
+    soup = first.fragment("#search-results") if htmx else first.page()
+    assert result_ids(soup) == expected[:10]
+    second = (first.with_htmx() if htmx else first).follows_link("[rel=next]")
+    assert second.status == 200
+    soup2 = second.fragment("#search-results") if htmx else second.page()
+    assert result_ids(soup2) == expected[10:]
+    assert soup2.select_one("a[rel=next]") is None and soup2.select_one("a[rel=prev]") is not None
+    assert as_alice.opens("/search?q=tea&page=3").status == 404
+
+
+@pytest.mark.parametrize("direction", ["alice blocks carol", "carol blocks alice"])
+def test_the_ranked_newest_matches_are_the_newest_visible_ones(signed_in, alice, direction, monkeypatch):
+    """Only the RANKED newest matches are ranked, counted among the posts the viewer may see: a blocked author's
+    newer matches do not push the visible ones out."""
+    from microblog.search import engine
+
+    monkeypatch.setattr(engine, "RANKED", 3)
+    as_alice = signed_in("alice")
+    bob, carol = make_user("bob"), make_user("carol")
+    older = [make_post(bob, f"a walk by the river, {n}") for n in range(3)]
+    [make_post(carol, f"a river view, {n}") for n in range(3)]
+    _block(direction, alice, carol)
+    assert result_ids(as_alice.opens("/search?q=river").page()) == [f"post-{p.id}" for p in older[::-1]]
+    assert engine.post_ids(["river"], 10, 0, alice.id) == [p.id for p in older[::-1]]
+    assert len(engine.post_ids(["river"], 10, 0)) == 3  # nobody hidden: the 3 newest, carol's
+
+
 def test_matches_are_highlighted_and_the_text_stays_text(signed_in, alice):
     as_alice = signed_in("alice")
     make_post(alice, '<script>alert("x")</script> <b>kiwi</b> & kiwis')
