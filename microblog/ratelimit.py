@@ -7,8 +7,9 @@ returned count: `hit()` is both the check and the count, so N concurrent attempt
 exactly L through (a `peek()` followed by a `hit()` would let them all through).
 
 A `Limit` is one such limit on one key (`Limit.configured(bucket, key, "RATELIMIT_...")`): `limit.hit()` counts
-and checks, `hit_all(limits)` counts one hit in each of several (waiting for the longest over), and
-`too_many(retry, message)` is the one 429 answer (with Retry-After) a route gives when one is over.
+and checks, `hit_all(limits)` counts one hit in each of several (waiting for the longest over) in one upsert of
+one transaction, and `too_many(retry, message)` is the one 429 answer (with Retry-After) a route gives when one
+is over.
 
 Every statement runs on the request's own session, which commits at once: a request never holds two
 pooled connections (SPEC S16), and the hit counts even when the request fails later.
@@ -16,15 +17,15 @@ pooled connections (SPEC S16), and the hit counts even when the request fails la
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import Response, current_app, request
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .database import begin_write
@@ -32,7 +33,7 @@ from .errors import error_response
 from .extensions import db
 
 KEY_MAX = 64
-# Rows older than this many windows of their bucket are deleted, a few at a time, by later hits.
+# Rows of finished windows are deleted, at most this many at a time, by each hit that opens a key's window.
 PURGE_BATCH = 100
 
 
@@ -111,25 +112,73 @@ def hit(bucket: str, key: str, limit: int, per_seconds: int) -> int | None:
 def count_hit(bucket: str, key: str, per_seconds: int) -> tuple[int, int]:
     """Count one hit: (hits in this window so far, this one included; seconds until the window closes).
     (0, 0) when limits are off."""
-    if not enabled():
-        return 0, 0
-    start, retry_after = _window(per_seconds, time.time())
-    key = _key(key)
+    return count_hits([(bucket, key, per_seconds)])[0]
+
+
+def count_hits(hits: Sequence[tuple[str, str, int]]) -> list[tuple[int, int]]:
+    """Count one hit on each (bucket, key, per seconds), all in one write transaction and one upsert: for each,
+    (hits in its window so far, this one included; seconds until the window closes); (0, 0) when limits are
+    off. The same bucket and key given twice is one counter, counted once. Commits, as `hit` does.
+
+    One transaction, not one per limit: a search's two limits cost 1.6 ms CPU as two (BEGIN IMMEDIATE, upsert,
+    purge and COMMIT each, the statements built anew, mostly SQLAlchemy's own work); 0.24 ms as one.
+    """
+    if not hits or not enabled():
+        return [(0, 0)] * len(hits)
+    now = time.time()
+    windows = [_window(per_seconds, now) for _, _, per_seconds in hits]
+    rows = [(bucket, _key(key), start) for (bucket, key, _), (start, _) in zip(hits, windows)]
+    # One order for every request: two transactions never wait for each other's rows crosswise (PostgreSQL).
+    distinct = sorted(set(rows))
+    params = {}
+    for n, (bucket, key, start) in enumerate(distinct):
+        params.update({f"bucket{n}": bucket, f"key{n}": key, f"start{n}": start})
     dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(RateLimitHit).values(bucket=bucket, key=key, window_start=start, count=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["bucket", "key", "window_start"], set_={"count": RateLimitHit.count + 1}
-    ).returning(RateLimitHit.count)
     begin_write()
     try:
-        count = db.session.execute(stmt).scalar_one()
-        _purge(bucket, start, dialect)
+        connection = db.session.connection()
+        counts = {(b, k, w): c for b, k, w, c in connection.execute(_upsert(len(distinct)), params)}
+        # A hit that opens its key's window purges its bucket's finished ones: as many purges as rows made,
+        # so the table stays bounded; the other hits of a window skip the statement.
+        for bucket, start in sorted({(b, w) for (b, _, w), count in counts.items() if count == 1}):
+            connection.execute(_purge(dialect), {"bucket": bucket, "start": start, "batch": PURGE_BATCH})
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    return count, retry_after
+    return [(counts[row], retry_after) for row, (_, retry_after) in zip(rows, windows)]
+
+
+@functools.cache
+def _upsert(rows: int) -> sa.TextClause:
+    """`rows` counters incremented (made at 1) in one atomic upsert, returning each one's count. Built once.
+
+    SQL text (the same on SQLite and PostgreSQL): SQLAlchemy caches no compiled form of a multi-row insert, and
+    compiling it on every hit cost 0.25 ms.
+    """
+    values = ", ".join(f"(:bucket{n}, :key{n}, :start{n}, 1)" for n in range(rows))
+    return sa.text(
+        f'INSERT INTO rate_limit_hit (bucket, "key", window_start, count) VALUES {values} '
+        'ON CONFLICT (bucket, "key", window_start) DO UPDATE SET count = rate_limit_hit.count + 1 '
+        'RETURNING bucket, "key", window_start, count'
+    )
+
+
+@functools.cache
+def _purge(dialect: str) -> sa.Delete:
+    """Delete finished windows of a bucket (every key, one-off keys included), at most PURGE_BATCH rows.
+
+    On PostgreSQL rows another request is deleting are skipped, so two purges never wait on each other.
+    """
+    table = RateLimitHit.__table__
+    stale = (
+        sa.select(table.c.id)
+        .where(table.c.bucket == sa.bindparam("bucket"), table.c.window_start < sa.bindparam("start"))
+        .limit(sa.bindparam("batch"))
+    )
+    if dialect == "postgresql":
+        stale = stale.with_for_update(skip_locked=True)
+    return sa.delete(table).where(table.c.id.in_(stale))
 
 
 def refund(bucket: str, key: str, per_seconds: int) -> None:
@@ -142,21 +191,6 @@ def refund(bucket: str, key: str, per_seconds: int) -> None:
     db.session.execute(sa.update(RateLimitHit).where(*row, RateLimitHit.count > 0).values(count=RateLimitHit.count - 1))
     db.session.execute(sa.delete(RateLimitHit).where(*row, RateLimitHit.count <= 0))
     db.session.commit()
-
-
-def _purge(bucket: str, current_start: int, dialect: str) -> None:
-    """Delete finished windows of `bucket` (every key, one-off keys included), at most PURGE_BATCH rows.
-
-    On PostgreSQL rows another request is deleting are skipped, so two purges never wait on each other.
-    """
-    stale = (
-        sa.select(RateLimitHit.id)
-        .where(RateLimitHit.bucket == bucket, RateLimitHit.window_start < current_start)
-        .limit(PURGE_BATCH)
-    )
-    if dialect == "postgresql":
-        stale = stale.with_for_update(skip_locked=True)
-    db.session.execute(sa.delete(RateLimitHit).where(RateLimitHit.id.in_(stale)))
 
 
 def limit_of(name: str) -> tuple[int, int]:
@@ -194,9 +228,13 @@ class Limit:
 
 
 def hit_all(limits: Iterable[Limit]) -> int | None:
-    """Count one hit in every limit (all of them, also past one that is over); seconds to wait when any is
-    over (the longest wait), else None."""
-    return max([limit.hit() or 0 for limit in limits], default=0) or None
+    """Count one hit in every limit (all of them, also past one that is over), in one transaction
+    (`count_hits`); seconds to wait when any is over (the longest wait), else None."""
+    limits = list(limits)
+    counted = count_hits([(limit.bucket, limit.key, limit.per_seconds) for limit in limits])
+    return (
+        max([retry if count > limit.hits else 0 for limit, (count, retry) in zip(limits, counted)], default=0) or None
+    )
 
 
 def too_many(retry: int, message: str = "", answer: Response | None = None) -> Response:

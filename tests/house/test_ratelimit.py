@@ -4,6 +4,7 @@ and the connection pool they share with every request."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -71,6 +72,43 @@ def test_concurrent_hits_are_all_counted(rl_app):
     assert errors == []
     assert _hits()[("race", "k")] == 80
     assert sum(r is None for r in results) == 50  # exactly the first 50 went through
+
+
+def test_concurrent_hits_on_several_limits_are_all_counted(rl_app):
+    """hit_all counts its limits in one transaction: eight threads, half of them naming the limits in the other
+    order, count exactly 80 hits on each (no lost hit, no deadlock between two requests' rows), and exactly
+    the first 30 pass the tighter one."""
+    results: list[int | None] = []
+    errors: list[BaseException] = []
+    limits = [ratelimit.Limit("pair-a", "k", 30, 3600), ratelimit.Limit("pair-b", "k", 1000, 3600)]
+
+    def worker(order):
+        try:
+            with rl_app.app_context():
+                for _ in range(10):
+                    results.append(ratelimit.hit_all(order))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(limits[:: 1 if n % 2 else -1],)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert _hits() == {("pair-a", "k"): 80, ("pair-b", "k"): 80}
+    assert sum(r is None for r in results) == 30
+    assert all(r is None or 1 <= r <= 3600 for r in results)
+
+
+def test_hit_all_answers_the_longest_wait_and_counts_every_limit(rl_app):
+    short, long = ratelimit.Limit("short", "k", 1, 60), ratelimit.Limit("long", "k", 1, 86400)
+    assert ratelimit.hit_all([short, long]) is None
+    retry = ratelimit.hit_all([short, long])
+    assert abs(retry - ratelimit._window(86400, time.time())[1]) <= 1  # both over: the day's wait, the longest
+    assert ratelimit.hit_all([short, short]) is not None  # one counter named twice is counted once
+    assert _hits() == {("short", "k"): 3, ("long", "k"): 2}
+    assert ratelimit.hit_all([]) is None
 
 
 def test_rate_limits_are_off_in_other_tests(client, alice):
