@@ -174,6 +174,30 @@ def test_the_ranked_newest_matches_are_the_newest_visible_ones(signed_in, alice,
     assert len(engine.post_ids(["river"], 10, 0)) == 3  # nobody hidden: the 3 newest, carol's
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_older_matches_asked_of_the_index_leave_hidden_authors_out_too(signed_in, alice, monkeypatch):
+    """PostgreSQL: when the newest RECENT posts hold too few visible matches, the older ones come from the GIN
+    index; those too are counted and shown without the hidden authors (a block either way)."""
+    from microblog.search import engine
+
+    monkeypatch.setattr(engine, "RECENT", 2)
+    engine._statements.cache_clear()
+    as_alice = signed_in("alice")
+    bob, carol, dave = make_user("bob"), make_user("carol"), make_user("dave")
+    old = [make_post(author, f"an old lantern, {n}") for n, author in enumerate([bob, carol, dave, bob, carol])]
+    [make_post(bob, f"something else {n}") for n in range(2)]  # the RECENT newest posts: no match there
+    db.session.add_all(
+        [Block(blocker_id=alice.id, blocked_id=carol.id), Block(blocker_id=dave.id, blocked_id=alice.id)]
+    )
+    db.session.commit()
+    try:
+        visible = [f"post-{p.id}" for p in old[::-1] if p.user_id == bob.id]
+        assert result_ids(as_alice.opens("/search?q=lantern").page()) == visible
+        assert len(engine.post_ids(["lantern"], 10, 0)) == 5
+    finally:
+        engine._statements.cache_clear()
+
+
 def test_matches_are_highlighted_and_the_text_stays_text(signed_in, alice):
     as_alice = signed_in("alice")
     make_post(alice, '<script>alert("x")</script> <b>kiwi</b> & kiwis')
