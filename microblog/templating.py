@@ -35,6 +35,22 @@ def can_delete(context, post) -> bool:
     return may_delete(post, context.get("current_user"))
 
 
+_LIVE = "microblog.push_live"  # push_live()'s answer, kept in the request's environ
+
+
+def push_live() -> bool:
+    """`streams_here()` (does this request's page open the push stream?), worked out once a request: the
+    layout, the badge and the live lists each ask (~5 us each), and the answer is the request's."""
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        return streams_here()
+    environ = ctx.request.environ
+    live = environ.get(_LIVE)
+    if live is None:
+        live = environ[_LIVE] = streams_here()
+    return live
+
+
 # -- the two per-item costs every list pays: links and translated strings (issue 27) ------------------------
 # A template's `url_for(endpoint, **values)` is a pure function of the app's URL map (fixed once the app is
 # made), the request's SCRIPT_NAME and the arguments, as long as no `url_defaults` callback is registered
@@ -127,7 +143,7 @@ def init_app(app: Flask) -> None:
         reactions_offered=REACTIONS,
         theme=theme,  # issue 24: the light/dark/system setting
         navbar_counts=current_counts,  # base.html: the signed-in user's Counts (g.counts), given to the navbar
-        push_live=streams_here,  # base.html and the live partials: does this server hold streams?
+        push_live=push_live,  # base.html and the live partials: does this server hold streams?
     )
     app.jinja_env.filters["linkify"] = linkify  # user text: links and @mentions, nothing else
     app.jinja_env.filters["preview"] = preview

@@ -39,3 +39,18 @@ def test_pages_in_each_language_one_after_the_other(app, signed_in):
     assert "Email and password" not in spanish.text("settings-nav")  # the nav's labels are lazy strings
     assert "Correo" in spanish.text("settings-nav")
     assert "Email and password" in english.text("settings-nav")
+
+
+def test_each_accept_language_header_picks_its_language_every_time(app, signed_in):
+    """The language each header picks is remembered per header (microblog/__init__.py, select_locale)."""
+    alice = signed_in("alice")
+    for header, expected in [
+        ("es", "Correo"),
+        ("en-GB,en;q=0.9", "Email and password"),
+        ("es", "Correo"),
+        ("fr,es;q=0.5,en;q=0.4", "Correo"),
+        ("fr", "Email and password"),  # no language we have: English
+        ("es-MX,es;q=0.9", "Correo"),
+        ("", "Email and password"),
+    ]:
+        assert expected in alice.opens("/settings/profile", **{"Accept-Language": header}).text("settings-nav"), header
