@@ -12,11 +12,15 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from . import config as config_module
 from .extensions import babel, csrf, db, login_manager, migrate
 from .resources import resource_dir
+from .templating import PageEnvironment
 
 
 class Microblog(Flask):
     """Flask, deciding once per function whether it is a coroutine: Flask asks `ensure_sync` of every hook,
-    view and handler on every request (a dozen `inspect` calls for a poll that does nothing else)."""
+    view and handler on every request (a dozen `inspect` calls for a poll that does nothing else). Its
+    templates read the Jinja globals directly (templating.PageEnvironment)."""
+
+    jinja_environment = PageEnvironment
 
     def ensure_sync(self, func):
         if type(func) is not FunctionType:  # bound methods may be made per request: not kept

@@ -4,6 +4,7 @@ current nav section, user text (links, mentions, previews), and what each featur
 from __future__ import annotations
 
 from flask import Flask, request, url_for
+from flask.templating import Environment
 from flask.globals import _cv_request
 from flask_babel import get_locale, get_translations
 from jinja2 import pass_context, pass_eval_context
@@ -19,6 +20,33 @@ from .push import streams_here
 from .search.engine import highlight
 from .unread.counts import current_counts
 from .users.appearance import theme
+
+
+class PageEnvironment(Environment):
+    """Flask's Jinja environment, whose templates read the environment's globals directly.
+
+    Jinja gives each template a ChainMap over (its own globals, the environment's): every render and every
+    include then flattens it, key by key, to make the template's context (~20 us a page and ~3 us an include,
+    issue 27: index -5%, new message -4%). No template of ours has globals of its own, so the map is the
+    environment's dict itself: the same names, still live (a test that swaps a global sees it). Loading a
+    template with globals of its own is refused: Jinja would add them to a cached template's map, here the
+    environment's.
+    """
+
+    def make_globals(self, d):
+        if d:
+            return super().make_globals(d)  # from_string(..., globals): Jinja's overlay, never cached
+        return self.globals
+
+    def get_template(self, name, parent=None, globals=None):
+        if globals:
+            raise TypeError("PageEnvironment: templates take no globals of their own")
+        return super().get_template(name, parent)
+
+    def select_template(self, names, parent=None, globals=None):
+        if globals:
+            raise TypeError("PageEnvironment: templates take no globals of their own")
+        return super().select_template(names, parent)
 
 
 # The reader is the template's own `current_user` (Flask-Login puts the loaded user in every template's
