@@ -1,12 +1,13 @@
 """Flask extensions, created unbound; `create_app` binds them."""
 
-from flask_babel import Babel
 from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
+
+from .i18n import RequestBabel
 
 
 class Base(DeclarativeBase):
@@ -19,5 +20,5 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-babel = Babel()
+babel = RequestBabel()  # Flask-Babel, each request's catalogue found once (i18n.py)
 compress = Compress()
