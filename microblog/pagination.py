@@ -65,23 +65,23 @@ class Listing:
         return Listing(self.stmt.where(sa.false()), self.params, make=self.make)
 
 
-# The page statement of each long-lived list statement: its ids by LIMIT/OFFSET on the index, then the rows.
-_PAGED: "weakref.WeakKeyDictionary[sa.Select, sa.Select]" = weakref.WeakKeyDictionary()
+# The page statement of each long-lived list statement (by its ids statement when it has one), with the
+# statement it was made from: its ids by LIMIT/OFFSET on the index, then the rows.
+_PAGED: "weakref.WeakKeyDictionary[sa.Select, tuple[sa.Select, sa.Select]]" = weakref.WeakKeyDictionary()
 
 
 def _paged(stmt: sa.Select, ids: sa.Select | None = None) -> sa.Select:
     """The deferred join of `stmt` (newest first), with `page_limit` and `page_offset` bound: the rows of
     `ids`, or of `stmt`'s own ids."""
-    paged = _PAGED.get(ids if ids is not None else stmt)
-    if paged is None:
+    key = ids if ids is not None else stmt
+    made = _PAGED.get(key)
+    if made is None or made[0] is not stmt:
         model = stmt.column_descriptions[0]["entity"]
         if ids is None:
             ids = stmt.with_only_columns(model.id)
             ids = ids.limit(sa.bindparam("page_limit")).offset(sa.bindparam("page_offset"))
-            paged = _PAGED[stmt] = stmt.where(model.id.in_(ids.scalar_subquery()))
-        else:
-            paged = _PAGED[ids] = stmt.where(model.id.in_(ids.scalar_subquery()))
-    return paged
+        made = _PAGED[key] = (stmt, stmt.where(model.id.in_(ids.scalar_subquery())))
+    return made[1]
 
 
 def paginate(listing: Listing | sa.Select, per_page: int) -> Page:
