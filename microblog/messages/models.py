@@ -214,60 +214,6 @@ def conversation_list(user_id: int, page: int, per_page: int) -> tuple[list[tupl
     return [row[:4] for row in rows[:per_page]], len(rows) > per_page, state
 
 
-def thread(member: Member, *, before: int | None = None, limit: int) -> tuple[list[Message], bool]:
-    """Up to `limit` visible messages of the member's conversation older than `before` (or the newest),
-    oldest first, and whether there are earlier ones."""
-    params = {
-        "conversation_id": member.conversation_id,
-        "user_id": member.user_id,
-        "cleared": member.cleared_before_id,
-        "up_to": before - 1 if before is not None else MAX_ID,
-        "limit": limit + 1,
-    }
-    rows = [ListedMessage(row) for row in db.session.execute(_thread_window(), params)]
-    return rows[:limit][::-1], len(rows) > limit
-
-
-class ListedMessage:
-    """A message of a thread's page as its partials read it (every column of Message, by the same names):
-    20 of these cost a thread ~0.2 ms less than Message entities (the ORM's identity map and instance state)."""
-
-    __slots__ = (
-        "id",
-        "conversation_id",
-        "sender_id",
-        "recipient_id",
-        "body",
-        "timestamp",
-        "edited_at",
-        "unsent",
-        "version",
-    )
-
-    def __init__(self, row):
-        self.id, self.conversation_id, self.sender_id, self.recipient_id, self.body = row[:5]
-        self.timestamp, self.edited_at, self.unsent, self.version = row[5:]
-
-
-MAX_ID = 2**31 - 1  # message ids are INTEGER: none is above this
-
-
-@functools.cache
-def _thread_window() -> sa.Select:
-    hidden = sa.exists().where(Hidden.user_id == sa.bindparam("user_id"), Hidden.message_id == Message.id)
-    return (
-        sa.select(*(getattr(Message, name) for name in ListedMessage.__slots__))
-        .where(
-            Message.conversation_id == sa.bindparam("conversation_id"),
-            Message.id > sa.bindparam("cleared"),
-            Message.id <= sa.bindparam("up_to"),
-            ~hidden,
-        )
-        .order_by(Message.id.desc())
-        .limit(sa.bindparam("limit"))
-    )
-
-
 def received_after(member: Member, after: int, limit: int) -> list[Message]:
     """Messages to the member in this conversation after `after`, oldest first (the thread's poll)."""
     stmt = (

@@ -25,8 +25,9 @@ from .forms import MessageForm
 from . import actions, message_views  # noqa: F401 - message_views: its routes, on this blueprint
 from .blueprint import bp, partner as _partner
 from .conversation_views import list_poll, list_token
-from .models import conversation_list, received_after, thread as thread_messages
+from .models import conversation_list, received_after
 from .opening import Opened, open_conversation
+from .window import thread as thread_messages
 
 MAX_CURSOR = 2**31 - 1  # message ids and versions are INTEGER columns: a larger cursor was a 500 on PostgreSQL
 POLL_BATCH = 50  # at most this many new messages per poll; the next poll brings the rest
@@ -176,13 +177,13 @@ def _show(opened: Opened, form, status=200, before=None):
     other, member = opened.other, opened.member
     per_page = current_app.config["THREAD_MESSAGES_PER_PAGE"]
     if member is None:
-        messages, has_earlier = [], False
+        messages, has_earlier, reactions = [], False, {}
     else:
-        messages, has_earlier = thread_messages(member, before=before, limit=per_page)
+        messages, has_earlier, reactions = thread_messages(member, before=before, limit=per_page)
         if messages:
             mark_read(current_user, member, messages[-1].id)
     partial = "partials/messages/earlier.html" if before is not None else "partials/messages/log.html"
-    # Only the whole page has the form (or, when refused, why not): fragments skip the check's query.
+    # Only the whole page has the form (or, when refused, why not), from how we stand (read on opening).
     refused = None if wants_fragment() else refusal(current_user, other, opened.relation)
     # Read with the membership, before the messages (or our own read's bump): a later change is polled.
     version = actions.conversation_version(member)
@@ -203,7 +204,7 @@ def _show(opened: Opened, form, status=200, before=None):
         version=version,
         form=form,
         count=current_counts().messages,
-        reactions=actions.reactions_of([m.id for m in messages], current_user.id),
+        reactions=reactions,
         member=member,
         seen=actions.seen(current_user, other, member, opened.theirs),
         focus=True,

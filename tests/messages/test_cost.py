@@ -40,10 +40,10 @@ def test_thread_with_news_runs_a_small_fixed_number_of_statements(app, client, s
     with statements.recording() as log:
         assert client.get("/messages/bob", headers=HTMX).status_code == 200
     # user+badge, the other user with my membership, how we stand and "Seen" (messages/opening.py: one
-    # statement), page of messages, lock, watermark update, total, stamp, notification, upsert, and the push to
-    # the reader's other tabs; since S17: the conversation's version, its bump, the push to the other side (for
-    # "Seen") and the page's reactions (one grouped query)
-    assert log.count <= 14, log.queries
+    # statement), page of messages with their reactions (messages/window.py), lock, watermark update, total,
+    # stamp, notification, upsert, and the push to the reader's other tabs; since S17: the conversation's
+    # version, its bump and the push to the other side (for "Seen")
+    assert log.count <= 13, log.queries
 
 
 def test_idle_thread_poll_is_one_query_no_write_no_template(app, client, signed_in, alice, bob, statements):
@@ -91,8 +91,8 @@ def test_revisiting_a_read_thread_takes_no_lock_and_writes_nothing(app, client, 
     assert log.writes == []
     assert not any("FOR NO KEY UPDATE" in s.upper() or "IMMEDIATE" in s.upper() for s in log.statements), log.statements
     # the user with the badge's count, the other user with my membership and "Seen" (one statement,
-    # messages/opening.py), messages, and since S17 the shown messages' reactions (one grouped query)
-    assert log.count <= 4, log.queries
+    # messages/opening.py), and the messages with their reactions (one statement, messages/window.py)
+    assert log.count <= 3, log.queries
 
 
 def test_the_people_picker_asks_no_query_per_person(app, client, signed_in, alice, statements):
