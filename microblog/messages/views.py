@@ -25,7 +25,8 @@ from .forms import MessageForm
 from . import actions, message_views  # noqa: F401 - message_views: its routes, on this blueprint
 from .blueprint import bp, partner as _partner
 from .conversation_views import list_poll, list_token
-from .models import conversation_list, received_after
+from .inbox import conversation_list
+from .models import received_after
 from .opening import Opened, open_conversation
 from .window import thread as thread_messages
 
