@@ -107,7 +107,7 @@ PAGES = {
     "conversations, the list alone": ("/messages?page=1", True, grow_conversations, 2),
     "thread": ("/messages/bob", False, grow_thread, 4),
     "thread, earlier": ("/messages/bob?before={before}", True, grow_thread, 4),
-    "activity": ("/activity", False, grow_activity, 3),
+    "activity": ("/activity", False, grow_activity, 2),
     "search": ("/search?q=htmx", False, grow_timeline, 3),
     "search, messages": ("/search?q=message&tab=messages", False, grow_thread, 2),
     "settings": ("/settings/profile", False, grow_nothing, 1),
