@@ -101,7 +101,7 @@ PAGES = {
     # name: (url, htmx, grow, statements pinned)
     "index": ("/index", False, grow_timeline, 3),
     "explore": ("/explore", False, grow_timeline, 3),
-    "profile": ("/user/bob", False, grow_posts_of_bob, 6),
+    "profile": ("/user/bob", False, grow_posts_of_bob, 4),
     "post": ("/post/{post}", False, grow_posts_of_bob, 3),
     "conversations": ("/messages", False, grow_conversations, 2),
     "conversations, the list alone": ("/messages?page=1", True, grow_conversations, 2),
