@@ -9,7 +9,6 @@ recipient's events with an id above `user.activity_read_id`.
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -17,7 +16,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
-from ..pagination import Listing
 from ..users.models import User
 
 
@@ -36,13 +34,3 @@ class Activity(db.Model):
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User] = relationship(foreign_keys=[actor_id], lazy="joined", innerjoin=True)
-
-
-@functools.cache
-def _of_user() -> sa.Select:
-    return sa.select(Activity).where(Activity.user_id == sa.bindparam("user_id")).order_by(Activity.id.desc())
-
-
-def activity_of(user_id: int) -> Listing:
-    """A user's events, newest first (the activity page's list), its statement built once."""
-    return Listing(_of_user(), {"user_id": user_id})

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app
 from flask_login import current_user, login_required
 
-from ..extensions import db
 from ..htmx import render
 from ..pagination import paginate
 from ..posts.mentions import MENTION
-from ..posts.models import Post
 from ..unread.counts import current_counts
 from ..unread.reads import mark_activity_read
 from ..users.relations import FOLLOW
-from .models import Activity, activity_of
+from .listing import ListedActivity, Mentioned, activity_of
 
 bp = Blueprint("activity", __name__)
 
@@ -30,20 +26,12 @@ class Group:
     kind: str
     newest_id: int
     actors: list = field(default_factory=list)
-    post: Post | None = None
+    post: Mentioned | None = None
     timestamp: datetime | None = None  # of the newest event in the group
 
 
-@functools.cache
-def _posts_by_id() -> sa.Select:
-    """Built once: the mentioned posts of a page, their ids bound."""
-    return sa.select(Post).where(Post.id.in_(sa.bindparam("ids", expanding=True)))
-
-
-def group(items: list[Activity]) -> list[Group]:
+def group(items: list[ListedActivity]) -> list[Group]:
     """Runs of follows become one group (newest follower first); each mention is its own group."""
-    post_ids = [a.post_id for a in items if a.kind == MENTION]  # an export's post_id is the export's id
-    posts = {p.id: p for p in db.session.scalars(_posts_by_id(), {"ids": post_ids})} if post_ids else {}
     groups: list[Group] = []
     for item in items:
         if item.kind == FOLLOW and groups and groups[-1].kind == FOLLOW:
@@ -54,7 +42,7 @@ def group(items: list[Activity]) -> list[Group]:
                 kind=item.kind,
                 newest_id=item.id,
                 actors=[item.actor],
-                post=posts.get(item.post_id) if item.kind == MENTION else None,
+                post=item.post if item.kind == MENTION else None,
                 timestamp=item.timestamp,
             )
         )

@@ -163,11 +163,14 @@ def _seen() -> sa.Select:
     )
 
 
-def seen(me, other, member: Member | None) -> tuple[int, object] | None:
-    """(my newest message they have seen, when) for "Seen", or None: only when both send read receipts."""
+def seen(me, other, member: Member | None, theirs: tuple | None = None) -> tuple[int, object] | None:
+    """(my newest message they have seen, when) for "Seen", or None: only when both send read receipts.
+    `theirs`: what this reads, read already (messages/opening.py)."""
     if member is None or not (me.read_receipts and other.read_receipts):
         return None
-    theirs = db.session.execute(_seen(), {"conversation_id": member.conversation_id, "other_id": other.id}).first()
+    if theirs is None:
+        params = {"conversation_id": member.conversation_id, "other_id": other.id}
+        theirs = db.session.execute(_seen(), params).first()
     if theirs is None or theirs[2] is None or theirs[0] < theirs[2] or theirs[1] is None:
         return None
     return theirs[2], theirs[1]

@@ -15,8 +15,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
-from ..unread.watermark import unread_messages
-from ..users.models import User
 
 BODY_MAX = 1000
 EDIT_MINUTES = 15  # an author may edit a message this long after sending it
@@ -159,92 +157,9 @@ def membership(user_id: int, other_id: int) -> Member | None:
     return row[0]
 
 
-def _unread_in(member) -> sa.ScalarSelect:
-    """Messages to the member after their watermark in this conversation (an index range)."""
-    unread = sa.orm.aliased(Message)
-    return (
-        sa.select(sa.func.count())
-        .select_from(unread)
-        .where(unread_messages(member, unread))
-        .correlate_except(unread)
-        .scalar_subquery()
-    )
-
-
 def list_version(user_id) -> sa.ScalarSelect:
     """The user's list version (`ListVersion`) as a column: one primary-key read, 0 before any change."""
     return sa.func.coalesce(sa.select(ListVersion.version).where(ListVersion.user_id == user_id).scalar_subquery(), 0)
-
-
-@functools.cache
-def _conversation_page() -> sa.Select:
-    """The conversation list's statement, built once (every list view would rebuild the same expression
-    tree): only `user_id`, `limit` and `offset` are bound per request."""
-    user_id = sa.bindparam("user_id")
-    ids = (
-        sa.select(Member.conversation_id, Member.last_message_id)
-        .where(Member.user_id == user_id, Member.last_message_id > Member.cleared_before_id)
-        .order_by(Member.last_message_id.desc())
-        .limit(sa.bindparam("limit"))
-        .offset(sa.bindparam("offset"))
-        .subquery("page")
-    )
-    return (
-        sa.select(Member, User, Message, _unread_in(Member), list_version(user_id))
-        .select_from(ids)
-        .join(Member, sa.and_(Member.conversation_id == ids.c.conversation_id, Member.user_id == user_id))
-        .join(User, User.id == Member.other_id)
-        .join(Message, Message.id == Member.last_message_id)
-        .order_by(ids.c.last_message_id.desc())
-    )
-
-
-def conversation_list(user_id: int, page: int, per_page: int) -> tuple[list[tuple], bool, int | None]:
-    """One page of `user_id`'s conversations, newest activity first, in one statement, and the list's state
-    (the user's list version, `unread.state.list_state`, read in the same statement; None when the page is empty).
-
-    Rows of (Member, other User, last Message, unread count). The page's conversation ids come from the
-    covering (user_id, last_message_id, cleared_before_id) index alone; only those rows are then joined
-    to their membership (primary key), the other person and the last message (primary keys), and counted
-    (an index range each).
-    """
-    params = {"user_id": user_id, "limit": per_page + 1, "offset": (page - 1) * per_page}
-    rows = [tuple(row) for row in db.session.execute(_conversation_page(), params)]
-    state = rows[0][4] if rows else None
-    return [row[:4] for row in rows[:per_page]], len(rows) > per_page, state
-
-
-def thread(member: Member, *, before: int | None = None, limit: int) -> tuple[list[Message], bool]:
-    """Up to `limit` visible messages of the member's conversation older than `before` (or the newest),
-    oldest first, and whether there are earlier ones."""
-    params = {
-        "conversation_id": member.conversation_id,
-        "user_id": member.user_id,
-        "cleared": member.cleared_before_id,
-        "up_to": before - 1 if before is not None else MAX_ID,
-        "limit": limit + 1,
-    }
-    rows = list(db.session.scalars(_thread_window(), params))
-    return rows[:limit][::-1], len(rows) > limit
-
-
-MAX_ID = 2**31 - 1  # message ids are INTEGER: none is above this
-
-
-@functools.cache
-def _thread_window() -> sa.Select:
-    hidden = sa.exists().where(Hidden.user_id == sa.bindparam("user_id"), Hidden.message_id == Message.id)
-    return (
-        sa.select(Message)
-        .where(
-            Message.conversation_id == sa.bindparam("conversation_id"),
-            Message.id > sa.bindparam("cleared"),
-            Message.id <= sa.bindparam("up_to"),
-            ~hidden,
-        )
-        .order_by(Message.id.desc())
-        .limit(sa.bindparam("limit"))
-    )
 
 
 def received_after(member: Member, after: int, limit: int) -> list[Message]:

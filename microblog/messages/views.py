@@ -25,7 +25,10 @@ from .forms import MessageForm
 from . import actions, message_views  # noqa: F401 - message_views: its routes, on this blueprint
 from .blueprint import bp, partner as _partner
 from .conversation_views import list_poll, list_token
-from .models import conversation_list, membership, received_after, thread as thread_messages
+from .inbox import conversation_list
+from .models import received_after
+from .opening import Opened, open_conversation
+from .window import thread as thread_messages
 
 MAX_CURSOR = 2**31 - 1  # message ids and versions are INTEGER columns: a larger cursor was a 500 on PostgreSQL
 POLL_BATCH = 50  # at most this many new messages per poll; the next poll brings the rest
@@ -96,9 +99,19 @@ def _signed_in_partner(username: str):
 
 
 def _conversation(username: str, then):
-    """A GET of a conversation: the checks, then `then(partner, my membership)`."""
-    other = _signed_in_partner(username)
-    return other if isinstance(other, Response) else then(other, membership(current_user.id, other.id))
+    """A GET of a conversation: the checks of `_signed_in_partner` (in the same order, with the same answers),
+    then `then(opened)` (opening.Opened: the partner, my membership, how we stand, "Seen"), read at once."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    key = lookup_key(username)
+    if key is not None and key == current_user.username_key:
+        return _partner(username)  # yourself: its 400
+    opened = open_conversation(current_user.id, key) if key is not None else None
+    if opened is None:
+        if username_key(username) in LEGACY_PATHS:
+            return _redirect(url_for(LEGACY_PATHS[username_key(username)]), 301)
+        return _partner(username)  # nobody by that name: its 404
+    return then(opened)
 
 
 @bp.get("/messages/<username>")
@@ -114,14 +127,14 @@ def thread(username):
 
 def conversation(username):
     """The conversation (oldest to newest) with its reply form, or why you cannot reply."""
-    return _conversation(username, lambda other, member: _show(other, member, MessageForm(formdata=None)))
+    return _conversation(username, lambda opened: _show(opened, MessageForm(formdata=None)))
 
 
 def earlier(username):
     """`?before=`: the messages before that one (the page from there, or for htmx the "earlier" fragment)."""
 
-    def show(other, member):
-        return _show(other, member, MessageForm(formdata=None), before=cursor("before"))
+    def show(opened):
+        return _show(opened, MessageForm(formdata=None), before=cursor("before"))
 
     return _conversation(username, show)
 
@@ -160,18 +173,19 @@ def _redirect(url: str, status: int):
     return response
 
 
-def _show(other, member, form, status=200, before=None):
+def _show(opened: Opened, form, status=200, before=None):
     cursor("after"), cursor("v")  # checked even when not polling: junk is a 400 everywhere
+    other, member = opened.other, opened.member
     per_page = current_app.config["THREAD_MESSAGES_PER_PAGE"]
     if member is None:
-        messages, has_earlier = [], False
+        messages, has_earlier, reactions = [], False, {}
     else:
-        messages, has_earlier = thread_messages(member, before=before, limit=per_page)
+        messages, has_earlier, reactions = thread_messages(member, before=before, limit=per_page)
         if messages:
             mark_read(current_user, member, messages[-1].id)
     partial = "partials/messages/earlier.html" if before is not None else "partials/messages/log.html"
-    # Only the whole page has the form (or, when refused, why not): fragments skip the check's query.
-    refused = None if wants_fragment() else refusal(current_user, other)
+    # Only the whole page has the form (or, when refused, why not), from how we stand (read on opening).
+    refused = None if wants_fragment() else refusal(current_user, other, opened.relation)
     # Read with the membership, before the messages (or our own read's bump): a later change is polled.
     version = actions.conversation_version(member)
     preload_mentions(messages)
@@ -191,16 +205,17 @@ def _show(other, member, form, status=200, before=None):
         version=version,
         form=form,
         count=current_counts().messages,
-        reactions=actions.reactions_of([m.id for m in messages], current_user.id),
+        reactions=reactions,
         member=member,
-        seen=actions.seen(current_user, other, member),
+        seen=actions.seen(current_user, other, member, opened.theirs),
         focus=True,
     )
 
 
-def _poll(other, member):
+def _poll(opened: Opened):
     """New messages to me go to the end of the log, changed ones (edits, unsends, reactions) replace
     themselves, "Seen" follows; all out-of-band, with the poller's new cursors."""
+    other, member = opened.other, opened.member
     after, shown_version = cursor("after"), cursor("v")
     messages = received_after(member, after, POLL_BATCH) if member else []
     # A poller without `v` (an old page) asks only for new messages.
@@ -230,7 +245,7 @@ def _poll(other, member):
         version=version,
         count=current_counts().messages,
         reactions=actions.reactions_of([m.id for m in shown], current_user.id),
-        seen=actions.seen(current_user, other, member),
+        seen=actions.seen(current_user, other, member, opened.theirs),
         title=_("Conversation with %(username)s", username=other.display_name),
     )
 
@@ -263,7 +278,7 @@ def _reply(other):
             reactions={},
         )
     response = render_form(
-        lambda status: _show(other, membership(current_user.id, other.id), form, status=status),
+        lambda status: _show(open_conversation(current_user.id, other.username_key), form, status=status),
         in_place="partials/messages/form.html",
         form=form,
         other=other,

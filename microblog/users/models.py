@@ -34,6 +34,11 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+def display_name(username: str, deleted_at: datetime | None) -> str:
+    """The name to show for a user (also for rows that are not User entities): "Deleted account" for a deleted one."""
+    return str(_l("Deleted account")) if deleted_at is not None else username
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user"
 
@@ -78,7 +83,7 @@ class User(UserMixin, db.Model):
     @property
     def display_name(self) -> str:
         """The name to show: the username, or "Deleted account" for a deleted one."""
-        return str(_l("Deleted account")) if self.deleted_at is not None else self.username
+        return display_name(self.username, self.deleted_at)
 
     @property
     def has_address(self) -> bool:

@@ -15,14 +15,17 @@ from . import relations
 from .blueprint import bp
 from .lookup import get_user_or_404
 from .models import User
+from .names import lookup_key
 
 
-def follow_context(user: User, in_card: bool = False) -> dict:
+def follow_context(user: User, in_card: bool = False, known: tuple | None = None) -> dict:
+    """The follow controls' context; `known`: (follow summary, relation) read already (`relations.someone`)."""
     viewer_id = current_user.id if current_user.is_authenticated else None
-    n_followers, n_following, is_following = relations.follow_summary(user, viewer_id)
+    summary, rel = known if known is not None else (relations.follow_summary(user, viewer_id), None)
+    n_followers, n_following, is_following = summary
     privacy = {}
     if viewer_id is not None and viewer_id != user.id:
-        rel = relations.relation(viewer_id, user.id)
+        rel = rel if rel is not None else relations.relation(viewer_id, user.id)
         # Blocks hide both ways (README "Activity and privacy"): no posts, about-me or follow button.
         privacy = {
             "i_block": rel[0],
@@ -38,6 +41,17 @@ def follow_context(user: User, in_card: bool = False) -> dict:
         "form": EmptyForm(),
         "in_card": in_card,
     }
+
+
+def profile_context(username: str, in_card: bool = False) -> dict:
+    """`follow_context` of the user a URL names: someone else's read with the user (`relations.someone`);
+    yourself, a deleted account or nobody through `get_user_or_404` (its answers, 404s included)."""
+    key = lookup_key(username)
+    if key is not None and current_user.is_authenticated and key != current_user.username_key:
+        found = relations.someone(current_user.id, key)
+        if found is not None and not found[0].is_deleted:
+            return follow_context(found[0], in_card, known=found[1:])
+    return follow_context(get_user_or_404(username), in_card)
 
 
 def on_other_user(refuse_self):

@@ -51,15 +51,19 @@ def is_following(follower_id: int, followed_id: int) -> bool:
     return db.session.scalar(stmt) is not None
 
 
-@functools.cache
-def _follow_summary() -> sa.Select:
-    """Built once: a profile binds the two ids (building the statement cost more than running it)."""
-    user_id, viewer_id = sa.bindparam("user_id"), sa.bindparam("viewer_id")
-    return sa.select(
+def _summary_columns(user_id, viewer_id) -> tuple:
+    """(followers, following, whether `viewer_id` follows) of `user_id` (a value or a column) as columns."""
+    return (
         sa.select(sa.func.count()).select_from(followers).where(followers.c.followed_id == user_id).scalar_subquery(),
         sa.select(sa.func.count()).select_from(followers).where(followers.c.follower_id == user_id).scalar_subquery(),
         sa.exists().where(followers.c.follower_id == viewer_id, followers.c.followed_id == user_id),
     )
+
+
+@functools.cache
+def _follow_summary() -> sa.Select:
+    """Built once: a profile binds the two ids (building the statement cost more than running it)."""
+    return sa.select(*_summary_columns(sa.bindparam("user_id"), sa.bindparam("viewer_id")))
 
 
 def follow_summary(user: User, viewer_id: int | None = None) -> tuple[int, int, bool]:
@@ -109,6 +113,24 @@ def relation_columns(viewer_id: int):
         sa.exists().where(Block.blocker_id == User.id, Block.blocked_id == viewer_id),
         sa.exists().where(followers.c.follower_id == User.id, followers.c.followed_id == viewer_id),
     )
+
+
+@functools.cache
+def _someone() -> sa.Select:
+    """Built once: someone else's profile or hover card binds the viewer's id and the name's key."""
+    viewer_id = sa.bindparam("viewer_id", type_=sa.Integer)
+    return sa.select(User, *_summary_columns(User.id, viewer_id), *relation_columns(viewer_id)).where(
+        User.username_key == sa.bindparam("key")
+    )
+
+
+def someone(viewer_id: int, key: str) -> tuple[User, tuple[int, int, bool], tuple[bool, bool, bool]] | None:
+    """The user whose name has `key` (names.lookup_key), with `follow_summary` and `relation` as seen by
+    `viewer_id` (someone else), in one statement (they were three: ~0.15 ms a profile); None for nobody."""
+    row = db.session.execute(_someone(), {"viewer_id": viewer_id, "key": key}).first()
+    if row is None:
+        return None
+    return row[0], (row[1], row[2], bool(row[3])), (bool(row[4]), bool(row[5]), bool(row[6]))
 
 
 def refusal(sender: User, recipient: User, rel: tuple[bool, bool, bool] | None = None) -> str | None:

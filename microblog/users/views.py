@@ -11,9 +11,8 @@ from ..pagination import paginate
 from ..posts.models import Post
 from .avatar import avatar_svg
 from .blueprint import bp
-from .lookup import get_user_or_404
 from .names import text_error, username_key
-from .relation_views import follow_context  # and its routes, on this blueprint
+from .relation_views import profile_context  # and its routes, on this blueprint
 
 AVATAR_SIZES = range(16, 257)
 
@@ -22,8 +21,8 @@ AVATAR_SIZES = range(16, 257)
 @login_required
 def user(username):
     """A profile with the user's posts; the post list alone for htmx paging."""
-    user = get_user_or_404(username)
-    context = follow_context(user)
+    context = profile_context(username)
+    user = context["user"]
     posts = Post.by_user(user)
     if context.get("i_block") or context.get("blocks_me"):
         posts = posts.nothing()  # blocks hide posts both ways
@@ -43,10 +42,10 @@ def user(username):
 def popup(username):
     """The user's hover card (avatar, about me, last seen, counts, follow button): a fragment for htmx,
     the profile page otherwise."""
-    user = get_user_or_404(username)
+    context = profile_context(username, in_card=True)
     if not wants_fragment():
-        return redirect(url_for("users.user", username=user.username))
-    return fragment("partials/users/popup.html", **follow_context(user, in_card=True))
+        return redirect(url_for("users.user", username=context["user"].username))
+    return fragment("partials/users/popup.html", **context)
 
 
 @bp.route("/edit_profile", methods=["GET", "POST"])

@@ -13,7 +13,7 @@ from microblog.extensions import db
 from microblog.posts.models import Post
 from microblog.users.models import User
 from microblog.users.relations import FOLLOW
-from tests.conftest import HTMX, make_user
+from tests.conftest import HTMX, make_post, make_user
 from tests import truth
 from tests.html import actor, by_id, fragment, page, text
 
@@ -271,3 +271,28 @@ def test_follows_apart_are_grouped_apart_newest_first(app, client, signed_in, al
     signed_in("alice", client)
     links = [text(li.find("a")) for li in actor(client).opens("/activity").by_id("activity-list").find_all("li")]
     assert links == ["erin followed you", "bob mentioned you", "dave and 1 other followed you"]
+
+
+def test_only_a_mention_shows_a_post_and_a_gone_post_shows_none(app, client, signed_in, alice, bob):
+    """The page reads each mention's post with its event (activity/listing.py): only for a mention (an
+    export's post_id is the export's number, which may be some post's id), and none for a deleted post."""
+    kept = make_post(bob, "kept @alice")
+    gone = make_post(bob, "gone @alice")
+    db.session.add_all(
+        [
+            Activity(user_id=alice.id, actor_id=bob.id, kind=MENTION, post_id=kept.id),
+            Activity(user_id=alice.id, actor_id=bob.id, kind=MENTION, post_id=gone.id),
+            Activity(user_id=alice.id, actor_id=alice.id, kind="export", post_id=kept.id),
+        ]
+    )
+    db.session.delete(gone)
+    db.session.commit()
+    items = signed_in("alice", client).opens("/activity").by_id("activity-list").find_all("li")
+    assert [text(item.find("a")) for item in items] == [
+        "Your data export is ready.",
+        "bob mentioned you",
+        "bob mentioned you",
+    ]
+    assert "kept @alice" not in text(items[0]) and items[0].find("a")["href"] == "/export"
+    assert "gone @alice" not in text(items[1]) and items[1].find("a")["href"] == "/user/bob"
+    assert "kept @alice" in text(items[2]) and items[2].find("a")["href"] == f"/post/{kept.id}"

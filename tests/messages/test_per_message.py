@@ -245,3 +245,31 @@ def test_each_action_needs_the_csrf_token(csrf_app, action, signed_in):
     else:
         done = actions_of(thread, message.id).submits(f'form[action$="/{action}"]', reaction="like")
     assert done.status == 303
+
+
+def test_a_thread_shows_each_messages_reactions_on_every_window(app, client, alice, bob, signed_in):
+    """The thread reads its window of messages with their reactions in one statement (messages/window.py):
+    each message shows its own, counted per person, mine marked, in the fixed order, on the first window and
+    on the earlier one (a message just past a window's edge lends none of its reactions to the window)."""
+    app.config["THREAD_MESSAGES_PER_PAGE"] = 3
+    m0, m1, m2, m3, m4 = (send(bob if i % 2 else alice, alice if i % 2 else bob, f"m{i}") for i in range(5))
+    given = [(m4, alice, "like"), (m4, bob, "like"), (m3, bob, "laugh"), (m3, alice, "love"), (m1, bob, "wow")]
+    given += [(m0, alice, "sad")]
+    db.session.add_all(Reaction(message_id=m.id, user_id=who.id, name=name) for m, who, name in given)
+    db.session.commit()
+
+    def shown(seen, message) -> list[str]:
+        item = seen.by_id(f"message-{message.id}")
+        return [text(li) for li in item.select(".message-reactions li")]
+
+    thread = signed_in("alice", client).opens("/messages/bob")
+    assert [a["id"] for a in thread.by_id("message-log").select("[id^=message-]") if a["id"][8:].isdigit()] == [
+        f"message-{m.id}" for m in (m2, m3, m4)
+    ]
+    assert shown(thread, m4) == ["👍 2 2 reactions: Like (yours)"]
+    assert shown(thread, m3) == ["❤️ 1 1 reaction: Love (yours)", "😂 1 1 reaction: Laugh"]
+    assert shown(thread, m2) == []
+    earlier = thread.with_htmx().follows_link("#earlier-messages")
+    assert earlier.status == 200
+    assert shown(earlier, m1) == ["😮 1 1 reaction: Wow"]
+    assert shown(earlier, m0) == ["😢 1 1 reaction: Sad (yours)"]

@@ -91,3 +91,33 @@ def test_home_page_for_signed_in_user(signed_in):
     assert response.status_code == 200
     soup = page(response)
     assert by_id(soup, "post-form")["action"] == "/index"
+
+
+def test_timeline_pages_hold_each_shown_post_once_newest_first(app, signed_in, alice, bob):
+    """Every page of the timeline, followed from the "Older" links, against plain SQL: the followed authors'
+    and alice's posts, newest first, none twice or missing, without a followed author alice blocks. The
+    timeline reads each author's newest posts on their index from a bound per author (posts/models.py):
+    authors with more posts than a page, with fewer, and pages deeper than a page's worth of one author."""
+    app.config["POSTS_PER_PAGE"] = 3
+    carol, dave, erin = make_user("carol"), make_user("dave"), make_user("erin")
+    for author in (bob, carol, dave):
+        follow(alice, author)
+    block = db.metadata.tables["block"]
+    db.session.execute(block.insert().values(blocker_id=alice.id, blocked_id=dave.id))
+    db.session.commit()
+    pattern = [bob] * 5 + [carol, dave, alice, erin] + [bob, dave] * 3 + [carol] + [bob] * 4 + [alice]
+    for i, author in enumerate(pattern):
+        make_post(author, f"p{i}")
+    shown = {bob.id, carol.id, alice.id}
+    newest_first = sa.select(Post.id).where(Post.user_id.in_(shown)).order_by(Post.id.desc())
+    expected = [f"post-{post_id}" for post_id in db.session.scalars(newest_first)]
+    seen, step = [], signed_in("alice").opens("/index")
+    while True:
+        assert step.status == 200
+        ids = [a["id"] for a in step.by_id("post-list").find_all("article")]
+        assert len(ids) == 3 or not step.by_id("post-list").find("a", rel="next"), ids
+        seen += ids
+        if not step.by_id("post-list").find("a", rel="next"):
+            break
+        step = step.follows_link("[rel=next]")
+    assert seen == expected
