@@ -56,21 +56,51 @@ def _locale() -> Locale | None:
     return chosen if chosen is not None else get_locale()
 
 
+@lru_cache(maxsize=4096)
+def _time_start(value: datetime, locale: Locale) -> str:
+    """`<time datetime="..." title="the full date">`: a pure function of the time and the locale."""
+    title = escape(format_full_datetime(value, locale))
+    return f'<time datetime="{value.isoformat(timespec="seconds")}" title="{title}">'
+
+
+# Babel's relative time ("3 minutes ago") reads of its `seconds` only the unit it picks, the rounded count
+# and the direction (babel.dates.format_timedelta with threshold=1.0, granularity "second": the loop below is
+# its choice, tests/house/test_timetag.py holds them equal). So each text is made once per locale: Babel's
+# formatting was 8 of a list item's ~25 us of time tag, and every list shows ten to twenty of them.
+_RELATIVE: dict[tuple, str] = {}
+
+
+def _relative(seconds: float, locale: Locale) -> str:
+    """Babel's `format_timedelta(seconds, add_direction=True, threshold=1.0, locale=locale)`, kept by what it reads."""
+    size = abs(seconds)
+    for unit, per_unit in dates.TIMEDELTA_UNITS:
+        count = size / per_unit
+        if count >= 1.0 or unit == "second":
+            if unit == "second" and count > 0:
+                count = max(1, count)
+            key = (unit, int(round(count)), seconds >= 0, locale)
+            break
+    try:
+        return _RELATIVE[key]
+    except KeyError:
+        if len(_RELATIVE) > 4096:  # a clock far off can ask for any count: keep the store small
+            _RELATIVE.clear()
+        text = _RELATIVE[key] = dates.format_timedelta(seconds, add_direction=True, threshold=1.0, locale=locale)
+        return text
+
+
 def timetag(value: datetime) -> Markup:
     """`<time datetime="ISO 8601 with offset" title="the full date">3 minutes ago</time>`: relative to the
     moment it is rendered (every fragment that shows it renders it anew), a date when older than a day."""
     if value is None:
         return Markup("")
     locale = _locale()  # Flask-Babel's per-request value (force_locale() changes it)
-    absolute = format_full_datetime(value, locale)
-    age = _now() - value
-    if age > timedelta(days=1):
+    now = _now()
+    if now - value > timedelta(days=1):
         shown = format_day(value, locale)
     else:
-        shown = dates.format_timedelta(value - _now(), add_direction=True, threshold=1.0, locale=locale)
-    return Markup(
-        f'<time datetime="{value.isoformat(timespec="seconds")}" title="{escape(absolute)}">{escape(shown)}</time>'
-    )
+        shown = _relative((value - now).total_seconds(), locale)
+    return Markup(f"{_time_start(value, locale)}{escape(shown)}</time>")
 
 
 # -- user text as markup ---------------------------------------------------------------------------
