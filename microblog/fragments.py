@@ -31,7 +31,7 @@ from markupsafe import Markup, escape
 from .posts.mentions import _known_users
 from .users.names import MENTION_RE, username_key
 
-DEFAULT_SIZE = 20_000  # ~1.2 KB of markup an entry: ~25-30 MB a worker when full
+DEFAULT_SIZE = 20_000  # an entry (markup and key) ~1.7 KB: ~35 MB a process when full
 
 # Where a slot goes in kept markup: random per process, so no text a user types can forge one.
 _MARK = f"\x00slot-{secrets.token_hex(8)}-"
