@@ -11,7 +11,8 @@ content (ids, texts, edit stamps, what the reader may do, the CSRF token where a
 a clock or an event: a change makes a new key and the old entry falls out of the bounded store, so nothing
 is ever invalidated, on any worker or host. The keyword arguments are slots: values of this request that are
 not kept (the relative time, "3 minutes ago"); the kept markup has a marker where each goes and the slots are
-spliced in on every render. The call site and the locale are added to every key.
+spliced in on every render. The call site and the locale are added to every key. `keep=False` renders the
+body without keeping it (one-off markup would only push kept entries out).
 
 FRAGMENT_CACHE_SIZE bounds the entries per process (least recently used out first; 0 turns the cache off).
 FRAGMENT_CACHE_CHECK (on in the tests) renders the body on every hit too and raises FragmentMismatch when it
@@ -87,8 +88,11 @@ def cached_in(store: FragmentStore):
     """The template global `cached` of an app, bound to its store (no context-local lookup per item)."""
 
     @pass_context
-    def cached(context, *key, caller, **slots) -> Markup:
-        """The call block's body for this key: kept markup with this request's slots, else rendered and kept."""
+    def cached(context, *key, caller, keep=True, **slots) -> Markup:
+        """The call block's body for this key: kept markup with this request's slots, else rendered and kept
+        (`keep=False`: rendered, not kept, for markup no other request will show: a search's highlighting)."""
+        if not keep:
+            return caller(**slots)
         # The call site (its compiled code: a template reloaded is a new site) and the catalogue its `_` uses.
         key = (caller._func.__code__, context.get("locale"), *key)
         try:
@@ -116,7 +120,7 @@ def cached_in(store: FragmentStore):
 
 
 @pass_context
-def uncached(context, *key, caller, **slots) -> Markup:
+def uncached(context, *key, caller, keep=True, **slots) -> Markup:
     """FRAGMENT_CACHE_SIZE = 0: the body, rendered every time."""
     return caller(**slots)
 
