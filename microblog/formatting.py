@@ -173,11 +173,9 @@ def _mentions(text: str) -> str:
     return "".join(out)
 
 
-def linkify(body: str) -> Markup:
-    """The body as markup: escaped text, http(s) URLs as links (rel="nofollow ugc noopener noreferrer"),
-    @mentions of existing users as profile links. Nothing else a user types becomes markup."""
-    body = body or ""
-    out, last = [], 0
+def _pieces(body: str):
+    """How linkify reads `body`: (text, url) in order, each link with the text before it; the last url is None."""
+    last = 0
     for match in _CANDIDATE.finditer(body):
         if match.start() < last:
             continue
@@ -185,11 +183,34 @@ def linkify(body: str) -> Markup:
         url = body[match.start() : end]
         if end == match.end() or not safe_url(url):
             continue
-        out.append(_mentions(body[last : match.start()]))
-        out.append(str(Markup('<a href="{}" rel="{}">{}</a>').format(url, LINK_REL, url)))
+        yield body[last : match.start()], url
         last = end
-    out.append(_mentions(body[last:]))
+    yield body[last:], None
+
+
+def linkify(body: str) -> Markup:
+    """The body as markup: escaped text, http(s) URLs as links (rel="nofollow ugc noopener noreferrer"),
+    @mentions of existing users as profile links. Nothing else a user types becomes markup."""
+    out = []
+    for text, url in _pieces(body or ""):
+        out.append(_mentions(text))
+        if url is not None:
+            out.append(str(Markup('<a href="{}" rel="{}">{}</a>').format(url, LINK_REL, url)))
     return Markup("".join(out))
+
+
+def mention_targets(body: str) -> tuple:
+    """What linkify(body) makes of each @name, rendered after this: the username it links to, or None. The names
+    are looked up (the request's cache, microblog/posts/mentions.py) as linkify looks them up, then each is read."""
+    from .posts.mentions import _known_users
+    from .users.names import MENTION_RE, username_key
+
+    runs = [list(MENTION_RE.finditer(text)) for text, _url in _pieces(body or "")]
+    known = {}
+    for matches in runs:
+        if matches:
+            known = _known_users([m.group(1) for m in matches][:50])
+    return tuple(known.get(username_key(m.group(1))) for matches in runs for m in matches)
 
 
 def badge_label(count: int) -> str:

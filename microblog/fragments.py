@@ -1,4 +1,4 @@
-"""List items rendered once per content ("Russian-doll" fragment caching, README "Fragment cache").
+"""List items rendered once per content ("Russian-doll" fragment caching, README, Production: "Fragment cache").
 
 A partial wraps its markup in a call block whose arguments are everything that markup reads:
 
@@ -7,12 +7,12 @@ A partial wraps its markup in a call block whose arguments are everything that m
     {% endcall %}
 
 The positional arguments are the key; the body is rendered only when the key is new. The key is made of
-content (ids, texts, edit stamps, what the reader may do, the CSRF token where a form carries one), never of
-a clock or an event: a change makes a new key and the old entry falls out of the bounded store, so nothing
-is ever invalidated, on any worker or host. The keyword arguments are slots: values of this request that are
-not kept (the relative time, "3 minutes ago"); the kept markup has a marker where each goes and the slots are
-spliced in on every render. The call site and the locale are added to every key. `keep=False` renders the
-body without keeping it (one-off markup would only push kept entries out).
+content (ids, texts, edit stamps, the users the @mentions link to, what the reader may do), never of a clock
+or an event: a change makes a new key and the old entry falls out of the bounded store, so nothing is ever
+invalidated, on any worker or host. The keyword arguments are slots: values of this request that are not kept
+(the relative time, "3 minutes ago"; the CSRF token of a form); the kept markup has a marker where each goes
+and the slots are spliced in on every render. The call site and the locale are added to every key.
+`keep=False` renders the body without keeping it (one-off markup would only push kept entries out).
 
 FRAGMENT_CACHE_SIZE bounds the entries per process (least recently used out first; 0 turns the cache off).
 FRAGMENT_CACHE_CHECK (on in the tests) renders the body on every hit too and raises FragmentMismatch when it
@@ -29,8 +29,7 @@ from flask import Flask
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
-from .posts.mentions import _known_users
-from .users.names import MENTION_RE, username_key
+from .formatting import mention_targets
 
 DEFAULT_SIZE = 20_000  # an entry (markup and key) ~1.7 KB: ~35 MB a process when full
 
@@ -127,14 +126,10 @@ def uncached(context, *key, caller, keep=True, **slots) -> Markup:
 
 def mentions(body: str) -> tuple:
     """What linkify makes of each @name in `body`: the user it links to, or None (no such user, or deleted).
-    Loaded with the request's other mentions (preload_mentions: a list costs no extra statement)."""
+    Looked up with the request's other mentions (preload_mentions: a list costs no extra statement)."""
     if not body or "@" not in body:
         return ()
-    names = [match.group(1) for match in MENTION_RE.finditer(body)]
-    if not names:
-        return ()
-    known = _known_users(names)
-    return tuple(known.get(username_key(name)) for name in names)
+    return mention_targets(body)
 
 
 def template_helpers(app: Flask) -> dict:

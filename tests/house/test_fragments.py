@@ -20,6 +20,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
 
 from microblog import formatting
 from microblog.database import utcnow
@@ -30,6 +31,10 @@ from microblog.posts.models import Post
 from tests.conftest import HTMX, PASSWORD, make_app, make_post, make_user, running, send
 from tests.html import actor, text
 from tests.messages.test_per_message import actions_of
+
+
+def page_of(markup) -> BeautifulSoup:
+    return BeautifulSoup(str(markup), "html.parser")
 
 
 @pytest.fixture
@@ -309,6 +314,21 @@ def test_each_part_of_a_conversation_row_alone_shows(app, client, signed_in, ali
     assert text(row().find(class_="conversation-preview")) == "You: This message was deleted"
     signed_in("bob").opens("/settings/delete").submits("#delete-account-form", password=PASSWORD)
     assert "Deleted account" in text(row())
+
+
+def test_the_mentions_in_a_key_are_the_links_linkify_makes(app):
+    from microblog.formatting import linkify, mention_targets
+
+    for name in ("ann", "ben", "cid"):
+        make_user(name)
+    flood = " ".join(f"@{name}" for name in ["ann", "nobody"] * 30)  # 60 mentions: linkify looks up 50 a run
+    body = f"{flood} @cid https://example.com/@ben @cid @ben"  # the first @cid is the 61st of its run: looked up
+    # with the second one (as a list's preload_mentions does), it links too
+    with app.test_request_context("/"):
+        targets = mention_targets(body)
+        linked = [a["href"].removeprefix("/user/") for a in page_of(linkify(body)).select("a.mention")]
+    assert [target for target in targets if target] == linked
+    assert targets[60:] == ("cid", "cid", "ben") and targets[1] is None and linked[-3:] == ["cid", "cid", "ben"]
 
 
 def test_the_store_is_bounded(database_url, signed_in):
