@@ -109,9 +109,13 @@ def _never(*args) -> bool:
 
 
 def code_knocked_out(feature: str) -> tuple[dict, dict]:
-    """(globals, filters) to lay over a Jinja environment's for `feature`'s CODE knock-out."""
+    """(globals, filters) to lay over a Jinja environment's for `feature`'s CODE knock-out, with a fragment store of
+    its own (microblog/fragments.py): the app's keeps list items as made with that code in place."""
+    from microblog.fragments import DEFAULT_SIZE, FragmentStore, cached_in
+
     spec = CODE.get(feature, {})
-    return {name: _never for name in spec.get("globals", ())}, {name: escape for name in spec.get("filters", ())}
+    overlay = {name: _never for name in spec.get("globals", ())} | {"cached": cached_in(FragmentStore(DEFAULT_SIZE))}
+    return overlay, {name: escape for name in spec.get("filters", ())}
 
 
 def own_time_by_part(render, times: int) -> dict[str, tuple[float, float]]:

@@ -56,21 +56,51 @@ def _locale() -> Locale | None:
     return chosen if chosen is not None else get_locale()
 
 
+@lru_cache(maxsize=4096)
+def _time_start(value: datetime, locale: Locale) -> str:
+    """`<time datetime="..." title="the full date">`: a pure function of the time and the locale."""
+    title = escape(format_full_datetime(value, locale))
+    return f'<time datetime="{value.isoformat(timespec="seconds")}" title="{title}">'
+
+
+# Babel's relative time ("3 minutes ago") reads of its `seconds` only the unit it picks, the rounded count
+# and the direction (babel.dates.format_timedelta with threshold=1.0, granularity "second": the loop below is
+# its choice, tests/house/test_timetag.py holds them equal). So each text is made once per locale: Babel's
+# formatting was 8 of a list item's ~25 us of time tag, and every list shows ten to twenty of them.
+_RELATIVE: dict[tuple, str] = {}
+
+
+def _relative(seconds: float, locale: Locale) -> str:
+    """Babel's `format_timedelta(seconds, add_direction=True, threshold=1.0, locale=locale)`, kept by what it reads."""
+    size = abs(seconds)
+    for unit, per_unit in dates.TIMEDELTA_UNITS:
+        count = size / per_unit
+        if count >= 1.0 or unit == "second":
+            if unit == "second" and count > 0:
+                count = max(1, count)
+            key = (unit, int(round(count)), seconds >= 0, locale)
+            break
+    try:
+        return _RELATIVE[key]
+    except KeyError:
+        if len(_RELATIVE) > 4096:  # a clock far off can ask for any count: keep the store small
+            _RELATIVE.clear()
+        text = _RELATIVE[key] = dates.format_timedelta(seconds, add_direction=True, threshold=1.0, locale=locale)
+        return text
+
+
 def timetag(value: datetime) -> Markup:
     """`<time datetime="ISO 8601 with offset" title="the full date">3 minutes ago</time>`: relative to the
     moment it is rendered (every fragment that shows it renders it anew), a date when older than a day."""
     if value is None:
         return Markup("")
     locale = _locale()  # Flask-Babel's per-request value (force_locale() changes it)
-    absolute = format_full_datetime(value, locale)
-    age = _now() - value
-    if age > timedelta(days=1):
+    now = _now()
+    if now - value > timedelta(days=1):
         shown = format_day(value, locale)
     else:
-        shown = dates.format_timedelta(value - _now(), add_direction=True, threshold=1.0, locale=locale)
-    return Markup(
-        f'<time datetime="{value.isoformat(timespec="seconds")}" title="{escape(absolute)}">{escape(shown)}</time>'
-    )
+        shown = _relative((value - now).total_seconds(), locale)
+    return Markup(f"{_time_start(value, locale)}{escape(shown)}</time>")
 
 
 # -- user text as markup ---------------------------------------------------------------------------
@@ -143,11 +173,9 @@ def _mentions(text: str) -> str:
     return "".join(out)
 
 
-def linkify(body: str) -> Markup:
-    """The body as markup: escaped text, http(s) URLs as links (rel="nofollow ugc noopener noreferrer"),
-    @mentions of existing users as profile links. Nothing else a user types becomes markup."""
-    body = body or ""
-    out, last = [], 0
+def _pieces(body: str):
+    """How linkify reads `body`: (text, url) in order, each link with the text before it; the last url is None."""
+    last = 0
     for match in _CANDIDATE.finditer(body):
         if match.start() < last:
             continue
@@ -155,11 +183,34 @@ def linkify(body: str) -> Markup:
         url = body[match.start() : end]
         if end == match.end() or not safe_url(url):
             continue
-        out.append(_mentions(body[last : match.start()]))
-        out.append(str(Markup('<a href="{}" rel="{}">{}</a>').format(url, LINK_REL, url)))
+        yield body[last : match.start()], url
         last = end
-    out.append(_mentions(body[last:]))
+    yield body[last:], None
+
+
+def linkify(body: str) -> Markup:
+    """The body as markup: escaped text, http(s) URLs as links (rel="nofollow ugc noopener noreferrer"),
+    @mentions of existing users as profile links. Nothing else a user types becomes markup."""
+    out = []
+    for text, url in _pieces(body or ""):
+        out.append(_mentions(text))
+        if url is not None:
+            out.append(str(Markup('<a href="{}" rel="{}">{}</a>').format(url, LINK_REL, url)))
     return Markup("".join(out))
+
+
+def mention_targets(body: str) -> tuple:
+    """What linkify(body) makes of each @name, rendered after this: the username it links to, or None. The names
+    are looked up (the request's cache, microblog/posts/mentions.py) as linkify looks them up, then each is read."""
+    from .posts.mentions import _known_users
+    from .users.names import MENTION_RE, username_key
+
+    runs = [list(MENTION_RE.finditer(text)) for text, _url in _pieces(body or "")]
+    known = {}
+    for matches in runs:
+        if matches:
+            known = _known_users([m.group(1) for m in matches][:50])
+    return tuple(known.get(username_key(m.group(1))) for matches in runs for m in matches)
 
 
 def badge_label(count: int) -> str:

@@ -10,6 +10,7 @@ from flask_babel import get_locale, get_translations
 from jinja2 import pass_context, pass_eval_context
 from markupsafe import Markup
 
+from . import fragments
 from .formatting import badge_label, linkify, preview, timetag
 from .messages.actions import editable
 from .messages.models import REACTIONS
@@ -173,6 +174,7 @@ def init_app(app: Flask) -> None:
         navbar_counts=current_counts,  # base.html: the signed-in user's Counts (g.counts), given to the navbar
         push_live=push_live,  # base.html and the live partials: does this server hold streams?
     )
+    app.jinja_env.globals.update(fragments.template_helpers(app))  # list items rendered once per content
     app.jinja_env.filters["linkify"] = linkify  # user text: links and @mentions, nothing else
     app.jinja_env.filters["preview"] = preview
     app.jinja_env.add_extension("jinja2.ext.do")

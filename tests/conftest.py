@@ -387,6 +387,7 @@ def make_app(database_url: str, create_tables: bool = True, **overrides):
         # As production runs: no SERVER_NAME (urls follow the request), emails' links from PUBLIC_URL.
         "PUBLIC_URL": "http://localhost",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production keeps scrypt
+        "FRAGMENT_CACHE_CHECK": True,  # every kept fragment is rendered again and compared (microblog/fragments.py)
     }
     config.update(overrides)
     if create_tables and database_url.startswith("sqlite"):

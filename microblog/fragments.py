@@ -1,0 +1,140 @@
+"""List items rendered once per content ("Russian-doll" fragment caching, README, Production: "Fragment cache").
+
+A partial wraps its markup in a call block whose arguments are everything that markup reads:
+
+    {% call(time) cached(post.id, post.body, mentions(post.body), ..., time=timetag(post.timestamp)) %}
+      ... {{ time }} ...
+    {% endcall %}
+
+The positional arguments are the key; the body is rendered only when the key is new. The key is made of
+content (ids, texts, edit stamps, the users the @mentions link to, what the reader may do), never of a clock
+or an event: a change makes a new key and the old entry falls out of the bounded store, so nothing is ever
+invalidated, on any worker or host. The keyword arguments are slots: values of this request that are not kept
+(the relative time, "3 minutes ago"; the CSRF token of a form); the kept markup has a marker where each goes
+and the slots are spliced in on every render. The call site and the locale are added to every key.
+`keep=False` renders the body without keeping it (one-off markup would only push kept entries out).
+
+FRAGMENT_CACHE_SIZE bounds the entries per process (least recently used out first; 0 turns the cache off).
+FRAGMENT_CACHE_CHECK (on in the tests) renders the body on every hit too and raises FragmentMismatch when it
+differs from the kept markup: a key that misses an input fails the suite instead of showing stale markup.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections import OrderedDict
+
+from flask import Flask
+from jinja2 import pass_context
+from markupsafe import Markup, escape
+
+from .formatting import mention_targets
+
+DEFAULT_SIZE = 20_000  # an entry (markup and key) ~1.7 KB: ~35 MB a process when full
+
+# Where a slot goes in kept markup: random per process, so no text a user types can forge one.
+_MARK = f"\x00slot-{secrets.token_hex(8)}-"
+_SLOT = re.compile(re.escape(_MARK) + r"(\w+)\x00")
+
+
+class FragmentMismatch(AssertionError):
+    """FRAGMENT_CACHE_CHECK: kept markup differs from the body rendered now (an input is missing from the key)."""
+
+
+class FragmentStore:
+    """Kept markup by key: split on its slots (odd items are slot names), least recently used out first."""
+
+    def __init__(self, size: int, check: bool = False):
+        self.size, self.check = size, check
+        self.hits = self.misses = 0
+        self.entries: OrderedDict[tuple, list[str]] = OrderedDict()
+
+    def get(self, key: tuple) -> list[str] | None:
+        parts = self.entries.get(key)
+        if parts is not None:
+            try:
+                self.entries.move_to_end(key)
+            except KeyError:  # another thread evicted it meanwhile: still a good answer
+                pass
+        return parts
+
+    def put(self, key: tuple, parts: list[str]) -> None:
+        self.entries[key] = parts
+        while len(self.entries) > self.size:
+            try:
+                self.entries.popitem(last=False)
+            except KeyError:
+                break
+
+
+def _frozen(value):
+    """Lists and dicts (a message's reactions) as tuples, so that a key can hold them."""
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(item) for item in value)
+    if isinstance(value, dict):
+        return tuple((k, _frozen(v)) for k, v in value.items())
+    return value
+
+
+def _fill(parts: list[str], slots: dict) -> Markup:
+    if len(parts) == 1:
+        return Markup(parts[0])
+    return Markup("".join(str(escape(slots[part])) if i % 2 else part for i, part in enumerate(parts)))
+
+
+def cached_in(store: FragmentStore):
+    """The template global `cached` of an app, bound to its store (no context-local lookup per item)."""
+
+    @pass_context
+    def cached(context, *key, caller, keep=True, **slots) -> Markup:
+        """The call block's body for this key: kept markup with this request's slots, else rendered and kept
+        (`keep=False`: rendered, not kept, for markup no other request will show: a search's highlighting)."""
+        if not keep:
+            return caller(**slots)
+        # The call site (its compiled code: a template reloaded is a new site) and the catalogue its `_` uses.
+        key = (caller._func.__code__, context.get("locale"), *key)
+        try:
+            parts = store.get(key)
+        except TypeError:  # an unhashable part (a list): as a tuple, else not kept
+            key = _frozen(key)
+            try:
+                parts = store.get(key)
+            except TypeError:
+                return caller(**slots)
+        if parts is None:
+            store.misses += 1
+            parts = _SLOT.split(str(caller(**{name: Markup(f"{_MARK}{name}\x00") for name in slots})))
+            store.put(key, parts)
+        else:
+            store.hits += 1
+        markup = _fill(parts, slots)
+        if store.check:
+            fresh = caller(**slots)
+            if fresh != markup:
+                raise FragmentMismatch(f"kept markup differs for key {key[1:]!r}:\nkept:  {markup}\nfresh: {fresh}")
+        return markup
+
+    return cached
+
+
+@pass_context
+def uncached(context, *key, caller, keep=True, **slots) -> Markup:
+    """FRAGMENT_CACHE_SIZE = 0: the body, rendered every time."""
+    return caller(**slots)
+
+
+def mentions(body: str) -> tuple:
+    """What linkify makes of each @name in `body`: the user it links to, or None (no such user, or deleted).
+    Looked up with the request's other mentions (preload_mentions: a list costs no extra statement)."""
+    if not body or "@" not in body:
+        return ()
+    return mention_targets(body)
+
+
+def template_helpers(app: Flask) -> dict:
+    """The app's store (FRAGMENT_CACHE_SIZE, FRAGMENT_CACHE_CHECK) and its template globals `cached`, `mentions`."""
+    size = app.config.setdefault("FRAGMENT_CACHE_SIZE", DEFAULT_SIZE)
+    check = app.config.setdefault("FRAGMENT_CACHE_CHECK", False)
+    store = app.extensions["fragments"] = FragmentStore(size, check) if size > 0 else None
+    return {"cached": cached_in(store) if store else uncached, "mentions": mentions}
