@@ -431,7 +431,10 @@ def sqlite_template() -> str:
     """An SQLite file with every table (made once per test process): each test's database starts as a copy."""
     if not _sqlite_template:
         path = os.path.join(files_folder(), "template.db")
-        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite:///" + path, "SECRET_KEY": "test"})
+        # A key and an address production would accept: the first test of a process may be one that has set
+        # MICROBLOG_ENV=production (tests/house/test_security.py run alone), and the template is made then.
+        settings = {"SECRET_KEY": "template-" + "t" * 32, "PUBLIC_URL": "http://localhost"}
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite:///" + path, **settings})
         with app.app_context():
             db.create_all()
             db.engine.dispose()  # the write-ahead log folded into the file
