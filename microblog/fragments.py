@@ -11,7 +11,7 @@ content (ids, texts, edit stamps, the users the @mentions link to, what the read
 or an event: a change makes a new key and the old entry falls out of the bounded store, so nothing is ever
 invalidated, on any worker or host. The keyword arguments are slots: values of this request that are not kept
 (the relative time, "3 minutes ago"; the CSRF token of a form); the kept markup has a marker where each goes
-and the slots are spliced in on every render. The call site and the locale are added to every key.
+and the slots are spliced in on every render. The call site, the locale and the mount point (SCRIPT_NAME) are added to every key.
 `keep=False` renders the body without keeping it (one-off markup would only push kept entries out).
 
 FRAGMENT_CACHE_SIZE bounds the entries per process (least recently used out first; 0 turns the cache off).
@@ -26,6 +26,7 @@ import secrets
 from collections import OrderedDict
 
 from flask import Flask
+from flask.globals import _cv_request
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
@@ -92,8 +93,11 @@ def cached_in(store: FragmentStore):
         (`keep=False`: rendered, not kept, for markup no other request will show: a search's highlighting)."""
         if not keep:
             return caller(**slots)
-        # The call site (its compiled code: a template reloaded is a new site) and the catalogue its `_` uses.
-        key = (caller._func.__code__, context.get("locale"), *key)
+        # The call site (its compiled code: a template reloaded is a new site), the catalogue its `_` uses, and
+        # the mount point its links start with (SCRIPT_NAME: a proxy's X-Forwarded-Prefix can vary it per request).
+        ctx = _cv_request.get(None)
+        mount = ctx.request.environ.get("SCRIPT_NAME", "") if ctx is not None else ""
+        key = (caller._func.__code__, context.get("locale"), mount, *key)
         try:
             parts = store.get(key)
         except TypeError:  # an unhashable part (a list): as a tuple, else not kept

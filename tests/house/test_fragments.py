@@ -432,3 +432,15 @@ def test_pages_are_byte_identical_with_the_cache_on_and_off(app, client, signed_
     for url, a, b, c in zip(urls, first, kept, fresh, strict=True):
         assert a == b == c, url
     assert json.dumps(fresh).count("TOKEN") > 10  # the CSRF tokens were there, and masked
+
+
+def test_kept_links_follow_the_mount_point_of_each_request(app, signed_in, alice):
+    """Behind two proxies that mount the app at different prefixes (X-Forwarded-Prefix), each gets its own links."""
+    post = make_post(alice, "mounted")
+    as_alice = signed_in("alice").client  # its test client: this test sends requests by hand
+    for prefix in ("/mb", "", "/mb", "/other"):
+        html = as_alice.get("/index", environ_overrides={"SCRIPT_NAME": prefix}).get_data(as_text=True)
+        article = page_of(html).find(id=f"post-{post.id}")
+        assert article.find(id=f"post-link-{post.id}")["href"] == f"{prefix}/post/{post.id}"
+        assert article.find("a", class_="fw-semibold")["href"] == f"{prefix}/user/alice"
+    assert store(app).hits >= 1  # the second "/mb" page was served from the store
