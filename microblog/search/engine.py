@@ -26,7 +26,7 @@ MAX_QUERY = 200  # characters of the query we look at; the rest is ignored
 MAX_TERMS = 8
 MAX_TERM = 40
 RANKED = 200  # the newest matches that are ranked (and paged through): 20 pages of 10
-RECENT = 20_000  # PostgreSQL: at most this many newest posts are walked before the index is asked for older ones
+RECENT = 40_000  # PostgreSQL: at most this many newest posts are walked before the index is asked for older ones
 FIRST = 1_000  # PostgreSQL: the newest posts always walked; how many match there decides the rest
 # Letters and digits only: quotes, *, -, parentheses, NEAR/OR operators' punctuation never reach the engine.
 _WORD = re.compile(r"[^\W_]+")
@@ -119,17 +119,17 @@ _RANKED_SQL = {
     "sqlite": "SELECT rowid AS id, rank AS score FROM (SELECT rowid, rank FROM post_fts WHERE post_fts MATCH :match "
     "AND (NOT EXISTS ({hidden}) OR (SELECT user_id FROM post WHERE post.id = post_fts.rowid) NOT IN ({hidden})) "
     "ORDER BY rowid DESC LIMIT :ranked) ORDER BY rank, rowid DESC LIMIT :limit OFFSET :offset",
-    # PostgreSQL walks the newest FIRST posts (a primary-key walk newest first: cheap while matches are common,
-    # and a one-letter query fills the ranking there). How many match there decides the rest: when the walk would
-    # fill the ranking within half of RECENT (a word in at least 2% of the posts) it goes on to RECENT posts;
+    # PostgreSQL walks the newest FIRST posts (a primary-key walk newest first: cheap while matches are common;
+    # a one-letter query fills the ranking there). How many match there decides the rest: when the walk would fill
+    # the ranking within half of RECENT (a word in 1% of the posts or more) it goes on, up to RECENT posts;
     # otherwise, and for what is still missing after RECENT, the GIN index is asked for older matches (`id + 0`
-    # keeps it off the primary key). Each walk is fenced by its own ORDER BY id DESC LIMIT, and the query hides
-    # in the `q` CTE, so the plan is the same whatever the planner guesses and whether the statement is prepared
-    # or not: letting it choose, it ANDed the GIN index with the primary key for a one-letter query (17-37 ms on
-    # 200,000 posts: every post with a word starting with that letter), or, once prepared, walked 20,000 posts for
-    # a rare word (4-8 ms). Now both cost 0.2-0.6 ms; the worst, a word or pair in 1-2% of the posts, ~2-5 ms
-    # (bench/README "Search on PostgreSQL"). A word that matches nothing costs FIRST posts and an index lookup
-    # (SPEC S22). The author is on the row it reads anyway.
+    # keeps it off the primary key): fetching each match costs 0.35-2.6 µs, walking a post 0.2 µs. Each walk is
+    # fenced by its own ORDER BY id DESC LIMIT and the query hides in the `q` CTE, so the plan is the same whatever
+    # the planner guesses and whether the statement is prepared or not. Left to choose, it ANDed the GIN index
+    # with the primary key for a one-letter query (17 ms on 200,000 posts: every post with a word of that letter),
+    # or, once prepared, walked 20,000 posts for a rare word (3-5 ms); now 0.3 ms each, the worst (a word or
+    # pair in 1-3% of the posts) 2-5 ms (bench/README "Search on PostgreSQL"). A word that matches nothing costs
+    # FIRST posts and an index lookup (SPEC S22). The author is on the row it reads anyway.
     "postgresql": "WITH q AS (SELECT to_tsquery('simple'::regconfig, :match) AS q), "
     "top AS (SELECT coalesce(max(id), 0) AS id FROM post), "
     "first AS (SELECT id, search_vector FROM (SELECT id, search_vector, user_id FROM post "

@@ -125,11 +125,11 @@ def _read(plan: dict) -> dict:
 
 
 def test_a_one_letter_query_walks_the_newest_posts_and_a_rare_word_asks_the_index(app, alice):
-    """200,000 posts of the bench seed's words (each in about 10% of them; fewer posts and PostgreSQL planned
+    """200,000 posts of the bench seed's words (each in about 10% of them; with fewer posts PostgreSQL planned
     well even before): a one-letter, a two-letter query and a common word walk the newest posts and never ask the
-    GIN index (ANDing it with the primary key read every post with such a word: 17-37 ms); a word in 5 old posts
-    is asked of the GIN index after the FIRST newest posts, without walking RECENT. Both whether PostgreSQL plans
-    for the values or for any values (a statement psycopg has prepared)."""
+    GIN index (ANDing it with the primary key read every post with such a word: 17 ms on the bench seed); a word
+    in 5 old posts is asked of the GIN index after the FIRST newest posts, without walking on. Both whether
+    PostgreSQL plans for the values or for any values (a statement psycopg has prepared)."""
     db.session.execute(
         sa.text(
             "INSERT INTO post (body, timestamp, user_id) SELECT array_to_string(ARRAY(SELECT "
