@@ -26,7 +26,8 @@ MAX_QUERY = 200  # characters of the query we look at; the rest is ignored
 MAX_TERMS = 8
 MAX_TERM = 40
 RANKED = 200  # the newest matches that are ranked (and paged through): 20 pages of 10
-RECENT = 20_000  # PostgreSQL: posts walked newest first before the index is asked for older matches
+RECENT = 40_000  # PostgreSQL: at most this many newest posts are walked before the index is asked for older ones
+FIRST = 1_000  # PostgreSQL: the newest posts always walked; how many match there decides the rest
 # Letters and digits only: quotes, *, -, parentheses, NEAR/OR operators' punctuation never reach the engine.
 _WORD = re.compile(r"[^\W_]+")
 
@@ -118,19 +119,34 @@ _RANKED_SQL = {
     "sqlite": "SELECT rowid AS id, rank AS score FROM (SELECT rowid, rank FROM post_fts WHERE post_fts MATCH :match "
     "AND (NOT EXISTS ({hidden}) OR (SELECT user_id FROM post WHERE post.id = post_fts.rowid) NOT IN ({hidden})) "
     "ORDER BY rowid DESC LIMIT :ranked) ORDER BY rank, rowid DESC LIMIT :limit OFFSET :offset",
-    # PostgreSQL walks the newest RECENT posts newest first (cheap for common words, which fill the ranking
-    # there); only when they hold too few visible matches does it ask the GIN index for older ones (`id + 0`
-    # keeps it off the primary key's order), so a word that matches nothing costs an index lookup, not a walk
-    # over every post (SPEC S22: 119 ms -> 14 ms on 200,000 posts). The author is on the row it reads anyway.
+    # PostgreSQL walks the newest FIRST posts (a primary-key walk newest first: cheap while matches are common;
+    # a one-letter query fills the ranking there). How many match there decides the rest: when the walk would fill
+    # the ranking within half of RECENT (a word in 1% of the posts or more) it goes on, up to RECENT posts;
+    # otherwise, and for what is still missing after RECENT, the GIN index is asked for older matches (`id + 0`
+    # keeps it off the primary key): fetching each match costs 0.35-2.6 µs, walking a post 0.2 µs. Each walk is
+    # fenced by its own ORDER BY id DESC LIMIT and the query hides in the `q` CTE, so the plan is the same whatever
+    # the planner guesses and whether the statement is prepared or not. Left to choose, it ANDed the GIN index
+    # with the primary key for a one-letter query (17 ms on 200,000 posts: every post with a word of that letter),
+    # or, once prepared, walked 20,000 posts for a rare word (3-5 ms); now 0.3 ms each, the worst (a word or
+    # pair in 1-3% of the posts) 2-5 ms (bench/README "Search on PostgreSQL"). A word that matches nothing costs
+    # FIRST posts and an index lookup (SPEC S22). The author is on the row it reads anyway.
     "postgresql": "WITH q AS (SELECT to_tsquery('simple'::regconfig, :match) AS q), "
-    "floor AS (SELECT coalesce(max(id), 0) - {recent} AS id FROM post), "
-    "recent AS (SELECT id, search_vector FROM post WHERE search_vector @@ (SELECT q FROM q) "
-    "AND id > (SELECT id FROM floor) AND user_id NOT IN ({hidden}) ORDER BY id DESC LIMIT :ranked), "
+    "top AS (SELECT coalesce(max(id), 0) AS id FROM post), "
+    "first AS (SELECT id, search_vector FROM (SELECT id, search_vector, user_id FROM post "
+    "WHERE id > (SELECT id FROM top) - {first} ORDER BY id DESC LIMIT {first}) AS p "
+    "WHERE search_vector @@ (SELECT q FROM q) AND user_id NOT IN ({hidden}) LIMIT :ranked), "
+    "found AS (SELECT count(*) AS n, count(*) * {recent} >= 2 * :ranked * {first} AS walk FROM first), "
+    "rest AS (SELECT id, search_vector FROM (SELECT id, search_vector, user_id FROM post "
+    "WHERE id > (SELECT id FROM top) - {recent} AND id <= (SELECT id FROM top) - {first} "
+    "ORDER BY id DESC LIMIT {rest}) AS p "
+    "WHERE search_vector @@ (SELECT q FROM q) AND user_id NOT IN ({hidden}) AND (SELECT walk FROM found) "
+    "LIMIT :ranked - (SELECT n FROM found)), "
     "older AS (SELECT id, search_vector FROM post WHERE search_vector @@ (SELECT q FROM q) "
-    "AND id + 0 <= (SELECT id FROM floor) AND user_id NOT IN ({hidden}) AND (SELECT count(*) FROM recent) < :ranked "
-    "ORDER BY id + 0 DESC LIMIT :ranked) "
+    "AND id + 0 <= (SELECT id FROM top) - (SELECT CASE WHEN walk THEN {recent} ELSE {first} END FROM found) "
+    "AND user_id NOT IN ({hidden}) AND (SELECT n FROM found) + (SELECT count(*) FROM rest) < :ranked "
+    "ORDER BY id + 0 DESC LIMIT :ranked - (SELECT n FROM found) - (SELECT count(*) FROM rest)) "
     "SELECT id, -ts_rank(search_vector, (SELECT q FROM q)) AS score "
-    "FROM (SELECT * FROM recent UNION ALL SELECT * FROM older ORDER BY id DESC LIMIT :ranked) AS newest "
+    "FROM (SELECT * FROM first UNION ALL SELECT * FROM rest UNION ALL SELECT * FROM older) AS newest "
     "ORDER BY score, id DESC LIMIT :limit OFFSET :offset",
 }
 _MATCH = {"sqlite": _sqlite_match, "postgresql": _pg_tsquery}
@@ -143,7 +159,10 @@ def _statements(dialect: str) -> tuple[sa.TextualSelect, sa.Select]:
     Built once, a search only binds its parameters: building and caching the statement anew cost more than
     the database's own work on a short query.
     """
-    sql = _RANKED_SQL[dialect].replace("{recent}", str(RECENT)).replace("{hidden}", _HIDDEN)
+    first = min(FIRST, RECENT)
+    sql = _RANKED_SQL[dialect]
+    for name, value in {"{first}": first, "{rest}": RECENT - first, "{recent}": RECENT, "{hidden}": _HIDDEN}.items():
+        sql = sql.replace(name, str(value))
     ranked = sa.text(sql).columns(id=sa.Integer, score=sa.Float)
     newest = ranked.subquery("ranked")
     posts = sa.select(Post).join(newest, Post.id == newest.c.id).order_by(newest.c.score, Post.id.desc())
