@@ -471,3 +471,30 @@ def test_a_kept_form_carries_each_sessions_own_token(csrf_app, signed_in):
     assert csrf_app.extensions["fragments"].hits >= 1
     with csrf_app.app_context():
         assert {p.body for p in db.session.scalars(sa.select(Post))} == {"hello from alice", "hello from bob"}
+
+
+def test_the_kept_navbar_follows_the_counts_the_name_and_the_page(app, signed_in, alice, bob):
+    me = signed_in("alice")
+    navbar = seen_twice(me, "/explore", app).by_id("navbar-counts")
+    assert navbar.select_one("#message-count .badge").get_text() == "0"
+    send(bob, alice, "news")
+    assert me.opens("/explore").by_id("message-count").select_one(".badge").get_text() == "1"
+    me.opens("/settings/profile").submits("#profile-form", username="alicia")
+    seen = me.opens("/explore")
+    profile = seen.soup.select_one(".site-menu-account a.nav-link")
+    assert profile["href"] == "/user/alicia" and profile.get("aria-current") is None
+    own = me.opens("/user/alicia").soup.select_one(".site-menu-account a.nav-link")
+    assert own.get("aria-current") == "page"
+    theirs = me.opens("/user/bob").soup.select_one(".site-menu-account a.nav-link")
+    assert theirs.get("aria-current") is None
+    other = signed_in("bob").opens("/explore").soup.select_one(".site-menu-account a.nav-link")
+    assert other["href"] == "/user/bob"
+
+
+def test_a_kept_navbar_signs_out_each_session_with_its_own_token(csrf_app, signed_in):
+    for name in ("alice", "bob", "alice"):
+        me = signed_in(name, app=csrf_app)
+        gone = me.opens("/explore").submits('form[action="/auth/logout"]')
+        assert gone.status == 303
+        assert me.opens("/explore").status in (302, 303)  # signed out: sent to sign in
+    assert csrf_app.extensions["fragments"].hits >= 2
