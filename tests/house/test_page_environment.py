@@ -14,7 +14,10 @@ def test_a_global_swapped_after_a_template_is_loaded_is_seen(app):
         label = app.jinja_env.globals["badge_label"]
         app.jinja_env.globals["badge_label"] = lambda count: "many"
         try:
-            assert render_template("partials/shared/title.html", title="Home", unread=3) == "<title>(many) Home · Microblog</title>"
+            assert (
+                render_template("partials/shared/title.html", title="Home", unread=3)
+                == "<title>(many) Home · Microblog</title>"
+            )
         finally:
             app.jinja_env.globals["badge_label"] = label
         assert render_template("partials/shared/title.html", title="Home", unread=3) == before
