@@ -30,13 +30,13 @@ from flask.globals import _cv_request
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
-from .formatting import mention_targets
+from .formatting import mention_targets, timetag
 
 DEFAULT_SIZE = 20_000  # an entry (markup and key) ~1.7 KB: ~35 MB a process when full
 
 # Where a slot goes in kept markup: random per process, so no text a user types can forge one.
 _MARK = f"\x00slot-{secrets.token_hex(8)}-"
-_SLOT = re.compile(re.escape(_MARK) + r"(\w+)\x00")
+_SLOT = re.compile(re.escape(_MARK) + r"(\w+(?:\.\d+)?)\x00")  # a slot, or an item of a list slot
 
 
 class FragmentMismatch(AssertionError):
@@ -78,10 +78,29 @@ def _frozen(value):
     return value
 
 
+def _slot(slots: dict, name: str):
+    """A slot's value; "times.3" is item 3 of the list slot `times` (a window of messages: one time each)."""
+    if "." in name:
+        name, index = name.split(".")
+        return slots[name][int(index)]
+    return slots[name]
+
+
+def _markers(slots: dict) -> dict:
+    """What the body is rendered with on a miss: a marker for each slot, a list of them for a list slot."""
+    marked = {}
+    for name, value in slots.items():
+        if isinstance(value, list | tuple):
+            marked[name] = [Markup(f"{_MARK}{name}.{i}\x00") for i in range(len(value))]
+        else:
+            marked[name] = Markup(f"{_MARK}{name}\x00")
+    return marked
+
+
 def _fill(parts: list[str], slots: dict) -> Markup:
     if len(parts) == 1:
         return Markup(parts[0])
-    return Markup("".join(str(escape(slots[part])) if i % 2 else part for i, part in enumerate(parts)))
+    return Markup("".join(str(escape(_slot(slots, part))) if i % 2 else part for i, part in enumerate(parts)))
 
 
 def cached_in(store: FragmentStore):
@@ -108,7 +127,7 @@ def cached_in(store: FragmentStore):
                 return caller(**slots)
         if parts is None:
             store.misses += 1
-            parts = _SLOT.split(str(caller(**{name: Markup(f"{_MARK}{name}\x00") for name in slots})))
+            parts = _SLOT.split(str(caller(**_markers(slots))))
             store.put(key, parts)
         else:
             store.hits += 1
@@ -126,6 +145,21 @@ def cached_in(store: FragmentStore):
 def uncached(context, *key, caller, keep=True, **slots) -> Markup:
     """FRAGMENT_CACHE_SIZE = 0: the body, rendered every time."""
     return caller(**slots)
+
+
+def each(items, *names: str) -> tuple:
+    """The named attributes of every item, for a key of a list kept whole: each(messages, "id", "body")."""
+    return tuple(tuple(getattr(item, name) for name in names) for item in items)
+
+
+def mentions_in(items) -> tuple:
+    """`mentions` of every item's body (a list kept whole)."""
+    return tuple(mentions(item.body) for item in items)
+
+
+def timetags(items) -> list:
+    """Every item's time tag (its `timestamp`): a list slot, one time per item of a list kept whole."""
+    return [timetag(item.timestamp) for item in items]
 
 
 def mentions(body: str) -> tuple:
@@ -147,9 +181,16 @@ def pristine(form) -> tuple | None:
 
 
 def template_helpers(app: Flask) -> dict:
-    """The app's store (FRAGMENT_CACHE_SIZE, FRAGMENT_CACHE_CHECK) and its template globals `cached`, `mentions`,
-    `pristine`."""
+    """The app's store (FRAGMENT_CACHE_SIZE, FRAGMENT_CACHE_CHECK) and its template globals: `cached`, and what
+    keys and slots are made of (`mentions`, `pristine`, `each`, `mentions_in`, `timetags`)."""
     size = app.config.setdefault("FRAGMENT_CACHE_SIZE", DEFAULT_SIZE)
     check = app.config.setdefault("FRAGMENT_CACHE_CHECK", False)
     store = app.extensions["fragments"] = FragmentStore(size, check) if size > 0 else None
-    return {"cached": cached_in(store) if store else uncached, "mentions": mentions, "pristine": pristine}
+    return {
+        "cached": cached_in(store) if store else uncached,
+        "mentions": mentions,
+        "pristine": pristine,
+        "each": each,
+        "mentions_in": mentions_in,
+        "timetags": timetags,
+    }

@@ -498,3 +498,28 @@ def test_a_kept_navbar_signs_out_each_session_with_its_own_token(csrf_app, signe
         assert gone.status == 303
         assert me.opens("/explore").status in (302, 303)  # signed out: sent to sign in
     assert csrf_app.extensions["fragments"].hits >= 2
+
+
+def test_a_list_slot_fills_each_item_and_its_length_comes_with_the_key(database_url):
+    with running(make_app(database_url, FRAGMENT_CACHE_CHECK=True)) as checked, checked.test_request_context():
+        template = checked.jinja_env.from_string(
+            "{% call(ts) cached(ids, ts=ts) %}{% for i in ids %}<p>{{ i }} {{ ts[loop.index0] }}</p>{% endfor %}"
+            "{% endcall %}"
+        )
+        assert template.render(ids=(1, 2), ts=["a", "<b>"], locale="en") == "<p>1 a</p><p>2 &lt;b&gt;</p>"
+        assert template.render(ids=(1, 2), ts=["c", "d"], locale="en") == "<p>1 c</p><p>2 d</p>"
+        assert template.render(ids=(1, 2, 3), ts=["e", "f", "g"], locale="en") == "<p>1 e</p><p>2 f</p><p>3 g</p>"
+        assert len(store(checked).entries) == 2 and store(checked).hits == 1
+
+
+def test_a_kept_window_of_messages_moves_each_time_with_the_clock(app, client, signed_in, alice, bob, monkeypatch):
+    first, second = send(bob, alice, "one"), send(alice, bob, "two")
+    me = signed_in("alice", client)
+    thread = seen_twice(me, "/messages/bob", app)
+    assert all("second" in text(thread.by_id(f"message-{m.id}").find("time")) for m in (first, second))
+    later = utcnow() + timedelta(hours=3)
+    monkeypatch.setattr(formatting, "utcnow", lambda: later)  # nothing in the database changed
+    thread = me.opens("/messages/bob")
+    assert [text(thread.by_id(f"message-{m.id}").find("time")) for m in (first, second)] == ["3 hours ago"] * 2
+    third = send(bob, alice, "three")  # a new window: its own key
+    assert "three" in text(me.opens("/messages/bob").by_id(f"message-{third.id}"))
