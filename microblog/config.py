@@ -26,6 +26,7 @@ _ENV_INT = (
     "UNREAD_EMAIL_MAX_ATTEMPTS",
     "UNREAD_EMAIL_DIGEST_HOUR",
     "FRAGMENT_CACHE_SIZE",  # kept list items per process (microblog/fragments.py; 0: off)
+    "FRAGMENT_CACHE_CHARS",  # the characters they may hold
 )
 _ENV_BOOL = (
     "GALLERY_ENABLED",

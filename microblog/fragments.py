@@ -14,7 +14,8 @@ invalidated, on any worker or host. The keyword arguments are slots: values of t
 and the slots are spliced in on every render. The call site, the locale and the mount point (SCRIPT_NAME) are added to every key.
 `keep=False` renders the body without keeping it (one-off markup would only push kept entries out).
 
-FRAGMENT_CACHE_SIZE bounds the entries per process (least recently used out first; 0 turns the cache off).
+FRAGMENT_CACHE_SIZE bounds the entries per process and FRAGMENT_CACHE_CHARS the characters they hold (least
+recently used out first; a size of 0 turns the cache off).
 FRAGMENT_CACHE_CHECK (on in the tests) renders the body on every hit too and raises FragmentMismatch when it
 differs from the kept markup: a key that misses an input fails the suite instead of showing stale markup.
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 from collections import OrderedDict
 
 from flask import Flask
@@ -32,7 +34,8 @@ from markupsafe import Markup, escape
 
 from .formatting import mention_targets, timetag
 
-DEFAULT_SIZE = 20_000  # an entry (markup and key) ~1.7 KB: ~35 MB a process when full
+DEFAULT_SIZE = 20_000  # entries: a post or a message ~1.7 KB of markup and key
+DEFAULT_CHARS = 16_000_000  # characters of markup and key text: ~16-20 MB a process for ASCII text when full
 
 # Where a slot goes in kept markup: random per process, so no text a user types can forge one.
 _MARK = f"\x00slot-{secrets.token_hex(8)}-"
@@ -44,29 +47,47 @@ class FragmentMismatch(AssertionError):
 
 
 class FragmentStore:
-    """Kept markup by key: split on its slots (odd items are slot names), least recently used out first."""
+    """Kept markup by key: split on its slots (odd items are slot names), least recently used out first, within
+    `size` entries and `chars` characters of markup and key text (a thread's window holds its 20 messages' texts
+    twice: counting entries alone let a worker's store grow to ~100 MB of long messages). One lock around the
+    dictionary: keys hold Jinja values whose comparison is Python code, so a thread may switch in the middle."""
 
-    def __init__(self, size: int, check: bool = False):
-        self.size, self.check = size, check
+    def __init__(self, size: int, check: bool = False, chars: int = DEFAULT_CHARS):
+        self.size, self.chars, self.check = size, chars, check
         self.hits = self.misses = 0
-        self.entries: OrderedDict[tuple, list[str]] = OrderedDict()
+        self.held = 0  # characters kept
+        self.entries: OrderedDict[tuple, tuple[list[str], int]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, key: tuple) -> list[str] | None:
-        parts = self.entries.get(key)
-        if parts is not None:
-            try:
-                self.entries.move_to_end(key)
-            except KeyError:  # another thread evicted it meanwhile: still a good answer
-                pass
-        return parts
+        with self._lock:
+            found = self.entries.get(key)
+            if found is None:
+                return None
+            self.entries.move_to_end(key)
+            return found[0]
 
     def put(self, key: tuple, parts: list[str]) -> None:
-        self.entries[key] = parts
-        while len(self.entries) > self.size:
-            try:
-                self.entries.popitem(last=False)
-            except KeyError:
-                break
+        weight = _weight(key) + sum(map(len, parts))
+        if weight > self.chars:  # alone over the budget: not kept (it would push out everything else)
+            return
+        with self._lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.held -= old[1]
+            self.entries[key] = (parts, weight)
+            self.held += weight
+            while self.entries and (len(self.entries) > self.size or self.held > self.chars):
+                self.held -= self.entries.popitem(last=False)[1][1]
+
+
+def _weight(value) -> int:
+    """The characters of text a key holds (its strings, in nested tuples), 8 for anything else."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, tuple):
+        return sum(_weight(item) for item in value)
+    return 8
 
 
 def _frozen(value):
@@ -184,8 +205,9 @@ def template_helpers(app: Flask) -> dict:
     """The app's store (FRAGMENT_CACHE_SIZE, FRAGMENT_CACHE_CHECK) and its template globals: `cached`, and what
     keys and slots are made of (`mentions`, `pristine`, `each`, `mentions_in`, `timetags`)."""
     size = app.config.setdefault("FRAGMENT_CACHE_SIZE", DEFAULT_SIZE)
+    chars = app.config.setdefault("FRAGMENT_CACHE_CHARS", DEFAULT_CHARS)
     check = app.config.setdefault("FRAGMENT_CACHE_CHECK", False)
-    store = app.extensions["fragments"] = FragmentStore(size, check) if size > 0 else None
+    store = app.extensions["fragments"] = FragmentStore(size, check, chars) if size > 0 else None
     return {
         "cached": cached_in(store) if store else uncached,
         "mentions": mentions,

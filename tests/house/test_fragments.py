@@ -235,7 +235,7 @@ def test_search_results_are_not_kept_and_highlight_each_search_s_own_words(app, 
         assert [text(mark) for mark in marked] == [words]
     assert len(store(app).entries) == kept  # one-off markup would only push kept items out
     assert me.opens("/index").by_id(f"post-{post.id}")  # a list keeps it
-    assert any(f'id="post-{post.id}"' in "".join(parts) for parts in store(app).entries.values())
+    assert any(f'id="post-{post.id}"' in "".join(parts) for parts, _weight in store(app).entries.values())
 
 
 def test_each_stored_column_of_a_message_alone_shows(app, client, signed_in, alice, bob):
@@ -350,6 +350,19 @@ def test_least_recently_used_goes_first():
     assert kept.get(("a",)) == ["A"]  # a is used: b is now the oldest
     kept.put(("c",), ["C"])
     assert kept.get(("b",)) is None and kept.get(("a",)) == ["A"] and kept.get(("c",)) == ["C"]
+
+
+def test_the_store_is_bounded_by_the_characters_it_holds_too():
+    kept = FragmentStore(100, chars=60)
+    kept.put(("a",), ["x" * 20])  # 21 characters with its key
+    kept.put(("b",), ["y" * 20])
+    assert kept.held == 42 and kept.get(("a",)) == ["x" * 20]  # a is used: b is now the oldest
+    kept.put(("c" * 10,), ["z" * 20])  # 30 more: over 60, so b goes
+    assert kept.get(("b",)) is None and kept.get(("a",)) and kept.get(("c" * 10,)) and kept.held == 51
+    kept.put(("a",), ["x" * 25])  # kept again: counted once
+    assert kept.held == 56
+    kept.put(("huge",), ["w" * 100])  # alone over the budget: not kept, and the rest stays
+    assert kept.get(("huge",)) is None and kept.held == 56 and len(kept.entries) == 2
 
 
 def test_size_zero_turns_the_cache_off(database_url, signed_in):
