@@ -93,11 +93,15 @@ class ListedPost:
 
 
 # The lists' statements, built once (pagination.Listing): a page binds the viewer's or the author's id.
+def listed_columns() -> tuple:
+    """The columns a ListedPost is made of, in its order (the author's name needs a join to User)."""
+    return (Post.id, Post.body, Post.timestamp, Post.language, Post.edited_at, Post.user_id, User.username)
+
+
 @functools.cache
 def _listed() -> sa.Select:
     """The columns of a ListedPost, newest first: the rows of a page whose ids one of the below finds."""
-    columns = (Post.id, Post.body, Post.timestamp, Post.language, Post.edited_at, Post.user_id, User.username)
-    return sa.select(*columns).join(User, User.id == Post.user_id).order_by(Post.id.desc())
+    return sa.select(*listed_columns()).join(User, User.id == Post.user_id).order_by(Post.id.desc())
 
 
 @functools.cache

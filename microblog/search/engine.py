@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from ..extensions import db
 from ..pagination import Page, page_number
-from ..posts.models import Post
+from ..posts.models import ListedPost, Post, listed_columns
 from ..users.models import User, username_key
 
 MAX_QUERY = 200  # characters of the query we look at; the rest is ignored
@@ -154,7 +154,8 @@ _MATCH = {"sqlite": _sqlite_match, "postgresql": _pg_tsquery}
 
 @functools.cache
 def _statements(dialect: str) -> tuple[sa.TextualSelect, sa.Select]:
-    """The ranked ids, and the posts (with their authors) in that order: built once per dialect.
+    """The ranked ids, and the posts' ListedPost columns (with their authors' names) in that order: built once
+    per dialect.
 
     Built once, a search only binds its parameters: building and caching the statement anew cost more than
     the database's own work on a short query.
@@ -165,7 +166,12 @@ def _statements(dialect: str) -> tuple[sa.TextualSelect, sa.Select]:
         sql = sql.replace(name, str(value))
     ranked = sa.text(sql).columns(id=sa.Integer, score=sa.Float)
     newest = ranked.subquery("ranked")
-    posts = sa.select(Post).join(newest, Post.id == newest.c.id).order_by(newest.c.score, Post.id.desc())
+    posts = (
+        sa.select(*listed_columns())
+        .join(newest, Post.id == newest.c.id)
+        .join(User, User.id == Post.user_id)
+        .order_by(newest.c.score, Post.id.desc())
+    )
     return ranked, posts
 
 
@@ -182,13 +188,15 @@ def post_ids(words: list[str], limit: int, offset: int, viewer_id: int = 0) -> l
 
 
 def search_posts(words: list[str], per_page: int, viewer_id: int = 0) -> Page:
-    """The requested page (`?page=`) of matching posts, in relevance order: one statement with the authors.
-    Posts of authors hidden from `viewer_id` (blocks, either way) are left out before ranking and paging."""
+    """The requested page (`?page=`) of matching posts (ListedPost rows), in relevance order: one statement with
+    the authors. Posts of authors hidden from `viewer_id` (blocks, either way) are left out before ranking and
+    paging."""
     number = page_number()
     if not words:
         return Page(items=[], page=number, has_next=False)
     dialect, params = _params(words, per_page + 1, (number - 1) * per_page, viewer_id)
-    posts = list(db.session.scalars(_statements(dialect)[1], params).unique())
+    # Plain rows, not Post and User entities: the ORM's identity map and instance state cost the page ~0.2 ms.
+    posts = [ListedPost(row) for row in db.session.connection().execute(_statements(dialect)[1], params)]
     if number > 1 and not posts:
         abort(404, description=_("There is no page %(page)d.", page=number))
     return Page(items=posts[:per_page], page=number, has_next=len(posts) > per_page)
