@@ -243,7 +243,9 @@ def test_a_search_result_is_kept_once_per_post_and_highlights_each_search_s_own_
 
 def held(app, post) -> list[str]:
     """The kept markups of `post`."""
-    return ["".join(parts) for parts, _weight in store(app).entries.values() if f'id="post-{post.id}"' in "".join(parts)]
+    return [
+        "".join(parts) for parts, _weight in store(app).entries.values() if f'id="post-{post.id}"' in "".join(parts)
+    ]
 
 
 def test_each_stored_column_of_a_message_alone_shows(app, client, signed_in, alice, bob):
