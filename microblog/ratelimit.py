@@ -183,14 +183,28 @@ def _purge(dialect: str) -> sa.Delete:
 
 def refund(bucket: str, key: str, per_seconds: int) -> None:
     """Take back one hit of the current window (an attempt that turned out well, e.g. a right password)."""
-    if not enabled():
+    refunds([(bucket, key, per_seconds)])
+
+
+def refunds(hits: Sequence[tuple[str, str, int]]) -> None:
+    """Take back one hit of the current window of each (bucket, key, per seconds), in one write transaction
+    (rows in `count_hits`' order: two transactions never wait for each other's rows crosswise)."""
+    if not hits or not enabled():
         return
-    start, _ = _window(per_seconds, time.time())
-    row = (RateLimitHit.bucket == bucket, RateLimitHit.key == _key(key), RateLimitHit.window_start == start)
+    now = time.time()
+    rows = sorted({(bucket, _key(key), _window(per_seconds, now)[0]) for bucket, key, per_seconds in hits})
     begin_write()
-    db.session.execute(sa.update(RateLimitHit).where(*row, RateLimitHit.count > 0).values(count=RateLimitHit.count - 1))
-    db.session.execute(sa.delete(RateLimitHit).where(*row, RateLimitHit.count <= 0))
-    db.session.commit()
+    try:
+        for bucket, key, start in rows:
+            row = (RateLimitHit.bucket == bucket, RateLimitHit.key == key, RateLimitHit.window_start == start)
+            db.session.execute(
+                sa.update(RateLimitHit).where(*row, RateLimitHit.count > 0).values(count=RateLimitHit.count - 1)
+            )
+            db.session.execute(sa.delete(RateLimitHit).where(*row, RateLimitHit.count <= 0))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
 
 
 def limit_of(name: str) -> tuple[int, int]:
@@ -227,11 +241,22 @@ class Limit:
         refund(self.bucket, self.key, self.per_seconds)
 
 
+def count_all(limits: Sequence[Limit]) -> list[tuple[int, int]]:
+    """Count one hit in every limit, in one transaction (`count_hits`): for each, (hits in its window so far,
+    seconds until it closes), for a policy of its own (sign-in attempts: auth/throttle.py)."""
+    return count_hits([(limit.bucket, limit.key, limit.per_seconds) for limit in limits])
+
+
+def refund_all(limits: Sequence[Limit]) -> None:
+    """Take back this window's hit of every limit, in one transaction (an attempt that turned out well)."""
+    refunds([(limit.bucket, limit.key, limit.per_seconds) for limit in limits])
+
+
 def hit_all(limits: Iterable[Limit]) -> int | None:
     """Count one hit in every limit (all of them, also past one that is over), in one transaction
     (`count_hits`); seconds to wait when any is over (the longest wait), else None."""
     limits = list(limits)
-    counted = count_hits([(limit.bucket, limit.key, limit.per_seconds) for limit in limits])
+    counted = count_all(limits)
     return (
         max([retry if count > limit.hits else 0 for limit, (count, retry) in zip(limits, counted)], default=0) or None
     )

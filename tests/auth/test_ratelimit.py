@@ -9,7 +9,7 @@ from microblog.auth.session import USER_FIELD
 from microblog.extensions import db
 from microblog.ratelimit import RateLimitHit
 from microblog.users.models import User
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, make_user, statement_log
 from tests.html import actor, by_id, fragment, page, text
 
 HTMX = {"HX-Request": "true"}
@@ -198,3 +198,35 @@ def test_a_wrong_password_for_an_unknown_name_is_checked_against_a_hash_too(rl_c
     assert _login(rl_client, "alice", "wrong one").status_code == 422
     assert _login(rl_client, "nobody", "wrong two").status_code == 422
     assert calls == ["wrong one", "wrong two"]
+
+
+def test_a_sign_in_counts_its_three_limits_in_one_upsert_and_a_right_password_takes_them_back_at_once(
+    rl_client, rl_app
+):
+    """From a new browser an attempt counts against the account, the address and the pair: one upsert in one
+    write transaction (three cost two more transactions); a right password takes the three hits back in one."""
+    rl_app.config.update(RATELIMIT_LOGIN_PER_ACCOUNT=(100, 900), RATELIMIT_LOGIN_PER_ADDRESS=(100, 900))
+    make_user("alice")
+    assert _login(rl_client, "alice", "wrong").status_code == 422  # opens each bucket's window
+    log = statement_log(db.engine)
+    with log.recording():
+        assert _login(rl_client, "alice", "wrong again").status_code == 422
+    upserts = [w for w in log.writes if w.startswith("INSERT INTO rate_limit_hit")]
+    assert len(upserts) == 1 and len(log.writes) == 1, log.writes
+    if db.engine.dialect.name == "sqlite":
+        # the POST's own transaction (it reads the user), then one for the three counts (was three)
+        assert [s for s in log.statements if s.startswith("BEGIN IMMEDIATE")] == ["BEGIN IMMEDIATE"] * 2
+    assert {bucket: count for (bucket, _key), count in _hits().items()} == {
+        "login-account": 2,
+        "login-address": 2,
+        "login-pair": 2,
+    }
+    with log.recording():
+        assert _login(rl_client, "alice", PASSWORD).status_code == 303
+    if db.engine.dialect.name == "sqlite":  # the POST's own, the counts, the take-back (was 1 + 3 + 3)
+        assert [s for s in log.statements if s.startswith("BEGIN IMMEDIATE")] == ["BEGIN IMMEDIATE"] * 3
+    assert {bucket: count for (bucket, _key), count in _hits().items()} == {
+        "login-account": 2,
+        "login-address": 2,
+        "login-pair": 2,
+    }, "the right password's hits taken back, the wrong ones kept"
