@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from ..extensions import db
 from ..pagination import Page, page_number
 from ..posts.models import ListedPost, Post, listed_columns
+from ..users import prefix
 from ..users.models import User, username_key
 
 MAX_QUERY = 200  # characters of the query we look at; the rest is ignored
@@ -72,6 +73,8 @@ INDEX_OBJECTS = {
     "message_fts_docsize",
     "message_fts_config",
     "ix_message_search_vector",
+    # people by name length (users/prefix.py)
+    prefix.INDEX,
 }
 
 
@@ -202,40 +205,52 @@ def search_posts(words: list[str], per_page: int, viewer_id: int = 0) -> Page:
     return Page(items=posts[:per_page], page=number, has_next=len(posts) > per_page)
 
 
-# Users whose name key lies in [low, high) and starts with the prefix: a range on the unique index of
-# username_key finds the candidates, LIKE keeps exactly the prefixed ones. Name and about me only: that is
-# all the results show (SPEC S20), and loading whole users cost three times as much. A block either way hides
-# the about me, as on the profile page.
-_USERS = (
-    sa.select(
-        User.username,
-        sa.case((User.id.in_(Post.hidden_authors(sa.bindparam("viewer"))), None), else_=User.about_me).label(
-            "about_me"
-        ),
+def _people() -> tuple:
+    """Name and about me only: that is all the results show (SPEC S20), and loading whole users cost three times
+    as much. A block either way hides the about me, as on the profile page."""
+    hidden = User.id.in_(Post.hidden_authors(sa.bindparam("viewer")))
+    return User.username, sa.case((hidden, None), else_=User.about_me).label("about_me")
+
+
+@functools.cache
+def _users() -> tuple[sa.Select, sa.Select]:
+    """Built once: the people of a prefix's range of at most prefix.CAP names, shortest names first, each row
+    with the probe's count `n` (one row of NULLs when none is shown: `n` says whether the range was larger);
+    and the people of given name keys, in the same order."""
+    counted = prefix.probe()
+    found = (
+        sa.select(*_people(), User.username_key.label("key"))
+        .where(*prefix.within(counted))
+        .order_by(*prefix.by_length())
+        .limit(sa.bindparam("limit"))
+        .subquery("found")
     )
-    .where(
-        User.username_key >= sa.bindparam("low"),
-        User.username_key < sa.bindparam("high"),
-        User.username_key.like(sa.bindparam("prefix"), escape="\\"),
-        User.deleted_at.is_(None),
+    small = (
+        sa.select(counted.c.n, found.c.username, found.c.about_me)
+        .select_from(counted)
+        .outerjoin(found, sa.true())
+        .order_by(sa.func.length(found.c.key), found.c.key)
     )
-    .order_by(sa.func.length(User.username_key), User.username_key)
-    .limit(sa.bindparam("limit"))
-)
+    keyed = sa.select(*_people()).where(User.username_key.in_(sa.bindparam("keys", expanding=True)))
+    return small, keyed.order_by(*prefix.by_length())
 
 
 def search_users(words: list[str], limit: int = 5, viewer_id: int = 0) -> list[sa.Row]:
     """Users whose name starts with the first word (any case), shortest names first: rows with `.username`
-    and `.about_me` (None when a block stands between them and `viewer_id`)."""
+    and `.about_me` (None when a block stands between them and `viewer_id`). One statement when the prefix
+    starts at most prefix.CAP names; else their keys by length from the name-length index, then the people."""
     if not words:
         return []
     word = username_key(words[0])
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    upper = word[:-1] + chr(min(ord(word[-1]) + 1, 0x10FFFF))
-    params = {"low": word, "high": upper, "prefix": escaped + "%", "limit": limit, "viewer": viewer_id}
+    small, keyed = _users()
     # Core rows, no ORM entity: through the session's connection (same transaction) it costs 65 µs, not
     # the ORM execute path's 110 µs.
-    return list(db.session.connection().execute(_USERS, params))
+    connection = db.session.connection()
+    rows = list(connection.execute(small, {**prefix.prefix_params(word), "limit": limit, "viewer": viewer_id}))
+    if rows[0].n <= prefix.CAP:
+        return [row for row in rows if row.username is not None]
+    keys = prefix.shortest_keys(word, limit)
+    return list(connection.execute(keyed, {"keys": keys, "viewer": viewer_id})) if keys else []
 
 
 @functools.lru_cache(maxsize=256)
