@@ -18,7 +18,9 @@ depends_on = None
 
 def upgrade():
     # The statement of microblog/users/prefix.py, written out: a migration stays as it was when the app changes.
-    op.execute('CREATE INDEX ix_user_name_length ON "user" (length(username_key), username_key) WHERE deleted_at IS NULL')
+    op.execute(
+        'CREATE INDEX ix_user_name_length ON "user" (length(username_key), username_key) WHERE deleted_at IS NULL'
+    )
 
 
 def downgrade():
