@@ -13,6 +13,7 @@ across a block; the navbar's name and counts; every CSRF token this session's; t
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -24,7 +25,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale, gettext, ngettext
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
 from itsdangerous import URLSafeTimedSerializer
 
 from microblog.database import utcnow
@@ -52,8 +53,30 @@ bodies = st.one_of(
     st.sampled_from(SENTENCES),
     st.tuples(st.sampled_from(SENTENCES), st.sampled_from(ALL_NAMES)).map(lambda p: f"{p[0]} @{p[1]}"),
 )
+EDITS = ["new", "same", "there and back"]  # an edit's new text: another, the same again, another then the first again
 browsers = st.integers(0, len(BROWSERS) - 1)
 people = st.sampled_from(sorted(NAMES))
+PAGES = ["/index", "/explore", "/messages", "/activity", "/user/{name}", "/messages/{name}", "/search?q={word}",
+         "/post/{pick}", "/index?page=2", "/explore?page=2", "/user/{name}?page=2", "/messages?page=2"]  # fmt: skip
+looks = st.tuples(
+    browsers, st.sampled_from(PAGES), people, st.sampled_from(WORDS + ALL_NAMES), st.integers(1, 30), st.booleans()
+)
+
+
+def step(**strategies):
+    """A rule, then someone looks at a page (`then`: who, which page, as htmx or not)."""
+
+    def decorate(act):
+        @functools.wraps(act)
+        def run(self, then, **drawn):
+            act(self, **drawn)
+            self.looks(*then)
+
+        return rule(then=looks, **strategies)(run)
+
+    return decorate
+
+
 LIST_PAGES = ("/index", "/explore", "/search", "/user")  # where a block hides the other side's posts
 MENTION = re.compile(r"@(\w+)")
 
@@ -95,7 +118,7 @@ class FragmentFuzz(RuleBasedStateMachine):
         self.browsers = [Browser(self.app, person) for person in BROWSERS]
         for browser in self.browsers:
             assert browser.actor.signs_in().status == 303
-        self.step = 0
+        self.steps = 0
         self.serializer = URLSafeTimedSerializer(self.app.secret_key, salt="wtf-csrf-token")
 
     def teardown(self):
@@ -294,27 +317,25 @@ class FragmentFuzz(RuleBasedStateMachine):
             after = self.look(browser, after.follows_redirect(), (200, 302))
         return seen
 
-    @invariant()
-    def someone_looks_around(self):
-        """After every step one browser opens one page, in turn (whatever rules an example draws, every page and
-        every reader, as a page and as htmx, follows every change)."""
-        self.step += 1
-        browser = self.browsers[self.step % len(self.browsers)]
-        if self.user(browser.person).is_deleted:
+    def looks(self, index: int, page: str, person: str, word: str, pick: int, htmx: bool):
+        """Someone opens a page (after every step: every page and every reader, as a page and as htmx, follows
+        every change)."""
+        self.steps += 1
+        browser = self.alive(index)
+        if browser is None:
             return
-        other = sorted(NAMES)[self.step % len(NAMES)]
-        newest = db.session.scalar(sa.select(sa.func.max(Post.id))) or 1
-        pages = ["/index", "/explore", "/messages", "/activity", f"/user/{self.name(other)}", "/search?q=garden",
-                 f"/messages/{self.name(other)}", f"/post/{newest}", "/index?page=2", "/explore?page=2"]  # fmt: skip
-        url = pages[self.step % len(pages)]
-        if url == f"/messages/{browser.person}" or url == f"/messages/{self.name(browser.person)}":
-            url = "/messages"
-        gone = (self.user(other).is_deleted and self.name(other) in url) or db.session.get(Post, newest) is None
-        gone = gone or "page=2" in url  # a page past the last is a 404
-        htmx = (self.step // len(pages)) % 2 == 1
-        self.opens(browser, url, htmx, allowed=(200, 404) if gone else (200,))
+        name = self.name(person)
+        if page == "/messages/{name}" and browser.person == person:
+            page = "/messages"
+        url = page.format(name=name, word=word, pick=pick)
+        missing = (
+            ("{name}" in page and self.user(person).is_deleted)
+            or ("{pick}" in page and db.session.get(Post, pick) is None)
+            or "page=2" in url  # past the last page
+        )
+        self.opens(browser, url, htmx, allowed=(200, 404) if missing else (200,))
 
-    @rule(index=browsers, language=st.sampled_from(["en", "es"]))
+    @step(index=browsers, language=st.sampled_from(["en", "es"]))
     def switch_language(self, index, language):
         self.browsers[index].language = language
         self.browsers[index].actor.speaks(language)
@@ -329,7 +350,7 @@ class FragmentFuzz(RuleBasedStateMachine):
                 browser, (seen.with_htmx() if htmx else seen).follows_link(link), (200, 204) if polled else (200,)
             )
 
-    @rule(
+    @step(
         index=browsers,
         page=st.sampled_from(["/index", "/explore", "/messages", "/messages", "/activity"]),
         htmx=st.booleans(),
@@ -343,24 +364,7 @@ class FragmentFuzz(RuleBasedStateMachine):
                 self.older(browser, seen, True, 1, "#conversation-list-poller")
             self.older(browser, seen, htmx, older)
 
-    @rule(index=browsers, person=people, htmx=st.booleans())
-    def open_profile(self, index, person, htmx):
-        if browser := self.alive(index):
-            gone = self.user(person).is_deleted
-            self.opens(browser, f"/user/{self.name(person)}", htmx, allowed=(404,) if gone else (200,))
-
-    @rule(index=browsers, word=st.sampled_from(WORDS + ALL_NAMES), htmx=st.booleans())
-    def search(self, index, word, htmx):
-        if browser := self.alive(index):
-            self.opens(browser, f"/search?q={word}", htmx)
-
-    @rule(index=browsers, pick=st.integers(0, 30), htmx=st.booleans())
-    def open_post(self, index, pick, htmx):
-        if browser := self.alive(index):
-            exists = db.session.get(Post, pick) is not None
-            self.opens(browser, f"/post/{pick}", htmx, allowed=(200,) if exists else (404,))
-
-    @rule(index=browsers, person=people, htmx=st.booleans(), earlier=st.integers(0, 3), poll=st.booleans())
+    @step(index=browsers, person=people, htmx=st.booleans(), earlier=st.integers(0, 3), poll=st.booleans())
     def open_thread(self, index, person, htmx, earlier, poll):
         browser = self.alive(index)
         if browser is None or browser.person == person:
@@ -371,7 +375,7 @@ class FragmentFuzz(RuleBasedStateMachine):
             self.older(browser, seen, True, 1, "#thread-poller")
         self.older(browser, seen, htmx, earlier, "#earlier-messages")
 
-    @rule(index=browsers, body=bodies, htmx=st.booleans())
+    @step(index=browsers, body=bodies, htmx=st.booleans())
     def write_post(self, index, body, htmx):
         if browser := self.alive(index):
             home = self.opens(browser, "/index")
@@ -383,19 +387,21 @@ class FragmentFuzz(RuleBasedStateMachine):
         ).all()
         return mine[pick % len(mine)] if mine else None
 
-    @rule(index=browsers, pick=st.integers(0, 5), body=bodies, htmx=st.booleans())
-    def edit_post(self, index, pick, body, htmx):
+    @step(index=browsers, pick=st.integers(0, 5), body=bodies, how=st.sampled_from(EDITS), htmx=st.booleans())
+    def edit_post(self, index, pick, body, how, htmx):
         browser = self.alive(index)
         post = browser and self.my_post(browser, pick)
         if post is None:
             return
-        page = self.opens(browser, f"/post/{post.id}")
-        if page.soup.find(id=f"edit-post-{post.id}") is None:  # too late (look() checked that it is)
-            return
-        form = self.look(browser, page.follows_link(f"#edit-post-{post.id}"))
-        self.posts(browser, (form.with_htmx() if htmx else form).submits("#post-edit-form", post=body))
+        post_id, before = post.id, post.body
+        for text_now in {"new": [body], "same": [before], "there and back": [body, before]}[how]:
+            page = self.opens(browser, f"/post/{post_id}")
+            if page.soup.find(id=f"edit-post-{post_id}") is None:  # too late (look() checked that it is)
+                return
+            form = self.look(browser, page.follows_link(f"#edit-post-{post_id}"))
+            self.posts(browser, (form.with_htmx() if htmx else form).submits("#post-edit-form", post=text_now))
 
-    @rule(index=browsers, pick=st.integers(0, 5), htmx=st.booleans())
+    @step(index=browsers, pick=st.integers(0, 5), htmx=st.booleans())
     def delete_post(self, index, pick, htmx):
         browser = self.alive(index)
         post = browser and self.my_post(browser, pick)
@@ -413,22 +419,14 @@ class FragmentFuzz(RuleBasedStateMachine):
             self.posts(browser, confirm.submits("#delete-post-confirm"))
         assert db.session.get(Post, post_id) is None
 
-    @rule(pick=st.integers(0, 30), minutes=st.sampled_from([16, 60 * 24]))
-    def time_passes_for_a_post(self, pick, minutes):
-        """Time passes for one post (its edit window closes; its relative time moves)."""
-        db.session.execute(
-            sa.update(Post).where(Post.id == pick).values(timestamp=utcnow() - timedelta(minutes=minutes))
-        )
+    @step(table=st.sampled_from([Post, Message]), pick=st.integers(1, 40), minutes=st.sampled_from([16, 60 * 24]))
+    def time_passes(self, table, pick, minutes):
+        """Time passes for one post or message (its edit window closes; its relative time moves)."""
+        earlier = utcnow() - timedelta(minutes=minutes)
+        db.session.execute(sa.update(table).where(table.id == pick).values(timestamp=earlier))
         db.session.commit()
 
-    @rule(pick=st.integers(0, 40))
-    def time_passes_for_a_message(self, pick):
-        db.session.execute(
-            sa.update(Message).where(Message.id == pick).values(timestamp=utcnow() - timedelta(minutes=16))
-        )
-        db.session.commit()
-
-    @rule(
+    @step(
         index=browsers, person=people, button=st.sampled_from(["#follow-button", "#block-button"]), htmx=st.booleans()
     )
     def follow_or_block(self, index, person, button, htmx):
@@ -443,7 +441,7 @@ class FragmentFuzz(RuleBasedStateMachine):
         selector = f'form[action="{form["action"]}"]'
         self.posts(browser, (profile.with_htmx() if htmx else profile).submits(selector))
 
-    @rule(index=browsers, person=people, body=bodies, htmx=st.booleans())
+    @step(index=browsers, person=people, body=bodies, htmx=st.booleans())
     def send_message(self, index, person, body, htmx):
         browser = self.alive(index)
         if browser is None or browser.person == person or self.user(person).is_deleted:
@@ -455,15 +453,16 @@ class FragmentFuzz(RuleBasedStateMachine):
         answer = (thread.with_htmx() if htmx else thread).submits("#message-form", message=body)
         self.posts(browser, answer)
 
-    @rule(
+    @step(
         index=browsers,
         person=people,
         pick=st.integers(0, 2),
         act=st.sampled_from(["like", "love", "laugh", "unsend", "edit", "hide"]),
         body=bodies,
+        how=st.sampled_from(EDITS),
         htmx=st.booleans(),
     )
-    def act_on_a_message(self, index, person, pick, act, body, htmx):
+    def act_on_a_message(self, index, person, pick, act, body, how, htmx):
         browser = self.alive(index)
         if browser is None or browser.person == person:
             return
@@ -481,14 +480,19 @@ class FragmentFuzz(RuleBasedStateMachine):
         elif act == "edit":
             edit = actions.soup.find("a", href=re.compile(r"/edit$"))
             if edit is not None:
-                form = self.look(browser, actions.follows_link(f'[href="{edit["href"]}"]'))
-                if htmx:
-                    form = form.with_htmx()
-                self.posts(browser, form.submits('form[action$="/edit"]', message=body))
+                message_id = int(edit["href"].split("/")[-2])
+                before = db.session.get(Message, message_id).body
+                for text_now in {"new": [body], "same": [before], "there and back": [body, before]}[how]:
+                    form = self.look(
+                        browser, browser.actor.opens(edit["href"], **({"HX-Request": "true"} if htmx else {}))
+                    )
+                    if htmx:
+                        form = form.with_htmx()
+                    self.posts(browser, form.submits('form[action$="/edit"]', message=text_now))
         elif actions.soup.select_one(f'form[action$="/{act}"]'):
             self.posts(browser, actions.submits(f'form[action$="/{act}"]'))
 
-    @rule(index=browsers, person=people, htmx=st.booleans())
+    @step(index=browsers, person=people, htmx=st.booleans())
     def mute(self, index, person, htmx):
         browser = self.alive(index)
         if browser is None or browser.person == person:
@@ -497,20 +501,22 @@ class FragmentFuzz(RuleBasedStateMachine):
         if thread.status == 200 and thread.soup.find(id="mute-form"):
             self.posts(browser, (thread.with_htmx() if htmx else thread).submits("#mute-form"))
 
-    @rule(index=browsers, which=st.integers(0, 1))
+    @step(index=browsers, which=st.integers(0, 1))
     def rename(self, index, which):
         if browser := self.alive(index):
             form = self.opens(browser, "/settings/profile")
             self.posts(browser, form.submits("#profile-form", username=NAMES[browser.person][which]), also=(422,))
 
-    @rule(index=browsers, theme=st.sampled_from(["system", "light", "dark"]))
+    @step(index=browsers, theme=st.sampled_from(["system", "light", "dark"]))
     def switch_theme(self, index, theme):
         if browser := self.alive(index):
             form = self.opens(browser, "/appearance")
             assert self.posts(browser, form.submits("#appearance-form", theme=theme)).status == 303
 
-    @rule()
+    @precondition(lambda self: self.steps >= 10 and not self.user("dee").is_deleted)
+    @step()
     def dee_deletes_her_account(self):
+        """Late in a run (her messages stay, as from "Deleted account"; her posts and mentions go)."""
         browser = self.alive(BROWSERS.index("dee"))
         if browser is not None:
             form = self.opens(browser, "/settings/delete")
