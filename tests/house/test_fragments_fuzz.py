@@ -340,6 +340,15 @@ class FragmentFuzz(RuleBasedStateMachine):
         self.browsers[index].language = language
         self.browsers[index].actor.speaks(language)
 
+    def both_look(self, browser: Browser, person: str):
+        """After a change to a conversation, each side opens their conversation list and the thread."""
+        for reader, other in ((browser.person, person), (person, browser.person)):
+            seen_by = self.alive(BROWSERS.index(reader))
+            if seen_by is not None:
+                self.opens(seen_by, "/messages")
+                gone = self.user(other).is_deleted
+                self.opens(seen_by, f"/messages/{self.name(other)}", allowed=(200, 404) if gone else (200,))
+
     def older(self, browser: Browser, seen, htmx: bool, pages: int, link: str = ".page-link[rel=next]"):
         """Click `link` ("Older", "Earlier messages", a list's poll) up to `pages` times, as a link or as htmx."""
         for _ in range(pages):
@@ -441,8 +450,8 @@ class FragmentFuzz(RuleBasedStateMachine):
         selector = f'form[action="{form["action"]}"]'
         self.posts(browser, (profile.with_htmx() if htmx else profile).submits(selector))
 
-    @step(index=browsers, person=people, body=bodies, htmx=st.booleans())
-    def send_message(self, index, person, body, htmx):
+    @step(index=browsers, person=people, body=bodies, again=st.none() | bodies, htmx=st.booleans())
+    def send_message(self, index, person, body, again, htmx):
         browser = self.alive(index)
         if browser is None or browser.person == person or self.user(person).is_deleted:
             return
@@ -452,6 +461,11 @@ class FragmentFuzz(RuleBasedStateMachine):
             return
         answer = (thread.with_htmx() if htmx else thread).submits("#message-form", message=body)
         self.posts(browser, answer)
+        if again:  # a second one after it (the list's row: the same sender, a new text)
+            self.opens(browser, "/messages")
+            thread = self.opens(browser, f"/messages/{self.name(person)}")
+            self.posts(browser, thread.submits("#message-form", message=again))
+        self.both_look(browser, person)
 
     @step(
         index=browsers,
@@ -468,6 +482,8 @@ class FragmentFuzz(RuleBasedStateMachine):
             return
         thread = self.opens(browser, f"/messages/{self.name(person)}", allowed=(200, 404))
         shown = thread.soup.find_all("a", class_="message-actions-link")
+        if act in ("unsend", "edit"):  # my own messages
+            shown = [link for link in shown if "message-mine" in link.find_parent("article")["class"]]
         if thread.status != 200 or not shown:
             return
         link = shown[pick % len(shown)]
@@ -491,6 +507,7 @@ class FragmentFuzz(RuleBasedStateMachine):
                     self.posts(browser, form.submits('form[action$="/edit"]', message=text_now))
         elif actions.soup.select_one(f'form[action$="/{act}"]'):
             self.posts(browser, actions.submits(f'form[action$="/{act}"]'))
+        self.both_look(browser, person)
 
     @step(index=browsers, person=people, htmx=st.booleans())
     def mute(self, index, person, htmx):
@@ -500,6 +517,7 @@ class FragmentFuzz(RuleBasedStateMachine):
         thread = self.opens(browser, f"/messages/{self.name(person)}", allowed=(200, 404))
         if thread.status == 200 and thread.soup.find(id="mute-form"):
             self.posts(browser, (thread.with_htmx() if htmx else thread).submits("#mute-form"))
+            self.both_look(browser, person)
 
     @step(index=browsers, which=st.integers(0, 1))
     def rename(self, index, which):
