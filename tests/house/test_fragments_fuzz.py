@@ -408,6 +408,7 @@ class FragmentFuzz(RuleBasedStateMachine):
             if page.soup.find(id=f"edit-post-{post_id}") is None:  # too late (look() checked that it is)
                 return
             form = self.look(browser, page.follows_link(f"#edit-post-{post_id}"))
+            tally("post edits")
             self.posts(browser, (form.with_htmx() if htmx else form).submits("#post-edit-form", post=text_now))
 
     @step(index=browsers, pick=st.integers(0, 5), htmx=st.booleans())
@@ -467,46 +468,66 @@ class FragmentFuzz(RuleBasedStateMachine):
             self.posts(browser, thread.submits("#message-form", message=again))
         self.both_look(browser, person)
 
+    def actions(self, index: int, person: str, pick: int, htmx: bool, mine: bool = False):
+        """A message's actions opened from the thread with `person` (one of mine with `mine`), or None."""
+        browser = self.alive(index)
+        if browser is None or browser.person == person:
+            return None, None
+        thread = self.opens(browser, f"/messages/{self.name(person)}", allowed=(200, 404))
+        shown = thread.soup.find_all("a", class_="message-actions-link")
+        if mine:
+            shown = [link for link in shown if "message-mine" in link.find_parent("article")["class"]]
+        if thread.status != 200 or not shown:
+            return None, None
+        link = shown[pick % len(shown)]
+        actions = self.look(browser, (thread.with_htmx() if htmx else thread).follows_link(f"#{link['id']}"))
+        return browser, actions.with_htmx() if htmx else actions
+
     @step(
         index=browsers,
         person=people,
         pick=st.integers(0, 2),
-        act=st.sampled_from(["like", "love", "laugh", "unsend", "edit", "hide"]),
+        reaction=st.sampled_from(["like", "laugh"]),
+        htmx=st.booleans(),
+    )
+    def react(self, index, person, pick, reaction, htmx):
+        """React to a message (the same again takes it back; another replaces it)."""
+        browser, actions = self.actions(index, person, pick, htmx)
+        if actions is not None and actions.soup.select_one('form[action$="/react"]'):
+            tally("reactions")
+            self.posts(browser, actions.submits('form[action$="/react"]', reaction=reaction))
+            self.both_look(browser, person)
+
+    @step(index=browsers, person=people, pick=st.integers(0, 2), htmx=st.booleans())
+    def unsend_or_delete_for_me(self, index, person, pick, htmx):
+        """Unsend one of mine, or delete one of theirs for me."""
+        browser, actions = self.actions(index, person, pick, htmx)
+        if actions is None:
+            return
+        form = actions.soup.select_one('form[action$="/unsend"]') or actions.soup.select_one('form[action$="/hide"]')
+        tally("unsends" if form["action"].endswith("/unsend") else "deleted for me")
+        self.posts(browser, actions.submits(f'form[action="{form["action"]}"]'))
+        self.both_look(browser, person)
+
+    @step(
+        index=browsers,
+        person=people,
+        pick=st.integers(0, 2),
         body=bodies,
         how=st.sampled_from(EDITS),
         htmx=st.booleans(),
     )
-    def act_on_a_message(self, index, person, pick, act, body, how, htmx):
-        browser = self.alive(index)
-        if browser is None or browser.person == person:
+    def edit_message(self, index, person, pick, body, how, htmx):
+        """Edit one of my messages (within its window): to new text, the same text, or there and back."""
+        browser, actions = self.actions(index, person, pick, htmx, mine=True)
+        edit = actions and actions.soup.find("a", href=re.compile(r"/edit$"))
+        if not edit:
             return
-        thread = self.opens(browser, f"/messages/{self.name(person)}", allowed=(200, 404))
-        shown = thread.soup.find_all("a", class_="message-actions-link")
-        if act in ("unsend", "edit"):  # my own messages
-            shown = [link for link in shown if "message-mine" in link.find_parent("article")["class"]]
-        if thread.status != 200 or not shown:
-            return
-        link = shown[pick % len(shown)]
-        actions = self.look(browser, (thread.with_htmx() if htmx else thread).follows_link(f"#{link['id']}"))
-        if htmx:
-            actions = actions.with_htmx()
-        if act in ("like", "love", "laugh"):
-            if actions.soup.select_one('form[action$="/react"]'):
-                self.posts(browser, actions.submits('form[action$="/react"]', reaction=act))
-        elif act == "edit":
-            edit = actions.soup.find("a", href=re.compile(r"/edit$"))
-            if edit is not None:
-                message_id = int(edit["href"].split("/")[-2])
-                before = db.session.get(Message, message_id).body
-                for text_now in {"new": [body], "same": [before], "there and back": [body, before]}[how]:
-                    form = self.look(
-                        browser, browser.actor.opens(edit["href"], **({"HX-Request": "true"} if htmx else {}))
-                    )
-                    if htmx:
-                        form = form.with_htmx()
-                    self.posts(browser, form.submits('form[action$="/edit"]', message=text_now))
-        elif actions.soup.select_one(f'form[action$="/{act}"]'):
-            self.posts(browser, actions.submits(f'form[action$="/{act}"]'))
+        before = db.session.get(Message, int(edit["href"].split("/")[-2])).body
+        tally("message edits")
+        for text_now in {"new": [body], "same": [before], "there and back": [body, before]}[how]:
+            form = self.look(browser, browser.actor.opens(edit["href"], **({"HX-Request": "true"} if htmx else {})))
+            self.posts(browser, (form.with_htmx() if htmx else form).submits('form[action$="/edit"]', message=text_now))
         self.both_look(browser, person)
 
     @step(index=browsers, person=people, htmx=st.booleans())
