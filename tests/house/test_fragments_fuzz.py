@@ -439,12 +439,31 @@ class FragmentFuzz(RuleBasedStateMachine):
             self.posts(browser, confirm.submits("#delete-post-confirm"))
         assert db.session.get(Post, post_id) is None
 
-    @step(table=st.sampled_from([Post, Message]), pick=st.integers(1, 40), minutes=st.sampled_from([16, 60 * 24]))
+    @step(table=st.sampled_from([Post, Message]), pick=st.integers(0, 40), minutes=st.sampled_from([16, 60 * 24]))
     def time_passes(self, table, pick, minutes):
-        """Time passes for one post or message (its edit window closes; its relative time moves)."""
-        earlier = utcnow() - timedelta(minutes=minutes)
-        db.session.execute(sa.update(table).where(table.id == pick).values(timestamp=earlier))
+        """Time passes for one post or message (its edit window closes; its relative time moves), then its
+        author and someone else look at it."""
+        ids = db.session.scalars(sa.select(table.id).order_by(table.id)).all()
+        if not ids:
+            return
+        item = db.session.get(table, ids[pick % len(ids)])
+        item.timestamp = utcnow() - timedelta(minutes=minutes)
+        author = next(
+            person
+            for person, user_id in self.ids.items()
+            if user_id == (item.user_id if table is Post else item.sender_id)
+        )
+        other = sorted(NAMES)[(sorted(NAMES).index(author) + 1 + pick) % len(NAMES)]
+        url = f"/post/{item.id}"
         db.session.commit()
+        for person in (author, other):
+            browser = self.alive(BROWSERS.index(person))
+            if browser is None:
+                continue
+            if table is Post:
+                self.opens(browser, url)
+            elif person == author:
+                self.both_look(browser, next(p for p, i in self.ids.items() if i == item.recipient_id))
 
     @step(
         index=browsers, person=people, button=st.sampled_from(["#follow-button", "#block-button"]), htmx=st.booleans()
@@ -478,7 +497,7 @@ class FragmentFuzz(RuleBasedStateMachine):
             self.posts(browser, thread.submits("#message-form", message=again))
         self.both_look(browser, person)
 
-    def actions(self, index: int, person: str, pick: int, htmx: bool, mine: bool = False):
+    def actions(self, index: int, person: str, pick: int, htmx: bool, mine: bool = False, message_id=None):
         """A message's actions opened from the thread with `person` (one of mine with `mine`), or None."""
         browser = self.alive(index)
         if browser is None or browser.person == person:
@@ -487,6 +506,8 @@ class FragmentFuzz(RuleBasedStateMachine):
         shown = thread.soup.find_all("a", class_="message-actions-link")
         if mine:
             shown = [link for link in shown if "message-mine" in link.find_parent("article")["class"]]
+        if message_id is not None:
+            shown = [link for link in shown if link["id"] == f"message-actions-link-{message_id}"]
         if thread.status != 200 or not shown:
             return None, None
         link = shown[pick % len(shown)]
@@ -498,14 +519,26 @@ class FragmentFuzz(RuleBasedStateMachine):
         person=people,
         pick=st.integers(0, 2),
         reaction=st.sampled_from(["like", "laugh"]),
+        answer=st.none() | st.sampled_from(["like", "love"]),
         htmx=st.booleans(),
     )
-    def react(self, index, person, pick, reaction, htmx):
-        """React to a message (the same again takes it back; another replaces it)."""
+    def react(self, index, person, pick, reaction, answer, htmx):
+        """React to a message (the same again takes it back; another replaces it); the other side may react to
+        it too (`answer`)."""
         browser, actions = self.actions(index, person, pick, htmx)
-        if actions is not None and actions.soup.select_one('form[action$="/react"]'):
+        if actions is None or not actions.soup.select_one('form[action$="/react"]'):
+            return
+        tally("reactions")
+        message_id = int(actions.soup.select_one('form[action$="/react"]')["action"].split("/")[-2])
+        self.posts(browser, actions.submits('form[action$="/react"]', reaction=reaction))
+        self.both_look(browser, person)
+        other = self.alive(BROWSERS.index(person))
+        if answer is None or other is None:
+            return
+        _, theirs = self.actions(BROWSERS.index(person), browser.person, 0, htmx, message_id=message_id)
+        if theirs is not None and theirs.soup.select_one('form[action$="/react"]'):
             tally("reactions")
-            self.posts(browser, actions.submits('form[action$="/react"]', reaction=reaction))
+            self.posts(other, theirs.submits('form[action$="/react"]', reaction=answer))
             self.both_look(browser, person)
 
     @step(index=browsers, person=people, pick=st.integers(0, 2), htmx=st.booleans())
