@@ -9,6 +9,12 @@ and lists are small (3 a page) so that "Earlier messages" windows, pages of post
 come and go within a few steps. After every answer, what a user would check is compared with the
 database: each post's and message's current text, author name, "edited", reactions and controls; nothing
 across a block; the navbar's name and counts; every CSRF token this session's; the language asked for.
+
+Bounded for CI (15 examples of up to 30 steps, ~30 s) and derandomized (the same sequences every run). A longer
+local hunt: FRAGMENT_FUZZ_RANDOM=1 FRAGMENT_FUZZ_EXAMPLES=400 FRAGMENT_FUZZ_STEPS=50; FRAGMENT_FUZZ_SHRINK=0
+reports a failure without shrinking it; FRAGMENT_FUZZ_CHECK=0 turns FRAGMENT_CACHE_CHECK off, so that only
+the checks against the database can find stale markup (how the keys' inputs were each dropped in turn, README
+"Fragment cache").
 """
 
 from __future__ import annotations
@@ -78,9 +84,6 @@ def step(**strategies):
 
 
 LIST_PAGES = ("/index", "/explore", "/search", "/user")  # where a block hides the other side's posts
-MENTION = re.compile(r"@(\w+)")
-
-
 SEEN: dict[str, int] = {}  # what the run checked, summed over its examples (the test asserts it did something)
 
 
