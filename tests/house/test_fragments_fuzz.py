@@ -15,6 +15,13 @@ local hunt: FRAGMENT_FUZZ_RANDOM=1 FRAGMENT_FUZZ_EXAMPLES=400 FRAGMENT_FUZZ_STEP
 reports a failure without shrinking it; FRAGMENT_FUZZ_CHECK=0 turns FRAGMENT_CACHE_CHECK off, so that only
 the checks against the database can find stale markup (how the keys' inputs were each dropped in turn, README
 "Fragment cache").
+
+Each input of the keys was dropped in turn (a post's edited_at, body, mentions, author, may_edit, may_delete and
+target language; a window's reactions and edit stamps; a message's reactions and the other's display name; a row's
+unread count, muted and last text; the navbar's name and counts; the locale; a row's CSRF token kept instead of
+slotted): this test fails for each, with the check on and with it off, but for a post's body alone (no user can
+change it alone: an edit that changes it stamps edited_at too). It also found a defect outside the cache: the
+thread's poll appended a message deleted for me (tests/messages/test_per_message.py).
 """
 
 from __future__ import annotations
