@@ -163,13 +163,15 @@ def list_version(user_id) -> sa.ScalarSelect:
 
 
 def received_after(member: Member, after: int, limit: int) -> list[Message]:
-    """Messages to the member in this conversation after `after`, oldest first (the thread's poll)."""
+    """Messages to the member in this conversation after `after`, oldest first (the thread's poll), but those
+    they deleted for themselves (the newest shown is `after`: a newer one deleted for me is not news)."""
     stmt = (
         sa.select(Message)
         .where(
             Message.conversation_id == member.conversation_id,
             Message.recipient_id == member.user_id,
             Message.id > max(after, member.cleared_before_id),
+            ~sa.exists().where(Hidden.user_id == member.user_id, Hidden.message_id == Message.id),
         )
         .order_by(Message.id)
         .limit(limit)

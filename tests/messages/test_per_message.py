@@ -194,6 +194,20 @@ def test_delete_for_me_changes_only_my_view(client, app, alice, bob, signed_in):
     assert again.status_code == 404  # hidden from me: no longer reachable by its id
 
 
+def test_a_message_deleted_for_me_does_not_come_back_with_the_poll(client, alice, bob, signed_in):
+    """The newest message to me, deleted for me: the thread's poll (which asks for what came after the newest one
+    shown) does not append it again (found by tests/house/test_fragments_fuzz.py)."""
+    send(bob, alice, "keep this")
+    message = send(bob, alice, "forget this")
+    me = signed_in("alice", client)
+    actions_of(me.opens("/messages/bob"), message.id, htmx=True).submits('form[action$="/hide"]')
+    thread = me.opens("/messages/bob")
+    assert thread.soup.find(id=f"message-{message.id}") is None
+    polled = thread.with_htmx().follows_link("#thread-poller")  # what htmx asks 3 s later
+    assert polled.status in (200, 204)
+    assert f'id="message-{message.id}"' not in polled.html
+
+
 def test_the_other_side_sees_each_change_by_its_poll(client, app, alice, bob, monkeypatch, signed_in):
     """bob's open thread polls: alice's reaction, bob's own... every change arrives as the message's partial,
     out-of-band, and the push events carry no text."""
