@@ -9,11 +9,13 @@ import sqlalchemy as sa
 
 from ..database import SINGLE_READ
 from ..extensions import db
-from ..messages.models import Conversation, Member, Message, list_version
+from ..messages.models import Conversation, Hidden, Member, Message, list_version
 from ..users.models import User
 
-# The thread's poll: is the session valid, is there a message to me from `other` after the cursor, and
-# which version is the conversation at (edits, unsends, reactions and reads bump it)?
+# The thread's poll: is the session valid, is there a message to me from `other` after the cursor (not one I
+# deleted for myself: the thread does not show it, so its poll's cursor stays below it, and counting it as news
+# sent every poll down the full path, five statements instead of one), and which version is the conversation at
+# (edits, unsends, reactions and reads bump it)?
 _OTHER = sa.orm.aliased(User)
 _THREAD_STATE = sa.select(
     User.session_token,
@@ -34,7 +36,11 @@ _THREAD_STATE = sa.select(
             Message.id > sa.bindparam("after"),
         ),
     )
-    .where(Member.user_id == User.id, _OTHER.username_key == sa.bindparam("other_key"))
+    .where(
+        Member.user_id == User.id,
+        _OTHER.username_key == sa.bindparam("other_key"),
+        ~sa.exists().where(Hidden.user_id == Member.user_id, Hidden.message_id == Message.id),
+    )
     .scalar_subquery(),
 ).where(User.id == sa.bindparam("user_id"))
 

@@ -208,6 +208,19 @@ def test_a_message_deleted_for_me_does_not_come_back_with_the_poll(client, alice
     assert f'id="message-{message.id}"' not in polled.html
 
 
+def test_a_message_deleted_for_me_is_no_news_to_the_thread_s_poll(client, alice, bob, signed_in, statements):
+    """The poll's one statement leaves out a message I deleted for myself: with it the newest to me, an idle
+    poll stays one statement and a 204 (counting it as news sent every poll down the full path)."""
+    send(bob, alice, "keep this")
+    message = send(bob, alice, "forget this")
+    me = signed_in("alice", client)
+    actions_of(me.opens("/messages/bob"), message.id, htmx=True).submits('form[action$="/hide"]')
+    thread = me.opens("/messages/bob")
+    with statements.recording() as log:
+        polled = thread.with_htmx().follows_link("#thread-poller")
+    assert polled.status == 204 and log.count == 1, log.queries
+
+
 def test_the_other_side_sees_each_change_by_its_poll(client, app, alice, bob, monkeypatch, signed_in):
     """bob's open thread polls: alice's reaction, bob's own... every change arrives as the message's partial,
     out-of-band, and the push events carry no text."""
