@@ -10,7 +10,7 @@ come and go within a few steps. After every answer, what a user would check is c
 database: each post's and message's current text, author name, "edited", reactions and controls; nothing
 across a block; the navbar's name and counts; every CSRF token this session's; the language asked for.
 
-Bounded for CI (15 examples of up to 30 steps, ~30 s) and derandomized (the same sequences every run). A longer
+Bounded for CI (15 examples of up to 30 steps, ~30 s; marked slow: `make test` and CI run it, `make test-quick` does not) and derandomized (the same sequences every run). A longer
 local hunt: FRAGMENT_FUZZ_RANDOM=1 FRAGMENT_FUZZ_EXAMPLES=400 FRAGMENT_FUZZ_STEPS=50; FRAGMENT_FUZZ_SHRINK=0
 reports a failure without shrinking it; FRAGMENT_FUZZ_CHECK=0 turns FRAGMENT_CACHE_CHECK off, so that only
 the checks against the database can find stale markup (how the keys' inputs were each dropped in turn, README
@@ -34,6 +34,7 @@ import shutil
 import tempfile
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext, ngettext
 from hypothesis import HealthCheck, Phase, settings
@@ -627,6 +628,7 @@ FUZZ = settings(
 )
 
 
+@pytest.mark.slow  # ~27 s on one core: `make test` and CI run it, the quick loop does not
 def test_random_sequences_of_what_people_do_never_show_stale_markup():
     SEEN.clear()
     run_state_machine_as_test(FragmentFuzz, settings=FUZZ)
